@@ -1,0 +1,56 @@
+package parser
+
+// WaitReasons lists the wait reason strings of the current runtime
+// (waitReasonStrings in src/runtime/runtime2.go, Go 1.26), the vocabulary
+// Goroutine.Reason is normalised to.
+var waitReasons = [...]string{
+	"GC assist marking",
+	"IO wait",
+	"chan receive (nil chan)",
+	"chan send (nil chan)",
+	"dumping heap",
+	"garbage collection",
+	"garbage collection scan",
+	"panicwait",
+	"select",
+	"select (no cases)",
+	"GC assist wait",
+	"GC sweep wait",
+	"GC scavenge wait",
+	"chan receive",
+	"chan send",
+	"finalizer wait",
+	"force gc (idle)",
+	"GOMAXPROCS updater (idle)",
+	"semacquire",
+	"sleep",
+	"sync.Cond.Wait",
+	"sync.Mutex.Lock",
+	"sync.RWMutex.RLock",
+	"sync.RWMutex.Lock",
+	"sync.WaitGroup.Wait",
+	"trace reader (blocked)",
+	"wait for GC cycle",
+	"GC worker (idle)",
+	"GC worker (active)",
+	"preempted",
+	"debug call",
+	"GC mark termination",
+	"stopping the world",
+	"flushing proc caches",
+	"trace goroutine status",
+	"trace proc status",
+	"page trace flush",
+	"coroutine",
+	"GC weak to strong wait",
+	"synctest.Run",
+	"synctest.Wait",
+	"chan receive (durable)",
+	"chan send (durable)",
+	"select (durable)",
+	"sync.WaitGroup.Wait (durable)",
+	"cleanup wait",
+}
+
+// WaitReasons returns the current runtime's wait reason strings.
+func WaitReasons() []string { return append([]string(nil), waitReasons[:]...) }

@@ -1,0 +1,128 @@
+package parser
+
+import "time"
+
+// Trace is what ctxhole keeps of a Go execution trace: not the events, but
+// per-goroutine block intervals with their wakers, aggregated wake edges and
+// per-site wait statistics. It is built in one streaming pass, so its size
+// grows with the number of goroutines and distinct stacks, not with the
+// trace's length. All times are offsets from the trace's first event.
+type Trace struct {
+	Source Source
+	// Duration spans the first to the last event read.
+	Duration time.Duration
+	// Goroutines that blocked at least once or were blocked when the trace
+	// started, by ascending ID.
+	Goroutines []*TraceGoroutine
+	// Edges are the wake edges aggregated by (waiter stack, waker stack,
+	// wake kind): 5,000 handlers woken by one releaser are one edge.
+	Edges []*WakeEdge
+	// Sites are wait statistics per blocking call site.
+	Sites []*WaitSite
+	// Truncated is set when the trace ended in a broken or partial batch;
+	// everything before the break was analyzed.
+	Truncated bool
+	Warnings  []Warning
+}
+
+// TraceGoroutine is one goroutine's history in a trace.
+type TraceGoroutine struct {
+	ID int64
+	// Func is the goroutine's start function when the trace names it (the
+	// bottom frame of its creation stack), "" otherwise.
+	Func string
+	// Blocks are the goroutine's block intervals in time order. A
+	// goroutine that blocks very often keeps the first and the most recent
+	// ones; BlocksTotal counts them all.
+	Blocks      []BlockInterval
+	BlocksTotal int
+	// Stuck is the interval still open when the trace ended (never woken),
+	// nil if the goroutine was running, runnable or had exited.
+	Stuck *BlockInterval
+	// Scheduler latency: time spent runnable before running.
+	SchedLatencyMax   time.Duration
+	SchedLatencyTotal time.Duration
+	SchedCount        int
+	Exited            bool
+}
+
+// BlockInterval is one span a goroutine spent blocked (waiting or in a
+// system call).
+type BlockInterval struct {
+	Start time.Duration
+	// End is when it became runnable again; -1 if it never did before the
+	// trace ended.
+	End time.Duration
+	// BeforeStart is set when the goroutine was already blocked when the
+	// trace began; Start is then 0 and the reason was inferred from the
+	// stack.
+	BeforeStart bool
+	Syscall     bool
+	Reason      string // normalised wait reason, as Goroutine.Reason
+	Frames      []Frame
+	Waker       Waker
+}
+
+// Open reports whether the interval was still open when the trace ended.
+func (b BlockInterval) Open() bool { return b.End < 0 }
+
+// WakeKind says what ended a block.
+type WakeKind uint8
+
+// Wake kinds.
+const (
+	WakeNone      WakeKind = iota // never woken
+	WakeGoroutine                 // another goroutine unblocked it (channel send, Unlock, Done...)
+	WakeDeadline                  // a context deadline fired (context.WithDeadlineCause.func2)
+	WakeTimer                     // a timer fired with no goroutine to blame
+	WakeNetpoll                   // the network poller: data arrived
+	WakeSystem                    // the runtime itself (GC, syscall return)
+)
+
+var wakeKindNames = [...]string{"none", "goroutine", "deadline", "timer", "netpoll", "system"}
+
+func (k WakeKind) String() string {
+	if int(k) < len(wakeKindNames) {
+		return wakeKindNames[k]
+	}
+	return "unknown"
+}
+
+// MarshalText encodes the kind as its name.
+func (k WakeKind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// Waker is who or what ended a block.
+type Waker struct {
+	Kind      WakeKind
+	Goroutine int64   // the waking goroutine, 0 if none
+	Frames    []Frame // its stack at the wake, when the trace recorded one
+	At        time.Duration
+}
+
+// WakeEdge aggregates identical wakes: waiters with the same blocking stack
+// released by wakers with the same stack (or the same non-goroutine kind).
+type WakeEdge struct {
+	WaiterFrames []Frame
+	Reason       string
+	Kind         WakeKind
+	WakerFrames  []Frame
+	Count        int
+	First, Last  time.Duration // wake times
+	TotalWait    time.Duration
+	MaxWait      time.Duration
+	// Waiters and Wakers are sample goroutine IDs (bounded).
+	Waiters []int64
+	Wakers  []int64
+}
+
+// WaitSite is wait statistics for one blocking call site (a waiter stack).
+type WaitSite struct {
+	Frames []Frame
+	Reason string
+	// Waits counts the blocks at this site; ByTimer those ended by a timer
+	// or deadline, ByGoroutine those ended by another goroutine, ByNetpoll
+	// those ended by data arriving, NeverWoken those still open at the end.
+	Waits, ByTimer, ByGoroutine, ByNetpoll, NeverWoken int
+	MaxWait                                            time.Duration
+	TotalWait                                          time.Duration
+}
