@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"hash/maphash"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -140,4 +142,33 @@ func sameIdentity(a, b *Goroutine) bool {
 		return false
 	}
 	return ca == nil || (ca.Func == cb.Func && ca.File == cb.File && ca.Line == cb.Line)
+}
+
+// Key returns a deterministic identity string for the group, equal for
+// groups of identical goroutines in different snapshots of one process (or
+// of different processes running the same build): status, wait reason,
+// frames (function, file, line) and creator. It is what snapshot diffs and
+// leak growth match groups by.
+func (g *Group) Key() string {
+	var b strings.Builder
+	b.WriteString(g.Status.String())
+	b.WriteByte('|')
+	b.WriteString(g.Reason)
+	for _, f := range g.Frames {
+		b.WriteByte('|')
+		b.WriteString(f.Func)
+		b.WriteByte('@')
+		b.WriteString(f.File)
+		b.WriteByte(':')
+		b.WriteString(strconv.Itoa(f.Line))
+	}
+	if g.CreatedBy != nil {
+		b.WriteString("|created-by ")
+		b.WriteString(g.CreatedBy.Func)
+		b.WriteByte('@')
+		b.WriteString(g.CreatedBy.File)
+		b.WriteByte(':')
+		b.WriteString(strconv.Itoa(g.CreatedBy.Line))
+	}
+	return b.String()
 }
