@@ -1,0 +1,117 @@
+package detectors
+
+import (
+	"cmp"
+	"slices"
+	"time"
+
+	"github.com/ctxhole/ctxhole/parser"
+)
+
+// Change says how a goroutine group changed between two snapshots.
+type Change string
+
+// Changes, in the order a diff lists them.
+const (
+	ChangeGrew     Change = "grew"
+	ChangeAppeared Change = "appeared"
+	ChangeShrank   Change = "shrank"
+	ChangeVanished Change = "vanished"
+	ChangeSame     Change = "same"
+)
+
+var changeOrder = map[Change]int{ChangeGrew: 0, ChangeAppeared: 1, ChangeShrank: 2, ChangeVanished: 3, ChangeSame: 4}
+
+// SnapshotDiff is what changed between two goroutine snapshots of one
+// process: the groups that appeared, vanished, grew or shrank. Groups are
+// matched by parser.Group.Key, so goroutine IDs and argument words do not
+// matter, only what the goroutines are doing.
+type SnapshotDiff struct {
+	From, To *parser.Snapshot
+	// Elapsed is To's capture time minus From's, when both are known.
+	Elapsed      time.Duration
+	ElapsedKnown bool
+	Entries      []DiffEntry
+	// Before and After are the snapshots' goroutine totals.
+	Before, After int
+}
+
+// DiffEntry is one group's change.
+type DiffEntry struct {
+	Change        Change
+	Before, After int
+	// Group is the group in To, or in From when it vanished.
+	Group *parser.Group
+	// PerMinute is the growth rate (negative when shrinking) when the
+	// snapshots' times are known.
+	PerMinute float64
+}
+
+// Delta returns After - Before.
+func (e DiffEntry) Delta() int { return e.After - e.Before }
+
+// Diff compares two snapshots. Entries come out with the groups that grew
+// most first, then those that appeared, shrank and vanished, then the
+// unchanged ones.
+func Diff(from, to *parser.Snapshot) *SnapshotDiff {
+	d := &SnapshotDiff{From: from, To: to, Before: from.Count(), After: to.Count()}
+	if !from.Source.Time.IsZero() && !to.Source.Time.IsZero() && to.Source.Time.After(from.Source.Time) {
+		d.Elapsed = to.Source.Time.Sub(from.Source.Time)
+		d.ElapsedKnown = true
+	}
+	before := make(map[string]*parser.Group)
+	for _, g := range parser.GroupGoroutines(from.Goroutines) {
+		before[g.Key()] = g
+	}
+	for _, g := range parser.GroupGoroutines(to.Goroutines) {
+		k := g.Key()
+		e := DiffEntry{After: g.Count, Group: g}
+		if old, ok := before[k]; ok {
+			e.Before = old.Count
+			delete(before, k)
+		}
+		d.Entries = append(d.Entries, d.classify(e))
+	}
+	for _, g := range before {
+		d.Entries = append(d.Entries, d.classify(DiffEntry{Before: g.Count, Group: g}))
+	}
+	slices.SortFunc(d.Entries, func(a, b DiffEntry) int {
+		if c := cmp.Compare(changeOrder[a.Change], changeOrder[b.Change]); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(abs(b.Delta()), abs(a.Delta())); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(b.After, a.After); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Group.Key(), b.Group.Key())
+	})
+	return d
+}
+
+func (d *SnapshotDiff) classify(e DiffEntry) DiffEntry {
+	switch {
+	case e.Before == 0:
+		e.Change = ChangeAppeared
+	case e.After == 0:
+		e.Change = ChangeVanished
+	case e.After > e.Before:
+		e.Change = ChangeGrew
+	case e.After < e.Before:
+		e.Change = ChangeShrank
+	default:
+		e.Change = ChangeSame
+	}
+	if d.ElapsedKnown {
+		e.PerMinute = float64(e.Delta()) / d.Elapsed.Minutes()
+	}
+	return e
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
