@@ -1,0 +1,239 @@
+package parser
+
+import (
+	"errors"
+	"fmt"
+	"io"
+)
+
+// runtimeStackCap is the size at which pprof's writeGoroutineStacks stops
+// growing its buffer: a debug=2 dump of exactly this many bytes was cut.
+const runtimeStackCap = 64 << 20
+
+// maxStrays bounds the unrecognised lines held inside one goroutine block
+// while the parser waits to see whether the stack goes on after them.
+const maxStrays = 32
+
+// ReadText reads the goroutine dumps in r: /debug/pprof/goroutine?debug=2
+// output, panic and fatal error output, SIGQUIT dumps, runtime.Stack(buf,
+// true) text, as the runtime prints them from Go 1.4 to Go 1.26 and as they
+// arrive in logs (per-line timestamps and prefixes, indentation, CRLF,
+// ANSI colors, unrelated log lines in between). name is the file name used
+// in warnings and errors.
+//
+// Each dump in the stream becomes one Snapshot. A new dump starts at a
+// preamble line (panic, fatal error, signal, test timeout) that follows
+// goroutines, at a goroutine ID already seen in the current dump, and at a
+// "[running]" goroutine — the one that takes the dump is printed first —
+// that follows foreign text or comes without the blank line the runtime
+// prints between goroutines.
+//
+// The input is streamed: memory holds the model and one line (lines longer
+// than 1 MiB are skipped with a warning). ReadText returns an *Error only
+// when no goroutine could be read; everything it skipped or repaired is a
+// Warning on the snapshot.
+func ReadText(r io.Reader, name string) ([]*Snapshot, error) {
+	p := &textParser{
+		name: name,
+		lr:   newLineReader(r),
+		strs: make(map[string]string, 1024),
+		seen: make(map[int64]struct{}),
+	}
+	p.gap.reset()
+	for {
+		raw, start, skipped, err := p.lr.next()
+		if err != nil {
+			if err != io.EOF {
+				p.readErr = err
+				p.warn(p.lr.no+1, start, fmt.Sprintf("read error, input ends here: %v", err))
+			}
+			break
+		}
+		if skipped > 0 {
+			p.warn(p.lr.no, start, fmt.Sprintf("line of %d bytes is longer than the %d byte limit: skipped", skipped, textMaxLine))
+			continue
+		}
+		p.line(p.prefix.strip(raw, &p.ansi), start)
+	}
+	return p.finish()
+}
+
+// textParser is the state of one ReadText call.
+type textParser struct {
+	name    string
+	lr      *lineReader
+	prefix  linePrefix
+	ansi    []byte
+	strs    map[string]string // interned function names, files, states
+	snaps   []*Snapshot
+	cur     *Snapshot
+	curFrom int64 // byte offset of the current snapshot's first header
+	seen    map[int64]struct{}
+	crash   bool // GOTRACEBACK=crash: several per-thread dumps of one crash
+	gap     gapState
+	pending []Warning // warnings before the first snapshot
+	readErr error
+	hdr     header
+	fl      fileLine
+	b       goroutineBuilder
+}
+
+// line dispatches one cleaned line.
+func (p *textParser) line(cl cleanLine, start int64) {
+	t := cl.text
+	if len(t) == 0 {
+		if p.b.open() {
+			p.b.blank = true
+		} else {
+			p.gap.add(nil, nil, p.lr.no, nil)
+		}
+		return
+	}
+	if p.b.open() && p.b.stackLine(p, t) {
+		return
+	}
+	if len(t) > len(hdrGoroutine) && t[0] == 'g' && parseHeader(t, &p.hdr) {
+		p.header(cl, start)
+		return
+	}
+	if i := headerAt(cl.pre); i > 0 && parseHeader(cl.pre[i:], &p.hdr) {
+		p.prefix.learn(cl.pre[:i])
+		p.header(cl, start)
+		return
+	}
+	if p.b.open() {
+		if _, _, _, ok := preambleMarker(t, cl.pre); ok || p.b.blank {
+			p.closeGoroutine()
+		} else {
+			p.b.stray(p.lr.no, start, t)
+			return
+		}
+	}
+	p.gap.add(t, cl.pre, p.lr.no, cl.ts)
+}
+
+// header starts a goroutine, and a snapshot when the header opens a new
+// dump.
+func (p *textParser) header(cl cleanLine, start int64) {
+	if p.b.open() {
+		blank := p.b.blank
+		p.closeGoroutine()
+		if blank {
+			p.gap.add(nil, nil, p.lr.no, nil)
+		}
+	}
+	h := &p.hdr
+	if p.cur == nil || p.newDump(h) {
+		p.startSnapshot(cl, start)
+	}
+	p.gap.reset()
+	p.b.start(p, h, p.lr.no)
+}
+
+// newDump decides whether the header h opens a new dump (see ReadText).
+func (p *textParser) newDump(h *header) bool {
+	if p.gap.crashCont {
+		p.crash = true
+		return false
+	}
+	if p.gap.hasStart(p.prefix.learned) {
+		return true
+	}
+	if _, dup := p.seen[h.id]; dup && h.id != 0 && !p.crash {
+		return true
+	}
+	return string(h.state) == "running" && (p.gap.text || !p.gap.blankLast)
+}
+
+// startSnapshot closes the current snapshot and opens the next, with the
+// preamble the gap holds.
+func (p *textParser) startSnapshot(cl cleanLine, start int64) {
+	pre, line, ts := p.gap.preamble(p.prefix.learned)
+	if line == 0 {
+		line, ts = p.lr.no, cl.ts
+	}
+	s := &Snapshot{
+		Source: Source{
+			File:   p.name,
+			Format: FormatGoroutineText,
+			Index:  len(p.snaps),
+			Line:   line,
+		},
+		Preamble: pre,
+	}
+	if ts != nil {
+		s.Source.Time = parseTimestamp(ts)
+	}
+	if p.cur == nil {
+		s.Warnings = append(s.Warnings, p.pending...)
+		p.pending = nil
+	}
+	p.snaps = append(p.snaps, s)
+	p.cur = s
+	p.curFrom = start
+	p.crash = false
+	clear(p.seen)
+}
+
+// closeGoroutine finishes the open goroutine and adds it to the snapshot.
+func (p *textParser) closeGoroutine() {
+	g := p.b.finish()
+	p.cur.Goroutines = append(p.cur.Goroutines, g)
+	p.seen[g.ID] = struct{}{}
+	for _, s := range p.b.strays {
+		t := []byte(s.text)
+		p.gap.add(t, t, s.line, nil)
+	}
+	p.b.reset()
+}
+
+// finish closes what is open at the end of input and checks for
+// truncation.
+func (p *textParser) finish() ([]*Snapshot, error) {
+	if p.b.open() {
+		if p.b.midFrame() {
+			p.cur.Truncated = true
+			p.warn(p.lr.no, -1, "input ends in the middle of a goroutine's stack: the dump is truncated")
+		}
+		p.closeGoroutine()
+	}
+	if p.cur != nil && p.lr.off-p.curFrom == runtimeStackCap {
+		p.cur.Truncated = true
+		p.warn(p.lr.no, -1, fmt.Sprintf("dump is exactly %d bytes, where the runtime stops writing (pprof's 64 MiB goroutine stack buffer): goroutines after the cut are missing", runtimeStackCap))
+	}
+	if len(p.snaps) == 0 {
+		err := errors.New(`no goroutine header ("goroutine N [state]:") found`)
+		if p.readErr != nil {
+			err = fmt.Errorf("reading goroutine dump: %w", p.readErr)
+		}
+		return nil, &Error{File: p.name, Line: max(p.lr.no, 1), Offset: p.lr.off, Err: err}
+	}
+	if len(p.pending) > 0 {
+		p.cur.Warnings = append(p.cur.Warnings, p.pending...)
+		p.pending = nil
+	}
+	return p.snaps, nil
+}
+
+// warn records a warning on the current snapshot, or holds it for the
+// first one.
+func (p *textParser) warn(line int, off int64, msg string) {
+	w := Warning{File: p.name, Line: line, Offset: off, Msg: msg}
+	if p.cur == nil {
+		p.pending = append(p.pending, w)
+		return
+	}
+	p.cur.Warnings = append(p.cur.Warnings, w)
+}
+
+// intern returns the cleaned string for b, allocating it once per distinct
+// value: function names and files repeat across thousands of goroutines.
+func (p *textParser) intern(b []byte) string {
+	if s, ok := p.strs[string(b)]; ok {
+		return s
+	}
+	k := string(b)
+	s := CleanText(k)
+	p.strs[k] = s
+	return s
+}

@@ -1,0 +1,277 @@
+package parser
+
+import (
+	"bytes"
+	"fmt"
+)
+
+// expect is what the next stack line should be.
+type expect uint8
+
+const (
+	expectFunc        expect = iota // a function line, created by, elision, ...
+	expectFile                      // the location of the frame just read
+	expectCreatedFile               // the location of "created by"
+)
+
+// goroutineAlloc holds a goroutine and its creator in one allocation.
+type goroutineAlloc struct {
+	g  Goroutine
+	cb CreatedBy
+}
+
+// argSpan locates one frame's arguments in the builder's argument buffer.
+type argSpan struct{ from, to int32 }
+
+// strayLine is an unrecognised line inside a goroutine block.
+type strayLine struct {
+	line int
+	off  int64
+	text string
+}
+
+// goroutineBuilder assembles one goroutine from its header and stack lines.
+// Frames and arguments collect in buffers reused from goroutine to
+// goroutine and are copied out once, at the end, into exactly sized slices.
+type goroutineBuilder struct {
+	a      *goroutineAlloc // nil when no goroutine is open
+	frames []Frame
+	spans  []argSpan
+	args   []Arg
+	next   expect
+	// blank is set once a blank line followed the stack: the goroutine
+	// stays open only for lines that continue its stack.
+	blank bool
+	// anc is the ancestor being read ("[originating from goroutine N]:"),
+	// with its frames in ancFrames.
+	anc       *Ancestor
+	ancFrames []Frame
+	strays    []strayLine
+}
+
+func (b *goroutineBuilder) open() bool { return b.a != nil }
+
+// start opens a goroutine for header h found on line lineNo.
+func (b *goroutineBuilder) start(p *textParser, h *header, lineNo int) {
+	a := &goroutineAlloc{}
+	b.a = a
+	g := &a.g
+	g.ID = h.id
+	g.Count = 1
+	g.State = p.intern(h.state)
+	g.Status, g.Reason = classifyState(g.State, h.leaked)
+	g.Scan = h.scan
+	g.Durable = h.durable
+	g.WaitKnown = h.hasWait
+	g.Wait = h.waitFor()
+	g.LockedToThread = h.locked
+	g.Bubble = h.bubble
+	g.GP, g.M, g.MP = h.gp, h.m, h.mp
+	if h.labels != nil {
+		g.Labels = parseLabels(h.labels)
+	}
+	g.Line = lineNo
+	b.next = expectFunc
+}
+
+// reset empties the builder for the next goroutine, keeping its buffers.
+func (b *goroutineBuilder) reset() {
+	b.a = nil
+	b.frames = b.frames[:0]
+	b.spans = b.spans[:0]
+	b.args = b.args[:0]
+	b.next = expectFunc
+	b.blank = false
+	b.anc = nil
+	b.ancFrames = b.ancFrames[:0]
+	b.strays = b.strays[:0]
+}
+
+// midFrame reports whether the goroutine stops where a dump cut short
+// would: a frame without its location, or a header without a stack.
+func (b *goroutineBuilder) midFrame() bool {
+	if b.next != expectFunc {
+		return true
+	}
+	g := &b.a.g
+	return len(b.frames) == 0 && !g.StackUnavailable && g.CreatedBy == nil && b.anc == nil
+}
+
+// stackLine consumes t if it is a line of the open goroutine's stack.
+func (b *goroutineBuilder) stackLine(p *textParser, t []byte) bool {
+	if b.next != expectFunc {
+		if parseFileLine(t, &p.fl) {
+			b.location(p)
+			return true
+		}
+	}
+	if name, args, ok := funcLine(t); ok {
+		if b.frame(p, name, args) {
+			return true
+		}
+	}
+	g := &b.a.g
+	switch {
+	case bytes.HasPrefix(t, createdByPrefix):
+		fn, parent, ok := parseCreatedBy(t)
+		if !ok {
+			return false
+		}
+		cb := &b.a.cb
+		if b.anc != nil {
+			cb = &CreatedBy{}
+			b.anc.CreatedBy = cb
+		} else {
+			g.CreatedBy = cb
+		}
+		*cb = CreatedBy{Func: p.intern(fn), Parent: parent}
+		b.next = expectCreatedFile
+	case t[0] == '.':
+		n, ok := parseElided(t)
+		if !ok {
+			return false
+		}
+		if b.anc == nil {
+			g.Elided = n
+		}
+		b.next = expectFunc
+	case t[0] == '[':
+		id, ok := parseOriginating(t)
+		if !ok {
+			return false
+		}
+		b.endAncestor()
+		g.Ancestors = append(g.Ancestors, Ancestor{ID: id})
+		b.anc = &g.Ancestors[len(g.Ancestors)-1]
+		b.next = expectFunc
+	case bytes.Equal(t, stackUnavailable):
+		g.StackUnavailable = true
+		b.next = expectFunc
+	case bytes.HasPrefix(t, nonGoFunction):
+		pc, _ := parseHex(t[len(nonGoFunction):])
+		b.appendFrame(Frame{Func: "non-Go function", PC: pc}, argSpan{})
+		b.next = expectFunc
+	default:
+		return false
+	}
+	b.accepted(p)
+	return true
+}
+
+// frame adds a function line's frame; false if its arguments are not
+// what the runtime prints (then the line is not a frame).
+func (b *goroutineBuilder) frame(p *textParser, name, args []byte) bool {
+	f := Frame{}
+	span := argSpan{from: int32(len(b.args))}
+	if string(args) == "..." {
+		f.Inlined = b.anc == nil
+		f.ArgsElided = false
+	} else {
+		var ok bool
+		b.args, f.ArgsElided, ok = parseArgs(b.args, args)
+		if !ok {
+			return false
+		}
+	}
+	span.to = int32(len(b.args))
+	f.Func = p.intern(name)
+	b.appendFrame(f, span)
+	b.next = expectFile
+	b.accepted(p)
+	return true
+}
+
+func (b *goroutineBuilder) appendFrame(f Frame, span argSpan) {
+	if b.anc != nil {
+		b.ancFrames = append(b.ancFrames, f)
+		return
+	}
+	b.frames = append(b.frames, f)
+	b.spans = append(b.spans, span)
+}
+
+// location fills in the file line of the last frame or of "created by".
+func (b *goroutineBuilder) location(p *textParser) {
+	fl := &p.fl
+	file := p.intern(fl.file)
+	switch {
+	case b.next == expectCreatedFile:
+		cb := b.a.g.CreatedBy
+		if b.anc != nil {
+			cb = b.anc.CreatedBy
+		}
+		cb.File, cb.Line, cb.Offset = file, fl.line, fl.offset
+	case b.anc != nil && len(b.ancFrames) > 0:
+		f := &b.ancFrames[len(b.ancFrames)-1]
+		f.File, f.Line, f.Offset, f.PC = file, fl.line, fl.offset, fl.pc
+	case len(b.frames) > 0:
+		f := &b.frames[len(b.frames)-1]
+		f.File, f.Line, f.Offset, f.PC = file, fl.line, fl.offset, fl.pc
+	}
+	b.next = expectFunc
+	b.accepted(p)
+}
+
+// accepted is called after each stack line: lines held as strays turn out
+// to sit inside the stack, so they are skipped with a warning.
+func (b *goroutineBuilder) accepted(p *textParser) {
+	b.blank = false
+	for _, s := range b.strays {
+		p.warn(s.line, s.off, fmt.Sprintf("skipped a line inside the stack of goroutine %d: %q", b.a.g.ID, truncateForWarning(CleanText(s.text))))
+	}
+	b.strays = b.strays[:0]
+}
+
+// stray holds a line that is not part of the stack. If more of the stack
+// follows, it was a log line in the middle of it; if not, it is text after
+// the goroutine and goes back to the gap.
+func (b *goroutineBuilder) stray(line int, off int64, t []byte) {
+	if len(b.strays) >= maxStrays {
+		return
+	}
+	b.strays = append(b.strays, strayLine{line: line, off: off, text: string(t[:min(len(t), 512)])})
+}
+
+// endAncestor stores the frames read for the current ancestor.
+func (b *goroutineBuilder) endAncestor() {
+	if b.anc == nil {
+		return
+	}
+	b.anc.Frames = append([]Frame(nil), b.ancFrames...)
+	b.ancFrames = b.ancFrames[:0]
+	b.anc = nil
+}
+
+// finish returns the goroutine with its frames and arguments copied out of
+// the builder's buffers: one allocation for the frames and one for all of
+// the goroutine's argument words.
+func (b *goroutineBuilder) finish() *Goroutine {
+	b.endAncestor()
+	g := &b.a.g
+	if len(b.frames) > 0 {
+		g.Frames = make([]Frame, len(b.frames))
+		copy(g.Frames, b.frames)
+		if len(b.args) > 0 {
+			args := make([]Arg, len(b.args))
+			copy(args, b.args)
+			for i, s := range b.spans {
+				if s.to > s.from {
+					g.Frames[i].Args = args[s.from:s.to:s.to]
+				}
+			}
+		}
+	}
+	if g.Status == StatusWaiting || g.Status == StatusLeaked {
+		g.Reason = normaliseReason(g.Reason, g.Frames)
+	}
+	return g
+}
+
+// truncateForWarning shortens a skipped line for a warning message.
+func truncateForWarning(s string) string {
+	const n = 120
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}
