@@ -1,0 +1,358 @@
+package report
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/ctxhole/ctxhole/detectors"
+	"github.com/ctxhole/ctxhole/parser"
+)
+
+// longestWaitsShown bounds Summary.LongestWaits.
+const longestWaitsShown = 5
+
+// Build turns a parsed capture and its diagnosis into the Document every
+// renderer works from. r may be nil (nothing diagnosed): the document then
+// has the inputs, the summary and the goroutine groups, and no findings.
+// Every string taken from the capture passes parser.CleanText here, once,
+// so no renderer can forget to.
+func Build(c *parser.Capture, r *detectors.Report, tool Tool) *Document {
+	d := &Document{
+		SchemaVersion: SchemaVersion,
+		Tool:          tool,
+		Inputs:        []Input{},
+		Groups:        []Group{},
+		Findings:      []Finding{},
+		Summary: Summary{
+			ByState:      map[string]int{},
+			LongestWaits: []LongestWait{},
+			Warnings:     []Warning{},
+			BySeverity:   map[string]int{},
+		},
+	}
+	if c == nil {
+		c = &parser.Capture{}
+	}
+	for i, s := range c.Snapshots {
+		d.Inputs = append(d.Inputs, snapshotInput(s))
+		d.Summary.Snapshots++
+		d.Summary.Goroutines += s.Count()
+		d.Summary.Truncated = d.Summary.Truncated || s.Truncated
+		d.Summary.Deadlock = d.Summary.Deadlock || s.Preamble.Deadlock()
+		for _, g := range s.Goroutines {
+			d.Summary.ByState[stateKey(g.Status, g.Reason)] += g.Count
+		}
+		for _, grp := range parser.GroupGoroutines(s.Goroutines) {
+			d.Groups = append(d.Groups, groupDoc(i, grp))
+		}
+	}
+	for _, p := range c.Contention {
+		d.Inputs = append(d.Inputs, Input{
+			Kind:        KindContention,
+			File:        clean(p.Source.File),
+			Format:      string(p.Source.Format),
+			Index:       p.Source.Index,
+			Line:        p.Source.Line,
+			CapturedAt:  timeString(p.Source.Time),
+			ProfileKind: clean(p.Kind),
+			Samples:     len(p.Samples),
+		})
+	}
+	for _, t := range c.Traces {
+		d.Inputs = append(d.Inputs, Input{
+			Kind:            KindTrace,
+			File:            clean(t.Source.File),
+			Format:          string(t.Source.Format),
+			Index:           t.Source.Index,
+			Line:            t.Source.Line,
+			CapturedAt:      timeString(t.Source.Time),
+			Truncated:       t.Truncated,
+			DurationS:       seconds(t.Duration),
+			TraceGoroutines: len(t.Goroutines),
+		})
+		d.Summary.Truncated = d.Summary.Truncated || t.Truncated
+	}
+	for _, w := range c.AllWarnings() {
+		d.Summary.Warnings = append(d.Summary.Warnings, Warning{
+			File: clean(w.File), Line: w.Line, Offset: w.Offset, Message: clean(w.Msg),
+		})
+	}
+	d.Summary.LongestWaits = longestWaits(d.Groups)
+	if r != nil {
+		for i, f := range r.Findings {
+			d.Findings = append(d.Findings, findingDoc(i+1, f))
+			d.Summary.BySeverity[f.Severity.String()]++
+		}
+	}
+	d.Summary.Findings = len(d.Findings)
+	return d
+}
+
+// stateKey names a goroutine's state for Summary.ByState: the normalised
+// wait reason when it is waiting, its status otherwise.
+func stateKey(st parser.Status, reason string) string {
+	if reason != "" {
+		return clean(reason)
+	}
+	return st.String()
+}
+
+func snapshotInput(s *parser.Snapshot) Input {
+	in := Input{
+		Kind:          KindGoroutines,
+		File:          clean(s.Source.File),
+		Format:        string(s.Source.Format),
+		Index:         s.Source.Index,
+		Line:          s.Source.Line,
+		CapturedAt:    timeString(s.Source.Time),
+		Goroutines:    s.Count(),
+		DeclaredTotal: s.DeclaredTotal,
+		Truncated:     s.Truncated,
+	}
+	p := s.Preamble
+	if len(p.Panic) > 0 || p.Fatal != "" || p.Signal != "" || p.TestTimeout != "" || len(p.RunningTests) > 0 {
+		in.Preamble = &Preamble{
+			Panic:        cleanAll(p.Panic),
+			Fatal:        clean(p.Fatal),
+			Signal:       clean(p.Signal),
+			TestTimeout:  clean(p.TestTimeout),
+			RunningTests: cleanAll(p.RunningTests),
+			Deadlock:     p.Deadlock(),
+		}
+	}
+	return in
+}
+
+func groupDoc(input int, grp *parser.Group) Group {
+	g := Group{
+		Input:               input,
+		Count:               grp.Count,
+		Status:              grp.Status.String(),
+		State:               clean(grp.State),
+		Reason:              clean(grp.Reason),
+		WaitKnown:           grp.WaitKnown > 0,
+		WaitKnownGoroutines: grp.WaitKnown,
+		WaitMinS:            seconds(grp.WaitMin),
+		WaitMaxS:            seconds(grp.WaitMax),
+		GoroutineIDs:        append([]int64{}, grp.IDs...),
+		LockedToThread:      grp.LockedToThread,
+		Stack:               frames(grp.Frames),
+		AppFrameIndex:       appFrameIndex(grp.Frames),
+		Elided:              grp.Elided,
+		CreatedBy:           createdBy(grp.CreatedBy),
+	}
+	if len(g.Stack) > 0 {
+		top := g.Stack[0]
+		g.TopFrame = &top
+	}
+	if g.AppFrameIndex >= 0 {
+		app := g.Stack[g.AppFrameIndex]
+		g.AppFrame = &app
+	}
+	return g
+}
+
+// longestWaits picks the groups with the longest known waits, longest
+// first; ties keep document order, so the result is deterministic.
+func longestWaits(groups []Group) []LongestWait {
+	var idx []int
+	for i, g := range groups {
+		if g.WaitKnown && g.WaitMaxS > 0 {
+			idx = append(idx, i)
+		}
+	}
+	slices.SortStableFunc(idx, func(a, b int) int {
+		return cmp.Compare(groups[b].WaitMaxS, groups[a].WaitMaxS)
+	})
+	out := []LongestWait{}
+	for _, i := range idx[:min(len(idx), longestWaitsShown)] {
+		g := groups[i]
+		lw := LongestWait{Input: g.Input, Goroutines: g.Count, State: g.State, WaitMaxS: g.WaitMaxS}
+		if f := g.AppFrame; f != nil {
+			lw.Function, lw.File, lw.Line = f.Function, f.File, f.Line
+		} else if f := g.TopFrame; f != nil {
+			lw.Function, lw.File, lw.Line = f.Function, f.File, f.Line
+		}
+		out = append(out, lw)
+	}
+	return out
+}
+
+func findingDoc(rank int, f *detectors.Finding) Finding {
+	fd := Finding{
+		Rank:              rank,
+		Category:          string(f.Category),
+		Severity:          f.Severity.String(),
+		Confidence:        f.Confidence,
+		ConfidenceReasons: cleanAll(f.Reasons),
+		Title:             clean(f.Title),
+		Explanation:       clean(f.Explanation),
+		Goroutines:        f.Goroutines,
+		GoroutineIDs:      append([]int64{}, f.IDs...),
+		WaitKnown:         f.WaitKnown,
+		WaitMinS:          seconds(f.WaitMin),
+		WaitMaxS:          seconds(f.WaitMax),
+		Root:              rootDoc(f.Root),
+		Chain:             []Link{},
+		Evidence:          []Evidence{},
+		Fix:               Fix{Summary: clean(f.Fix.Summary), Detail: clean(f.Fix.Detail), Code: clean(f.Fix.Code)},
+		Contention:        []ContentionCite{},
+		Score:             f.Score,
+	}
+	if fd.ConfidenceReasons == nil {
+		fd.ConfidenceReasons = []string{}
+	}
+	for _, l := range f.Chain {
+		fd.Chain = append(fd.Chain, linkDoc(l))
+	}
+	for _, e := range f.Evidence {
+		ed := Evidence{Kind: clean(e.Kind), Text: clean(e.Text), GoroutineID: e.GoroutineID}
+		if e.Frame != nil {
+			fr := frameDoc(*e.Frame)
+			ed.Frame = &fr
+		}
+		fd.Evidence = append(fd.Evidence, ed)
+	}
+	if g := f.Growth; g != nil {
+		fd.Growth = &Growth{From: g.From, To: g.To, Snapshots: g.Snapshots, RateKnown: g.RateKnown, PerMinute: g.PerMinute}
+	}
+	for _, c := range f.Contention {
+		fd.Contention = append(fd.Contention, ContentionCite{
+			Kind: clean(c.Kind), Function: clean(c.Function), File: clean(c.File), Line: c.Line,
+			Count: c.Count, DelayS: seconds(c.Delay),
+		})
+	}
+	return fd
+}
+
+func rootDoc(r detectors.Root) Root {
+	rd := Root{
+		GoroutineID: r.GoroutineID,
+		State:       clean(r.State),
+		WaitKnown:   r.WaitKnown,
+		WaitS:       seconds(r.Wait),
+		Stack:       frames(r.Frames),
+		AppFrame:    r.AppFrame,
+	}
+	if rd.AppFrame < -1 || rd.AppFrame >= len(rd.Stack) {
+		rd.AppFrame = -1
+	}
+	switch {
+	case rd.AppFrame >= 0:
+		f := rd.Stack[rd.AppFrame]
+		rd.Function, rd.File, rd.Line = f.Function, f.File, f.Line
+	case len(rd.Stack) > 0:
+		f := rd.Stack[0]
+		rd.Function, rd.File, rd.Line = f.Function, f.File, f.Line
+	}
+	if r.Timed {
+		ns := int64(r.Since)
+		rd.SinceNS = &ns
+	}
+	return rd
+}
+
+func linkDoc(l detectors.Link) Link {
+	ld := Link{
+		Depth:        l.Depth,
+		Relation:     string(l.Relation),
+		Category:     string(l.Category),
+		Goroutines:   l.Goroutines,
+		GoroutineIDs: append([]int64{}, l.IDs...),
+		Function:     clean(l.Function),
+		File:         clean(l.File),
+		Line:         l.Line,
+		State:        clean(l.State),
+		WaitKnown:    l.WaitKnown,
+		WaitMaxS:     seconds(l.WaitMax),
+		Timed:        l.Timed,
+		Wakes:        []Wake{},
+	}
+	if l.Object != 0 {
+		ld.Object = fmt.Sprintf("%#x", l.Object)
+	}
+	if l.Timed {
+		start := int64(l.Start)
+		ld.StartNS = &start
+		if l.End < 0 {
+			ld.NeverWoken = true
+		} else {
+			end := int64(l.End)
+			ld.EndNS = &end
+		}
+	}
+	for _, w := range l.Wakes {
+		if w == nil {
+			continue
+		}
+		ld.Wakes = append(ld.Wakes, Wake{
+			Kind:           w.Kind.String(),
+			Reason:         clean(w.Reason),
+			Count:          w.Count,
+			WaiterFunction: firstFunc(w.WaiterFrames),
+			WakerFunction:  firstFunc(w.WakerFrames),
+			FirstNS:        int64(w.First),
+			LastNS:         int64(w.Last),
+			MaxWaitNS:      int64(w.MaxWait),
+			TotalWaitNS:    int64(w.TotalWait),
+			Waiters:        append([]int64{}, w.Waiters...),
+			Wakers:         append([]int64{}, w.Wakers...),
+		})
+	}
+	return ld
+}
+
+// firstFunc names a wake edge's stack by its first application frame, or
+// its top frame.
+func firstFunc(fs []parser.Frame) string {
+	if len(fs) == 0 {
+		return ""
+	}
+	if i := appFrameIndex(fs); i >= 0 {
+		return clean(fs[i].Func)
+	}
+	return clean(fs[0].Func)
+}
+
+func frames(fs []parser.Frame) []Frame {
+	out := make([]Frame, len(fs))
+	for i, f := range fs {
+		out[i] = frameDoc(f)
+	}
+	return out
+}
+
+func frameDoc(f parser.Frame) Frame {
+	return Frame{Function: clean(f.Func), File: clean(f.File), Line: f.Line}
+}
+
+func createdBy(c *parser.CreatedBy) *CreatedBy {
+	if c == nil {
+		return nil
+	}
+	return &CreatedBy{Function: clean(c.Func), File: clean(c.File), Line: c.Line, ParentGoroutine: c.Parent}
+}
+
+func clean(s string) string { return parser.CleanText(s) }
+
+func cleanAll(ss []string) []string {
+	if len(ss) == 0 {
+		return nil
+	}
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = clean(s)
+	}
+	return out
+}
+
+func seconds(d time.Duration) float64 { return d.Seconds() }
+
+func timeString(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}

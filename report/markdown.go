@@ -1,0 +1,348 @@
+package report
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// WriteMarkdown writes an incident write-up for a postmortem: a summary,
+// the timeline of the root cause where known, each finding with its chain,
+// evidence, root stack and fix, then the goroutine groups and the inputs.
+func WriteMarkdown(w io.Writer, d *Document, opts Options) error {
+	t := &textWriter{w: w}
+	writeMarkdownSummary(t, d)
+	writeMarkdownTimeline(t, d)
+	for _, f := range d.Findings {
+		writeMarkdownFinding(t, f)
+	}
+	writeMarkdownGroups(t, d, opts)
+	writeMarkdownInputs(t, d)
+	return t.err
+}
+
+func writeMarkdownSummary(t *textWriter, d *Document) {
+	s := d.Summary
+	if len(d.Findings) > 0 {
+		f := d.Findings[0]
+		t.printf("# Incident: %s\n\n", mdText(orDefault(f.Title, f.Category)))
+	} else {
+		t.printf("# Goroutine analysis: no timeout hole found\n\n")
+	}
+	t.printf("_Written by %s %s from %s._\n\n", d.Tool.Name, mdText(d.Tool.Version), plural(len(d.Inputs), "input"))
+	t.printf("## Summary\n\n")
+	if len(d.Findings) > 0 {
+		f := d.Findings[0]
+		t.printf("- **Principal root cause:** %s (%s, confidence %.2f): %s goroutines, root in %s",
+			code(f.Category), f.Severity, f.Confidence, strconv.Itoa(f.Goroutines), code(f.Root.Function))
+		if loc := location(f.Root.File, f.Root.Line); loc != "" {
+			t.printf(" at %s", code(loc))
+		}
+		t.printf(".\n")
+		t.printf("- **Fix:** %s\n", mdText(f.Fix.Summary))
+		if len(d.Findings) > 1 {
+			t.printf("- **Other findings:** %d (%s).\n", len(d.Findings)-1, severityCounts(s.BySeverity))
+		}
+	} else {
+		t.printf("- No goroutine is stuck in a known timeout hole.\n")
+	}
+	t.printf("- **Goroutines:** %d parsed from %s", s.Goroutines, plural(s.Snapshots, "snapshot"))
+	if len(s.ByState) > 0 {
+		t.printf(" (%s)", stateCounts(s.ByState))
+	}
+	t.printf(".\n")
+	if s.Deadlock {
+		t.printf("- The runtime declared a global deadlock: all goroutines are asleep.\n")
+	}
+	if s.Truncated {
+		t.printf("- Some inputs were truncated; what was read is analyzed.\n")
+	}
+	for _, lw := range s.LongestWaits[:min(len(s.LongestWaits), 3)] {
+		t.printf("- Waiting %s: %s in %s (%s).\n", formatWait(lw.WaitMaxS, true), plural(lw.Goroutines, "goroutine"), code(lw.Function), mdText(lw.State))
+	}
+	if len(s.Warnings) > 0 {
+		t.printf("\n**Parser warnings (%d):**\n\n", len(s.Warnings))
+		for _, w := range s.Warnings {
+			t.printf("- %s\n", mdText(warningString(w)))
+		}
+	}
+	t.printf("\n")
+}
+
+// timelineEvent is one row of the Markdown timeline.
+type timelineEvent struct {
+	at   int64 // ns offset (traces) or -seconds before capture (dumps)
+	when string
+	what string
+}
+
+// writeMarkdownTimeline orders the principal finding's chain in time. With
+// a trace, links carry exact offsets; from dumps only, the wait durations
+// order who got stuck first (the longest waiter blocked earliest).
+func writeMarkdownTimeline(t *textWriter, d *Document) {
+	if len(d.Findings) == 0 {
+		return
+	}
+	f := d.Findings[0]
+	var events []timelineEvent
+	timed := false
+	for _, l := range f.Chain {
+		if l.Timed && l.StartNS != nil {
+			timed = true
+			events = append(events, timelineEvent{
+				at: *l.StartNS, when: formatOffset(*l.StartNS),
+				what: fmt.Sprintf("%s block in %s (%s)", plural(l.Goroutines, "goroutine"), code(l.Function), mdText(l.Relation)),
+			})
+			switch {
+			case l.NeverWoken:
+				events = append(events, timelineEvent{at: 1<<63 - 1, when: "end of trace", what: fmt.Sprintf("%s still blocked: never woken", code(l.Function))})
+			case l.EndNS != nil:
+				events = append(events, timelineEvent{at: *l.EndNS, when: formatOffset(*l.EndNS), what: fmt.Sprintf("%s released%s", code(l.Function), wakeSuffix(l.Wakes))})
+			}
+		}
+	}
+	if !timed {
+		for _, l := range f.Chain {
+			if l.WaitKnown {
+				events = append(events, timelineEvent{
+					at: -int64(l.WaitMaxS), when: formatWait(l.WaitMaxS, true) + " before capture",
+					what: fmt.Sprintf("%s blocked in %s (%s)", plural(l.Goroutines, "goroutine"), code(l.Function), mdText(l.Relation)),
+				})
+			}
+		}
+	}
+	if len(events) == 0 {
+		return
+	}
+	slices.SortStableFunc(events, func(a, b timelineEvent) int { return cmp.Compare(a.at, b.at) })
+	t.printf("## Timeline of the root cause\n\n")
+	if timed {
+		t.printf("Offsets from the start of the execution trace.\n\n")
+	} else {
+		t.printf("From the wait durations in the dump (whole minutes, lower bounds): the longest waiter got stuck first.\n\n")
+	}
+	t.printf("| when | what |\n|---|---|\n")
+	for _, e := range events {
+		t.printf("| %s | %s |\n", mdCell(e.when), mdCell(e.what))
+	}
+	t.printf("\n")
+}
+
+func wakeSuffix(ws []Wake) string {
+	if len(ws) == 0 {
+		return ""
+	}
+	parts := make([]string, 0, len(ws))
+	for _, w := range ws {
+		parts = append(parts, fmt.Sprintf("%d by %s", w.Count, wakeBy(w)))
+	}
+	return ": " + strings.Join(parts, ", ")
+}
+
+func writeMarkdownFinding(t *textWriter, f Finding) {
+	t.printf("## %d. %s %s: %s\n\n", f.Rank, strings.ToUpper(f.Severity), code(f.Category), mdText(f.Title))
+	if f.Explanation != "" {
+		t.printf("%s\n\n", mdText(f.Explanation))
+	}
+	t.printf("- **Goroutines:** %d", f.Goroutines)
+	if len(f.GoroutineIDs) > 0 {
+		t.printf(" (IDs %s)", idList(f.GoroutineIDs, 20))
+	}
+	t.printf("\n- **Longest wait:** %s\n", formatWait(f.WaitMaxS, f.WaitKnown))
+	t.printf("- **Confidence:** %.2f", f.Confidence)
+	if len(f.ConfidenceReasons) > 0 {
+		t.printf(": %s", mdText(strings.Join(f.ConfidenceReasons, "; ")))
+	}
+	t.printf("\n")
+	if f.Growth != nil {
+		t.printf("- **Growth:** %s\n", growthString(f.Growth))
+	}
+	t.printf("\n")
+	if len(f.Chain) > 0 {
+		t.printf("**Blocking chain**\n\n")
+		var b strings.Builder
+		for _, l := range f.Chain {
+			b.WriteString(linkLine(painter{}, l))
+			b.WriteByte('\n')
+		}
+		t.printf("%s\n", fence(b.String(), ""))
+	}
+	if len(f.Evidence) > 0 {
+		t.printf("**Evidence**\n\n")
+		for _, e := range f.Evidence {
+			t.printf("- %s: %s\n", mdText(e.Kind), mdText(evidenceText(e)))
+		}
+		t.printf("\n")
+	}
+	if len(f.Contention) > 0 {
+		t.printf("**Contention profiles**\n\n| kind | where | events | delay |\n|---|---|---:|---:|\n")
+		for _, c := range f.Contention {
+			t.printf("| %s | %s | %d | %s |\n", mdCell(c.Kind), code(c.Function+" "+location(c.File, c.Line)), c.Count, formatWait(c.DelayS, true))
+		}
+		t.printf("\n")
+	}
+	if len(f.Root.Stack) > 0 {
+		t.printf("**Root stack**")
+		if f.Root.GoroutineID != 0 {
+			t.printf(" (goroutine %d", f.Root.GoroutineID)
+			if f.Root.State != "" {
+				t.printf(", %s", mdText(f.Root.State))
+			}
+			t.printf(")")
+		}
+		t.printf(", first application frame marked `=>`:\n\n")
+		var b strings.Builder
+		for i, fr := range f.Root.Stack {
+			mark := "   "
+			if i == f.Root.AppFrame {
+				mark = "=> "
+			}
+			fmt.Fprintf(&b, "%s%s\n       %s\n", mark, fr.Function, location(fr.File, fr.Line))
+		}
+		t.printf("%s\n", fence(b.String(), ""))
+	}
+	t.printf("**Fix:** %s\n\n", mdText(f.Fix.Summary))
+	if f.Fix.Detail != "" {
+		t.printf("%s\n\n", mdText(f.Fix.Detail))
+	}
+	if f.Fix.Code != "" {
+		t.printf("%s\n", fence(f.Fix.Code, "go"))
+	}
+}
+
+func writeMarkdownGroups(t *textWriter, d *Document, opts Options) {
+	primary := primarySnapshot(d)
+	if primary < 0 {
+		return
+	}
+	var gs []Group
+	for _, g := range d.Groups {
+		if g.Input == primary {
+			gs = append(gs, g)
+		}
+	}
+	n := len(gs)
+	if !opts.Verbose {
+		n = min(n, opts.maxGroups())
+	}
+	t.printf("## Goroutine groups\n\nInput %d (%s), %d of %d groups, largest first.\n\n", primary, code(d.Inputs[primary].File), n, len(gs))
+	t.printf("| count | state | wait | top frame | first application frame |\n|---:|---|---|---|---|\n")
+	for _, g := range gs[:n] {
+		top, app := "", ""
+		if g.TopFrame != nil {
+			top = code(g.TopFrame.Function + " " + location(shortFile(g.TopFrame.File), g.TopFrame.Line))
+		}
+		if g.AppFrame != nil {
+			app = code(g.AppFrame.Function + " " + location(shortFile(g.AppFrame.File), g.AppFrame.Line))
+		}
+		wait := formatWait(g.WaitMaxS, g.WaitKnown)
+		t.printf("| %d | %s | %s | %s | %s |\n", g.Count, mdCell(groupState(g)), mdCell(wait), mdCell(top), mdCell(app))
+	}
+	t.printf("\n")
+}
+
+func writeMarkdownInputs(t *textWriter, d *Document) {
+	if len(d.Inputs) == 0 {
+		return
+	}
+	t.printf("## Inputs\n\n| # | file | format | goroutines | captured |\n|---:|---|---|---:|---|\n")
+	for i, in := range d.Inputs {
+		file := in.File
+		if in.Line > 0 {
+			file += ":" + strconv.Itoa(in.Line)
+		}
+		n := ""
+		if in.Kind == KindGoroutines {
+			n = strconv.Itoa(in.Goroutines)
+		}
+		t.printf("| %d | %s | %s | %s | %s |\n", i, code(file), mdCell(in.Format), n, mdCell(in.CapturedAt))
+	}
+}
+
+func severityCounts(m map[string]int) string {
+	var parts []string
+	for _, s := range []string{"critical", "high", "medium", "low", "info"} {
+		if m[s] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", m[s], s))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func stateCounts(m map[string]int) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b string) int {
+		if c := cmp.Compare(m[b], m[a]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
+	})
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d", mdText(k), m[k])
+	}
+	return strings.Join(parts, ", ")
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// mdEscaper escapes the characters Markdown would read as formatting in
+// running text.
+var mdEscaper = strings.NewReplacer(
+	`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`,
+	"<", `\<`, ">", `\>`, "#", `\#`, "|", `\|`,
+)
+
+// mdText escapes running text.
+func mdText(s string) string { return mdEscaper.Replace(s) }
+
+// mdCell makes s safe inside a table cell: one line, pipes escaped.
+// Code spans made by code() keep their backticks.
+func mdCell(s string) string {
+	s = strings.ReplaceAll(s, "\n", " ")
+	return strings.ReplaceAll(s, "|", `\|`)
+}
+
+// code renders s as an inline code span, with a delimiter longer than any
+// run of backticks inside it.
+func code(s string) string {
+	if s == "" {
+		return ""
+	}
+	delim := strings.Repeat("`", longestRun(s, '`')+1)
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
+		s = " " + s + " "
+	}
+	return delim + s + delim
+}
+
+// fence renders s as a fenced code block whose fence is longer than any
+// run of backticks inside it.
+func fence(s, lang string) string {
+	f := strings.Repeat("`", max(3, longestRun(s, '`')+1))
+	return f + lang + "\n" + strings.TrimRight(s, "\n") + "\n" + f + "\n"
+}
+
+func longestRun(s string, c byte) int {
+	best, run := 0, 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == c {
+			run++
+			best = max(best, run)
+		} else {
+			run = 0
+		}
+	}
+	return best
+}
