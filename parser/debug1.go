@@ -1,0 +1,304 @@
+package parser
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// readDebug1 reads the aggregated goroutine text of
+// /debug/pprof/goroutine?debug=1 (also the Go 1.26 goroutineleak profile's):
+//
+//	goroutine profile: total 7
+//	3 @ 0x44c6f2 0x45f0b5 0x4a2b3c
+//	# labels: {"handler":"lock"}
+//	#	0x4a2b3b	main.worker+0x3b	/src/main.go:42
+//
+// Each record becomes one Goroutine with ID 0 and Count N. The format
+// prints no state; InferReason infers it from the frames. Leading runtime
+// frames are not printed, so a record whose first PC has no frame line was
+// parked inside the runtime: it is StatusWaiting even when the frames shown
+// do not say on what.
+func readDebug1(r io.Reader, name string) (*Snapshot, error) {
+	lr := newLineReader(r)
+	snap := &Snapshot{Source: Source{File: name, Format: FormatGoroutineDebug1}}
+	var (
+		cur      *Goroutine
+		curPCs   []uint64
+		leaked   bool
+		inHeader = true
+	)
+	finish := func() {
+		if cur != nil {
+			finishDebug1Record(cur, curPCs, leaked)
+			cur = nil
+		}
+	}
+	for {
+		line, _, skipped, err := lr.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, &Error{File: name, Line: lr.no + 1, Offset: lr.off, Err: err}
+		}
+		if skipped > 0 {
+			snap.Warnings = append(snap.Warnings, Warning{File: name, Line: lr.no, Offset: -1,
+				Msg: fmt.Sprintf("skipped a %d-byte line", skipped)})
+			continue
+		}
+		t := bytes.TrimSpace(line)
+		if inHeader {
+			prof, total, ok := parseProfileTotal(t)
+			if !ok {
+				continue // log lines before the profile
+			}
+			if prof != "goroutine" && prof != "goroutineleak" {
+				return nil, &Error{File: name, Line: lr.no, Offset: -1,
+					Err: fmt.Errorf("%w: a %s profile", ErrUnknownFormat, CleanText(prof))}
+			}
+			leaked = prof == "goroutineleak"
+			snap.DeclaredTotal = total
+			snap.Source.Line = lr.no
+			inHeader = false
+			continue
+		}
+		switch {
+		case len(t) == 0:
+			finish()
+		case t[0] == '#':
+			if cur == nil {
+				snap.Warnings = append(snap.Warnings, Warning{File: name, Line: lr.no, Offset: -1,
+					Msg: "skipped a frame line outside a record"})
+				continue
+			}
+			if rest, ok := bytes.CutPrefix(t, []byte("# labels:")); ok {
+				labels, err := parseDebug1Labels(bytes.TrimSpace(rest))
+				if err != nil {
+					snap.Warnings = append(snap.Warnings, Warning{File: name, Line: lr.no, Offset: -1,
+						Msg: "skipped unreadable labels: " + err.Error()})
+					continue
+				}
+				cur.Labels = labels
+				continue
+			}
+			f, err := parseDebug1Frame(t)
+			if err != nil {
+				return nil, &Error{File: name, Line: lr.no, Offset: -1, Err: err}
+			}
+			cur.Frames = append(cur.Frames, f)
+		default:
+			n, pcs, err := parseDebug1Record(t)
+			if err != nil {
+				if snap.Count() > 0 || cur != nil {
+					// The profile is over: anything after it is not ours
+					// (a pasted profile followed by other output).
+					snap.Warnings = append(snap.Warnings, Warning{File: name, Line: lr.no, Offset: -1,
+						Msg: "stopped reading: " + err.Error()})
+					finish()
+					return checkDebug1Total(snap), nil
+				}
+				return nil, &Error{File: name, Line: lr.no, Offset: -1, Err: err}
+			}
+			finish()
+			cur = &Goroutine{Count: n, M: -1, Line: lr.no}
+			curPCs = pcs
+			snap.Goroutines = append(snap.Goroutines, cur)
+		}
+	}
+	if inHeader {
+		return nil, &Error{File: name, Line: lr.no, Offset: -1, Err: errors.New(`no "goroutine profile: total N" header`)}
+	}
+	finish()
+	return checkDebug1Total(snap), nil
+}
+
+// checkDebug1Total warns when the records do not add up to the declared
+// total: an excerpt, or a capture cut short.
+func checkDebug1Total(snap *Snapshot) *Snapshot {
+	if n := snap.Count(); n != snap.DeclaredTotal {
+		snap.Warnings = append(snap.Warnings, Warning{File: snap.Source.File, Line: snap.Source.Line, Offset: -1,
+			Msg: fmt.Sprintf("records add up to %d goroutines, the header declares %d", n, snap.DeclaredTotal)})
+		if n < snap.DeclaredTotal {
+			snap.Truncated = true
+		}
+	}
+	return snap
+}
+
+// finishDebug1Record sets the inferred state of a complete record.
+func finishDebug1Record(g *Goroutine, pcs []uint64, leaked bool) {
+	g.Status, g.Reason = InferReason(g.Frames)
+	// debug=1 hides the leading runtime frames: if the first PC has no
+	// frame line, the goroutine was inside the runtime, which for a
+	// goroutine profile means parked.
+	if g.Status == StatusUnknown && len(pcs) > 0 && (len(g.Frames) == 0 || !samePC(g.Frames[0].PC, pcs[0])) {
+		g.Status = StatusWaiting
+	}
+	if leaked {
+		g.Status = StatusLeaked
+	}
+}
+
+// samePC compares a frame's PC with a stack PC: debug=1 prints stack
+// entries as return addresses and frame lines at PC-1.
+func samePC(frame, stack uint64) bool { return frame == stack || frame+1 == stack }
+
+// parseProfileTotal parses "<name> profile: total N".
+func parseProfileTotal(t []byte) (name string, total int, ok bool) {
+	before, after, found := bytes.Cut(t, []byte(" profile: total "))
+	if !found || len(before) == 0 || bytes.ContainsAny(before, " \t") {
+		return "", 0, false
+	}
+	n, err := strconv.Atoi(string(bytes.TrimSpace(after)))
+	if err != nil || n < 0 {
+		return "", 0, false
+	}
+	return string(before), n, true
+}
+
+// parseDebug1Record parses "N @ 0x1 0x2 ...".
+func parseDebug1Record(t []byte) (int, []uint64, error) {
+	countText, stack, found := bytes.Cut(t, []byte(" @"))
+	if !found {
+		return 0, nil, fmt.Errorf("expected a record %q, got %q", "N @ 0x...", clipText(t))
+	}
+	n, err := strconv.Atoi(string(bytes.TrimSpace(countText)))
+	if err != nil || n <= 0 {
+		return 0, nil, fmt.Errorf("bad record count %q", clipText(countText))
+	}
+	fields := bytes.Fields(stack)
+	pcs := make([]uint64, 0, len(fields))
+	for _, f := range fields {
+		pc, err := parseHex0x(f)
+		if err != nil {
+			return 0, nil, fmt.Errorf("bad PC %q in record", clipText(f))
+		}
+		pcs = append(pcs, pc)
+	}
+	return n, pcs, nil
+}
+
+// parseDebug1Frame parses "#\t0x4a2b3b\tmain.worker+0x3b\t/src/main.go:42"
+// (columns separated by tabs, or by spaces once pasted), or "#\t0x4a2b3b"
+// for a PC without symbol information.
+func parseDebug1Frame(t []byte) (Frame, error) {
+	rest := bytes.TrimLeft(t[1:], " \t")
+	pcText, rest, _ := bytes.Cut(rest, []byte{'\t'})
+	if i := bytes.IndexByte(pcText, ' '); i >= 0 { // space-separated paste
+		pcText, rest = pcText[:i], append(bytes.TrimLeft(pcText[i:], " "), rest...)
+	}
+	pc, err := parseHex0x(pcText)
+	if err != nil {
+		return Frame{}, fmt.Errorf("bad frame PC %q", clipText(pcText))
+	}
+	rest = bytes.TrimSpace(rest)
+	if len(rest) == 0 {
+		return Frame{Func: "?", PC: pc}, nil
+	}
+	// The location is the last column: after the last tab, else the last
+	// space (function names can hold spaces in generic shapes).
+	sep := bytes.LastIndexByte(rest, '\t')
+	if sep < 0 {
+		sep = bytes.LastIndexByte(rest, ' ')
+	}
+	if sep < 0 {
+		return Frame{}, fmt.Errorf("frame %q has no file:line", clipText(t))
+	}
+	fn, loc := bytes.TrimSpace(rest[:sep]), rest[sep+1:]
+	f := Frame{PC: pc}
+	if i := bytes.LastIndex(fn, []byte("+0x")); i > 0 {
+		off, err := parseHex0x(fn[i+1:])
+		if err != nil {
+			return Frame{}, fmt.Errorf("bad offset in frame %q", clipText(t))
+		}
+		f.Offset, fn = off, fn[:i]
+	}
+	f.Func = CleanText(string(fn))
+	colon := bytes.LastIndexByte(loc, ':')
+	if colon < 0 {
+		return Frame{}, fmt.Errorf("frame %q has no file:line", clipText(t))
+	}
+	ln, err := strconv.Atoi(string(loc[colon+1:]))
+	if err != nil || ln < 0 {
+		return Frame{}, fmt.Errorf("bad line number in frame %q", clipText(t))
+	}
+	f.File, f.Line = CleanText(string(loc[:colon])), ln
+	return f, nil
+}
+
+// parseDebug1Labels parses the runtime's label set text,
+// {"k1":"v1", "k2":"v2"}, keys and values Go-quoted, into labels sorted
+// by key.
+func parseDebug1Labels(t []byte) ([]Label, error) {
+	s, ok := strings.CutPrefix(string(t), "{")
+	if !ok {
+		return nil, errors.New("labels do not start with '{'")
+	}
+	var labels []Label
+	for {
+		s = strings.TrimLeft(s, " ,")
+		if strings.HasPrefix(s, "}") {
+			break
+		}
+		key, rest, err := cutQuoted(s)
+		if err != nil {
+			return nil, err
+		}
+		rest, ok = strings.CutPrefix(rest, ":")
+		if !ok {
+			return nil, fmt.Errorf("missing ':' after label key %q", clipText([]byte(key)))
+		}
+		val, rest, err := cutQuoted(strings.TrimLeft(rest, " "))
+		if err != nil {
+			return nil, err
+		}
+		labels = append(labels, Label{Key: CleanText(key), Value: CleanText(val)})
+		s = rest
+	}
+	sortLabels(labels)
+	return labels, nil
+}
+
+// cutQuoted unquotes the Go-quoted string at the start of s and returns it
+// with the rest of s.
+func cutQuoted(s string) (string, string, error) {
+	if !strings.HasPrefix(s, `"`) {
+		return "", "", fmt.Errorf("expected a quoted string at %q", clipText([]byte(s)))
+	}
+	for i := 1; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case '"':
+			v, err := strconv.Unquote(s[:i+1])
+			if err != nil {
+				return "", "", fmt.Errorf("bad quoted string %q: %w", clipText([]byte(s[:i+1])), err)
+			}
+			return v, s[i+1:], nil
+		}
+	}
+	return "", "", fmt.Errorf("unterminated quoted string %q", clipText([]byte(s)))
+}
+
+// parseHex0x parses "0x1f" (the prefix is required).
+func parseHex0x(b []byte) (uint64, error) {
+	h, ok := bytes.CutPrefix(b, []byte("0x"))
+	if !ok {
+		return 0, fmt.Errorf("%q is not a 0x hex number", clipText(b))
+	}
+	return strconv.ParseUint(string(h), 16, 64)
+}
+
+// clipText shortens untrusted text quoted in an error message and strips
+// control characters from it.
+func clipText(b []byte) string {
+	const max = 80
+	if len(b) > max {
+		return CleanText(string(b[:max])) + "..."
+	}
+	return CleanText(string(b))
+}

@@ -1,0 +1,161 @@
+package parser
+
+import "strings"
+
+// inference is what one function found near the top of a stack says about
+// the goroutine's state.
+type inference struct {
+	status Status
+	reason string
+	// weak marks a function that blocks on behalf of many callers
+	// (runtime.gopark, a bare semaphore): a more specific function further
+	// out in the stack overrides it.
+	weak bool
+}
+
+func waitingFor(reason string) inference { return inference{status: StatusWaiting, reason: reason} }
+
+// inferTable maps functions to the state a goroutine stopped in them is in.
+// The reasons are those the current runtime prints (waitReasonStrings).
+// Covered: the runtime's own frames (present in pprof protobuf profiles,
+// `go tool pprof -traces` and execution trace stacks) and the library frames
+// just above them, which are all the debug=1 text shows (it hides the
+// leading runtime frames).
+var inferTable = map[string]inference{
+	// Generic parking: waiting, reason unknown unless a caller says more.
+	"runtime.gopark":       {status: StatusWaiting, weak: true},
+	"runtime.goparkunlock": {status: StatusWaiting, weak: true},
+
+	// Channels and select.
+	"runtime.chanrecv":  waitingFor("chan receive"),
+	"runtime.chanrecv1": waitingFor("chan receive"),
+	"runtime.chanrecv2": waitingFor("chan receive"),
+	"runtime.chansend":  waitingFor("chan send"),
+	"runtime.chansend1": waitingFor("chan send"),
+	"runtime.selectgo":  waitingFor("select"),
+	"runtime.block":     waitingFor("select (no cases)"),
+
+	// Network and file I/O through the poller.
+	"runtime.netpollblock":               waitingFor("IO wait"),
+	"internal/poll.runtime_pollWait":     waitingFor("IO wait"),
+	"runtime.poll_runtime_pollWait":      waitingFor("IO wait"),
+	"internal/poll.(*pollDesc).wait":     waitingFor("IO wait"),
+	"internal/poll.(*pollDesc).waitRead": waitingFor("IO wait"),
+
+	// Semaphores: generic until a sync caller names the primitive.
+	"runtime.semacquire1":                   {status: StatusWaiting, reason: "semacquire", weak: true},
+	"runtime.semacquire":                    {status: StatusWaiting, reason: "semacquire", weak: true},
+	"sync.runtime_Semacquire":               {status: StatusWaiting, reason: "semacquire", weak: true},
+	"internal/sync.runtime_Semacquire":      {status: StatusWaiting, reason: "semacquire", weak: true},
+	"sync.runtime_SemacquireWaitGroup":      waitingFor("sync.WaitGroup.Wait"),
+	"sync.runtime_SemacquireMutex":          waitingFor("sync.Mutex.Lock"),
+	"internal/sync.runtime_SemacquireMutex": waitingFor("sync.Mutex.Lock"),
+	"sync.runtime_SemacquireRWMutexR":       waitingFor("sync.RWMutex.RLock"),
+	"sync.runtime_SemacquireRWMutex":        waitingFor("sync.RWMutex.Lock"),
+	"sync.(*Mutex).Lock":                    waitingFor("sync.Mutex.Lock"),
+	"sync.(*Mutex).lockSlow":                waitingFor("sync.Mutex.Lock"),
+	"internal/sync.(*Mutex).Lock":           waitingFor("sync.Mutex.Lock"),
+	"internal/sync.(*Mutex).lockSlow":       waitingFor("sync.Mutex.Lock"),
+	"sync.(*RWMutex).RLock":                 waitingFor("sync.RWMutex.RLock"),
+	"sync.(*RWMutex).Lock":                  waitingFor("sync.RWMutex.Lock"),
+	"sync.(*WaitGroup).Wait":                waitingFor("sync.WaitGroup.Wait"),
+	"sync.runtime_notifyListWait":           waitingFor("sync.Cond.Wait"),
+	"sync.(*Cond).Wait":                     waitingFor("sync.Cond.Wait"),
+
+	// Timers.
+	"time.Sleep":        waitingFor("sleep"),
+	"runtime.timeSleep": waitingFor("sleep"),
+
+	// System calls and cgo.
+	"syscall.Syscall":                         {status: StatusSyscall},
+	"syscall.Syscall6":                        {status: StatusSyscall},
+	"syscall.RawSyscall":                      {status: StatusSyscall},
+	"syscall.RawSyscall6":                     {status: StatusSyscall},
+	"syscall.syscall":                         {status: StatusSyscall},
+	"syscall.syscall6":                        {status: StatusSyscall},
+	"syscall.rawSyscallNoError":               {status: StatusSyscall},
+	"internal/runtime/syscall.Syscall6":       {status: StatusSyscall},
+	"runtime/internal/syscall.Syscall6":       {status: StatusSyscall},
+	"runtime.cgocall":                         {status: StatusSyscall},
+	"runtime.entersyscall":                    {status: StatusSyscall},
+	"runtime.entersyscallblock":               {status: StatusSyscall},
+	"runtime.reentersyscall":                  {status: StatusSyscall},
+	"golang.org/x/sys/unix.Syscall":           {status: StatusSyscall},
+	"golang.org/x/sys/unix.Syscall6":          {status: StatusSyscall},
+	"golang.org/x/sys/unix.RawSyscall":        {status: StatusSyscall},
+	"golang.org/x/sys/unix.RawSyscall6":       {status: StatusSyscall},
+	"golang.org/x/sys/unix.RawSyscallNoError": {status: StatusSyscall},
+
+	// The runtime's own background goroutines, parked in their loops.
+	"runtime.gcBgMarkWorker":          waitingFor("GC worker (idle)"),
+	"runtime.bgsweep":                 waitingFor("GC sweep wait"),
+	"runtime.bgscavenge":              waitingFor("GC scavenge wait"),
+	"runtime.runfinq":                 waitingFor("finalizer wait"),
+	"runtime.runCleanups":             waitingFor("cleanup wait"),
+	"runtime.forcegchelper":           waitingFor("force gc (idle)"),
+	"runtime.updateMaxProcsGoroutine": waitingFor("GOMAXPROCS updater (idle)"),
+	"runtime.traceReader":             waitingFor("trace reader (blocked)"),
+	"runtime.ReadTrace":               waitingFor("trace reader (blocked)"),
+	"runtime.gcParkAssist":            waitingFor("GC assist wait"),
+
+	// The goroutine writing the profile is the one running.
+	"runtime.goroutineProfileWithLabels":               {status: StatusRunning},
+	"runtime.pprof_goroutineProfileWithLabels":         {status: StatusRunning},
+	"runtime/pprof.runtime_goroutineProfileWithLabels": {status: StatusRunning},
+	"runtime/pprof.writeRuntimeProfile":                {status: StatusRunning},
+	"runtime/pprof.writeGoroutine":                     {status: StatusRunning},
+	"runtime.Stack":                                    {status: StatusRunning},
+
+	// Yielded: runnable again.
+	"runtime.Gosched":      {status: StatusRunnable},
+	"runtime.goschedImpl":  {status: StatusRunnable},
+	"runtime.gosched_m":    {status: StatusRunnable},
+	"runtime.asyncPreempt": {status: StatusPreempted, reason: "preempted"},
+}
+
+// InferReason infers a goroutine's status and normalised wait reason from
+// its stack, innermost frame first, for the formats that print no state:
+// pprof profiles, the debug=1 text, `go tool pprof -traces` and execution
+// trace stacks; text dumps use it to refine a coarse "semacquire". It walks
+// out from the innermost frame through the runtime and standard library
+// frames and stops at the first frame of another module: the first specific
+// function decides (runtime.chanrecv1 is "chan receive", sync.(*RWMutex).RLock
+// "sync.RWMutex.RLock"); a generic one (runtime.gopark, a bare semaphore)
+// only counts when nothing more specific follows. Stacks that say nothing —
+// user code only, as debug=1 prints a channel wait — give StatusUnknown and
+// "".
+func InferReason(frames []Frame) (status Status, reason string) {
+	var fallback *inference
+	for i := range frames {
+		fn := frames[i].Func
+		if inf, ok := inferTable[fn]; ok {
+			if !inf.weak {
+				return inf.status, inf.reason
+			}
+			if fallback == nil || fallback.reason == "" {
+				f := inf
+				fallback = &f
+			}
+			continue
+		}
+		if !isStdFunc(fn) {
+			break
+		}
+	}
+	if fallback != nil {
+		return fallback.status, fallback.reason
+	}
+	return StatusUnknown, ""
+}
+
+// isStdFunc reports whether fn belongs to the standard library (its import
+// path's first element has no dot), where the frames between a blocking
+// primitive and the caller that matters live.
+func isStdFunc(fn string) bool {
+	pkg := FuncPackage(fn)
+	if pkg == "" || pkg == "main" {
+		return false
+	}
+	first, _, _ := strings.Cut(pkg, "/")
+	return !strings.Contains(first, ".")
+}

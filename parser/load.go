@@ -1,0 +1,317 @@
+package parser
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// DefaultMaxDecompressed is the cap on bytes read out of a gzip stream (and
+// on a binary profile held in memory) when Options.MaxDecompressed is 0.
+const DefaultMaxDecompressed int64 = 1 << 30
+
+// Options control how inputs are read.
+type Options struct {
+	// MaxDecompressed caps the bytes read out of a gzip stream, and the
+	// size of a binary pprof profile, which must be held in memory whole;
+	// 0 means DefaultMaxDecompressed. Exceeding it is an error, so a gzip
+	// bomb costs at most this much work and no memory beyond a buffer.
+	MaxDecompressed int64
+	// Stdin is what the path "-" reads.
+	Stdin io.Reader
+}
+
+func (o Options) maxDecompressed() int64 {
+	if o.MaxDecompressed > 0 {
+		return o.MaxDecompressed
+	}
+	return DefaultMaxDecompressed
+}
+
+// ErrUnknownFormat is returned (wrapped in an *Error) for an input that is
+// none of the formats ctxhole reads. Directory loading skips such files with
+// a warning instead of failing.
+var ErrUnknownFormat = errors.New("not a goroutine dump, a goroutine/mutex/block profile or a Go execution trace")
+
+// Load reads every input into one Capture. A path is a file, a directory
+// (each regular file in it and in its direct subdirectories, in name order;
+// see loadDir) or "-" for opts.Stdin. A file given by name that cannot be
+// read is an error; inside a directory it is skipped with a warning.
+func Load(paths []string, opts Options) (*Capture, error) {
+	if len(paths) == 0 {
+		return nil, errors.New("no input given")
+	}
+	c := &Capture{}
+	for _, p := range paths {
+		if err := loadPath(c, p, opts); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+func loadPath(c *Capture, path string, opts Options) error {
+	if path == "-" {
+		if opts.Stdin == nil {
+			return &Error{File: "-", Offset: -1, Err: errors.New("standard input is not available")}
+		}
+		part, err := Read(opts.Stdin, "-", opts)
+		if err != nil {
+			return err
+		}
+		c.merge(part)
+		return nil
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return &Error{File: path, Offset: -1, Err: err}
+	}
+	if fi.IsDir() {
+		return loadDir(c, path, opts)
+	}
+	part, err := readFile(path, opts)
+	if err != nil {
+		return err
+	}
+	c.merge(part)
+	return nil
+}
+
+// readFile reads one named file (a regular file, a FIFO, /dev/stdin...).
+func readFile(path string, opts Options) (*Capture, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, &Error{File: path, Offset: -1, Err: err}
+	}
+	defer f.Close()
+	return Read(f, path, opts)
+}
+
+// loadDir reads a capture directory: every regular file in dir and in its
+// direct subdirectories, sorted by path. A manifest.json (a capture bundle's
+// index) is not read as a capture; the capture times it lists are set on
+// the snapshots, profiles and traces of the files it names. Files that
+// cannot be read are skipped with a warning; a directory with nothing
+// readable is an error.
+func loadDir(c *Capture, dir string, opts Options) error {
+	files, warns, err := listDir(dir)
+	if err != nil {
+		return &Error{File: dir, Offset: -1, Err: err}
+	}
+	c.Warnings = append(c.Warnings, warns...)
+	man, err := ReadManifest(dir)
+	if err != nil {
+		c.Warnings = append(c.Warnings, skipWarning(filepath.Join(dir, ManifestName), err))
+	}
+	var (
+		read     int
+		firstErr error
+	)
+	for _, rel := range files {
+		if rel == ManifestName {
+			continue
+		}
+		path := filepath.Join(dir, rel)
+		part, err := readFile(path, opts)
+		if err != nil {
+			if firstErr == nil {
+				firstErr = err
+			}
+			c.Warnings = append(c.Warnings, skipWarning(path, err))
+			continue
+		}
+		if t, ok := man.CaptureTime(filepath.ToSlash(rel)); ok {
+			stampTime(part, t)
+		}
+		c.merge(part)
+		read++
+	}
+	if read == 0 {
+		if firstErr == nil {
+			return &Error{File: dir, Offset: -1, Err: errors.New("directory holds no files")}
+		}
+		return &Error{File: dir, Offset: -1, Err: fmt.Errorf("no readable capture among %d files; first: %w", len(files), firstErr)}
+	}
+	return nil
+}
+
+// listDir returns the regular files of dir and of its direct
+// subdirectories as paths relative to dir, in name order, with warnings
+// for what it leaves out.
+func listDir(dir string) ([]string, []Warning, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	var (
+		files []string
+		warns []Warning
+	)
+	for _, e := range entries {
+		path := filepath.Join(dir, e.Name())
+		fi, err := os.Stat(path) // follows symlinks
+		if err != nil {
+			warns = append(warns, Warning{File: path, Offset: -1, Msg: "skipped: " + CleanText(err.Error())})
+			continue
+		}
+		switch {
+		case fi.Mode().IsRegular():
+			files = append(files, e.Name())
+		case fi.IsDir():
+			sub, err := os.ReadDir(path)
+			if err != nil {
+				warns = append(warns, Warning{File: path, Offset: -1, Msg: "skipped: " + CleanText(err.Error())})
+				continue
+			}
+			for _, se := range sub {
+				sp := filepath.Join(path, se.Name())
+				sfi, err := os.Stat(sp)
+				switch {
+				case err != nil:
+					warns = append(warns, Warning{File: sp, Offset: -1, Msg: "skipped: " + CleanText(err.Error())})
+				case sfi.Mode().IsRegular():
+					files = append(files, filepath.Join(e.Name(), se.Name()))
+				default:
+					warns = append(warns, Warning{File: sp, Offset: -1, Msg: "skipped: only files directly in a directory or its subdirectories are read"})
+				}
+			}
+		default:
+			warns = append(warns, Warning{File: path, Offset: -1, Msg: "skipped: not a regular file"})
+		}
+	}
+	return files, warns, nil
+}
+
+// skipWarning turns the error that made a file unreadable into the warning
+// that records the skip, keeping its position.
+func skipWarning(path string, err error) Warning {
+	w := Warning{File: path, Offset: -1}
+	var pe *Error
+	if errors.As(err, &pe) {
+		w.Line, w.Offset = pe.Line, pe.Offset
+		err = pe.Err
+	}
+	w.Msg = "skipped: " + CleanText(err.Error())
+	return w
+}
+
+// stampTime sets t, a capture time from a bundle manifest, on the sources
+// read from one file that carry no time of their own (a pprof profile's own
+// timestamp or a log timestamp is more precise and is kept).
+func stampTime(part *Capture, t time.Time) {
+	for _, s := range part.Snapshots {
+		if s.Source.Time.IsZero() {
+			s.Source.Time = t
+		}
+	}
+	for _, p := range part.Contention {
+		if p.Source.Time.IsZero() {
+			p.Source.Time = t
+		}
+	}
+	for _, tr := range part.Traces {
+		if tr.Source.Time.IsZero() {
+			tr.Source.Time = t
+		}
+	}
+}
+
+// merge appends everything read into part to c.
+func (c *Capture) merge(part *Capture) {
+	c.Snapshots = append(c.Snapshots, part.Snapshots...)
+	c.Contention = append(c.Contention, part.Contention...)
+	c.Traces = append(c.Traces, part.Traces...)
+	c.Warnings = append(c.Warnings, part.Warnings...)
+}
+
+// Read reads one input stream, whatever its format: the format is sniffed
+// from the content (gzip is removed transparently) and the matching reader
+// fills a Capture. name is what errors and warnings call the input. Errors
+// are *Error values naming name and a line or byte offset.
+func Read(r io.Reader, name string, opts Options) (*Capture, error) {
+	c, err := readSniffed(r, name, opts)
+	if err != nil {
+		return nil, fileError(name, err)
+	}
+	return c, nil
+}
+
+func readSniffed(r io.Reader, name string, opts Options) (*Capture, error) {
+	kind, br, what, err := sniff(r, opts.maxDecompressed())
+	if err != nil {
+		return nil, err
+	}
+	c := &Capture{}
+	switch kind {
+	case kindEmpty:
+		return nil, &Error{File: name, Offset: 0, Err: errors.New("empty input")}
+	case kindExecTrace:
+		tr, err := ReadTrace(br, Source{File: name, Format: FormatExecTrace})
+		if err != nil {
+			return nil, err
+		}
+		c.Traces = append(c.Traces, tr)
+	case kindBinary:
+		snap, prof, err := readProto(br, name, opts.maxDecompressed())
+		if err != nil {
+			return nil, err
+		}
+		if snap != nil {
+			c.Snapshots = append(c.Snapshots, snap)
+		}
+		if prof != nil {
+			c.Contention = append(c.Contention, prof)
+		}
+	case kindDebug1:
+		snap, err := readDebug1(br, name)
+		if err != nil {
+			return nil, err
+		}
+		c.Snapshots = append(c.Snapshots, snap)
+	case kindContentionText:
+		prof, err := readContentionText(br, name)
+		if err != nil {
+			return nil, err
+		}
+		c.Contention = append(c.Contention, prof)
+	case kindPprofTraces:
+		snaps, err := readPprofTraces(br, name)
+		if err != nil {
+			return nil, err
+		}
+		c.Snapshots = append(c.Snapshots, snaps...)
+	case kindGoroutineText, kindText:
+		snaps, err := ReadText(br, name)
+		if err != nil {
+			return nil, err
+		}
+		if len(snaps) == 0 {
+			return nil, &Error{File: name, Offset: -1, Err: fmt.Errorf("%w: text without a goroutine header (\"goroutine N [...]:\")", ErrUnknownFormat)}
+		}
+		c.Snapshots = append(c.Snapshots, snaps...)
+	default:
+		if what != "" {
+			return nil, &Error{File: name, Offset: 0, Err: fmt.Errorf("%w: this is %s", ErrUnknownFormat, what)}
+		}
+		return nil, &Error{File: name, Offset: 0, Err: ErrUnknownFormat}
+	}
+	return c, nil
+}
+
+// fileError makes err an *Error about the file name. A gzip failure is
+// reported at its offset in the compressed file, whatever reader met it: the
+// compressed stream is the cause, not the text line being read.
+func fileError(name string, err error) error {
+	var ge *gzipError
+	if errors.As(err, &ge) {
+		return &Error{File: name, Offset: ge.Offset, Err: ge}
+	}
+	var pe *Error
+	if errors.As(err, &pe) {
+		return err
+	}
+	return &Error{File: name, Offset: -1, Err: err}
+}

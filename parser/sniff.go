@@ -1,0 +1,155 @@
+package parser
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+)
+
+// sniffLen is how much of an input is looked at to decide its format. Text
+// inputs are then streamed, never read whole.
+const sniffLen = 64 << 10
+
+// inputKind is what sniffing decided about an input.
+type inputKind uint8
+
+const (
+	kindUnknown        inputKind = iota
+	kindEmpty                    // no bytes at all
+	kindBinary                   // binary, but not a trace: tried as a pprof protobuf
+	kindExecTrace                // "go 1.xx trace\x00\x00\x00"
+	kindDebug1                   // "goroutine profile: total N"
+	kindContentionText           // "--- mutex:" / "--- contention:"
+	kindPprofTraces              // `go tool pprof -traces` separators
+	kindGoroutineText            // a "goroutine N [" header was seen
+	kindText                     // text with no marker in the peek: a dump may come later
+)
+
+// otherTextProfiles are text profiles of kinds ctxhole does not read, named
+// in the error so the user knows what they gave it.
+var otherTextProfiles = []struct{ prefix, name string }{
+	{"heap profile:", "a heap/allocs profile"},
+	{"threadcreate profile:", "a threadcreate profile"},
+	{"--- cpu", "a CPU profile"},
+}
+
+// sniff decides an input's format from its first bytes. Any gzip layer is
+// removed first (the returned reader yields the decompressed bytes); the
+// returned reader starts at the beginning of the content.
+func sniff(r io.Reader, max int64) (inputKind, *bufio.Reader, string, error) {
+	br := bufio.NewReaderSize(r, sniffLen)
+	head, err := br.Peek(2)
+	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+		return kindUnknown, nil, "", err
+	}
+	if len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
+		gz, err := newGunzip(br, max)
+		if err != nil {
+			return kindUnknown, nil, "", err
+		}
+		br = bufio.NewReaderSize(gz, sniffLen)
+		if h, _ := br.Peek(2); len(h) == 2 && h[0] == 0x1f && h[1] == 0x8b {
+			return kindUnknown, nil, "", fmt.Errorf("%w: gzip inside gzip", ErrUnknownFormat)
+		}
+	}
+	peek, err := br.Peek(sniffLen)
+	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+		return kindUnknown, nil, "", err
+	}
+	kind, what := classify(peek)
+	return kind, br, what, nil
+}
+
+// classify decides the format of an input from its first (decompressed)
+// bytes. what describes a recognised but unsupported text profile.
+func classify(peek []byte) (kind inputKind, what string) {
+	switch {
+	case len(peek) == 0:
+		return kindEmpty, ""
+	case isExecTrace(peek):
+		return kindExecTrace, ""
+	case isBinary(peek):
+		return kindBinary, ""
+	}
+	for len(peek) > 0 {
+		var line []byte
+		line, peek, _ = bytes.Cut(peek, []byte("\n"))
+		t := bytes.TrimLeft(line, " \t")
+		switch {
+		case bytes.HasPrefix(t, []byte("goroutine profile: total ")):
+			return kindDebug1, ""
+		case bytes.HasPrefix(t, []byte("--- mutex:")), bytes.HasPrefix(t, []byte("--- contention:")):
+			return kindContentionText, ""
+		case bytes.HasPrefix(t, []byte(tracesSeparatorPrefix)):
+			return kindPprofTraces, ""
+		case hasGoroutineHeader(line):
+			return kindGoroutineText, ""
+		}
+		for _, p := range otherTextProfiles {
+			if bytes.HasPrefix(t, []byte(p.prefix)) {
+				return kindUnknown, p.name
+			}
+		}
+	}
+	return kindText, ""
+}
+
+// isExecTrace reports whether b starts with a Go execution trace header,
+// "go 1.NN trace" padded with NULs to 16 bytes.
+func isExecTrace(b []byte) bool {
+	if len(b) < 16 || !bytes.HasPrefix(b, []byte("go 1.")) {
+		return false
+	}
+	i := bytes.Index(b[:16], []byte(" trace\x00"))
+	if i < 6 {
+		return false
+	}
+	for _, c := range b[5:i] {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	for _, c := range b[i+len(" trace") : 16] {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// isBinary reports whether b is not text: it holds a NUL byte, or more than
+// one control byte in 32 other than the whitespace and escape characters
+// text captures carry (a protobuf is full of small tags and lengths).
+func isBinary(b []byte) bool {
+	ctl := 0
+	for _, c := range b {
+		switch {
+		case c == 0:
+			return true
+		case c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f' && c != '\v' && c != 0x1b:
+			ctl++
+		}
+	}
+	return ctl*32 > len(b)
+}
+
+// hasGoroutineHeader reports whether line holds "goroutine N [" or
+// "goroutine N gp=" anywhere (a dump inside a log keeps the log's prefix).
+func hasGoroutineHeader(line []byte) bool {
+	for {
+		i := bytes.Index(line, []byte("goroutine "))
+		if i < 0 {
+			return false
+		}
+		rest := line[i+len("goroutine "):]
+		n := 0
+		for n < len(rest) && rest[n] >= '0' && rest[n] <= '9' {
+			n++
+		}
+		if n > 0 && (bytes.HasPrefix(rest[n:], []byte(" [")) || bytes.HasPrefix(rest[n:], []byte(" gp="))) {
+			return true
+		}
+		line = rest
+	}
+}
