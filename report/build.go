@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/ctxhole/ctxhole/detectors"
@@ -188,7 +189,7 @@ func findingDoc(rank int, f *detectors.Finding) Finding {
 		Confidence:        f.Confidence,
 		ConfidenceReasons: cleanAll(f.Reasons),
 		Title:             clean(f.Title),
-		Explanation:       clean(f.Explanation),
+		Explanation:       cleanLines(f.Explanation),
 		Goroutines:        f.Goroutines,
 		GoroutineIDs:      append([]int64{}, f.IDs...),
 		WaitKnown:         f.WaitKnown,
@@ -197,7 +198,7 @@ func findingDoc(rank int, f *detectors.Finding) Finding {
 		Root:              rootDoc(f.Root),
 		Chain:             []Link{},
 		Evidence:          []Evidence{},
-		Fix:               Fix{Summary: clean(f.Fix.Summary), Detail: clean(f.Fix.Detail), Code: clean(f.Fix.Code)},
+		Fix:               Fix{Summary: clean(f.Fix.Summary), Detail: cleanLines(f.Fix.Detail), Code: cleanLines(f.Fix.Code)},
 		Contention:        []ContentionCite{},
 		Score:             f.Score,
 	}
@@ -336,6 +337,16 @@ func createdBy(c *parser.CreatedBy) *CreatedBy {
 }
 
 func clean(s string) string { return parser.CleanText(s) }
+
+// cleanLines cleans each line of a multi-line text (an explanation, a code
+// example), keeping the line breaks CleanText would remove.
+func cleanLines(s string) string {
+	lines := strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = clean(l)
+	}
+	return strings.Join(lines, "\n")
+}
 
 func cleanAll(ss []string) []string {
 	if len(ss) == 0 {

@@ -1,0 +1,236 @@
+package report
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/ctxhole/ctxhole/detectors"
+	"github.com/ctxhole/ctxhole/parser"
+)
+
+func TestWriteTable(t *testing.T) {
+	live, release := liveSnapshot(t)
+	defer release()
+	c := &parser.Capture{Snapshots: []*parser.Snapshot{live}, Warnings: []parser.Warning{{File: "a.txt", Line: 7, Offset: -1, Msg: "stray log line"}}}
+	finding := func(timed bool) *detectors.Report {
+		return &detectors.Report{Findings: []*detectors.Finding{findingFor(t, live, timed)}}
+	}
+	tests := []struct {
+		name    string
+		r       *detectors.Report
+		opts    Options
+		want    []string
+		notWant []string
+	}{
+		{
+			name: "groups before any finding",
+			want: []string{"INPUTS", "GOROUTINES BY STATE", "sync.Mutex.Lock", "WARNINGS (1)", "a.txt:7: stray log line",
+				"FINDINGS", "none:", "GOROUTINE GROUPS", "report.queueOnLock"},
+			notWant: []string{"\x1b"},
+		},
+		{
+			name: "finding with chain",
+			r:    finding(false),
+			want: []string{"FINDINGS (1", "critical", "mutex-convoy", "Do not block on a channel while holding a lock",
+				"  chain:\n    root: 1 goroutine in ", "\n      `- waits-on: 3 goroutines in ", "on 0xc000123450"},
+			notWant: []string{"\x1b", "pwned", "root stack", "example:"},
+		},
+		{
+			name: "verbose adds stacks, evidence and fix code",
+			r:    finding(false),
+			opts: Options{Verbose: true},
+			want: []string{"root stack (goroutine ", "=> ", "report.holdLockAndWait", "(=> first application frame)",
+				"evidence:", "[argument] waiters share the lock word", "fix detail:", "example:\n    | select {",
+				"confidence 0.85 because:", "contention profiles:", "why:\n    The holder waits"},
+			notWant: []string{"\x1b"},
+		},
+		{
+			name: "traced links show offsets",
+			r:    finding(true),
+			want: []string{"@ +0.840s -> never woken", "@ +0.850s -> +2.850s (2s); 3 woken by deadline"},
+		},
+		{
+			name:    "colour only styles, never capture text",
+			r:       finding(false),
+			opts:    Options{Color: true},
+			want:    []string{"\x1b[1m", ansiBold + ansiRed + "critical" + ansiReset},
+			notWant: []string{"\x1b]0;", "\x1b[2J"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := WriteTable(&buf, Build(c, tt.r, testTool), tt.opts); err != nil {
+				t.Fatal(err)
+			}
+			out := buf.String()
+			for _, w := range tt.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q\n%s", w, out)
+				}
+			}
+			for _, w := range tt.notWant {
+				if strings.Contains(out, w) {
+					t.Errorf("output has %q\n%s", w, out)
+				}
+			}
+		})
+	}
+}
+
+func TestWriteTableIsDeterministic(t *testing.T) {
+	live, release := liveSnapshot(t)
+	defer release()
+	c := &parser.Capture{Snapshots: []*parser.Snapshot{live, aggregatedSnapshot(live)}}
+	r := &detectors.Report{Findings: []*detectors.Finding{findingFor(t, live, true)}}
+	var first string
+	for i := range 5 {
+		var buf bytes.Buffer
+		if err := WriteTable(&buf, Build(c, r, testTool), Options{Verbose: true}); err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			first = buf.String()
+		} else if buf.String() != first {
+			t.Fatalf("run %d differs from run 0", i)
+		}
+	}
+}
+
+func TestGroupsLimit(t *testing.T) {
+	live, release := liveSnapshot(t)
+	defer release()
+	d := Build(&parser.Capture{Snapshots: []*parser.Snapshot{live}}, nil, testTool)
+	if len(d.Groups) < 3 {
+		t.Fatalf("live dump has %d groups, want >= 3", len(d.Groups))
+	}
+	var buf bytes.Buffer
+	if err := WriteTable(&buf, d, Options{MaxGroups: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "top 2 of "; !strings.Contains(buf.String(), want) {
+		t.Errorf("limited table lacks %q\n%s", want, buf.String())
+	}
+	if !strings.Contains(buf.String(), "-v shows all") {
+		t.Errorf("limited table does not say how to see all groups")
+	}
+}
+
+func TestWriteMarkdown(t *testing.T) {
+	live, release := liveSnapshot(t)
+	defer release()
+	c := &parser.Capture{Snapshots: []*parser.Snapshot{live}}
+	tests := []struct {
+		name    string
+		r       *detectors.Report
+		want    []string
+		notWant []string
+	}{
+		{
+			name: "no findings",
+			want: []string{"# Goroutine analysis: no timeout hole found", "## Summary", "## Goroutine groups", "## Inputs", "`live.txt`"},
+		},
+		{
+			name: "dump finding",
+			r:    &detectors.Report{Findings: []*detectors.Finding{findingFor(t, live, false)}},
+			want: []string{
+				"# Incident: 3 goroutines queue on a lock", "**Principal root cause:** `mutex-convoy` (critical, confidence 0.85)",
+				"## Timeline of the root cause", "From the wait durations", "| >=3m before capture | 1 goroutine blocked in `",
+				"## 1. CRITICAL `mutex-convoy`", "**Blocking chain**\n\n```\nroot: 1 goroutine in ",
+				"**Root stack** (goroutine ", "=> github.com/ctxhole/ctxhole/report.holdLockAndWait",
+				"**Fix:** Do not block on a channel while holding a lock", "```go\nselect {\ncase <-ch:",
+			},
+			notWant: []string{"\x1b", "pwned"},
+		},
+		{
+			name: "traced finding",
+			r:    &detectors.Report{Findings: []*detectors.Finding{findingFor(t, live, true)}},
+			want: []string{"Offsets from the start of the execution trace.", "| +0.840s | 1 goroutine block in ",
+				"| end of trace | `", "still blocked: never woken", "released: 3 by deadline"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := WriteMarkdown(&buf, Build(c, tt.r, testTool), Options{}); err != nil {
+				t.Fatal(err)
+			}
+			out := buf.String()
+			for _, w := range tt.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("markdown lacks %q\n%s", w, out)
+				}
+			}
+			for _, w := range tt.notWant {
+				if strings.Contains(out, w) {
+					t.Errorf("markdown has %q", w)
+				}
+			}
+		})
+	}
+}
+
+func TestMarkdownEscaping(t *testing.T) {
+	tests := []struct {
+		name, got, want string
+	}{
+		{"code plain", code("database/sql.(*DB).conn"), "`database/sql.(*DB).conn`"},
+		{"code with backtick", code("a`b"), "``a`b``"},
+		{"code edge backtick", code("`x"), "`` `x ``"},
+		{"text", mdText("a*b_c|d"), `a\*b\_c\|d`},
+		{"cell", mdCell("a|b\nc"), `a\|b c`},
+		{"fence grows", fence("```inner```", "go"), "````go\n```inner```\n````\n"},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("%s: got %q, want %q", tt.name, tt.got, tt.want)
+		}
+	}
+}
+
+func TestFormatWait(t *testing.T) {
+	tests := []struct {
+		s     float64
+		known bool
+		want  string
+	}{
+		{0, false, "-"},
+		{120, true, ">=2m"},
+		{3600, true, ">=1h"},
+		{5400, true, ">=1h30m"},
+		{4.1634, true, "4.163s"},
+		{0.84, true, "840ms"},
+		{0, true, "0s"},
+	}
+	for _, tt := range tests {
+		if got := formatWait(tt.s, tt.known); got != tt.want {
+			t.Errorf("formatWait(%v, %v) = %q, want %q", tt.s, tt.known, got, tt.want)
+		}
+	}
+}
+
+func TestAppFrame(t *testing.T) {
+	tests := []struct {
+		fn   string
+		want bool
+	}{
+		{"runtime.gopark", false},
+		{"database/sql.(*DB).conn", false},
+		{"internal/sync.(*Mutex).lockSlow", false},
+		{"github.com/lib/pq.(*conn).startup", false},
+		{"golang.org/x/net/http2.(*ClientConn).RoundTrip", false},
+		{"main.handler", true},
+		{"myservice/internal/db.(*Store).Get", true},
+		{"github.com/acme/orders.(*Service).Place", true},
+	}
+	for _, tt := range tests {
+		if got := isAppFunc(tt.fn); got != tt.want {
+			t.Errorf("isAppFunc(%q) = %v, want %v", tt.fn, got, tt.want)
+		}
+	}
+	fs := []parser.Frame{{Func: "runtime.gopark"}, {Func: "sync.(*Mutex).Lock"}, {Func: "main.work"}}
+	if got := appFrameIndex(fs); got != 2 {
+		t.Errorf("appFrameIndex = %d, want 2", got)
+	}
+}
