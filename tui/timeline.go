@@ -1,0 +1,353 @@
+package tui
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/ctxhole/ctxhole/parser"
+)
+
+// timelineState is the timeline view's state: a cursor over its rows and,
+// for dumps, the snapshot whose waits are ordered.
+type timelineState struct {
+	rows scroller
+	snap int // -1: the snapshot holding the finding's root, else the latest
+}
+
+func (ts *timelineState) reset() { ts.rows = scroller{} }
+
+// tlRow is one timeline row: a label and a span. For traces the span is
+// offsets from the trace's start; for dumps it is the wait before the
+// capture (start = -wait, end = 0).
+type tlRow struct {
+	label   string
+	start   time.Duration
+	end     time.Duration
+	open    bool // still blocked when the trace or capture ended
+	inChain bool // belongs to the selected finding's chain
+	detail  []string
+}
+
+// timeline is what the view draws: a title, rows, the axis span and how
+// to label it.
+type timeline struct {
+	title    []string
+	rows     []tlRow
+	from, to time.Duration
+	axisL    string
+	axisR    string
+	empty    string
+}
+
+func (m *model) syncTimeline() {
+	tl := m.buildTimeline()
+	m.tv.rows.clamp(len(tl.rows), m.timelineRowsHeight(tl))
+}
+
+func (m *model) timelineRowsHeight(tl timeline) int {
+	// title, axis, rows, a separator and a detail area of 5 lines.
+	return max(1, m.bodyHeight()-len(tl.title)-1-6)
+}
+
+func (m *model) timelineKey(msg tea.KeyMsg) {
+	tl := m.buildTimeline()
+	switch {
+	case m.listKey(msg, &m.tv.rows, m.timelineRowsHeight(tl)):
+	case key.Matches(msg, m.keys.Snapshot) && len(m.data.snapshots) > 0:
+		cur := m.timelineSnapshot()
+		if msg.String() == "[" {
+			cur--
+		} else {
+			cur++
+		}
+		m.tv.snap = max(0, min(cur, len(m.data.snapshots)-1))
+		m.tv.reset()
+	}
+}
+
+// buildTimeline returns the timeline for the selected finding and
+// snapshot, computed once per pair. It chooses what to draw: the selected finding's chain on the
+// trace's time axis when its links are timed; a trace's stuck goroutines
+// otherwise; and, for dumps alone, the blocked groups ordered by how long
+// they had been waiting when captured.
+func (m *model) buildTimeline() timeline {
+	fd := m.currentFinding()
+	ck := [2]int{0, m.timelineSnapshot()}
+	if fd != nil {
+		ck[0] = fd.rank
+	}
+	if tl, ok := m.tlCache[ck]; ok {
+		return tl
+	}
+	tl := m.computeTimeline(fd)
+	m.tlCache[ck] = tl
+	return tl
+}
+
+func (m *model) computeTimeline(fd *findingData) timeline {
+	if fd != nil {
+		if tl, ok := m.chainTimeline(fd); ok {
+			return tl
+		}
+	}
+	if len(m.data.capture.Traces) > 0 {
+		if tl, ok := m.traceStuckTimeline(m.data.capture.Traces[0]); ok {
+			return tl
+		}
+	}
+	return m.dumpTimeline(fd)
+}
+
+func (m *model) chainTimeline(fd *findingData) (timeline, bool) {
+	tl := timeline{
+		title: []string{m.st.header.Render("Chain of " + findingLabel(fd) + " on the trace's time axis"),
+			m.st.dim.Render("█ still blocked at the end of the trace · ▒ blocked, then woken")},
+		from:  0,
+		to:    m.data.traceDur,
+		axisL: "0",
+		axisR: fmtOffset(m.data.traceDur),
+	}
+	for _, n := range fd.nodes {
+		l := n.link
+		if !l.Timed {
+			continue
+		}
+		r := tlRow{
+			label:   strings.TrimSpace(n.prefix) + " " + clean(string(l.Relation)) + " " + clean(l.Function),
+			start:   l.Start,
+			end:     l.End,
+			open:    l.End < 0,
+			inChain: true,
+		}
+		if r.open {
+			r.end = m.data.traceDur
+		}
+		r.detail = append(r.detail,
+			fmt.Sprintf("%s ×%s %s · %s", clean(string(l.Category)), fmtCount(l.Goroutines), clean(string(l.Relation)), clean(l.Function)),
+			fmt.Sprintf("blocked %s → %s", fmtOffset(l.Start), endText(l.End)))
+		for _, e := range l.Wakes {
+			r.detail = append(r.detail, wakeText(e))
+		}
+		tl.rows = append(tl.rows, r)
+	}
+	if len(tl.rows) == 0 || tl.to <= 0 {
+		return timeline{}, false
+	}
+	return tl, true
+}
+
+func endText(end time.Duration) string {
+	if end < 0 {
+		return "never woken before the trace ended"
+	}
+	return fmtOffset(end)
+}
+
+// wakeText says who woke whom for a wake edge.
+func wakeText(e *parser.WakeEdge) string {
+	s := fmt.Sprintf("woken ×%d by %s", e.Count, e.Kind)
+	if len(e.WakerFrames) > 0 {
+		s += " " + clean(tellingFrame(e.WakerFrames))
+	}
+	if len(e.Wakers) > 0 {
+		s += fmt.Sprintf(" (goroutine %d)", e.Wakers[0])
+	}
+	return s + fmt.Sprintf(" between %s and %s, max wait %s", fmtOffset(e.First), fmtOffset(e.Last), fmtOffset(e.MaxWait))
+}
+
+// traceStuckTimeline draws the goroutines a trace ended with still blocked,
+// earliest first.
+func (m *model) traceStuckTimeline(t *parser.Trace) (timeline, bool) {
+	tl := timeline{
+		title: []string{m.st.header.Render("Goroutines still blocked when " + clean(t.Source.File) + " ended"),
+			m.st.dim.Render("the selected finding has no timed chain; earliest blocked first")},
+		to:    t.Duration,
+		axisL: "0",
+		axisR: fmtOffset(t.Duration),
+	}
+	for _, g := range t.Goroutines {
+		if g.Stuck == nil {
+			continue
+		}
+		fn := clean(g.Func)
+		if len(g.Stuck.Frames) > 0 {
+			fn = clean(tellingFrame(g.Stuck.Frames))
+		}
+		tl.rows = append(tl.rows, tlRow{
+			label: fmt.Sprintf("g%d %s", g.ID, fn),
+			start: g.Stuck.Start,
+			end:   t.Duration,
+			open:  true,
+			detail: []string{
+				fmt.Sprintf("goroutine %d · %s · blocked since %s%s", g.ID, clean(g.Stuck.Reason), fmtOffset(g.Stuck.Start), beforeStart(g.Stuck.BeforeStart)),
+				fn,
+			},
+		})
+	}
+	slices.SortStableFunc(tl.rows, func(a, b tlRow) int { return cmp.Compare(a.start, b.start) })
+	return tl, len(tl.rows) > 0 && t.Duration > 0
+}
+
+func beforeStart(b bool) string {
+	if b {
+		return " (already blocked when the trace began)"
+	}
+	return ""
+}
+
+// timelineSnapshot is the snapshot whose waits the dump timeline orders.
+func (m *model) timelineSnapshot() int {
+	if m.tv.snap >= 0 && m.tv.snap < len(m.data.snapshots) {
+		return m.tv.snap
+	}
+	if fd := m.currentFinding(); fd != nil && fd.f.Root.Group != nil && len(fd.f.Root.Group.Members) > 0 {
+		if ref, ok := m.data.member[fd.f.Root.Group.First()]; ok {
+			return ref.snap
+		}
+	}
+	return len(m.data.snapshots) - 1
+}
+
+// dumpTimeline orders a snapshot's blocked groups by how long they had
+// been waiting: the "blocked since" view of a dump, with the selected
+// finding's chain marked.
+func (m *model) dumpTimeline(fd *findingData) timeline {
+	si := m.timelineSnapshot()
+	if si < 0 {
+		return timeline{empty: "No goroutine snapshot and no trace to draw a timeline from."}
+	}
+	sd := m.data.snapshots[si]
+	inChain := make(map[int]bool)
+	if fd != nil {
+		for _, n := range fd.nodes {
+			if g := n.link.Group; g != nil && len(g.Members) > 0 {
+				if ref, ok := m.data.member[g.First()]; ok && ref.snap == si {
+					inChain[ref.group] = true
+				}
+			}
+		}
+	}
+	order := sd.byWait()
+	tl := timeline{
+		title: []string{m.st.header.Render("Blocked since, from wait durations · " + sd.label),
+			m.st.dim.Render("longest waiting first · * in the selected finding's chain · bars end at the capture")},
+		axisR: "capture",
+	}
+	if len(order) > 0 {
+		longest := sd.groups[order[0]].g.WaitMax
+		tl.from, tl.to = -longest, 0
+		tl.axisL = "-" + fmtWait(longest, true)
+	}
+	for _, gi := range order {
+		row := sd.groups[gi]
+		g := row.g
+		mark := " "
+		if inChain[gi] {
+			mark = "*"
+		}
+		r := tlRow{
+			label:   fmt.Sprintf("%s%s %s", mark, row.count, row.fn),
+			start:   -g.WaitMax,
+			end:     0,
+			open:    true,
+			inChain: inChain[gi],
+			detail: []string{
+				fmt.Sprintf("%s goroutines · %s · blocked %s before the capture", row.count, row.state, row.wait),
+				row.fn,
+			},
+		}
+		if !sd.time.IsZero() {
+			r.detail[0] += " (since ≈ " + sd.time.Add(-g.WaitMax).UTC().Format("15:04 UTC") + ")"
+		}
+		tl.rows = append(tl.rows, r)
+	}
+	if len(tl.rows) == 0 {
+		tl.empty = "No blocked goroutine printed a wait duration (the runtime prints one from a minute on)."
+	}
+	return tl
+}
+
+// byWait returns the indices of the groups with a known wait, longest
+// first, computed once per snapshot.
+func (sd *snapshotData) byWait() []int {
+	if sd.waitOrder != nil {
+		return sd.waitOrder
+	}
+	order := make([]int, 0)
+	for i, row := range sd.groups {
+		if row.g.WaitKnown > 0 && row.g.WaitMax > 0 {
+			order = append(order, i)
+		}
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		return cmp.Compare(sd.groups[b].g.WaitMax, sd.groups[a].g.WaitMax)
+	})
+	sd.waitOrder = order
+	return order
+}
+
+func (m *model) timelineView(h int) []string {
+	st := m.st
+	tl := m.buildTimeline()
+	if tl.empty != "" && len(tl.rows) == 0 {
+		return append(tl.title, "  "+tl.empty)
+	}
+	w := m.width
+	labelW := min(36, max(16, w/3))
+	barW := max(10, w-labelW-3)
+	out := append([]string(nil), tl.title...)
+	axis := pad(tl.axisL, barW-len(tl.axisR)) + tl.axisR
+	out = append(out, strings.Repeat(" ", labelW+3)+st.dim.Render(axis))
+	rowsH := m.timelineRowsHeight(tl)
+	lo, hi := m.tv.rows.window(len(tl.rows), rowsH)
+	span := tl.to - tl.from
+	for i := lo; i < hi; i++ {
+		r := tl.rows[i]
+		c0, c1 := barCols(r.start-tl.from, r.end-tl.from, span, barW)
+		glyph, style := "▒", st.bar
+		if r.open {
+			glyph, style = "█", st.barOpen
+		}
+		bar := strings.Repeat(" ", c0) + style.Render(strings.Repeat(glyph, c1-c0))
+		label := pad(r.label, labelW)
+		if r.inChain {
+			label = st.highlight.Render(label)
+		}
+		line := label + " │" + bar
+		if i == m.tv.rows.cursor {
+			line = st.selected.Render("▸") + line
+		} else {
+			line = " " + line
+		}
+		out = append(out, line)
+	}
+	for len(out) < len(tl.title)+1+rowsH {
+		out = append(out, "")
+	}
+	out = append(out, st.dim.Render(strings.Repeat("─", w)))
+	if c := m.tv.rows.cursor; c < len(tl.rows) {
+		for _, l := range tl.rows[c].detail {
+			out = append(out, "  "+l)
+		}
+	}
+	return out
+}
+
+// barCols maps a span to bar columns [c0, c1) on a width-w axis; a bar is
+// at least one cell wide so that short blocks stay visible.
+func barCols(start, end, span time.Duration, w int) (int, int) {
+	if span <= 0 {
+		return 0, w
+	}
+	c0 := int(int64(start) * int64(w) / int64(span))
+	c1 := int(int64(end) * int64(w) / int64(span))
+	c0 = max(0, min(c0, w-1))
+	c1 = max(c0+1, min(c1, w))
+	return c0, c1
+}
