@@ -1,6 +1,10 @@
 package parser
 
-import "time"
+import (
+	"cmp"
+	"slices"
+	"time"
+)
 
 // Trace is what ctxhole keeps of a Go execution trace: not the events, but
 // per-goroutine block intervals with their wakers, aggregated wake edges and
@@ -19,10 +23,43 @@ type Trace struct {
 	Edges []*WakeEdge
 	// Sites are wait statistics per blocking call site.
 	Sites []*WaitSite
+	// Version is the Go version that wrote the trace ("go1.26"), from its
+	// header.
+	Version string
+	// Generations counts the trace's generations (Go 1.22+ traces restart
+	// their tables about once a second; older traces have one).
+	Generations int
+	// Events counts the events read.
+	Events int64
+	// Procs is the number of distinct Ps seen: GOMAXPROCS while tracing.
+	Procs int
+	// Scheduler latency over all goroutines: how long goroutines sat
+	// runnable before they ran. A high maximum with many runnable
+	// goroutines is starvation (timers fire late, deadlines overshoot).
+	SchedLatencyMax   time.Duration
+	SchedLatencyTotal time.Duration
+	SchedCount        int
+	// MaxRunnable is the largest number of goroutines runnable at once.
+	MaxRunnable int
+	// DroppedGoroutines counts exited goroutines whose history was not kept
+	// (the trace keeps the exited goroutines with the longest blocks, up to
+	// a bound); their waits are still counted in Edges and Sites.
+	DroppedGoroutines int
 	// Truncated is set when the trace ended in a broken or partial batch;
 	// everything before the break was analyzed.
 	Truncated bool
 	Warnings  []Warning
+}
+
+// Goroutine returns the goroutine with the given ID, or nil.
+func (t *Trace) Goroutine(id int64) *TraceGoroutine {
+	i, ok := slices.BinarySearchFunc(t.Goroutines, id, func(g *TraceGoroutine, id int64) int {
+		return cmp.Compare(g.ID, id)
+	})
+	if !ok {
+		return nil
+	}
+	return t.Goroutines[i]
 }
 
 // TraceGoroutine is one goroutine's history in a trace.
@@ -31,6 +68,16 @@ type TraceGoroutine struct {
 	// Func is the goroutine's start function when the trace names it (the
 	// bottom frame of its creation stack), "" otherwise.
 	Func string
+	// CreatedBy is where the goroutine was created, when the trace saw its
+	// creation: the creating goroutine (Parent, 0 for the runtime or a
+	// timer) and the frame of the go statement.
+	CreatedBy *CreatedBy
+	// Created is when it was created; BeforeStart goroutines have 0.
+	Created time.Duration
+	// BeforeStart is set when the goroutine existed before the trace began.
+	BeforeStart bool
+	// EndStatus is the goroutine's state when the trace ended.
+	EndStatus Status
 	// Blocks are the goroutine's block intervals in time order. A
 	// goroutine that blocks very often keeps the first and the most recent
 	// ones; BlocksTotal counts them all.
@@ -59,8 +106,20 @@ type BlockInterval struct {
 	BeforeStart bool
 	Syscall     bool
 	Reason      string // normalised wait reason, as Goroutine.Reason
-	Frames      []Frame
-	Waker       Waker
+	// Frames are the blocking stack, innermost first. Block stacks recorded
+	// while tracing leave out the runtime's own frames; stacks of goroutines
+	// already blocked when the trace began include them (runtime.gopark).
+	// Frames are shared between intervals: treat them as read-only.
+	Frames []Frame
+	Waker  Waker
+}
+
+// Duration returns how long the interval lasted, up to end for an open one.
+func (b BlockInterval) Duration(end time.Duration) time.Duration {
+	if b.End < 0 {
+		return end - b.Start
+	}
+	return b.End - b.Start
 }
 
 // Open reports whether the interval was still open when the trace ended.
@@ -97,6 +156,11 @@ type Waker struct {
 	Goroutine int64   // the waking goroutine, 0 if none
 	Frames    []Frame // its stack at the wake, when the trace recorded one
 	At        time.Duration
+	// Prior is what the waking goroutine had been blocked on just before
+	// it woke this one (its most recent block, ended at or before At): the
+	// next link of a chain, e.g. a lock holder's 2 s network read. Its own
+	// Waker carries only the kind and goroutine. Nil if none was seen.
+	Prior *BlockInterval
 }
 
 // WakeEdge aggregates identical wakes: waiters with the same blocking stack
@@ -113,6 +177,9 @@ type WakeEdge struct {
 	// Waiters and Wakers are sample goroutine IDs (bounded).
 	Waiters []int64
 	Wakers  []int64
+	// WakerPrior is the longest block a waker came out of just before one
+	// of these wakes (see Waker.Prior); nil if none.
+	WakerPrior *BlockInterval
 }
 
 // WaitSite is wait statistics for one blocking call site (a waiter stack).
@@ -122,7 +189,8 @@ type WaitSite struct {
 	// Waits counts the blocks at this site; ByTimer those ended by a timer
 	// or deadline, ByGoroutine those ended by another goroutine, ByNetpoll
 	// those ended by data arriving, NeverWoken those still open at the end.
-	Waits, ByTimer, ByGoroutine, ByNetpoll, NeverWoken int
-	MaxWait                                            time.Duration
-	TotalWait                                          time.Duration
+	// ByDeadline is the part of ByTimer where a context deadline fired.
+	Waits, ByTimer, ByDeadline, ByGoroutine, ByNetpoll, BySystem, NeverWoken int
+	MaxWait                                                                  time.Duration
+	TotalWait                                                                time.Duration
 }

@@ -1,0 +1,54 @@
+package parser
+
+// traceReasons maps the block reasons an execution trace records
+// (traceBlockReasonStrings in src/runtime/traceruntime.go) to the wait
+// reasons of goroutine dumps (see WaitReasons), so that goroutines from
+// dumps and traces share one vocabulary. An empty value means the trace's
+// reason is coarser than the dump's and the frames decide.
+var traceReasons = map[string]string{
+	"network":                      "IO wait",
+	"select":                       "select",
+	"chan send":                    "chan send",
+	"chan receive":                 "chan receive",
+	"sleep":                        "sleep",
+	"sync.(*Cond).Wait":            "sync.Cond.Wait",
+	"preempted":                    "preempted",
+	"GC mark assist wait for work": "GC assist wait",
+	"GC background sweeper wait":   "GC sweep wait",
+	"wait for debug call":          "debug call",
+	"wait until GC ends":           "wait for GC cycle",
+	"GC weak to strong wait":       "GC weak to strong wait",
+	"synctest":                     "synctest.Wait",
+	"system goroutine wait":        "",
+	"sync":                         "",
+	"forever":                      "",
+	"unspecified":                  "",
+	"":                             "",
+}
+
+// traceReason returns the normalised wait reason of a trace block with the
+// given recorded reason and blocking stack (innermost first). Where the
+// trace's reason is coarse ("sync" covers every semaphore of package sync)
+// or absent (goroutines already blocked when tracing began), the frames
+// decide through InferReason.
+func traceReason(recorded string, frames []Frame) string {
+	if r, ok := traceReasons[recorded]; ok && r != "" {
+		return r
+	}
+	if _, r := InferReason(frames); r != "" {
+		return r
+	}
+	switch recorded {
+	case "sync":
+		return "semacquire"
+	case "forever":
+		// A nil channel and an empty select both block forever; the
+		// trace drops the runtime frame that would tell them apart.
+		return "select (no cases)"
+	}
+	if _, ok := traceReasons[recorded]; ok || recorded == "" {
+		return ""
+	}
+	// A reason from a newer runtime than this table: keep it as given.
+	return CleanText(recorded)
+}
