@@ -49,6 +49,12 @@ func (t *textWriter) heading(s string) {
 // table renders rows under header with tablewriter's ASCII style (safe to
 // paste into tickets and logs), wrapping long cells.
 func (t *textWriter) table(header []string, rows [][]string, rightAligned ...int) {
+	t.tableWith(false, header, rows, rightAligned...)
+}
+
+// tableWith is table with a choice of separator lines between rows, which
+// keep rows of multi-line cells apart.
+func (t *textWriter) tableWith(rowLines bool, header []string, rows [][]string, rightAligned ...int) {
 	if t.err != nil {
 		return
 	}
@@ -60,7 +66,10 @@ func (t *textWriter) table(header []string, rows [][]string, rightAligned ...int
 		align[c] = tw.AlignRight
 	}
 	tbl := tablewriter.NewTable(t.w,
-		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleASCII)})),
+		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
+			Symbols:  tw.NewSymbols(tw.StyleASCII),
+			Settings: tw.Settings{Separators: tw.Separators{BetweenRows: state(rowLines)}},
+		})),
 		tablewriter.WithHeaderAlignment(tw.AlignLeft),
 		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: align}),
 		tablewriter.WithRowMaxWidth(cellMaxWidth),
@@ -105,7 +114,7 @@ func writeSummaryTable(t *textWriter, d *Document) {
 	rows := make([][]string, 0, len(d.Inputs))
 	for i, in := range d.Inputs {
 		file := in.File
-		if in.Line > 0 {
+		if in.Line > 1 || in.Index > 0 {
 			file += ":" + strconv.Itoa(in.Line)
 		}
 		what := ""
@@ -158,7 +167,7 @@ func writeSummaryTable(t *textWriter, d *Document) {
 				lw.Function + "\n" + location(shortFile(lw.File), lw.Line), strconv.Itoa(lw.Input),
 			})
 		}
-		t.table([]string{"wait", "goroutines", "state", "where", "input"}, rows, 1, 4)
+		t.tableWith(true, []string{"wait", "goroutines", "state", "where", "input"}, rows, 1, 4)
 	}
 
 	if len(s.Warnings) > 0 {
@@ -244,7 +253,14 @@ func writeGroupsTable(t *textWriter, d *Document, opts Options) {
 		header = append([]string{"input"}, header...)
 		right = []int{0, 1}
 	}
-	t.table(header, rows, right...)
+	t.tableWith(true, header, rows, right...)
+}
+
+func state(on bool) tw.State {
+	if on {
+		return tw.On
+	}
+	return tw.Off
 }
 
 // primarySnapshot picks the snapshot whose groups the table shows without

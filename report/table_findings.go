@@ -25,7 +25,7 @@ func writeFindingsTable(t *textWriter, d *Document, opts Options) {
 			f.Fix.Summary,
 		})
 	}
-	t.table([]string{"#", "severity", "category", "goroutines", "longest wait", "root", "fix"}, rows, 0, 3)
+	t.tableWith(true, []string{"#", "severity", "category", "goroutines", "longest wait", "root", "fix"}, rows, 0, 3)
 	for _, f := range d.Findings {
 		writeFindingDetail(t, f, opts)
 	}

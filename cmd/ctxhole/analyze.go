@@ -1,11 +1,154 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"os"
+	"runtime/debug"
+
+	"github.com/ctxhole/ctxhole/detectors"
+	"github.com/ctxhole/ctxhole/parser"
+	"github.com/ctxhole/ctxhole/report"
+	"github.com/mattn/go-isatty"
 )
 
+// analyzeFlags are the flags of `ctxhole analyze` (and `ctxhole demo`,
+// which shares the rendering ones).
+type analyzeFlags struct {
+	output  string
+	verbose bool
+	failOn  string
+	noColor bool
+}
+
+func (f *analyzeFlags) register(fs *flag.FlagSet, withFailOn bool) {
+	fs.StringVar(&f.output, "o", "table", "output `format`: table, json or markdown")
+	fs.BoolVar(&f.verbose, "v", false, "verbose: every goroutine group, root stacks, full evidence and fix detail")
+	fs.BoolVar(&f.noColor, "no-color", false, "never colour the table (colour is on only for a terminal with NO_COLOR unset)")
+	if withFailOn {
+		fs.StringVar(&f.failOn, "fail-on", "", "exit 1 when a finding at or above `SEVERITY` (info, low, medium, high, critical) exists")
+	}
+}
+
 func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "ctxhole analyze: not built yet")
-	return exitUsage
+	fs := flag.NewFlagSet("ctxhole analyze", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var af analyzeFlags
+	af.register(fs, true)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: ctxhole analyze [flags] FILE|DIR|- ...")
+		fmt.Fprintln(stderr)
+		fmt.Fprintln(stderr, "Reads goroutine dumps (debug=2, debug=1, proto, SIGQUIT and panic output, pprof -traces),")
+		fmt.Fprintln(stderr, "mutex and block profiles and execution traces; a directory is read whole; - is stdin.")
+		fmt.Fprintln(stderr, "Exit status: 0 success, 1 a finding at or above --fail-on, 2 usage or input error.")
+		fmt.Fprintln(stderr)
+		fmt.Fprintln(stderr, "flags:")
+		fs.PrintDefaults()
+	}
+	paths, err := parseInterspersed(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	if err != nil {
+		return exitUsage // the flag package has printed the error and usage
+	}
+	if len(paths) == 0 {
+		fmt.Fprintln(stderr, "ctxhole analyze: no input: give files, directories or - for standard input")
+		fs.Usage()
+		return exitUsage
+	}
+	threshold, code := af.threshold(stderr)
+	if code != exitOK {
+		return code
+	}
+	if !validOutput(af.output) {
+		fmt.Fprintf(stderr, "ctxhole analyze: unknown output format %q (want table, json or markdown)\n", af.output)
+		return exitUsage
+	}
+
+	prog := startProgress(stderr, "reading and analyzing inputs")
+	c, err := parser.Load(paths, parser.Options{Stdin: stdin})
+	prog.stop()
+	if err != nil {
+		fmt.Fprintf(stderr, "ctxhole analyze: %v\n", err)
+		return exitUsage
+	}
+	return render(c, nil, af, threshold, stdout, stderr)
+}
+
+// render writes the report in the chosen format and computes the exit
+// status from --fail-on.
+func render(c *parser.Capture, r *detectors.Report, af analyzeFlags, threshold *detectors.Severity, stdout, stderr io.Writer) int {
+	doc := report.Build(c, r, report.Tool{Name: "ctxhole", Version: toolVersion()})
+	opts := report.Options{Verbose: af.verbose}
+	var err error
+	switch af.output {
+	case "json":
+		err = report.WriteJSON(stdout, doc)
+	case "markdown", "md":
+		err = report.WriteMarkdown(stdout, doc, opts)
+	default:
+		for _, w := range doc.Summary.Warnings {
+			fmt.Fprintf(stderr, "ctxhole: warning: %s\n", parser.CleanText(warningText(w)))
+		}
+		opts.Color = !af.noColor && os.Getenv("NO_COLOR") == "" && isTerminal(stdout)
+		err = report.WriteTable(stdout, doc, opts)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "ctxhole: %v\n", err)
+		return exitUsage
+	}
+	if threshold != nil && r != nil {
+		for _, f := range r.Findings {
+			if f.Severity >= *threshold {
+				return exitFindings
+			}
+		}
+	}
+	return exitOK
+}
+
+func warningText(w report.Warning) string {
+	return parser.Warning{File: w.File, Line: w.Line, Offset: w.Offset, Msg: w.Message}.String()
+}
+
+// threshold parses --fail-on; nil when it is not set.
+func (f *analyzeFlags) threshold(stderr io.Writer) (*detectors.Severity, int) {
+	if f.failOn == "" {
+		return nil, exitOK
+	}
+	s, err := detectors.ParseSeverity(f.failOn)
+	if err != nil {
+		fmt.Fprintf(stderr, "ctxhole analyze: --fail-on: %v\n", err)
+		return nil, exitUsage
+	}
+	return &s, exitOK
+}
+
+func validOutput(o string) bool {
+	switch o {
+	case "table", "json", "markdown", "md":
+		return true
+	}
+	return false
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	return isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
+}
+
+// toolVersion is the module version the binary was built from, "(devel)"
+// for a build from a work tree.
+func toolVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
 }

@@ -1,0 +1,51 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"sync"
+	"time"
+)
+
+// progressDelay is how long work runs before a progress line appears: fast
+// runs stay silent.
+const progressDelay = time.Second
+
+// progress prints a line on stderr when a long step takes more than
+// progressDelay, and how long it took when it ends.
+type progress struct {
+	mu      sync.Mutex
+	w       io.Writer
+	what    string
+	start   time.Time
+	timer   *time.Timer
+	printed bool
+	done    bool
+}
+
+func startProgress(w io.Writer, what string) *progress {
+	p := &progress{w: w, what: what, start: time.Now()}
+	p.timer = time.AfterFunc(progressDelay, p.announce)
+	return p
+}
+
+func (p *progress) announce() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.done {
+		return
+	}
+	p.printed = true
+	fmt.Fprintf(p.w, "ctxhole: %s...\n", p.what)
+}
+
+// stop ends the step; if its start was announced, it reports the time taken.
+func (p *progress) stop() {
+	p.timer.Stop()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.done = true
+	if p.printed {
+		fmt.Fprintf(p.w, "ctxhole: %s took %s\n", p.what, time.Since(p.start).Round(time.Millisecond))
+	}
+}
