@@ -79,6 +79,11 @@ func readContentionText(r io.Reader, name string) (*Contention, error) {
 			}
 			f, err := parseDebug1Frame(t)
 			if err != nil {
+				if lr.atCutEnd() {
+					c.Warnings = append(c.Warnings, Warning{File: name, Line: lr.no, Offset: -1,
+						Msg: "capture ends inside a frame line: " + err.Error()})
+					continue
+				}
 				return nil, &Error{File: name, Line: lr.no, Offset: -1, Err: err}
 			}
 			cur.Frames = append(cur.Frames, f)

@@ -87,6 +87,13 @@ func readDebug1(r io.Reader, name string) (*Snapshot, error) {
 			}
 			f, err := parseDebug1Frame(t)
 			if err != nil {
+				if lr.atCutEnd() {
+					// The capture was cut mid-frame: keep what came before.
+					snap.Warnings = append(snap.Warnings, Warning{File: name, Line: lr.no, Offset: -1,
+						Msg: "capture ends inside a frame line: " + err.Error()})
+					snap.Truncated = true
+					continue
+				}
 				return nil, &Error{File: name, Line: lr.no, Offset: -1, Err: err}
 			}
 			cur.Frames = append(cur.Frames, f)
@@ -114,6 +121,16 @@ func readDebug1(r io.Reader, name string) (*Snapshot, error) {
 	}
 	finish()
 	return checkDebug1Total(snap), nil
+}
+
+// atCutEnd reports whether the line just read is the last of the input and
+// has no newline: a capture cut off mid-line.
+func (lr *lineReader) atCutEnd() bool {
+	if lr.eofNewline {
+		return false
+	}
+	_, err := lr.r.Peek(1)
+	return err == io.EOF
 }
 
 // checkDebug1Total warns when the records do not add up to the declared
