@@ -125,6 +125,12 @@ func (p *textParser) header(cl cleanLine, start int64) {
 	h := &p.hdr
 	if p.cur == nil || p.newDump(h) {
 		p.startSnapshot(cl, start)
+	} else if p.gap.unknown > 0 {
+		msg := fmt.Sprintf("skipped a line between goroutines: %q", p.gap.unknownFirst)
+		if p.gap.unknown > 1 {
+			msg = fmt.Sprintf("skipped %d lines between goroutines, the first: %q", p.gap.unknown, p.gap.unknownFirst)
+		}
+		p.warn(p.gap.unknownLine, -1, msg)
 	}
 	p.gap.reset()
 	p.b.start(p, h, p.lr.no)

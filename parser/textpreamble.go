@@ -59,6 +59,11 @@ type gapState struct {
 	// unknownSince counts unrecognised lines since the last preamble item;
 	// too many and the items are stale log content.
 	unknownSince int
+	// unknown counts all unrecognised lines of the gap; the first is kept
+	// for a warning when the gap turns out to lie inside one dump.
+	unknown      int
+	unknownLine  int
+	unknownFirst string
 }
 
 func (g *gapState) reset() {
@@ -135,6 +140,11 @@ func (g *gapState) add(text, pre []byte, lineNo int, ts []byte) {
 		return
 	}
 	g.text = true
+	if g.unknown == 0 {
+		g.unknownLine = lineNo
+		g.unknownFirst = truncateForWarning(CleanText(string(text)))
+	}
+	g.unknown++
 	g.unknownSince++
 	if g.unknownSince > staleAfter {
 		g.items = g.items[:0]
