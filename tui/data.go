@@ -170,9 +170,16 @@ func (d *dataset) newSnapshot(idx int, s *parser.Snapshot) *snapshotData {
 	return sd
 }
 
-// tellingFrame returns the function of the first frame outside the
-// runtime's own parking code: the call the goroutine is blocked in.
+// tellingFrame returns the function a goroutine is best known by: the
+// first frame outside the runtime and the I/O plumbing under every
+// blocking read (internal/poll, net's file descriptors, bufio, io), so
+// that a driver stuck reading shows as the driver, not as net.(*netFD).Read.
 func tellingFrame(frames []parser.Frame) string {
+	for _, f := range frames {
+		if !runtimeFrame(f.Func) && !plumbingFrame(f.Func) {
+			return f.Func
+		}
+	}
 	for _, f := range frames {
 		if !runtimeFrame(f.Func) {
 			return f.Func
@@ -183,6 +190,12 @@ func tellingFrame(frames []parser.Frame) string {
 	}
 	return "(no frames)"
 }
+
+// plumbingPackages are the packages every blocking read or write passes
+// through on its way to the poller.
+var plumbingPackages = map[string]bool{"net": true, "bufio": true, "io": true, "syscall": true, "os": true}
+
+func plumbingFrame(fn string) bool { return plumbingPackages[parser.FuncPackage(fn)] }
 
 // runtimeFrame reports whether fn belongs to the runtime or an internal
 // package: frames no user can act on.

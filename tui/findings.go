@@ -298,7 +298,7 @@ func (m *model) findingDoc(fd *findingData) doc {
 					fold = "[+] "
 				}
 			}
-			row := n.prefix + fold + n.label
+			row := fold + n.prefix + n.label
 			if i == fs.node {
 				if fs.focus == focusChain {
 					d.cursorLine = len(d.lines)

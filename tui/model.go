@@ -200,7 +200,7 @@ func (m *model) View() string {
 		body = m.timelineView(h)
 	}
 	lines := make([]string, 0, h+2)
-	lines = append(lines, m.tabBar())
+	lines = append(lines, fit(m.tabBar(), m.width))
 	for i := 0; i < h; i++ {
 		l := ""
 		if i < len(body) {

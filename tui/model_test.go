@@ -1,0 +1,368 @@
+package tui
+
+import (
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/ctxhole/ctxhole/detectors"
+	"github.com/ctxhole/ctxhole/parser"
+)
+
+func TestFindingsNavigation(t *testing.T) {
+	c := loadFixture(t, "db-driver-no-ctx", "goroutine-debug2.txt")
+	r := pqFinding(t, c)
+	tests := []struct {
+		name      string
+		keys      []string
+		cursor    int
+		focus     focus
+		node      int
+		frame     int
+		collapsed bool
+	}{
+		{"opening screen", nil, 0, focusList, 0, 0, false},
+		{"down moves the list", []string{"j"}, 1, focusList, 0, 0, false},
+		{"down stops at the end", []string{"j", "j", "down", "G"}, 1, focusList, 0, 0, false},
+		{"up stops at the top", []string{"k", "up", "g"}, 0, focusList, 0, 0, false},
+		{"enter focuses the chain", []string{"enter"}, 0, focusChain, 0, 0, false},
+		{"down walks the chain", []string{"enter", "j", "j"}, 0, focusChain, 2, 0, false},
+		{"chain cursor stops at the last link", []string{"enter", "j", "j", "j"}, 0, focusChain, 2, 0, false},
+		{"enter opens the link's stack", []string{"enter", "j", "enter", "j", "j"}, 0, focusStack, 1, 2, false},
+		{"stack cursor is clamped", []string{"enter", "enter", "G", "j"}, 0, focusStack, 0, -1, false},
+		{"esc backs out of the stack", []string{"enter", "enter", "esc"}, 0, focusChain, 0, 0, false},
+		{"backspace backs out to the list", []string{"enter", "enter", "backspace", "backspace"}, 0, focusList, 0, 0, false},
+		{"left collapses the root", []string{"enter", "h"}, 0, focusChain, 0, 0, true},
+		{"down on a collapsed root stays", []string{"enter", "h", "j"}, 0, focusChain, 0, 0, true},
+		{"right expands again", []string{"enter", "h", "l", "j"}, 0, focusChain, 1, 0, false},
+		{"left on a leaf moves to its parent", []string{"enter", "j", "j", "h"}, 0, focusChain, 0, 0, false},
+		{"moving the list resets the chain", []string{"enter", "j", "esc", "j", "k"}, 0, focusList, 0, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := newTestModel(t, c, r, 80, 24)
+			press(m, tt.keys...)
+			fs := m.fv
+			if tt.frame < 0 { // the last frame
+				tt.frame = len(m.currentFinding().nodes[fs.node].stack) - 1
+			}
+			if fs.list.cursor != tt.cursor || fs.focus != tt.focus || fs.node != tt.node || fs.frame != tt.frame {
+				t.Errorf("cursor %d focus %d node %d frame %d; want %d %d %d %d",
+					fs.list.cursor, fs.focus, fs.node, fs.frame, tt.cursor, tt.focus, tt.node, tt.frame)
+			}
+			if got := fs.collapsed[[2]int{1, 0}]; got != tt.collapsed {
+				t.Errorf("root collapsed = %v, want %v", got, tt.collapsed)
+			}
+		})
+	}
+}
+
+func TestViewSwitching(t *testing.T) {
+	c := loadFixture(t, "db-driver-no-ctx", "goroutine-debug2.txt")
+	m := newTestModel(t, c, pqFinding(t, c), 80, 24)
+	steps := []struct {
+		key  string
+		want view
+	}{
+		{"tab", viewBrowser}, {"tab", viewTimeline}, {"tab", viewFindings},
+		{"shift+tab", viewTimeline}, {"1", viewFindings}, {"3", viewTimeline}, {"2", viewBrowser},
+	}
+	for _, s := range steps {
+		press(m, s.key)
+		if m.view != s.want {
+			t.Fatalf("after %q: view %d, want %d", s.key, m.view, s.want)
+		}
+	}
+	if cmd := press(m, "q"); !isQuit(cmd) {
+		t.Error("q does not quit")
+	}
+}
+
+func isQuit(cmd tea.Cmd) bool {
+	if cmd == nil {
+		return false
+	}
+	_, ok := cmd().(tea.QuitMsg)
+	return ok
+}
+
+func TestHelpOverlay(t *testing.T) {
+	c := loadFixture(t, "db-driver-no-ctx", "goroutine-debug2.txt")
+	m := newTestModel(t, c, pqFinding(t, c), 100, 40)
+	press(m, "?")
+	frame := screen(m)
+	for _, sec := range m.keys.helpSections() {
+		for _, b := range sec.keys {
+			mustContain(t, frame, b.Help().Key, b.Help().Desc)
+		}
+	}
+	press(m, "j") // scrolls the help, does not move the list
+	if !m.help || m.fv.list.cursor != 0 {
+		t.Fatalf("help %v cursor %d after j in help", m.help, m.fv.list.cursor)
+	}
+	press(m, "esc")
+	if m.help {
+		t.Error("esc does not close the help")
+	}
+}
+
+func TestBrowserFilters(t *testing.T) {
+	c := loadFixture(t, "db-driver-no-ctx", "goroutine-debug2.txt")
+	groups := parser.GroupGoroutines(c.Snapshots[0].Goroutines)
+	count := func(pred func(*parser.Group) bool) int {
+		n := 0
+		for _, g := range groups {
+			if pred(g) {
+				n++
+			}
+		}
+		return n
+	}
+	calls := func(sub string) func(*parser.Group) bool {
+		return func(g *parser.Group) bool {
+			for _, f := range g.Frames {
+				if strings.Contains(strings.ToLower(f.Func+" "+f.File), sub) {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	tests := []struct {
+		name string
+		keys []string
+		text string
+		want int
+	}{
+		{"no filter", nil, "", len(groups)},
+		{"package text", []string{"/"}, "lib/pq", count(calls("lib/pq"))},
+		{"case-insensitive function", []string{"/"}, "CONNECTIONOPENER", 1},
+		{"file name", []string{"/"}, "server.go", count(calls("server.go"))},
+		{"two tokens must both match", []string{"/"}, "pq reconcile", 0},
+		{"state cycle starts with the most goroutines", []string{"s"}, "", count(func(g *parser.Group) bool { return g.State == "select" })},
+		{"state cycle goes on by size", []string{"s", "s"}, "", count(func(g *parser.Group) bool { return g.State == "IO wait" })},
+		{"minimum wait 1m", []string{"w"}, "", count(func(g *parser.Group) bool { return g.WaitKnown > 0 && g.WaitMax >= time.Minute })},
+		{"minimum wait 5m", []string{"w", "w"}, "", 0},
+		{"esc clears", []string{"w", "s", "esc"}, "", len(groups)},
+		{"state cycles back to all", []string{"s", "s", "s", "s", "s", "s"}, "", len(groups)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := newTestModel(t, c, nil, 80, 24)
+			press(m, "2")
+			press(m, tt.keys...)
+			if tt.text != "" {
+				typeText(m, tt.text)
+				press(m, "enter")
+			}
+			if got := len(m.bv.visible); got != tt.want {
+				t.Errorf("%d groups visible, want %d (filter %s)", got, tt.want, m.bv.filter.describe())
+			}
+		})
+	}
+}
+
+func TestBrowserOpenGroup(t *testing.T) {
+	c := loadFixture(t, "db-driver-no-ctx", "goroutine-debug2.txt")
+	m := newTestModel(t, c, nil, 80, 60)
+	press(m, "2", "/")
+	typeText(m, "startup")
+	press(m, "enter", "enter")
+	if !m.bv.open {
+		t.Fatal("enter does not open the group")
+	}
+	g := m.currentGroup().g
+	frame := screen(m)
+	mustContain(t, frame, fmtIDs(g.IDs, 40), "github.com/lib/pq@v1.12.3/conn.go:1070")
+	press(m, "j", "j")
+	if m.bv.frame != 2 {
+		t.Errorf("frame cursor %d, want 2", m.bv.frame)
+	}
+	press(m, "esc")
+	if m.bv.open || m.bv.filter.query != "startup" {
+		t.Errorf("esc: open %v query %q; want the list, filter kept", m.bv.open, m.bv.filter.query)
+	}
+}
+
+func TestFilterEscRestores(t *testing.T) {
+	c := loadFixture(t, "db-driver-no-ctx", "goroutine-debug2.txt")
+	m := newTestModel(t, c, pqFinding(t, c), 80, 24)
+	press(m, "/")
+	typeText(m, "reconcile")
+	if len(m.fv.visible) != 1 || m.currentFinding().rank != 2 {
+		t.Fatalf("live filter: %d visible", len(m.fv.visible))
+	}
+	press(m, "backspace", "esc")
+	if m.fv.query != "" || len(m.fv.visible) != 2 || m.input != nil {
+		t.Errorf("esc: query %q, %d visible, input open %v", m.fv.query, len(m.fv.visible), m.input != nil)
+	}
+}
+
+func TestExport(t *testing.T) {
+	c := loadFixture(t, "db-driver-no-ctx", "goroutine-debug2.txt")
+	m := newTestModel(t, c, pqFinding(t, c), 80, 24)
+	press(m, "j", "y")
+	path := m.opts.ExportDir + "/ctxhole-finding-2-db-pool-exhausted.json"
+	if !strings.Contains(m.status, path) {
+		t.Fatalf("status %q does not say where (%s)", m.status, path)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		SchemaVersion string `json:"schema_version"`
+		Finding       struct {
+			Rank     int    `json:"rank"`
+			Category string `json:"category"`
+			Root     struct {
+				Stack []struct{ Function string } `json:"stack"`
+			} `json:"root"`
+			Fix struct{ Summary string } `json:"fix"`
+		} `json:"finding"`
+	}
+	if err := json.Unmarshal(data, &got); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	f := got.Finding
+	if got.SchemaVersion == "" || f.Rank != 2 || f.Category != "db-pool-exhausted" || len(f.Root.Stack) == 0 ||
+		f.Fix.Summary != "Bound the query with a context deadline" {
+		t.Errorf("exported %+v", got)
+	}
+	m.opts.ExportDir = "/nonexistent/dir"
+	press(m, "y")
+	if !m.statusErr || !strings.Contains(m.status, "/nonexistent/dir") {
+		t.Errorf("failed export status %q (error %v)", m.status, m.statusErr)
+	}
+}
+
+func TestEditorArgs(t *testing.T) {
+	tests := []struct {
+		editor string
+		want   string
+	}{
+		{"vi", "vi +12 /src/a.go"},
+		{"nvim -u NONE", "nvim -u NONE +12 /src/a.go"},
+		{"code --wait", "code --wait --goto /src/a.go:12"},
+		{"/usr/local/bin/subl", "/usr/local/bin/subl /src/a.go:12"},
+	}
+	for _, tt := range tests {
+		name, args := editorArgs(tt.editor, "/src/a.go", 12)
+		if got := strings.Join(append([]string{name}, args...), " "); got != tt.want {
+			t.Errorf("editorArgs(%q) = %q, want %q", tt.editor, got, tt.want)
+		}
+	}
+}
+
+func TestEditorNeedsLocalFile(t *testing.T) {
+	c := loadFixture(t, "db-driver-no-ctx", "goroutine-debug2.txt")
+	m := newTestModel(t, c, pqFinding(t, c), 80, 24)
+	// The fixture's frames name module paths that do not exist here.
+	if cmd := press(m, "enter", "enter", "e"); cmd != nil {
+		t.Fatal("e returned a command for a file that is not on this machine")
+	}
+	if !m.statusErr || !strings.Contains(m.status, "not on this machine") {
+		t.Errorf("status %q", m.status)
+	}
+	// A frame whose file exists opens the editor.
+	dir := t.TempDir()
+	src := dir + "/main.go"
+	if err := os.WriteFile(src, []byte("package main\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fd := m.currentFinding()
+	fd.nodes[0].stack[0].file, fd.nodes[0].stack[0].line = src, 1
+	m.fv.frame = 0
+	if cmd := press(m, "e"); cmd == nil {
+		t.Errorf("e on %s returned no command (status %q)", src, m.status)
+	}
+}
+
+func TestMouseWheel(t *testing.T) {
+	c := loadFixture(t, "db-driver-no-ctx", "goroutine-debug2.txt")
+	m := newTestModel(t, c, pqFinding(t, c), 80, 24)
+	wheel := func(y int, b tea.MouseButton) {
+		m.Update(tea.MouseMsg{X: 10, Y: y, Button: b, Action: tea.MouseActionPress})
+	}
+	wheel(20, tea.MouseButtonWheelDown)
+	if m.fv.detail.offset != 3 || m.fv.list.cursor != 0 {
+		t.Errorf("wheel over the detail: offset %d cursor %d", m.fv.detail.offset, m.fv.list.cursor)
+	}
+	wheel(20, tea.MouseButtonWheelUp)
+	wheel(20, tea.MouseButtonWheelUp)
+	if m.fv.detail.offset != 0 {
+		t.Errorf("wheel up: offset %d", m.fv.detail.offset)
+	}
+	wheel(2, tea.MouseButtonWheelDown)
+	if m.fv.list.cursor != 1 {
+		t.Errorf("wheel over the list: cursor %d", m.fv.list.cursor)
+	}
+	press(m, "2")
+	wheel(10, tea.MouseButtonWheelDown)
+	if m.bv.list.cursor != 3 {
+		t.Errorf("wheel in the browser: cursor %d", m.bv.list.cursor)
+	}
+}
+
+// TestResize renders every view at several sizes: each frame fills the
+// terminal exactly and no line is wider than it.
+func TestResize(t *testing.T) {
+	c := loadFixture(t, "db-driver-no-ctx", "goroutine-debug2.txt")
+	m := newTestModel(t, c, pqFinding(t, c), 80, 24)
+	press(m, "enter", "enter", "G")
+	sizes := [][2]int{{80, 24}, {40, 10}, {200, 60}, {57, 13}, {120, 30}}
+	for _, v := range []string{"1", "2", "3", "?"} {
+		press(m, v)
+		for _, s := range sizes {
+			m.Update(tea.WindowSizeMsg{Width: s[0], Height: s[1]})
+			checkFrame(t, screen(m), s[0], s[1])
+		}
+		if m.help {
+			press(m, "?")
+		}
+	}
+	m.Update(tea.WindowSizeMsg{Width: 30, Height: 8})
+	if got := screen(m); !strings.Contains(got, "enlarge") || strings.Contains(got, "\n") {
+		t.Errorf("tiny terminal: %q", got)
+	}
+}
+
+// TestHostileText feeds control sequences and a huge generic name through
+// a finding: nothing reaches the terminal unstripped, nothing wraps.
+func TestHostileText(t *testing.T) {
+	c := loadFixture(t, "db-driver-no-ctx", "goroutine-debug2.txt")
+	r := pqFinding(t, c)
+	f := r.Findings[0]
+	long := "example.com/svc.Process[go.shape.struct { A map[string][]example.com/svc.Item; B chan<- example.com/svc.Result }]"
+	f.Title = "stuck \x1b]0;owned\x07\x1b[2J here"
+	f.Fix.Code = "line1\x1b[31m\n\tline2\r"
+	f.Chain[0].Function = long
+	f.Evidence[0].Text = "evil \x9b31m text"
+	m := newTestModel(t, c, r, 80, 24)
+	frame := screen(m)
+	if strings.ContainsAny(frame, "\x1b\x07\r\x9b") {
+		t.Errorf("control characters reached the frame: %q", frame)
+	}
+	mustContain(t, frame, "stuck  here", "…")
+	checkFrame(t, frame, 80, 24)
+}
+
+func TestNoFindings(t *testing.T) {
+	c := loadFixture(t, "db-driver-no-ctx", "goroutine-debug2.txt")
+	m := newTestModel(t, c, &detectors.Report{}, 80, 24)
+	mustContain(t, screen(m), "No findings", "CAPTURE", "IO wait")
+	press(m, "enter", "y", "e")
+	if m.fv.focus != focusList || !m.statusErr {
+		t.Errorf("keys on an empty list: focus %d status %q", m.fv.focus, m.status)
+	}
+	m = newTestModel(t, nil, nil, 80, 24)
+	for _, v := range []string{"1", "2", "3"} {
+		press(m, v, "j", "enter", "/")
+		press(m, "esc")
+		checkFrame(t, screen(m), 80, 24)
+	}
+}
