@@ -209,10 +209,11 @@ func parseDec(b []byte) (int64, int) {
 	var v int64
 	i := 0
 	for ; i < len(b) && isDigit(b[i]); i++ {
-		if v > (1<<63-1)/10-1 {
+		d := int64(b[i] - '0')
+		if v > (1<<63-1-d)/10 {
 			return 0, 0
 		}
-		v = v*10 + int64(b[i]-'0')
+		v = v*10 + d
 	}
 	return v, i
 }
