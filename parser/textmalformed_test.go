@@ -1,0 +1,246 @@
+package parser
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// The inputs here are hand-written on purpose: they are what no runtime
+// prints.
+
+const twoGoroutines = `goroutine 1 [running]:
+main.main()
+	/src/main.go:5 +0x1d
+
+goroutine 2 [chan receive, 4 minutes]:
+main.worker(0xd0194542200)
+	/src/main.go:9 +0x2a
+created by main.main in goroutine 1
+	/src/main.go:4 +0x3c
+`
+
+func TestReadTextMalformed(t *testing.T) {
+	tests := []struct {
+		name      string
+		in        string
+		wantErr   bool
+		n         int    // goroutines
+		truncated bool   // snapshot marked truncated
+		warn      string // a warning containing this
+	}{
+		{name: "empty", in: "", wantErr: true},
+		{name: "no dump", in: "hello\nworld\n", wantErr: true},
+		{name: "binary garbage", in: "\x00\x01\xff\xfe\x1b[2J\x7fgoroutine\x00 1 [\xff]:\n\x00\x00", wantErr: true},
+		{name: "cut mid frame", in: twoGoroutines[:strings.Index(twoGoroutines, "main.worker(")+8], n: 2, truncated: true, warn: "truncated"},
+		{name: "cut before location", in: strings.TrimSuffix(twoGoroutines, "\t/src/main.go:4 +0x3c\n"), n: 2, truncated: true, warn: "truncated"},
+		{name: "header only", in: "goroutine 1 [running]:", n: 1, truncated: true, warn: "truncated"},
+		{name: "complete without final newline", in: strings.TrimSuffix(twoGoroutines, "\n"), n: 2},
+		{name: "frame without location", in: "goroutine 1 [running]:\nmain.a()\nmain.b()\n\t/src/main.go:5 +0x1d\n", n: 1},
+		{name: "stray line in stack", in: "goroutine 1 [running]:\nmain.a()\nGET /healthz 200\n\t/src/main.go:5 +0x1d\n", n: 1, warn: "GET /healthz"},
+		{name: "ANSI and controls in the state", in: "goroutine 3 [\x1b[31mchan receive\x1b[0m\x07]:\nmain.a()\n\t/src/main.go:5 +0x1d\n", n: 1},
+		{name: "NUL bytes inside", in: "goroutine 1 [running]:\nmain.a\x00()\n\t/src/main.go:5 +0x1d\n", n: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			snaps, err := ReadText(strings.NewReader(tt.in), "bad.txt")
+			if tt.wantErr {
+				var pe *Error
+				if !errors.As(err, &pe) || pe.File != "bad.txt" || pe.Line < 1 || !strings.Contains(err.Error(), "bad.txt:") {
+					t.Fatalf("error %v (%T), want a *parser.Error naming bad.txt and a line", err, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := snaps[0]
+			if len(s.Goroutines) != tt.n || s.Truncated != tt.truncated {
+				t.Errorf("%d goroutines truncated %v, want %d %v", len(s.Goroutines), s.Truncated, tt.n, tt.truncated)
+			}
+			found := tt.warn == ""
+			for _, w := range s.Warnings {
+				found = found || strings.Contains(w.String(), tt.warn)
+				if w.File != "bad.txt" || w.Line < 1 {
+					t.Errorf("warning without position: %+v", w)
+				}
+			}
+			if !found {
+				t.Errorf("no warning containing %q in %v", tt.warn, s.Warnings)
+			}
+			if tt.warn == "" && len(s.Warnings) > 0 {
+				t.Errorf("unexpected warnings %v", s.Warnings)
+			}
+			for _, g := range s.Goroutines {
+				checkClean(t, g)
+			}
+		})
+	}
+}
+
+// checkClean fails if a stored string carries control characters.
+func checkClean(t *testing.T, g *Goroutine) {
+	t.Helper()
+	strs := []string{g.State, g.Reason}
+	for _, f := range g.Frames {
+		strs = append(strs, f.Func, f.File)
+	}
+	if g.CreatedBy != nil {
+		strs = append(strs, g.CreatedBy.Func, g.CreatedBy.File)
+	}
+	for _, l := range g.Labels {
+		strs = append(strs, l.Key, l.Value)
+	}
+	for _, s := range strs {
+		if CleanText(s) != s {
+			t.Errorf("stored string %q is not clean", s)
+		}
+	}
+}
+
+// repeatReader yields n bytes of b repeated, without holding them.
+type repeatReader struct {
+	b   []byte
+	n   int64
+	off int
+}
+
+func (r *repeatReader) Read(p []byte) (int, error) {
+	if r.n <= 0 {
+		return 0, io.EOF
+	}
+	w := 0
+	for w < len(p) && r.n > 0 {
+		c := copy(p[w:min(len(p), w+int(min(r.n, int64(len(r.b)-r.off))))], r.b[r.off:])
+		w += c
+		r.n -= int64(c)
+		r.off = (r.off + c) % len(r.b)
+	}
+	return w, nil
+}
+
+// TestReadTextLongLines: a 200 KiB frame line is parsed; a 10 MB line is
+// skipped with a warning, in bounded memory.
+func TestReadTextLongLines(t *testing.T) {
+	const args = 20000
+	long := "main.many(" + strings.Repeat("0x1, ", args-1) + "0x1)\n\t/src/main.go:7 +0x1\n"
+	in := io.MultiReader(
+		strings.NewReader("goroutine 1 [running]:\n"+long+"\n"),
+		&repeatReader{b: []byte("x"), n: 10 << 20},
+		strings.NewReader("\n\n"+twoGoroutines[strings.Index(twoGoroutines, "goroutine 2"):]),
+	)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	snaps, err := ReadText(in, "long.txt")
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := snaps[0]
+	if len(s.Goroutines) != 2 || len(s.Goroutines[0].Frames[0].Args) != args {
+		t.Fatalf("%d goroutines, first with %d args", len(s.Goroutines), len(s.Goroutines[0].Frames[0].Args))
+	}
+	if len(s.Warnings) != 1 || s.Warnings[0].Line != 5 || !strings.Contains(s.Warnings[0].Msg, "skipped") {
+		t.Errorf("warnings %v, want one for line 5", s.Warnings)
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 8<<20 {
+		t.Errorf("allocated %d bytes reading a 10 MB line", grew)
+	}
+}
+
+// TestReadTextRuntimeCap: a dump of exactly 64 MiB is the runtime's cut.
+func TestReadTextRuntimeCap(t *testing.T) {
+	if testing.Short() {
+		t.Skip("reads 64 MiB")
+	}
+	r := &cappedDump{}
+	snaps, err := ReadText(io.LimitReader(r, runtimeStackCap), "cap.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(snaps) != 1 || !snaps[0].Truncated {
+		t.Fatalf("%d snapshots, truncated %v", len(snaps), len(snaps) > 0 && snaps[0].Truncated)
+	}
+	found := false
+	for _, w := range snaps[0].Warnings {
+		found = found || strings.Contains(w.Msg, "64 MiB")
+	}
+	if !found {
+		t.Errorf("no 64 MiB warning in %v", snaps[0].Warnings)
+	}
+	// One byte less is not the runtime's cut.
+	snaps, err = ReadText(io.LimitReader(&cappedDump{}, runtimeStackCap-1), "cap.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range snaps[0].Warnings {
+		if strings.Contains(w.Msg, "64 MiB") {
+			t.Errorf("64 MiB warning on a shorter dump")
+		}
+	}
+}
+
+// cappedDump streams an endless dump with distinct goroutine IDs.
+type cappedDump struct {
+	id  int
+	buf []byte
+}
+
+func (c *cappedDump) Read(p []byte) (int, error) {
+	for len(c.buf) < len(p) {
+		c.id++
+		c.buf = fmt.Appendf(c.buf, "goroutine %d [select]:\nmain.loop(0xd0194542200)\n\t/src/main.go:%d +0x2a\ncreated by main.main in goroutine 1\n\t/src/main.go:4 +0x3c\n\n", c.id, c.id%1000)
+	}
+	n := copy(p, c.buf)
+	c.buf = c.buf[:copy(c.buf, c.buf[n:])]
+	return n, nil
+}
+
+// TestReadTextRandomBytes feeds random mutations of a dump: never a panic,
+// and never more goroutines than headers.
+func TestReadTextRandomBytes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	base := []byte(twoGoroutines)
+	for range 2000 {
+		b := append([]byte(nil), base...)
+		for range rng.IntN(8) + 1 {
+			b[rng.IntN(len(b))] = byte(rng.IntN(256))
+		}
+		checkReadTextInvariants(t, b)
+	}
+}
+
+// checkReadTextInvariants holds for any input.
+func checkReadTextInvariants(t *testing.T, b []byte) {
+	t.Helper()
+	snaps, err := ReadText(bytes.NewReader(b), "in")
+	if err != nil {
+		var pe *Error
+		if !errors.As(err, &pe) || pe.File != "in" || len(snaps) != 0 {
+			t.Fatalf("error %v (%T) with %d snapshots", err, err, len(snaps))
+		}
+		return
+	}
+	total := 0
+	for _, s := range snaps {
+		if len(s.Goroutines) == 0 {
+			t.Fatalf("empty snapshot")
+		}
+		for _, g := range s.Goroutines {
+			if g.Count != 1 {
+				t.Fatalf("count %d", g.Count)
+			}
+			checkClean(t, g)
+		}
+		total += len(s.Goroutines)
+	}
+	if headers := bytes.Count(b, []byte("goroutine ")); total > headers {
+		t.Fatalf("%d goroutines from %d header-like lines", total, headers)
+	}
+}
