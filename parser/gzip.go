@@ -70,6 +70,15 @@ func newGunzip(br *bufio.Reader, max int64) (*gunzipReader, error) {
 	return &gunzipReader{src: src, z: z, max: max}, nil
 }
 
+// failed returns the error that stopped decompression, if any (io.EOF is
+// not a failure).
+func (g *gunzipReader) failed() error {
+	if g == nil {
+		return nil
+	}
+	return g.err
+}
+
 func (g *gunzipReader) Read(p []byte) (int, error) {
 	if g.err != nil {
 		return 0, g.err

@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -240,10 +241,21 @@ func Read(r io.Reader, name string, opts Options) (*Capture, error) {
 }
 
 func readSniffed(r io.Reader, name string, opts Options) (*Capture, error) {
-	kind, br, what, err := sniff(r, opts.maxDecompressed())
+	kind, br, what, gz, err := sniff(r, opts.maxDecompressed())
 	if err != nil {
 		return nil, err
 	}
+	c, err := readKind(kind, br, what, name, opts)
+	if gzErr := gz.failed(); gzErr != nil {
+		// Whatever the reader made of the bytes before the failure, a
+		// corrupt stream or a breached cap is the answer.
+		return nil, gzErr
+	}
+	return c, err
+}
+
+// readKind reads a sniffed input with the reader for its kind.
+func readKind(kind inputKind, br *bufio.Reader, what, name string, opts Options) (*Capture, error) {
 	c := &Capture{}
 	switch kind {
 	case kindEmpty:
@@ -285,6 +297,12 @@ func readSniffed(r io.Reader, name string, opts Options) (*Capture, error) {
 		c.Snapshots = append(c.Snapshots, snaps...)
 	case kindGoroutineText, kindText:
 		snaps, err := ReadText(br, name)
+		var pe *Error
+		if err != nil && kind == kindText && errors.As(err, &pe) {
+			// Nothing in the first bytes looked like a dump, and the
+			// text reader found none further on either.
+			return nil, &Error{File: pe.File, Line: pe.Line, Offset: pe.Offset, Err: fmt.Errorf("%w: %w", ErrUnknownFormat, pe.Err)}
+		}
 		if err != nil {
 			return nil, err
 		}

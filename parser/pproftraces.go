@@ -219,7 +219,10 @@ func tracesCount(t []byte) (int, []byte, bool) {
 	for i < len(t) && t[i] >= '0' && t[i] <= '9' {
 		i++
 	}
-	if i == 0 || i == len(t) || (t[i] != ' ' && t[i] != '\t') {
+	// pprof prints "%10s   %s": the count is followed by three spaces,
+	// which tells it from an -addresses address that happens to be all
+	// decimal digits ("0000000000415431 runtime.chanrecv1").
+	if i == 0 || !bytes.HasPrefix(t[i:], []byte("  ")) && !bytes.HasPrefix(t[i:], []byte("\t")) {
 		return 0, nil, false
 	}
 	n, err := strconv.Atoi(string(t[:i]))

@@ -37,28 +37,32 @@ var otherTextProfiles = []struct{ prefix, name string }{
 // sniff decides an input's format from its first bytes. Any gzip layer is
 // removed first (the returned reader yields the decompressed bytes); the
 // returned reader starts at the beginning of the content.
-func sniff(r io.Reader, max int64) (inputKind, *bufio.Reader, string, error) {
-	br := bufio.NewReaderSize(r, sniffLen)
+//
+// When the input is gzip, gz is its decompressor: readers may stop at a read
+// error and keep what they have, so the caller checks gz.failed() after
+// reading to report a corrupt stream or a breached cap as the error it is.
+func sniff(r io.Reader, max int64) (kind inputKind, br *bufio.Reader, what string, gz *gunzipReader, err error) {
+	br = bufio.NewReaderSize(r, sniffLen)
 	head, err := br.Peek(2)
 	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
-		return kindUnknown, nil, "", err
+		return kindUnknown, nil, "", nil, err
 	}
 	if len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
-		gz, err := newGunzip(br, max)
+		gz, err = newGunzip(br, max)
 		if err != nil {
-			return kindUnknown, nil, "", err
+			return kindUnknown, nil, "", nil, err
 		}
 		br = bufio.NewReaderSize(gz, sniffLen)
 		if h, _ := br.Peek(2); len(h) == 2 && h[0] == 0x1f && h[1] == 0x8b {
-			return kindUnknown, nil, "", fmt.Errorf("%w: gzip inside gzip", ErrUnknownFormat)
+			return kindUnknown, nil, "", nil, fmt.Errorf("%w: gzip inside gzip", ErrUnknownFormat)
 		}
 	}
 	peek, err := br.Peek(sniffLen)
 	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
-		return kindUnknown, nil, "", err
+		return kindUnknown, nil, "", nil, err
 	}
-	kind, what := classify(peek)
-	return kind, br, what, nil
+	kind, what = classify(peek)
+	return kind, br, what, gz, nil
 }
 
 // classify decides the format of an input from its first (decompressed)
