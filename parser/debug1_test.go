@@ -199,4 +199,3 @@ func TestReadDebug1LongLine(t *testing.T) {
 		t.Errorf("count %d warnings %v", s.Count(), s.Warnings)
 	}
 }
-

@@ -190,4 +190,3 @@ func TestParsePprofTime(t *testing.T) {
 		}
 	}
 }
-
