@@ -36,15 +36,24 @@ func Build(c *parser.Capture, r *detectors.Report, tool Tool) *Document {
 	if c == nil {
 		c = &parser.Capture{}
 	}
+	moment := map[*parser.Snapshot]int{}
+	for i, s := range c.Moments() {
+		moment[s] = i
+	}
+	d.Summary.Moments = len(moment)
 	for i, s := range c.Snapshots {
-		d.Inputs = append(d.Inputs, snapshotInput(s))
+		in := snapshotInput(s)
 		d.Summary.Snapshots++
-		d.Summary.Goroutines += s.Count()
 		d.Summary.Truncated = d.Summary.Truncated || s.Truncated
 		d.Summary.Deadlock = d.Summary.Deadlock || s.Preamble.Deadlock()
-		for _, g := range s.Goroutines {
-			d.Summary.ByState[stateKey(g.Status, g.Reason)] += g.Count
+		if m, ok := moment[s]; ok {
+			in.Primary, in.Moment = true, m
+			d.Summary.Goroutines += s.Count()
+			for _, g := range s.Goroutines {
+				d.Summary.ByState[stateKey(g.Status, g.Reason)] += g.Count
+			}
 		}
+		d.Inputs = append(d.Inputs, in)
 		for _, grp := range parser.GroupGoroutines(s.Goroutines) {
 			d.Groups = append(d.Groups, groupDoc(i, grp))
 		}

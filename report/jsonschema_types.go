@@ -51,10 +51,17 @@ type Input struct {
 	// Goroutines counts the snapshot's goroutines (each goroutine of an
 	// aggregated record counted); DeclaredTotal is the total the capture
 	// itself states, when it states one.
-	Goroutines    int       `json:"goroutines,omitempty"`
-	DeclaredTotal int       `json:"declared_total,omitempty"`
-	Truncated     bool      `json:"truncated,omitempty"`
-	Preamble      *Preamble `json:"preamble,omitempty"`
+	Goroutines    int `json:"goroutines,omitempty"`
+	DeclaredTotal int `json:"declared_total,omitempty"`
+	// Primary marks the snapshot kept for its moment: several captures of
+	// one instant (a bundle's debug=2, debug=1 and proto; a SIGQUIT dump
+	// and the same dump in kubectl's log) are one moment, of which the
+	// richest is counted in the summary (parser.Capture.Moments). Moment
+	// numbers the distinct moments in capture order (primaries only).
+	Primary   bool      `json:"primary,omitempty"`
+	Moment    int       `json:"moment,omitempty"`
+	Truncated bool      `json:"truncated,omitempty"`
+	Preamble  *Preamble `json:"preamble,omitempty"`
 	// ProfileKind ("mutex" or "block") and Samples describe a contention
 	// profile.
 	ProfileKind string `json:"profile_kind,omitempty"`
@@ -78,14 +85,18 @@ type Preamble struct {
 // Summary is the capture at a glance. It is present, with these fields, in
 // every version of the schema.
 type Summary struct {
-	// Goroutines is the number of goroutines parsed across all snapshots,
-	// counting each goroutine of aggregated formats; Snapshots how many
-	// goroutine snapshots they came from.
+	// Goroutines is the number of goroutines parsed, counting each
+	// goroutine of aggregated formats, over the distinct moments captured
+	// (several captures of one instant count once: see Input.Primary).
+	// Snapshots is how many goroutine snapshots were read, Moments how
+	// many distinct moments they show.
 	Goroutines int `json:"goroutines"`
 	Snapshots  int `json:"snapshots"`
+	Moments    int `json:"moments"`
 	// ByState counts goroutines by normalised wait reason, or by status
 	// for goroutines that are not waiting ("running", "runnable",
-	// "syscall"). Its values add up to Goroutines.
+	// "syscall"), over the same snapshots as Goroutines. Its values add up
+	// to Goroutines.
 	ByState map[string]int `json:"by_state"`
 	// LongestWaits are the groups with the longest known waits, longest
 	// first.

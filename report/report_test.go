@@ -253,3 +253,36 @@ func TestSchemaRejectsBrokenDocuments(t *testing.T) {
 		})
 	}
 }
+
+// TestBuildCountsEachMomentOnce: two captures of one instant (here the same
+// dump read twice) count once in the summary; the richer one is primary.
+func TestBuildCountsEachMomentOnce(t *testing.T) {
+	live, release := liveSnapshot(t)
+	defer release()
+	again := *live
+	again.Source.File = "again.txt"
+	d := Build(&parser.Capture{Snapshots: []*parser.Snapshot{live, &again}}, nil, testTool)
+	if d.Summary.Snapshots != 2 || d.Summary.Moments != 1 {
+		t.Errorf("snapshots %d moments %d, want 2 and 1", d.Summary.Snapshots, d.Summary.Moments)
+	}
+	if d.Summary.Goroutines != live.Count() {
+		t.Errorf("summary.goroutines = %d, want %d (one moment)", d.Summary.Goroutines, live.Count())
+	}
+	if primaries := btoi(d.Inputs[0].Primary) + btoi(d.Inputs[1].Primary); primaries != 1 {
+		t.Errorf("%d primary inputs, want 1", primaries)
+	}
+	var buf bytes.Buffer
+	if err := WriteTable(&buf, d, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "not counted") {
+		t.Errorf("table does not say which capture is not counted:\n%s", buf.String())
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

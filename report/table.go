@@ -99,6 +99,9 @@ func writeSummaryTable(t *textWriter, d *Document) {
 		}
 	}
 	t.printf("%s %s parsed from %s", t.p.bold("ctxhole:"), plural(s.Goroutines, "goroutine"), plural(s.Snapshots, "snapshot"))
+	if s.Moments != s.Snapshots {
+		t.printf(" of %s", plural(s.Moments, "distinct moment"))
+	}
 	if profiles > 0 {
 		t.printf(", %s", plural(profiles, "contention profile"))
 	}
@@ -128,6 +131,9 @@ func writeSummaryTable(t *textWriter, d *Document) {
 			what = fmt.Sprintf("%s profile, %s", in.ProfileKind, plural(in.Samples, "sample"))
 		case KindTrace:
 			what = fmt.Sprintf("%s, %s blocked", formatDuration(time.Duration(in.DurationS*float64(time.Second))), plural(in.TraceGoroutines, "goroutine"))
+		}
+		if in.Kind == KindGoroutines && !in.Primary {
+			what += " (same moment as another, richer capture: not counted)"
 		}
 		if in.Truncated {
 			what += ", TRUNCATED"
@@ -264,25 +270,17 @@ func state(on bool) tw.State {
 }
 
 // primarySnapshot picks the snapshot whose groups the table shows without
-// -v: a full text dump if there is one (it has IDs and wait durations),
-// the most recently captured among equals, the first in input order among
-// ties. It returns an index into d.Inputs.
+// -v: the richest capture of the latest moment (the state the process was
+// last seen in, the one the detectors diagnose). It returns an index into
+// d.Inputs, -1 when there is no snapshot.
 func primarySnapshot(d *Document) int {
 	best := -1
-	var bestTime time.Time
 	for i, in := range d.Inputs {
-		if in.Kind != KindGoroutines {
+		if in.Kind != KindGoroutines || !in.Primary {
 			continue
 		}
-		at, _ := time.Parse(time.RFC3339Nano, in.CapturedAt)
-		if best < 0 {
-			best, bestTime = i, at
-			continue
-		}
-		bestText := d.Inputs[best].Format == "goroutine-text"
-		isText := in.Format == "goroutine-text"
-		if isText && !bestText || isText == bestText && at.After(bestTime) {
-			best, bestTime = i, at
+		if best < 0 || in.Moment >= d.Inputs[best].Moment {
+			best = i
 		}
 	}
 	return best
