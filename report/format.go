@@ -177,11 +177,5 @@ func groupState(g Group) string {
 	return g.Status
 }
 
-// firstLine returns s up to its first newline.
-func firstLine(s string) string {
-	s, _, _ = strings.Cut(s, "\n")
-	return s
-}
-
 // nanos converts integer nanoseconds to a duration.
 func nanos(ns int64) time.Duration { return time.Duration(ns) }

@@ -19,6 +19,7 @@ import (
 func liveSnapshot(t *testing.T) (*parser.Snapshot, func()) {
 	t.Helper()
 	var mu sync.Mutex
+	var entered int
 	block := make(chan struct{})
 	held := make(chan struct{})
 	var wg sync.WaitGroup
@@ -32,7 +33,7 @@ func liveSnapshot(t *testing.T) (*parser.Snapshot, func()) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			queueOnLock(&mu)
+			queueOnLock(&mu, &entered)
 		}()
 	}
 	// Wait until the queued goroutines are parked on the lock.
@@ -71,10 +72,13 @@ func holdLockAndWait(mu *sync.Mutex, held chan<- struct{}, block <-chan struct{}
 	<-block
 }
 
+// queueOnLock takes the lock to count itself in *n (guarded by mu).
+//
 //go:noinline
-func queueOnLock(mu *sync.Mutex) {
+func queueOnLock(mu *sync.Mutex, n *int) {
 	mu.Lock()
-	mu.Unlock() //nolint:staticcheck // an empty critical section is the point: queue on the lock
+	*n++
+	mu.Unlock()
 }
 
 // groupWith returns the first group of s whose frames mention fn.
