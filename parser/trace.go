@@ -39,24 +39,17 @@ func ReadTrace(r io.Reader, src Source) (*Trace, error) {
 		tr.Source.Format = FormatExecTrace
 	}
 	b := newTraceBuilder()
-	for {
-		err := step(rd, b)
-		if err == io.EOF {
-			break
+	if err, offset := foldTrace(rd, cr, b); err != io.EOF {
+		if b.events == int64(b.gens) {
+			return nil, &Error{File: src.File, Offset: offset, Err: fmt.Errorf("reading execution trace: %w", err)}
 		}
-		if err != nil {
-			if b.events == int64(b.gens) {
-				return nil, &Error{File: src.File, Offset: cr.n, Err: fmt.Errorf("reading execution trace: %w", err)}
-			}
-			tr.Truncated = true
-			tr.Warnings = append(tr.Warnings, Warning{
-				File:   src.File,
-				Offset: cr.n,
-				Msg: fmt.Sprintf("execution trace broken after %d complete generation(s), at +%s of trace time (%d bytes read): %s; analyzed up to the break",
-					max(b.gens-1, 0), b.last.Sub(b.origin).Round(time.Microsecond), cr.n, CleanText(firstLine(err.Error()))),
-			})
-			break
-		}
+		tr.Truncated = true
+		tr.Warnings = append(tr.Warnings, Warning{
+			File:   src.File,
+			Offset: offset,
+			Msg: fmt.Sprintf("execution trace broken after %d complete generation(s), at +%s of trace time (within the first %d bytes): %s; analyzed up to the break",
+				max(b.gens-1, 0), b.last.Sub(b.origin).Round(time.Microsecond), offset, CleanText(firstLine(err.Error()))),
+		})
 	}
 	if b.events == int64(b.gens) {
 		// Nothing but the Sync events the reader always emits.
@@ -75,23 +68,6 @@ func newTraceReader(r io.Reader) (rd *trace.Reader, err error) {
 		}
 	}()
 	return trace.NewReader(r)
-}
-
-// step reads the next event and folds it into b. A panic of the trace
-// package on malformed input (or of decoding an event it let through)
-// becomes an error: input is untrusted and must never crash the analysis.
-func step(rd *trace.Reader, b *traceBuilder) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("malformed trace: %v", p)
-		}
-	}()
-	ev, err := rd.ReadEvent()
-	if err != nil {
-		return err
-	}
-	b.event(&ev)
-	return nil
 }
 
 // traceVersion returns the Go version a trace header names ("go1.26"), or

@@ -17,30 +17,39 @@ const (
 	// minSyscallBlock is the shortest system call counted as a block when
 	// the goroutine kept its P: shorter ones did not hold anything up.
 	minSyscallBlock = time.Millisecond
+	// gCacheSize is the size of the direct-mapped goroutine cache in
+	// front of the goroutine map (a power of two).
+	gCacheSize = 512
+	// maxProcTracked bounds the P IDs counted in Trace.Procs.
+	maxProcTracked = 1 << 16
 )
 
-// blockRec is one block interval in the builder's compact form.
-type blockRec struct {
-	start, end  trace.Time // end is -1 while open
-	stack       stackRef
-	reason      string
-	syscall     bool
-	beforeStart bool
-	wakeKind    WakeKind
-	waker       int64
-	wakerStack  stackRef
-	prior       *priorRec
-}
+// reasonID indexes traceBuilder.reasons; 0 is the empty reason.
+type reasonID uint16
 
 // priorRec is the block a waker had come out of before a wake.
 type priorRec struct {
 	start, end  trace.Time
+	waker       int64
 	stack       stackRef
-	reason      string
+	reason      reasonID
 	syscall     bool
 	beforeStart bool
 	kind        WakeKind
+}
+
+// blockRec is one block interval in the builder's compact form.
+type blockRec struct {
+	start, end  trace.Time // end is -1 while open
 	waker       int64
+	stack       stackRef
+	wakerStack  stackRef
+	reason      reasonID
+	syscall     bool
+	beforeStart bool
+	hasPrior    bool
+	wakeKind    WakeKind
+	prior       priorRec
 }
 
 // gState is the builder's state of one goroutine.
@@ -50,28 +59,45 @@ type gState struct {
 	createdBy   *CreatedBy
 	created     trace.Time
 	beforeStart bool
-	state       trace.GoState
-	open        blockRec
-	isOpen      bool
-	runnableAt  trace.Time // when it last became runnable; -1 if unknown
-	queued      bool       // runnable, counted in traceBuilder.runnable
-	first       []blockRec
-	last        [keepLastBlocks]blockRec
-	nlast       int // blocks written to last (ring)
-	total       int
-	lastClosed  blockRec // most recent closed block, for Waker.Prior
-	hasClosed   bool
-	maxBlock    time.Duration
-	schedMax    time.Duration
-	schedTotal  time.Duration
-	schedCount  int
 	exited      bool
+	queued      bool // runnable, counted in traceBuilder.runnable
+	state       trace.GoState
+	isOpen      bool
+	open        blockRec
+	// sysStack is the open system call's stack handle, resolved only if
+	// the call lasts long enough to be kept.
+	sysStack   trace.Stack
+	runnableAt trace.Time // when it last became runnable; -1 if unknown
+
+	first []blockRec
+	last  *[keepLastBlocks]blockRec // ring, allocated once first is full
+	nlast int                       // blocks written to last
+	total int
+	// lastClosed is the most recent closed block, for Waker.Prior.
+	lastClosed blockRec
+	hasClosed  bool
+	maxBlock   time.Duration
+	schedMax   time.Duration
+	schedTotal time.Duration
+	schedCount int
+
+	// Caches that spare map lookups when a goroutine blocks, wakes others
+	// or is woken the same way again. Stack handles are only valid within
+	// a generation: they are cleared at each one.
+	blkHandle   trace.Stack
+	blkRecorded string
+	blkRef      stackRef
+	blkReason   reasonID
+	wakeHandle  trace.Stack
+	wakeRef     stackRef
+	site        *siteAgg
+	edge        *edgeAgg
 }
 
 // edgeKey identifies a wake edge.
 type edgeKey struct {
 	waiter, waker stackRef
-	reason        string
+	reason        reasonID
 	kind          WakeKind
 }
 
@@ -82,14 +108,14 @@ type edgeAgg struct {
 	total, max  time.Duration
 	waiters     []int64
 	wakers      []int64
-	prior       *priorRec
-	priorDur    time.Duration
+	hasPrior    bool
+	prior       priorRec
 }
 
 // siteKey identifies a wait site.
 type siteKey struct {
 	stack  stackRef
-	reason string
+	reason reasonID
 }
 
 type siteAgg struct {
@@ -100,20 +126,24 @@ type siteAgg struct {
 
 // traceBuilder folds a stream of trace events into a Trace.
 type traceBuilder struct {
-	stacks   *stackTable
-	gs       map[trace.GoID]*gState
-	retired  retiredHeap
-	dropped  int
-	edges    map[edgeKey]*edgeAgg
-	sites    map[siteKey]*siteAgg
-	procs    map[trace.ProcID]struct{}
-	origin   trace.Time
-	last     trace.Time
-	started  bool
-	gens     int
-	events   int64
-	runnable int
-	maxRun   int
+	stacks    *stackTable
+	gs        map[trace.GoID]*gState
+	gcache    [gCacheSize]*gState
+	retired   retiredHeap
+	dropped   int
+	edges     map[edgeKey]*edgeAgg
+	sites     map[siteKey]*siteAgg
+	reasons   []string
+	reasonIDs map[string]reasonID
+	procSeen  []bool
+	procs     int
+	origin    trace.Time
+	last      trace.Time
+	started   bool
+	gens      int
+	events    int64
+	runnable  int
+	maxRun    int
 
 	schedMax   time.Duration
 	schedTotal time.Duration
@@ -122,11 +152,65 @@ type traceBuilder struct {
 
 func newTraceBuilder() *traceBuilder {
 	return &traceBuilder{
-		stacks: newStackTable(),
-		gs:     make(map[trace.GoID]*gState),
-		edges:  make(map[edgeKey]*edgeAgg),
-		sites:  make(map[siteKey]*siteAgg),
-		procs:  make(map[trace.ProcID]struct{}),
+		stacks:    newStackTable(),
+		gs:        make(map[trace.GoID]*gState),
+		edges:     make(map[edgeKey]*edgeAgg),
+		sites:     make(map[siteKey]*siteAgg),
+		reasons:   []string{""},
+		reasonIDs: map[string]reasonID{"": 0},
+	}
+}
+
+// g returns the state of goroutine id, or nil.
+func (b *traceBuilder) g(id trace.GoID) *gState {
+	slot := &b.gcache[uint64(id)%gCacheSize]
+	if g := *slot; g != nil && g.id == int64(id) {
+		return g
+	}
+	g := b.gs[id]
+	if g != nil {
+		*slot = g
+	}
+	return g
+}
+
+// reasonID interns a normalised wait reason.
+func (b *traceBuilder) reasonID(r string) reasonID {
+	if id, ok := b.reasonIDs[r]; ok {
+		return id
+	}
+	if len(b.reasons) > 1<<16-1 {
+		// Reasons come from a small runtime table; a trace naming
+		// more is corrupt. Fold the excess into "".
+		return 0
+	}
+	id := reasonID(len(b.reasons))
+	b.reasons = append(b.reasons, r)
+	b.reasonIDs[r] = id
+	return id
+}
+
+// newGeneration drops everything that refers to the ending generation's
+// tables.
+func (b *traceBuilder) newGeneration() {
+	b.gens++
+	b.stacks.newGeneration()
+	for _, g := range b.gs {
+		g.blkHandle, g.wakeHandle = trace.NoStack, trace.NoStack
+	}
+}
+
+// noteProc counts a P the first time it is seen.
+func (b *traceBuilder) noteProc(p trace.ProcID) {
+	if p < 0 || p >= maxProcTracked {
+		return
+	}
+	if int(p) >= len(b.procSeen) {
+		b.procSeen = append(b.procSeen, make([]bool, int(p)+1-len(b.procSeen))...)
+	}
+	if !b.procSeen[p] {
+		b.procSeen[p] = true
+		b.procs++
 	}
 }
 
@@ -142,27 +226,24 @@ func (b *traceBuilder) event(ev *trace.Event) {
 	}
 	switch ev.Kind() {
 	case trace.EventSync:
-		b.gens++
-		b.stacks.newGeneration()
+		b.newGeneration()
 		return
 	case trace.EventStateTransition:
 	default:
 		return
 	}
-	if p := ev.Proc(); p != trace.NoProc {
-		if _, ok := b.procs[p]; !ok {
-			b.procs[p] = struct{}{}
-		}
-	}
+	b.noteProc(ev.Proc())
 	st := ev.StateTransition()
 	if st.Resource.Kind != trace.ResourceGoroutine {
 		return
 	}
 	from, to := st.Goroutine()
 	id := st.Resource.Goroutine()
-	g := b.gs[id]
+	g := b.g(id)
 	if from == trace.GoUndetermined || from == to {
-		b.status(g, id, to, st.Stack)
+		if g == nil {
+			b.firstStatus(id, to, st.Stack)
+		}
 		return
 	}
 	if g == nil {
@@ -175,7 +256,7 @@ func (b *traceBuilder) event(ev *trace.Event) {
 	}
 	switch from {
 	case trace.GoNotExist:
-		b.create(g, ev, st, to, t)
+		b.create(g, ev, &st, to, t)
 	case trace.GoRunnable:
 		if to == trace.GoRunning {
 			b.run(g, t)
@@ -183,11 +264,11 @@ func (b *traceBuilder) event(ev *trace.Event) {
 	case trace.GoRunning:
 		switch to {
 		case trace.GoWaiting:
-			b.block(g, t, st.Reason, b.stacks.ref(st.Stack), false)
-			b.dequeue(g)
+			b.block(g, t, st.Reason, st.Stack)
 		case trace.GoSyscall:
-			b.block(g, t, "", b.stacks.ref(st.Stack), true)
-			b.dequeue(g)
+			g.open = blockRec{start: t, end: -1, syscall: true}
+			g.sysStack = st.Stack
+			g.isOpen = true
 		case trace.GoRunnable:
 			b.enqueue(g, t)
 		case trace.GoNotExist:
@@ -213,17 +294,16 @@ func (b *traceBuilder) event(ev *trace.Event) {
 func (b *traceBuilder) newG(id trace.GoID, t trace.Time) *gState {
 	g := &gState{id: int64(id), created: t, runnableAt: -1, state: trace.GoUndetermined}
 	b.gs[id] = g
+	b.gcache[uint64(id)%gCacheSize] = g
 	return g
 }
 
-// status handles a goroutine status event (from Undetermined, or a state
-// restated). The runtime restates every goroutine's status in each
-// generation; only a goroutine's first appearance tells something new.
-func (b *traceBuilder) status(g *gState, id trace.GoID, to trace.GoState, stk trace.Stack) {
-	if g != nil {
-		return
-	}
-	g = b.newG(id, b.origin)
+// firstStatus handles the first status event of a goroutine the trace had
+// not mentioned: it existed before the trace began. The runtime restates
+// every goroutine's status in each generation; later restatements tell
+// nothing new and are skipped.
+func (b *traceBuilder) firstStatus(id trace.GoID, to trace.GoState, stk trace.Stack) {
+	g := b.newG(id, b.origin)
 	g.beforeStart = true
 	g.state = to
 	switch to {
@@ -231,9 +311,9 @@ func (b *traceBuilder) status(g *gState, id trace.GoID, to trace.GoState, stk tr
 		ref := b.stacks.ref(stk)
 		frames := b.stacks.frames(ref)
 		g.fn = startFunc(frames)
-		reason := ""
+		var reason reasonID
 		if to == trace.GoWaiting {
-			reason = traceReason("", frames)
+			reason = b.reasonID(traceReason("", frames))
 		}
 		g.open = blockRec{start: b.origin, end: -1, stack: ref, reason: reason, syscall: to == trace.GoSyscall, beforeStart: true}
 		g.isOpen = true
@@ -253,7 +333,7 @@ func startFunc(frames []Frame) string {
 	return frames[len(frames)-1].Func
 }
 
-func (b *traceBuilder) create(g *gState, ev *trace.Event, st trace.StateTransition, to trace.GoState, t trace.Time) {
+func (b *traceBuilder) create(g *gState, ev *trace.Event, st *trace.StateTransition, to trace.GoState, t trace.Time) {
 	g.created = t
 	if ref := b.stacks.ref(st.Stack); ref != 0 {
 		g.fn = startFunc(b.stacks.frames(ref))
@@ -314,12 +394,15 @@ func (b *traceBuilder) run(g *gState, t trace.Time) {
 	b.dequeue(g)
 }
 
-func (b *traceBuilder) block(g *gState, t trace.Time, recorded string, stk stackRef, syscall bool) {
-	reason := ""
-	if !syscall {
-		reason = traceReason(recorded, b.stacks.frames(stk))
+// block opens a block of g at t. The stack and reason are resolved
+// through g's cache: a goroutine tends to block at the same place.
+func (b *traceBuilder) block(g *gState, t trace.Time, recorded string, stk trace.Stack) {
+	if stk != g.blkHandle || recorded != g.blkRecorded || stk == trace.NoStack {
+		g.blkHandle, g.blkRecorded = stk, recorded
+		g.blkRef = b.stacks.ref(stk)
+		g.blkReason = b.reasonID(traceReason(recorded, b.stacks.frames(g.blkRef)))
 	}
-	g.open = blockRec{start: t, end: -1, stack: stk, reason: reason, syscall: syscall}
+	g.open = blockRec{start: t, end: -1, stack: g.blkRef, reason: g.blkReason}
 	g.isOpen = true
 }
 
@@ -331,6 +414,7 @@ func (b *traceBuilder) syscallReturn(g *gState, t trace.Time) {
 	}
 	if !g.open.beforeStart && t.Sub(g.open.start) < minSyscallBlock {
 		g.isOpen = false
+		g.sysStack = trace.NoStack
 		return
 	}
 	b.unblock(g, t, wakeInfo{kind: WakeSystem})
@@ -340,10 +424,11 @@ func (b *traceBuilder) syscallReturn(g *gState, t trace.Time) {
 
 // wakeInfo is who or what ended a block.
 type wakeInfo struct {
-	kind  WakeKind
-	g     int64
-	stack stackRef
-	prior *priorRec
+	kind     WakeKind
+	g        int64
+	stack    stackRef
+	hasPrior bool
+	prior    priorRec
 }
 
 // wake handles a Waiting→Runnable transition: ev runs on the waker.
@@ -360,8 +445,18 @@ func (b *traceBuilder) wake(g *gState, ev *trace.Event, t trace.Time) {
 		return
 	}
 	w.g = int64(waker)
-	w.stack = b.stacks.ref(ev.Stack())
-	wg := b.gs[waker]
+	wg := b.g(waker)
+	stk := ev.Stack()
+	switch {
+	case wg == nil:
+		w.stack = b.stacks.ref(stk)
+	case stk != wg.wakeHandle || stk == trace.NoStack:
+		wg.wakeHandle = stk
+		wg.wakeRef = b.stacks.ref(stk)
+		w.stack = wg.wakeRef
+	default:
+		w.stack = wg.wakeRef
+	}
 	switch {
 	case b.stacks.deadline(w.stack), wg != nil && isDeadlineFunc(wg.fn):
 		w.kind = WakeDeadline
@@ -372,9 +467,10 @@ func (b *traceBuilder) wake(g *gState, ev *trace.Event, t trace.Time) {
 	}
 	if wg != nil && wg.hasClosed && wg.lastClosed.end <= t {
 		lc := &wg.lastClosed
-		w.prior = &priorRec{
-			start: lc.start, end: lc.end, stack: lc.stack, reason: lc.reason,
-			syscall: lc.syscall, beforeStart: lc.beforeStart, kind: lc.wakeKind, waker: lc.waker,
+		w.hasPrior = true
+		w.prior = priorRec{
+			start: lc.start, end: lc.end, waker: lc.waker, stack: lc.stack, reason: lc.reason,
+			syscall: lc.syscall, beforeStart: lc.beforeStart, kind: lc.wakeKind,
 		}
 	}
 	b.unblock(g, t, w)
@@ -392,10 +488,7 @@ func (g *gState) timerCallback() bool {
 // poller for I/O waits, the runtime for its own waits, a timer otherwise
 // (sleeps, and timer channels in selects and receives).
 func (b *traceBuilder) anonymousWake(g *gState) WakeKind {
-	if !g.isOpen {
-		return WakeSystem
-	}
-	switch g.open.reason {
+	switch b.reasons[g.open.reason] {
 	case "IO wait":
 		return WakeNetpoll
 	case "sleep", "select", "chan receive", "chan send":
@@ -411,39 +504,50 @@ func (b *traceBuilder) unblock(g *gState, t trace.Time, w wakeInfo) {
 		return
 	}
 	g.isOpen = false
-	rec := g.open
+	rec := &g.open
+	if rec.syscall && rec.stack == 0 && g.sysStack != trace.NoStack {
+		rec.stack = b.stacks.ref(g.sysStack)
+	}
+	g.sysStack = trace.NoStack
 	rec.end = t
 	rec.wakeKind = w.kind
 	rec.waker = w.g
 	rec.wakerStack = w.stack
+	rec.hasPrior = w.hasPrior
 	rec.prior = w.prior
 	d := t.Sub(rec.start)
-	if d > g.maxBlock {
-		g.maxBlock = d
-	}
-	b.site(rec.stack, rec.reason, w.kind, d)
-	b.edge(&rec, g.id, d)
-	g.lastClosed, g.hasClosed = rec, true
+	g.maxBlock = max(g.maxBlock, d)
+	b.site(g, rec.stack, rec.reason, w.kind, d)
+	b.edge(g, rec, d)
+	g.lastClosed, g.hasClosed = *rec, true
 	g.remember(rec)
 }
 
 // remember appends rec to the goroutine's bounded history.
-func (g *gState) remember(rec blockRec) {
+func (g *gState) remember(rec *blockRec) {
 	g.total++
 	if len(g.first) < keepFirstBlocks {
-		g.first = append(g.first, rec)
+		g.first = append(g.first, *rec)
 		return
 	}
-	g.last[g.nlast%keepLastBlocks] = rec
+	if g.last == nil {
+		g.last = new([keepLastBlocks]blockRec)
+	}
+	g.last[g.nlast%keepLastBlocks] = *rec
 	g.nlast++
 }
 
-func (b *traceBuilder) site(stk stackRef, reason string, kind WakeKind, d time.Duration) {
+// site counts a wait of g at its site, through g's site cache.
+func (b *traceBuilder) site(g *gState, stk stackRef, reason reasonID, kind WakeKind, d time.Duration) {
 	k := siteKey{stk, reason}
-	s := b.sites[k]
-	if s == nil {
-		s = &siteAgg{key: k, seq: len(b.sites)}
-		b.sites[k] = s
+	s := g.site
+	if s == nil || s.key != k {
+		s = b.sites[k]
+		if s == nil {
+			s = &siteAgg{key: k, seq: len(b.sites)}
+			b.sites[k] = s
+		}
+		g.site = s
 	}
 	ws := &s.site
 	ws.Waits++
@@ -463,33 +567,34 @@ func (b *traceBuilder) site(stk stackRef, reason string, kind WakeKind, d time.D
 		ws.BySystem++
 	}
 	ws.TotalWait += d
-	if d > ws.MaxWait {
-		ws.MaxWait = d
-	}
+	ws.MaxWait = max(ws.MaxWait, d)
 }
 
-func (b *traceBuilder) edge(rec *blockRec, waiter int64, d time.Duration) {
+// edge counts the wake that closed rec, through g's edge cache.
+func (b *traceBuilder) edge(g *gState, rec *blockRec, d time.Duration) {
 	k := edgeKey{waiter: rec.stack, waker: rec.wakerStack, reason: rec.reason, kind: rec.wakeKind}
-	e := b.edges[k]
-	if e == nil {
-		e = &edgeAgg{key: k, first: rec.end}
-		b.edges[k] = e
+	e := g.edge
+	if e == nil || e.key != k {
+		e = b.edges[k]
+		if e == nil {
+			e = &edgeAgg{key: k, first: rec.end}
+			b.edges[k] = e
+		}
+		g.edge = e
 	}
 	e.count++
 	e.last = rec.end
 	e.total += d
-	if d > e.max {
-		e.max = d
-	}
+	e.max = max(e.max, d)
 	if len(e.waiters) < maxEdgeSamples {
-		e.waiters = appendUnique(e.waiters, waiter)
+		e.waiters = appendUnique(e.waiters, g.id)
 	}
 	if rec.waker != 0 && len(e.wakers) < maxEdgeSamples {
 		e.wakers = appendUnique(e.wakers, rec.waker)
 	}
-	if p := rec.prior; p != nil {
-		if pd := p.end.Sub(p.start); e.prior == nil || pd > e.priorDur {
-			e.prior, e.priorDur = p, pd
+	if p := &rec.prior; rec.hasPrior {
+		if !e.hasPrior || p.end.Sub(p.start) > e.prior.end.Sub(e.prior.start) {
+			e.prior, e.hasPrior = *p, true
 		}
 	}
 }
@@ -511,6 +616,11 @@ func (b *traceBuilder) exit(g *gState, t trace.Time) {
 	b.dequeue(g)
 	g.exited = true
 	delete(b.gs, trace.GoID(g.id))
+	if slot := &b.gcache[uint64(g.id)%gCacheSize]; *slot == g {
+		*slot = nil
+	}
+	g.blkHandle, g.wakeHandle, g.sysStack = trace.NoStack, trace.NoStack, trace.NoStack
+	g.site, g.edge = nil, nil
 	if g.total == 0 {
 		return
 	}

@@ -15,7 +15,7 @@ func (b *traceBuilder) finish(tr *Trace) {
 	tr.Duration = end.Sub(b.origin)
 	tr.Generations = b.gens
 	tr.Events = b.events
-	tr.Procs = len(b.procs)
+	tr.Procs = b.procs
 	tr.SchedLatencyMax = b.schedMax
 	tr.SchedLatencyTotal = b.schedTotal
 	tr.SchedCount = b.schedCount
@@ -29,7 +29,10 @@ func (b *traceBuilder) finish(tr *Trace) {
 	all = append(all, b.retired...)
 	slices.SortFunc(all, func(x, y *gState) int { return cmp.Compare(x.id, y.id) })
 	for _, g := range all {
-		if g.total == 0 && !g.isOpen {
+		// A system call in progress at the end counts as stuck only once
+		// it has lasted as long as a kept one.
+		stuck := g.isOpen && (!g.open.syscall || g.open.beforeStart || end.Sub(g.open.start) >= minSyscallBlock)
+		if g.total == 0 && !stuck {
 			continue
 		}
 		tg := &TraceGoroutine{
@@ -53,12 +56,16 @@ func (b *traceBuilder) finish(tr *Trace) {
 			tg.Blocks = append(tg.Blocks, b.interval(r))
 		}
 		for i := max(0, g.nlast-keepLastBlocks); i < g.nlast; i++ {
+			// g.last is allocated whenever nlast > 0.
 			tg.Blocks = append(tg.Blocks, b.interval(g.last[i%keepLastBlocks]))
 		}
-		if g.isOpen {
+		if stuck {
+			if g.open.syscall && g.open.stack == 0 && g.sysStack != trace.NoStack {
+				g.open.stack = b.stacks.ref(g.sysStack)
+			}
 			iv := b.interval(g.open)
 			tg.Stuck = &iv
-			b.site(g.open.stack, g.open.reason, WakeNone, end.Sub(g.open.start))
+			b.site(g, g.open.stack, g.open.reason, WakeNone, end.Sub(g.open.start))
 		}
 		tr.Goroutines = append(tr.Goroutines, tg)
 	}
@@ -76,7 +83,7 @@ func (b *traceBuilder) finish(tr *Trace) {
 	for _, e := range edges {
 		we := &WakeEdge{
 			WaiterFrames: b.stacks.frames(e.key.waiter),
-			Reason:       e.key.reason,
+			Reason:       b.reasons[e.key.reason],
 			Kind:         e.key.kind,
 			WakerFrames:  b.stacks.frames(e.key.waker),
 			Count:        e.count,
@@ -87,8 +94,8 @@ func (b *traceBuilder) finish(tr *Trace) {
 			Waiters:      slices.Sorted(slices.Values(e.waiters)),
 			Wakers:       slices.Sorted(slices.Values(e.wakers)),
 		}
-		if e.prior != nil {
-			we.WakerPrior = b.prior(e.prior)
+		if e.hasPrior {
+			we.WakerPrior = b.prior(&e.prior)
 		}
 		tr.Edges = append(tr.Edges, we)
 	}
@@ -106,7 +113,7 @@ func (b *traceBuilder) finish(tr *Trace) {
 	for _, s := range sites {
 		ws := s.site
 		ws.Frames = b.stacks.frames(s.key.stack)
-		ws.Reason = s.key.reason
+		ws.Reason = b.reasons[s.key.reason]
 		tr.Sites = append(tr.Sites, &ws)
 	}
 }
@@ -125,7 +132,7 @@ func (b *traceBuilder) interval(r blockRec) BlockInterval {
 		End:         -1,
 		BeforeStart: r.beforeStart,
 		Syscall:     r.syscall,
-		Reason:      r.reason,
+		Reason:      b.reasons[r.reason],
 		Frames:      b.stacks.frames(r.stack),
 	}
 	if r.end >= 0 {
@@ -136,8 +143,8 @@ func (b *traceBuilder) interval(r blockRec) BlockInterval {
 			Frames:    b.stacks.frames(r.wakerStack),
 			At:        iv.End,
 		}
-		if r.prior != nil {
-			iv.Waker.Prior = b.prior(r.prior)
+		if r.hasPrior {
+			iv.Waker.Prior = b.prior(&r.prior)
 		}
 	}
 	return iv
@@ -149,7 +156,7 @@ func (b *traceBuilder) prior(p *priorRec) *BlockInterval {
 		End:         b.off(p.end),
 		BeforeStart: p.beforeStart,
 		Syscall:     p.syscall,
-		Reason:      p.reason,
+		Reason:      b.reasons[p.reason],
 		Frames:      b.stacks.frames(p.stack),
 		Waker:       Waker{Kind: p.kind, Goroutine: p.waker, At: b.off(p.end)},
 	}

@@ -1,0 +1,121 @@
+package parser
+
+import (
+	"fmt"
+
+	"golang.org/x/exp/trace"
+)
+
+// The trace is decoded on one goroutine and analyzed on another, so that on
+// a machine with a spare core the analysis costs little more wall time than
+// the decoding alone. Events pass in batches through a fixed pool: memory
+// stays bounded whatever the trace's length.
+const (
+	eventBatchSize = 2048
+	pipelineDepth  = 4
+)
+
+// eventBatch is a run of decoded events. The last batch of a trace carries
+// the error that ended the decoding (io.EOF at a clean end).
+type eventBatch struct {
+	events []trace.Event
+	err    error
+	// offset is how many bytes of the input had been read when the batch
+	// was complete: where a break lies, to the reader's buffer size.
+	offset int64
+}
+
+// foldTrace decodes every event of rd and folds it into b, decoding ahead
+// on a second goroutine. It returns the error that ended the trace (io.EOF
+// at a clean end) and the byte offset reached by then.
+//
+// The builder may only use the event accessors that read the generation's
+// tables (Kind, Time, Goroutine, Proc, Stack, StateTransition): the decoder
+// goroutine is writing later events meanwhile, and those tables are
+// immutable once a generation is read.
+func foldTrace(rd *trace.Reader, cr *countingReader, b *traceBuilder) (error, int64) {
+	full := make(chan *eventBatch, pipelineDepth)
+	free := make(chan *eventBatch, pipelineDepth+1)
+	for range pipelineDepth + 1 {
+		free <- &eventBatch{events: make([]trace.Event, 0, eventBatchSize)}
+	}
+	stop := make(chan struct{})
+	go decodeBatches(rd, cr, full, free, stop)
+	defer func() {
+		close(stop)
+		for range full {
+		}
+	}()
+	for batch := range full {
+		if err := foldBatch(b, batch.events); err != nil {
+			return err, batch.offset
+		}
+		if batch.err != nil {
+			return batch.err, batch.offset
+		}
+		// Drop the events' references to their generation's tables.
+		clear(batch.events)
+		batch.events = batch.events[:0]
+		free <- batch
+	}
+	// The decoder closed full without an error batch: only when stopped.
+	return fmt.Errorf("trace decoding stopped"), cr.n
+}
+
+// decodeBatches fills batches from free with decoded events and sends them
+// on full, until the trace ends or stop is closed. It closes full.
+func decodeBatches(rd *trace.Reader, cr *countingReader, full chan<- *eventBatch, free <-chan *eventBatch, stop <-chan struct{}) {
+	defer close(full)
+	for {
+		var batch *eventBatch
+		select {
+		case batch = <-free:
+		case <-stop:
+			return
+		}
+		decodeInto(rd, batch)
+		batch.offset = cr.n
+		select {
+		case full <- batch:
+		case <-stop:
+			return
+		}
+		if batch.err != nil {
+			return
+		}
+	}
+}
+
+// decodeInto appends events to batch until it is full or the trace ends.
+// A panic of the trace package on malformed input ends the trace with an
+// error; the events decoded before it are kept.
+func decodeInto(rd *trace.Reader, batch *eventBatch) {
+	defer func() {
+		if p := recover(); p != nil {
+			batch.err = fmt.Errorf("malformed trace: %v", p)
+		}
+	}()
+	for len(batch.events) < cap(batch.events) {
+		ev, err := rd.ReadEvent()
+		if err != nil {
+			batch.err = err
+			return
+		}
+		batch.events = append(batch.events, ev)
+	}
+}
+
+// foldBatch folds events into b. Decoding an event the trace package let
+// through can still panic on corrupt input; that ends the trace with an
+// error instead of crashing.
+func foldBatch(b *traceBuilder, events []trace.Event) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("malformed trace event: %v", p)
+		}
+	}()
+	for i := range events {
+		b.event(&events[i])
+	}
+	return nil
+}
