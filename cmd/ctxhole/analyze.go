@@ -7,10 +7,12 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"slices"
 
 	"github.com/ctxhole/ctxhole/detectors"
 	"github.com/ctxhole/ctxhole/parser"
 	"github.com/ctxhole/ctxhole/report"
+	"github.com/ctxhole/ctxhole/tui"
 	"github.com/mattn/go-isatty"
 )
 
@@ -21,6 +23,7 @@ type analyzeFlags struct {
 	verbose bool
 	failOn  string
 	noColor bool
+	tui     bool
 }
 
 func (f *analyzeFlags) register(fs *flag.FlagSet, withFailOn bool) {
@@ -30,6 +33,7 @@ func (f *analyzeFlags) register(fs *flag.FlagSet, withFailOn bool) {
 	if withFailOn {
 		fs.StringVar(&f.failOn, "fail-on", "", "exit 1 when a finding at or above `SEVERITY` (info, low, medium, high, critical) exists")
 	}
+	fs.BoolVar(&f.tui, "tui", false, "explore the result in the interactive terminal UI instead of printing it")
 }
 
 func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -67,6 +71,10 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ctxhole analyze: unknown output format %q (want table, json or markdown)\n", af.output)
 		return exitUsage
 	}
+	if af.tui && slices.Contains(paths, "-") {
+		fmt.Fprintln(stderr, "ctxhole analyze: --tui reads keys from standard input, so the capture cannot come from it: save it to a file")
+		return exitUsage
+	}
 
 	prog := startProgress(stderr, "reading and analyzing inputs")
 	c, err := parser.Load(paths, parser.Options{Stdin: stdin})
@@ -75,7 +83,19 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ctxhole analyze: %v\n", err)
 		return exitUsage
 	}
+	if af.tui {
+		return explore(c, nil, af, stdin, stdout, stderr)
+	}
 	return render(c, nil, af, threshold, stdout, stderr)
+}
+
+// explore hands the capture and its diagnosis to the terminal UI.
+func explore(c *parser.Capture, r *detectors.Report, af analyzeFlags, stdin io.Reader, stdout, stderr io.Writer) int {
+	if err := tui.Run(c, r, tui.Options{Input: stdin, Output: stdout, NoColor: af.noColor}); err != nil {
+		fmt.Fprintf(stderr, "ctxhole: terminal UI: %v\n", err)
+		return exitUsage
+	}
+	return exitOK
 }
 
 // render writes the report in the chosen format and computes the exit

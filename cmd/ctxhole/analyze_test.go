@@ -67,6 +67,7 @@ func TestAnalyzeExitCodes(t *testing.T) {
 		{"bad fail-on", "", []string{"analyze", "--fail-on", "severe", flagshipDump}, exitUsage, "", `unknown severity "severe"`},
 		{"missing file names the file", "", []string{"analyze", "no/such/dump.txt"}, exitUsage, "", "no/such/dump.txt"},
 		{"garbage input names the file", "\x00\x01\x02 not a capture", []string{"analyze", "-"}, exitUsage, "", "ctxhole analyze: -: byte 0: "},
+		{"tui cannot read keys and the capture from stdin", "", []string{"analyze", "--tui", "-"}, exitUsage, "", "--tui reads keys from standard input"},
 		{"table", "", []string{"analyze", flagshipDump}, exitOK, "GOROUTINE GROUPS", ""},
 		{"flags after the input", "", []string{"analyze", flagshipDump, "-o", "json"}, exitOK, `"schema_version": "1"`, ""},
 		{"stdin", string(dump), []string{"analyze", "-o", "json", "-"}, exitOK, `"file": "-"`, ""},

@@ -58,5 +58,8 @@ func runDemo(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ctxhole demo: reading the embedded sample: %v\n", err)
 		return exitUsage
 	}
+	if af.tui {
+		return explore(c, nil, af, stdin, stdout, stderr)
+	}
 	return render(c, nil, af, nil, stdout, stderr)
 }
