@@ -39,7 +39,7 @@ func ReadTrace(r io.Reader, src Source) (*Trace, error) {
 		tr.Source.Format = FormatExecTrace
 	}
 	b := newTraceBuilder()
-	if err, offset := foldTrace(rd, cr, b); err != io.EOF {
+	if offset, err := foldTrace(rd, cr, b); err != io.EOF {
 		if b.events == int64(b.gens) {
 			return nil, &Error{File: src.File, Offset: offset, Err: fmt.Errorf("reading execution trace: %w", err)}
 		}

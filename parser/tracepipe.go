@@ -26,14 +26,14 @@ type eventBatch struct {
 }
 
 // foldTrace decodes every event of rd and folds it into b, decoding ahead
-// on a second goroutine. It returns the error that ended the trace (io.EOF
-// at a clean end) and the byte offset reached by then.
+// on a second goroutine. It returns the byte offset reached and the error
+// that ended the trace (io.EOF at a clean end).
 //
 // The builder may only use the event accessors that read the generation's
 // tables (Kind, Time, Goroutine, Proc, Stack, StateTransition): the decoder
 // goroutine is writing later events meanwhile, and those tables are
 // immutable once a generation is read.
-func foldTrace(rd *trace.Reader, cr *countingReader, b *traceBuilder) (error, int64) {
+func foldTrace(rd *trace.Reader, cr *countingReader, b *traceBuilder) (int64, error) {
 	full := make(chan *eventBatch, pipelineDepth)
 	free := make(chan *eventBatch, pipelineDepth+1)
 	for range pipelineDepth + 1 {
@@ -48,10 +48,10 @@ func foldTrace(rd *trace.Reader, cr *countingReader, b *traceBuilder) (error, in
 	}()
 	for batch := range full {
 		if err := foldBatch(b, batch.events); err != nil {
-			return err, batch.offset
+			return batch.offset, err
 		}
 		if batch.err != nil {
-			return batch.err, batch.offset
+			return batch.offset, batch.err
 		}
 		// Drop the events' references to their generation's tables.
 		clear(batch.events)
@@ -59,7 +59,7 @@ func foldTrace(rd *trace.Reader, cr *countingReader, b *traceBuilder) (error, in
 		free <- batch
 	}
 	// The decoder closed full without an error batch: only when stopped.
-	return fmt.Errorf("trace decoding stopped"), cr.n
+	return cr.n, fmt.Errorf("trace decoding stopped")
 }
 
 // decodeBatches fills batches from free with decoded events and sends them
