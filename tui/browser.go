@@ -16,6 +16,7 @@ type browserState struct {
 	filter  groupFilter
 	match   termMatcher
 	visible []int // group indices passing the filter
+	shown   int   // goroutines in the visible groups
 	list    scroller
 	open    bool // a group's detail is shown instead of the list
 	frame   int
@@ -42,7 +43,12 @@ func (bs *browserState) refilter(d *dataset) {
 	if bs.snap < 0 {
 		return
 	}
-	bs.visible = bs.filter.apply(d.snapshots[bs.snap], &bs.match, bs.visible)
+	sd := d.snapshots[bs.snap]
+	bs.visible = bs.filter.apply(sd, &bs.match, bs.visible)
+	bs.shown = 0
+	for _, i := range bs.visible {
+		bs.shown += sd.groups[i].g.Count
+	}
 }
 
 // currentGroup returns the group under the cursor, or nil.
@@ -171,14 +177,10 @@ func (m *model) browserView(h int) []string {
 		return d.window(bs.detail.offset, h)
 	}
 	sd := m.data.snapshots[bs.snap]
-	n := 0
-	for _, i := range bs.visible {
-		n += sd.groups[i].g.Count
-	}
 	out := []string{
 		st.header.Render(sd.label),
 		st.dim.Render(fmt.Sprintf("filter: %s · %s of %s groups · %s goroutines",
-			bs.filter.describe(), fmtCount(len(bs.visible)), fmtCount(len(sd.groups)), fmtCount(n))),
+			bs.filter.describe(), fmtCount(len(bs.visible)), fmtCount(len(sd.groups)), fmtCount(bs.shown))),
 		st.header.Render(fmt.Sprintf("  %7s  %-16s %-11s %s", "COUNT", "STATE", "WAIT", "FUNCTION")),
 	}
 	if len(bs.visible) == 0 {

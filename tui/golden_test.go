@@ -40,6 +40,23 @@ func TestGoldenFrames(t *testing.T) {
 	}
 }
 
+// TestGoldenTimelineTrace renders the timeline of a timed chain on the
+// incident's onset trace, and the fallback of a trace's stuck goroutines.
+func TestGoldenTimelineTrace(t *testing.T) {
+	c := loadFixture(t, "db-driver-no-ctx", "trace-onset.out")
+	m := newTestModel(t, c, traceFinding(t, c), 80, 24)
+	press(m, "3", "j")
+	frame := screen(m)
+	checkFrame(t, frame, 80, 24)
+	compareGolden(t, "timeline-trace", frame)
+
+	m = newTestModel(t, c, nil, 80, 24)
+	press(m, "3")
+	frame = screen(m)
+	checkFrame(t, frame, 80, 24)
+	compareGolden(t, "timeline-trace-stuck", frame)
+}
+
 // checkFrame asserts a frame's shape: exactly h lines, none wider than w.
 func checkFrame(t *testing.T, frame string, w, h int) {
 	t.Helper()

@@ -189,3 +189,49 @@ func mustContain(t *testing.T, frame string, wants ...string) {
 		}
 	}
 }
+
+// traceFinding builds, from the real trace of the db-driver-no-ctx
+// incident, the timed chain the trace pass is specified to produce: the
+// lib/pq start-ups blocked first, then the queries queued behind them.
+func traceFinding(t testing.TB, c *parser.Capture) *detectors.Report {
+	t.Helper()
+	if len(c.Traces) == 0 {
+		t.Fatal("no trace in the capture")
+	}
+	tr := c.Traces[0]
+	link := func(depth int, rel detectors.Relation, cat detectors.Category, fn string, entry string) detectors.Link {
+		l := detectors.Link{Depth: depth, Relation: rel, Category: cat, Function: fn, Timed: true, Start: -1, End: -1}
+		for _, g := range tr.Goroutines {
+			if g.Stuck == nil || tellingFrame(g.Stuck.Frames) != fn || (entry != "" && g.Func != entry) {
+				continue
+			}
+			l.Goroutines++
+			l.IDs = append(l.IDs, g.ID)
+			if l.Start < 0 || g.Stuck.Start < l.Start {
+				l.Start = g.Stuck.Start
+			}
+		}
+		for _, e := range tr.Edges {
+			if len(e.WaiterFrames) > 0 && tellingFrame(e.WaiterFrames) == fn {
+				l.Wakes = append(l.Wakes, e)
+			}
+		}
+		if l.Goroutines == 0 {
+			t.Fatalf("no goroutine of the trace is stuck in %s", fn)
+		}
+		return l
+	}
+	f := &detectors.Finding{
+		Category: detectors.CatDBDriverNoCtx, Severity: detectors.SevCritical, Confidence: 0.9,
+		Title: "lib/pq start-ups blocked from the onset, queries queued behind them",
+		Root:  detectors.Root{AppFrame: -1, Timed: true},
+		Chain: []detectors.Link{
+			link(0, detectors.RelRoot, detectors.CatDBDriverNoCtx, "github.com/lib/pq.(*conn).recvMessage", ""),
+			link(1, detectors.RelWaitsOn, detectors.CatDBPoolExhausted, "database/sql.(*DB).conn", "main.(*server).reconcile"),
+			link(1, detectors.RelWaitsOn, detectors.CatDBPoolExhausted, "database/sql.(*DB).conn", "net/http.(*conn).serve"),
+		},
+		Fix: detectors.Fix{Summary: "Set connect_timeout in the lib/pq connection string"},
+	}
+	f.Root.Since = f.Chain[0].Start
+	return &detectors.Report{Findings: []*detectors.Finding{f}}
+}

@@ -225,7 +225,10 @@ func (m *model) tabBar() string {
 		}
 	}
 	left := b.String()
-	right := fmtCount(len(m.data.findings)) + " findings · " + fmtCount(m.data.goroutines) + " goroutines"
+	right := plural(len(m.data.findings), "finding")
+	if len(m.data.snapshots) > 0 {
+		right += " · " + plural(m.data.goroutines, "goroutine")
+	}
 	if gap := m.width - ansi.StringWidth(left) - len(right); gap >= 2 {
 		return left + strings.Repeat(" ", gap) + m.st.dim.Render(right)
 	}
@@ -264,7 +267,7 @@ func (m *model) hints() string {
 		}
 		return "enter open · / text · s state · w min wait · [ ] snapshot · ? help"
 	default:
-		return "↑↓ row · [ ] snapshot · 1 findings · ? help · q quit"
+		return "↑↓ row · [ ] snapshot · 1 back to findings · ? help · q quit"
 	}
 }
 

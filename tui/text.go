@@ -121,6 +121,8 @@ func fmtOffset(d time.Duration) string {
 	switch {
 	case d < 0:
 		return "-"
+	case d == 0:
+		return "0s"
 	case d < time.Millisecond:
 		return fmt.Sprintf("%dµs", d/time.Microsecond)
 	case d < time.Second:
@@ -168,4 +170,23 @@ func fmtIDs(ids []int64, max int) string {
 		i = j + 1
 	}
 	return strings.Join(parts, ", ")
+}
+
+// plural returns "1 finding" or "3 findings".
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmtCount(n) + " " + word + "s"
+}
+
+// shortFunc drops the import path's directories from a function name
+// ("github.com/lib/pq.(*conn).recv" → "pq.(*conn).recv"), for narrow
+// columns.
+func shortFunc(fn string) string {
+	pkg := parser.FuncPackage(fn)
+	if i := strings.LastIndexByte(pkg, '/'); i >= 0 {
+		return fn[i+1:]
+	}
+	return fn
 }

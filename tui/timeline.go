@@ -119,7 +119,7 @@ func (m *model) chainTimeline(fd *findingData) (timeline, bool) {
 			continue
 		}
 		r := tlRow{
-			label:   strings.TrimSpace(n.prefix) + " " + clean(string(l.Relation)) + " " + clean(l.Function),
+			label:   n.prefix + clean(string(l.Relation)) + " " + clean(shortFunc(l.Function)),
 			start:   l.Start,
 			end:     l.End,
 			open:    l.End < 0,
@@ -175,12 +175,16 @@ func (m *model) traceStuckTimeline(t *parser.Trace) (timeline, bool) {
 		if g.Stuck == nil {
 			continue
 		}
-		fn := clean(g.Func)
+		fn := g.Func
 		if len(g.Stuck.Frames) > 0 {
-			fn = clean(tellingFrame(g.Stuck.Frames))
+			fn = tellingFrame(g.Stuck.Frames)
 		}
+		if fn == "" || runtimeFrame(fn) || strings.HasPrefix(fn, "runtime/") {
+			continue // the runtime's own workers park by design
+		}
+		fn = clean(fn)
 		tl.rows = append(tl.rows, tlRow{
-			label: fmt.Sprintf("g%d %s", g.ID, fn),
+			label: fmt.Sprintf("g%d %s", g.ID, shortFunc(fn)),
 			start: g.Stuck.Start,
 			end:   t.Duration,
 			open:  true,
@@ -252,7 +256,7 @@ func (m *model) dumpTimeline(fd *findingData) timeline {
 			mark = "*"
 		}
 		r := tlRow{
-			label:   fmt.Sprintf("%s%s %s", mark, row.count, row.fn),
+			label:   fmt.Sprintf("%s%s %s", mark, row.count, shortFunc(row.fn)),
 			start:   -g.WaitMax,
 			end:     0,
 			open:    true,
@@ -299,11 +303,11 @@ func (m *model) timelineView(h int) []string {
 		return append(tl.title, "  "+tl.empty)
 	}
 	w := m.width
-	labelW := min(36, max(16, w/3))
-	barW := max(10, w-labelW-3)
+	labelW := min(40, max(16, w*2/5))
+	barW := max(10, w-labelW-4)
 	out := append([]string(nil), tl.title...)
 	axis := pad(tl.axisL, barW-len(tl.axisR)) + tl.axisR
-	out = append(out, strings.Repeat(" ", labelW+3)+st.dim.Render(axis))
+	out = append(out, strings.Repeat(" ", labelW+4)+st.dim.Render(axis))
 	rowsH := m.timelineRowsHeight(tl)
 	lo, hi := m.tv.rows.window(len(tl.rows), rowsH)
 	span := tl.to - tl.from
@@ -321,9 +325,9 @@ func (m *model) timelineView(h int) []string {
 		}
 		line := label + " │" + bar
 		if i == m.tv.rows.cursor {
-			line = st.selected.Render("▸") + line
+			line = st.selected.Render("▸ ") + line
 		} else {
-			line = " " + line
+			line = "  " + line
 		}
 		out = append(out, line)
 	}
