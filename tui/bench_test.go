@@ -52,12 +52,14 @@ func park(depth, kind int, parked *sync.WaitGroup, release chan struct{}) {
 	}
 	parked.Done()
 	var mu sync.Mutex
+	var never chan struct{}
 	switch kind {
 	case 0:
 		<-release
 	case 1:
 		select {
 		case <-release:
+		case <-never:
 		}
 	default:
 		mu.Lock()

@@ -341,10 +341,10 @@ func TestHostileText(t *testing.T) {
 	f.Title = "stuck \x1b]0;owned\x07\x1b[2J here"
 	f.Fix.Code = "line1\x1b[31m\n\tline2\r"
 	f.Chain[0].Function = long
-	f.Evidence[0].Text = "evil \x9b31m text"
+	f.Evidence[0].Text = "evil \u009b31m text"
 	m := newTestModel(t, c, r, 80, 24)
 	frame := screen(m)
-	if strings.ContainsAny(frame, "\x1b\x07\r\x9b") {
+	if strings.ContainsAny(frame, "\x1b\x07\r\u009b") {
 		t.Errorf("control characters reached the frame: %q", frame)
 	}
 	mustContain(t, frame, "stuck  here", "…")
