@@ -39,22 +39,26 @@ func newRenderer(w io.Writer, noColor bool) *lipgloss.Renderer {
 	return r
 }
 
+// newStyles builds the styles. Colours are fixed 256-colour indexes chosen
+// to read on dark and light backgrounds alike: adaptive colours would make
+// lipgloss query the terminal's background, a query that races bubbletea's
+// input reader and stalls five seconds on terminals that do not answer.
 func newStyles(r *lipgloss.Renderer) styles {
 	s := r.NewStyle
 	st := styles{
-		tab:             s().Foreground(lipgloss.AdaptiveColor{Light: "244", Dark: "245"}),
+		tab:             s().Faint(true),
 		tabActive:       s().Bold(true).Reverse(true),
 		header:          s().Bold(true),
 		selected:        s().Reverse(true),
 		selectedBlurred: s().Underline(true),
 		dim:             s().Faint(true),
-		app:             s().Bold(true).Foreground(lipgloss.AdaptiveColor{Light: "25", Dark: "117"}),
-		blocking:        s().Foreground(lipgloss.AdaptiveColor{Light: "124", Dark: "210"}),
-		code:            s().Foreground(lipgloss.AdaptiveColor{Light: "22", Dark: "114"}),
+		app:             s().Bold(true).Foreground(lipgloss.Color("33")),
+		blocking:        s().Foreground(lipgloss.Color("167")),
+		code:            s().Foreground(lipgloss.Color("35")),
 		status:          s().Faint(true),
 		errorText:       s().Bold(true).Foreground(lipgloss.Color("9")),
-		bar:             s().Foreground(lipgloss.AdaptiveColor{Light: "130", Dark: "214"}),
-		barOpen:         s().Foreground(lipgloss.AdaptiveColor{Light: "124", Dark: "203"}),
+		bar:             s().Foreground(lipgloss.Color("172")),
+		barOpen:         s().Foreground(lipgloss.Color("160")),
 		highlight:       s().Bold(true),
 	}
 	st.severity[detectors.SevInfo] = s().Faint(true)

@@ -1,11 +1,81 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"os"
+	"slices"
+
+	"github.com/ctxhole/ctxhole/parser"
+	"github.com/ctxhole/ctxhole/tui"
 )
 
+// tuiFlags are the flags of `ctxhole tui`.
+type tuiFlags struct {
+	noColor     bool
+	noAltScreen bool
+	noMouse     bool
+	exportDir   string
+}
+
 func runTUI(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "ctxhole tui: not built yet")
-	return exitUsage
+	fs := flag.NewFlagSet("ctxhole tui", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var tf tuiFlags
+	fs.BoolVar(&tf.noColor, "no-color", false, "no colours (also when NO_COLOR is set)")
+	fs.BoolVar(&tf.noAltScreen, "no-alt-screen", false, "draw in the normal screen instead of the alternate one")
+	fs.BoolVar(&tf.noMouse, "no-mouse", false, "leave the mouse to the terminal (no wheel scrolling)")
+	fs.StringVar(&tf.exportDir, "export-dir", "", "`directory` where y saves findings as JSON (default: the working directory)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: ctxhole tui [flags] FILE|DIR ...")
+		fmt.Fprintln(stderr)
+		fmt.Fprintln(stderr, "Explores captures in an interactive terminal UI: the ranked findings with their chains,")
+		fmt.Fprintln(stderr, "fixes and stacks (1), a filterable goroutine browser (2) and a timeline (3); ? lists every key.")
+		fmt.Fprintln(stderr)
+		fmt.Fprintln(stderr, "flags:")
+		fs.PrintDefaults()
+	}
+	paths, err := parseInterspersed(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	if err != nil {
+		return exitUsage
+	}
+	if len(paths) == 0 {
+		fmt.Fprintln(stderr, "ctxhole tui: no input: give capture files or directories")
+		fs.Usage()
+		return exitUsage
+	}
+	if slices.Contains(paths, "-") {
+		fmt.Fprintln(stderr, "ctxhole tui: the UI reads keys from standard input, so the capture cannot come from it: save it to a file")
+		return exitUsage
+	}
+	if !isTerminal(stdout) {
+		fmt.Fprintln(stderr, "ctxhole tui: standard output is not a terminal; use ctxhole analyze for a report")
+		return exitUsage
+	}
+
+	prog := startProgress(stderr, "reading and analyzing inputs")
+	c, err := parser.Load(paths, parser.Options{Stdin: stdin})
+	prog.stop()
+	if err != nil {
+		fmt.Fprintf(stderr, "ctxhole tui: %v\n", err)
+		return exitUsage
+	}
+	opts := tui.Options{
+		Input:       stdin,
+		Output:      stdout,
+		NoColor:     tf.noColor || os.Getenv("NO_COLOR") != "",
+		NoAltScreen: tf.noAltScreen,
+		NoMouse:     tf.noMouse,
+		ExportDir:   tf.exportDir,
+	}
+	if err := tui.Run(c, nil, opts); err != nil {
+		fmt.Fprintf(stderr, "ctxhole tui: %v\n", err)
+		return exitUsage
+	}
+	return exitOK
 }
