@@ -48,7 +48,8 @@ func fxLock(p *fxPark) {
 	_, _, l, _ := runtime.Caller(0)
 	p.setLine("fxLock", l+2)
 	p.mu.Lock()
-	p.mu.Unlock() //nolint:staticcheck // empty critical section: only the wait matters
+	//lint:ignore SA2001 only the wait matters; unlocking lets the next waiter go at cleanup
+	p.mu.Unlock()
 }
 
 func fxSelect(p *fxPark) {

@@ -100,7 +100,8 @@ func fxUnlock(mu *sync.Mutex) { mu.Unlock() }
 
 func fxMutexWaiter(mu *sync.Mutex, done chan<- struct{}) {
 	mu.Lock()
-	mu.Unlock() //nolint:staticcheck // only the wait matters
+	//lint:ignore SA2001 only the wait matters
+	mu.Unlock()
 	close(done)
 }
 
