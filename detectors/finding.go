@@ -119,6 +119,10 @@ type Finding struct {
 	Contention []ContentionCite
 	// Score is the ranking weight (chain size × severity); higher first.
 	Score float64
+	// TraceEnd is the length of the execution trace that timed this
+	// finding's links (offsets run from 0 to it; a link still blocked, End
+	// -1, lasts until it). 0 when no link is timed.
+	TraceEnd time.Duration
 }
 
 // Root is the goroutine at the bottom of a finding's chain: the one whose

@@ -32,7 +32,7 @@ func (b *traceBuilder) finish(tr *Trace) {
 		// A system call in progress at the end counts as stuck only once
 		// it has lasted as long as a kept one.
 		stuck := g.isOpen && (!g.open.syscall || g.open.beforeStart || end.Sub(g.open.start) >= minSyscallBlock)
-		if g.total == 0 && !stuck {
+		if g.exited && g.total == 0 {
 			continue
 		}
 		tg := &TraceGoroutine{

@@ -15,8 +15,8 @@ type Trace struct {
 	Source Source
 	// Duration spans the first to the last event read.
 	Duration time.Duration
-	// Goroutines that blocked at least once or were blocked when the trace
-	// started, by ascending ID.
+	// Goroutines alive when the trace ended, and exited ones that blocked
+	// at least once (up to a bound, see DroppedGoroutines), by ascending ID.
 	Goroutines []*TraceGoroutine
 	// Edges are the wake edges aggregated by (waiter stack, waker stack,
 	// wake kind): 5,000 handlers woken by one releaser are one edge.
@@ -78,9 +78,10 @@ type TraceGoroutine struct {
 	BeforeStart bool
 	// EndStatus is the goroutine's state when the trace ended.
 	EndStatus Status
-	// Blocks are the goroutine's block intervals in time order. A
-	// goroutine that blocks very often keeps the first and the most recent
-	// ones; BlocksTotal counts them all.
+	// Blocks are the goroutine's closed block intervals in time order (the
+	// open one is Stuck). A goroutine that blocks very often keeps the
+	// first and the most recent ones; BlocksTotal counts them all. System
+	// calls count only when they lost their P or lasted a millisecond.
 	Blocks      []BlockInterval
 	BlocksTotal int
 	// Stuck is the interval still open when the trace ended (never woken),
