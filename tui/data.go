@@ -173,20 +173,18 @@ func (d *dataset) newSnapshot(idx int, s *parser.Snapshot) *snapshotData {
 // tellingFrame returns the function a goroutine is best known by: the
 // first frame outside the runtime and the I/O plumbing under every
 // blocking read (internal/poll, net's file descriptors, bufio, io), so
-// that a driver stuck reading shows as the driver, not as net.(*netFD).Read.
+// that a driver stuck reading shows as the driver, not as net.(*netFD).Read;
+// for a stack of nothing else, its bottom frame.
 func tellingFrame(frames []parser.Frame) string {
 	for _, f := range frames {
 		if !runtimeFrame(f.Func) && !plumbingFrame(f.Func) {
 			return f.Func
 		}
 	}
-	for _, f := range frames {
-		if !runtimeFrame(f.Func) {
-			return f.Func
-		}
-	}
 	if len(frames) > 0 {
-		return frames[0].Func
+		// Only the runtime and plumbing: the goroutine's own function
+		// (runtime.forcegchelper, net/http.(*conn).serve) says the most.
+		return frames[len(frames)-1].Func
 	}
 	return "(no frames)"
 }
