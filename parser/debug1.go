@@ -216,16 +216,17 @@ func parseDebug1Frame(t []byte) (Frame, error) {
 	if len(rest) == 0 {
 		return Frame{Func: "?", PC: pc}, nil
 	}
-	// The location is the last column: after the last tab, else the last
-	// space (function names can hold spaces in generic shapes).
+	// The location is the last column: after the last tab. Once tabs
+	// became spaces it starts after the function, which holds no space
+	// (a file path may).
 	sep := bytes.LastIndexByte(rest, '\t')
 	if sep < 0 {
-		sep = bytes.LastIndexByte(rest, ' ')
+		sep = bytes.IndexByte(rest, ' ')
 	}
 	if sep < 0 {
 		return Frame{}, fmt.Errorf("frame %q has no file:line", clipText(t))
 	}
-	fn, loc := bytes.TrimSpace(rest[:sep]), rest[sep+1:]
+	fn, loc := bytes.TrimSpace(rest[:sep]), bytes.TrimSpace(rest[sep+1:])
 	f := Frame{PC: pc}
 	if i := bytes.LastIndex(fn, []byte("+0x")); i > 0 {
 		off, err := parseHex0x(fn[i+1:])

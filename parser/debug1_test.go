@@ -108,6 +108,7 @@ func TestReadDebug1Malformed(t *testing.T) {
 		line     int
 		count    int
 		warnings int
+		file     string // of the first frame, when set
 	}{
 		{name: "no header", in: "hello\nworld\n", wantErr: "no \"goroutine profile", line: 2},
 		{name: "other profile", in: "threadcreate profile: total 3\n", wantErr: "threadcreate profile", line: 1},
@@ -120,7 +121,8 @@ func TestReadDebug1Malformed(t *testing.T) {
 		{name: "trailing output", in: "goroutine profile: total 1\n1 @ 0x10\n#\t0xf\tmain.f+0x1\t/a.go:3\n\n$ exit\n", count: 1, warnings: 1},
 		{name: "short of total", in: "goroutine profile: total 5\n1 @ 0x10\n#\t0xf\tmain.f+0x1\t/a.go:3\n", count: 1, warnings: 1},
 		{name: "bad labels warned", in: "goroutine profile: total 1\n1 @ 0x10\n# labels: {\"a\":b}\n#\t0xf\tmain.f+0x1\t/a.go:3\n", count: 1, warnings: 1},
-		{name: "spaces for tabs", in: "goroutine profile: total 1\n1 @ 0x10\n#  0xf  main.f+0x1  /a.go:3\n", count: 1},
+		{name: "spaces for tabs", in: "goroutine profile: total 1\n1 @ 0x10\n#  0xf  main.f+0x1  /my src/a.go:3\n", count: 1, file: "/my src/a.go"},
+		{name: "tabwriter padding", in: "goroutine profile: total 1\n1 @ 0x10\n#\t0xf\t\tmain.f+0x1\t\t/my src/a.go:3\n", count: 1, file: "/my src/a.go"},
 		{name: "unsymbolized pc", in: "goroutine profile: total 1\n1 @ 0x10\n#\t0xf\n", count: 1},
 		{name: "ansi in function", in: "goroutine profile: total 1\n1 @ 0x10\n#\t0xf\tmain.\x1b[31mf+0x1\t/a.go:3\n", count: 1},
 	}
@@ -139,6 +141,9 @@ func TestReadDebug1Malformed(t *testing.T) {
 			}
 			if s.Count() != tt.count || len(s.Warnings) != tt.warnings {
 				t.Errorf("count %d warnings %v, want %d and %d warnings", s.Count(), s.Warnings, tt.count, tt.warnings)
+			}
+			if f := s.Goroutines[0].Frames[0]; tt.file != "" && (f.File != tt.file || f.Func != "main.f" || f.Line != 3 || f.Offset != 1) {
+				t.Errorf("frame %+v, want main.f+0x1 at %s:3", f, tt.file)
 			}
 			for _, g := range s.Goroutines {
 				for _, f := range g.Frames {
