@@ -101,7 +101,7 @@ func newDataset(c *parser.Capture, r *detectors.Report) *dataset {
 	}
 	d := &dataset{capture: c, member: make(map[*parser.Goroutine]groupRef)}
 	for i, s := range c.Snapshots {
-		d.snapshots = append(d.snapshots, d.newSnapshot(i, s))
+		d.snapshots = append(d.snapshots, d.newSnapshot(i, len(c.Snapshots), s))
 	}
 	if n := len(c.Snapshots); n > 0 {
 		d.goroutines = c.Snapshots[n-1].Count()
@@ -117,9 +117,12 @@ func newDataset(c *parser.Capture, r *detectors.Report) *dataset {
 	return d
 }
 
-func (d *dataset) newSnapshot(idx int, s *parser.Snapshot) *snapshotData {
+func (d *dataset) newSnapshot(idx, n int, s *parser.Snapshot) *snapshotData {
 	sd := &snapshotData{time: s.Source.Time, total: s.Count()}
-	sd.label = fmt.Sprintf("snapshot %d: %s · %s goroutines", idx+1, clean(s.Source.String()), fmtCount(sd.total))
+	sd.label = fmt.Sprintf("%s goroutines · %s", fmtCount(sd.total), clean(s.Source.String()))
+	if n > 1 {
+		sd.label = fmt.Sprintf("snapshot %d/%d · %s", idx+1, n, sd.label)
+	}
 	if !sd.time.IsZero() {
 		sd.label += " · " + sd.time.UTC().Format("2006-01-02 15:04:05 UTC")
 	}

@@ -105,13 +105,17 @@ func (m *model) computeTimeline(fd *findingData) timeline {
 }
 
 func (m *model) chainTimeline(fd *findingData) (timeline, bool) {
+	end := fd.f.TraceEnd // the trace that timed the links
+	if end <= 0 {
+		end = m.data.traceDur
+	}
 	tl := timeline{
 		title: []string{m.st.header.Render("Chain of " + findingLabel(fd) + " on the trace's time axis"),
 			m.st.dim.Render("█ still blocked at the end of the trace · ▒ blocked, then woken")},
 		from:  0,
-		to:    m.data.traceDur,
+		to:    end,
 		axisL: "0",
-		axisR: fmtOffset(m.data.traceDur),
+		axisR: fmtOffset(end),
 	}
 	for _, n := range fd.nodes {
 		l := n.link
@@ -126,7 +130,7 @@ func (m *model) chainTimeline(fd *findingData) (timeline, bool) {
 			inChain: true,
 		}
 		if r.open {
-			r.end = m.data.traceDur
+			r.end = end
 		}
 		r.detail = append(r.detail,
 			fmt.Sprintf("%s ×%s %s · %s", clean(string(l.Category)), fmtCount(l.Goroutines), clean(string(l.Relation)), clean(l.Function)),
