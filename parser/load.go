@@ -108,13 +108,14 @@ func loadDir(c *Capture, dir string, opts Options) error {
 		c.Warnings = append(c.Warnings, skipWarning(filepath.Join(dir, ManifestName), err))
 	}
 	var (
-		read     int
-		firstErr error
+		read, tried int
+		firstErr    error
 	)
 	for _, rel := range files {
 		if rel == ManifestName {
 			continue
 		}
+		tried++
 		path := filepath.Join(dir, rel)
 		part, err := readFile(path, opts)
 		if err != nil {
@@ -131,10 +132,10 @@ func loadDir(c *Capture, dir string, opts Options) error {
 		read++
 	}
 	if read == 0 {
-		if firstErr == nil {
-			return &Error{File: dir, Offset: -1, Err: errors.New("directory holds no files")}
+		if tried == 0 {
+			return &Error{File: dir, Offset: -1, Err: errors.New("directory holds no capture files")}
 		}
-		return &Error{File: dir, Offset: -1, Err: fmt.Errorf("no readable capture among %d files; first: %w", len(files), firstErr)}
+		return &Error{File: dir, Offset: -1, Err: fmt.Errorf("no readable capture among %d files; first: %w", tried, firstErr)}
 	}
 	return nil
 }

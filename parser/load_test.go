@@ -223,7 +223,7 @@ func TestLoadErrors(t *testing.T) {
 		{"missing file", []string{missing}, Options{}, missing, "no such file"},
 		{"empty file", []string{emptyFile}, Options{}, emptyFile, "empty input"},
 		{"junk dir", []string{junk}, Options{}, junk, "no readable capture among 2 files"},
-		{"empty dir", []string{empty}, Options{}, empty, "holds no files"},
+		{"empty dir", []string{empty}, Options{}, empty, "holds no capture files"},
 		{"stdin unset", []string{"-"}, Options{}, "-", "standard input"},
 		{"stdin garbage", []string{"-"}, Options{Stdin: strings.NewReader("\x00\x01")}, "-", "binary data"},
 	}
