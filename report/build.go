@@ -225,6 +225,10 @@ func findingDoc(rank int, f *detectors.Finding) Finding {
 		}
 		fd.Evidence = append(fd.Evidence, ed)
 	}
+	if f.TraceEnd > 0 {
+		end := int64(f.TraceEnd)
+		fd.TraceEndNS = &end
+	}
 	if g := f.Growth; g != nil {
 		fd.Growth = &Growth{From: g.From, To: g.To, Snapshots: g.Snapshots, RateKnown: g.RateKnown, PerMinute: g.PerMinute}
 	}

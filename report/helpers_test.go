@@ -159,6 +159,7 @@ func findingFor(t *testing.T, s *parser.Snapshot, timed bool) *detectors.Finding
 		Score:      42,
 	}
 	if timed {
+		f.TraceEnd = 5 * time.Second
 		f.Root.Timed, f.Root.Since = true, 840*time.Millisecond
 		f.Chain[0].Timed, f.Chain[0].Start, f.Chain[0].End = true, 840*time.Millisecond, -1
 		f.Chain[1].Timed, f.Chain[1].Start, f.Chain[1].End = true, 850*time.Millisecond, 2850*time.Millisecond

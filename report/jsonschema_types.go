@@ -67,7 +67,8 @@ type Input struct {
 	ProfileKind string `json:"profile_kind,omitempty"`
 	Samples     int    `json:"samples,omitempty"`
 	// DurationS is a trace's span in seconds; TraceGoroutines the number
-	// of goroutines that blocked in it.
+	// of goroutines it describes (those alive when it ended and those that
+	// blocked before exiting).
 	DurationS       float64 `json:"duration_s,omitempty"`
 	TraceGoroutines int     `json:"trace_goroutines,omitempty"`
 }
@@ -202,6 +203,10 @@ type Finding struct {
 	Growth       *Growth          `json:"growth,omitempty"`
 	Contention   []ContentionCite `json:"contention"`
 	Score        float64          `json:"score"`
+	// TraceEndNS is the length of the trace that timed the chain's links:
+	// a link never woken stayed blocked until then. Absent when no link
+	// is timed.
+	TraceEndNS *int64 `json:"trace_end_ns,omitempty"`
 }
 
 // Root is the goroutine whose blocking explains the rest of the chain.

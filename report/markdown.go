@@ -165,7 +165,7 @@ func writeMarkdownFinding(t *textWriter, f Finding) {
 		t.printf("**Blocking chain**\n\n")
 		var b strings.Builder
 		for _, l := range f.Chain {
-			b.WriteString(linkLine(painter{}, l))
+			b.WriteString(linkLine(painter{}, l, f.TraceEndNS))
 			b.WriteByte('\n')
 		}
 		t.printf("%s\n", fence(b.String(), ""))

@@ -48,7 +48,7 @@ func TestWriteTable(t *testing.T) {
 		{
 			name: "traced links show offsets",
 			r:    finding(true),
-			want: []string{"@ +0.840s -> never woken", "@ +0.850s -> +2.850s (2s); 3 woken by deadline"},
+			want: []string{"@ +0.840s -> never woken (4.16s to the end of the trace)", "@ +0.850s -> +2.850s (2s); 3 woken by deadline"},
 		},
 		{
 			name:    "colour only styles, never capture text",

@@ -130,7 +130,7 @@ func writeSummaryTable(t *textWriter, d *Document) {
 		case KindContention:
 			what = fmt.Sprintf("%s profile, %s", in.ProfileKind, plural(in.Samples, "sample"))
 		case KindTrace:
-			what = fmt.Sprintf("%s, %s blocked", formatDuration(time.Duration(in.DurationS*float64(time.Second))), plural(in.TraceGoroutines, "goroutine"))
+			what = fmt.Sprintf("%s, %s", formatDuration(time.Duration(in.DurationS*float64(time.Second))), plural(in.TraceGoroutines, "goroutine"))
 		}
 		if in.Kind == KindGoroutines && !in.Primary {
 			what += " (same moment as another, richer capture: not counted)"

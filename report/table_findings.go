@@ -46,7 +46,7 @@ func writeFindingDetail(t *textWriter, f Finding, opts Options) {
 	if len(f.Chain) > 0 {
 		t.printf("  chain:\n")
 		for _, l := range f.Chain {
-			t.printf("    %s\n", linkLine(t.p, l))
+			t.printf("    %s\n", linkLine(t.p, l, f.TraceEndNS))
 		}
 	}
 	t.printf("  fix: %s\n", f.Fix.Summary)
@@ -113,7 +113,7 @@ func writeFindingDetail(t *textWriter, f Finding, opts Options) {
 // two spaces per depth, the relation to the link above, the goroutines,
 // where they are and how long they have waited; for traced links, when
 // they blocked and for how long.
-func linkLine(p painter, l Link) string {
+func linkLine(p painter, l Link, traceEnd *int64) string {
 	var b strings.Builder
 	b.WriteString(strings.Repeat("  ", l.Depth))
 	if l.Depth > 0 {
@@ -142,14 +142,14 @@ func linkLine(p painter, l Link) string {
 		b.WriteString(" [" + strings.Join(attrs, ", ") + "]")
 	}
 	if l.Timed {
-		b.WriteString(" " + timing(l))
+		b.WriteString(" " + timing(l, traceEnd))
 	}
 	return b.String()
 }
 
-// timing renders a traced link's interval: "+0.840s -> never woken" or
-// "+0.850s -> +2.850s (2s)".
-func timing(l Link) string {
+// timing renders a traced link's interval: "@ +0.840s -> never woken
+// (4.161s to the end of the trace)" or "@ +0.850s -> +2.850s (2s)".
+func timing(l Link, traceEnd *int64) string {
 	if l.StartNS == nil {
 		return ""
 	}
@@ -157,6 +157,9 @@ func timing(l Link) string {
 	switch {
 	case l.NeverWoken:
 		s += " -> never woken"
+		if traceEnd != nil && *traceEnd > *l.StartNS {
+			s += " (" + formatDuration(nanos(*traceEnd-*l.StartNS)) + " to the end of the trace)"
+		}
 	case l.EndNS != nil:
 		s += " -> " + formatOffset(*l.EndNS) + " (" + formatDuration(nanos(*l.EndNS-*l.StartNS)) + ")"
 	}
