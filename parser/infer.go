@@ -34,6 +34,8 @@ var inferTable = map[string]inference{
 	"runtime.chansend1": waitingFor("chan send"),
 	"runtime.selectgo":  waitingFor("select"),
 	"runtime.block":     waitingFor("select (no cases)"),
+	// Before Go 1.5 select parked in selectgoImpl.
+	"runtime.selectgoImpl": waitingFor("select"),
 
 	// Network and file I/O through the poller.
 	"runtime.netpollblock":               waitingFor("IO wait"),
@@ -41,6 +43,10 @@ var inferTable = map[string]inference{
 	"runtime.poll_runtime_pollWait":      waitingFor("IO wait"),
 	"internal/poll.(*pollDesc).wait":     waitingFor("IO wait"),
 	"internal/poll.(*pollDesc).waitRead": waitingFor("IO wait"),
+	// Before Go 1.9 the poller was reached from package net.
+	"net.runtime_pollWait":     waitingFor("IO wait"),
+	"net.(*pollDesc).wait":     waitingFor("IO wait"),
+	"net.(*pollDesc).waitRead": waitingFor("IO wait"),
 
 	// Semaphores: generic until a sync caller names the primitive.
 	"runtime.semacquire1":                   {status: StatusWaiting, reason: "semacquire", weak: true},
@@ -60,6 +66,7 @@ var inferTable = map[string]inference{
 	"sync.(*RWMutex).Lock":                  waitingFor("sync.RWMutex.Lock"),
 	"sync.(*WaitGroup).Wait":                waitingFor("sync.WaitGroup.Wait"),
 	"sync.runtime_notifyListWait":           waitingFor("sync.Cond.Wait"),
+	"sync.runtime_Syncsemacquire":           waitingFor("sync.Cond.Wait"), // before Go 1.7
 	"sync.(*Cond).Wait":                     waitingFor("sync.Cond.Wait"),
 
 	// Timers.
