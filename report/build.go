@@ -204,7 +204,7 @@ func findingDoc(rank int, f *detectors.Finding) Finding {
 		WaitKnown:         f.WaitKnown,
 		WaitMinS:          seconds(f.WaitMin),
 		WaitMaxS:          seconds(f.WaitMax),
-		Root:              rootDoc(f.Root),
+		Root:              rootDoc(f),
 		Chain:             []Link{},
 		Evidence:          []Evidence{},
 		Fix:               Fix{Summary: clean(f.Fix.Summary), Detail: cleanLines(f.Fix.Detail), Code: cleanLines(f.Fix.Code)},
@@ -241,7 +241,12 @@ func findingDoc(rank int, f *detectors.Finding) Finding {
 	return fd
 }
 
-func rootDoc(r detectors.Root) Root {
+// rootDoc describes a finding's root goroutine. Its function is the one
+// the root is blocked in as the detectors name it (the depth-0 link of the
+// chain: the blocking call, e.g. lib/pq's start-up), falling back to the
+// first application frame, then the top frame.
+func rootDoc(f *detectors.Finding) Root {
+	r := f.Root
 	rd := Root{
 		GoroutineID: r.GoroutineID,
 		State:       clean(r.State),
@@ -254,12 +259,15 @@ func rootDoc(r detectors.Root) Root {
 		rd.AppFrame = -1
 	}
 	switch {
+	case len(f.Chain) > 0 && f.Chain[0].Function != "":
+		l := f.Chain[0]
+		rd.Function, rd.File, rd.Line = clean(l.Function), clean(l.File), l.Line
 	case rd.AppFrame >= 0:
-		f := rd.Stack[rd.AppFrame]
-		rd.Function, rd.File, rd.Line = f.Function, f.File, f.Line
+		fr := rd.Stack[rd.AppFrame]
+		rd.Function, rd.File, rd.Line = fr.Function, fr.File, fr.Line
 	case len(rd.Stack) > 0:
-		f := rd.Stack[0]
-		rd.Function, rd.File, rd.Line = f.Function, f.File, f.Line
+		fr := rd.Stack[0]
+		rd.Function, rd.File, rd.Line = fr.Function, fr.File, fr.Line
 	}
 	if r.Timed {
 		ns := int64(r.Since)

@@ -210,8 +210,10 @@ type Finding struct {
 }
 
 // Root is the goroutine whose blocking explains the rest of the chain.
-// Function, File and Line name its first application frame, or its top
-// frame when it has none.
+// Function, File and Line name where it is blocked as the detectors name it
+// (the chain's root link: the blocking call), else its first application
+// frame, else its top frame; Stack[AppFrame] is where the application
+// entered that call.
 type Root struct {
 	GoroutineID int64   `json:"goroutine_id"`
 	Function    string  `json:"function"`

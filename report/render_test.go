@@ -234,3 +234,30 @@ func TestAppFrame(t *testing.T) {
 		t.Errorf("appFrameIndex = %d, want 2", got)
 	}
 }
+
+func TestRootCell(t *testing.T) {
+	stack := []Frame{
+		{Function: "github.com/lib/pq.(*conn).startup", File: "github.com/lib/pq/conn.go", Line: 1100},
+		{Function: "main.(*server).orderStatus", File: "svc/main.go", Line: 115},
+	}
+	tests := []struct {
+		name string
+		root Root
+		want string
+	}{
+		{"blocked in a library, called from the application",
+			Root{Function: stack[0].Function, File: stack[0].File, Line: 1100, Stack: stack, AppFrame: 1},
+			"github.com/lib/pq.(*conn).startup\npq/conn.go:1100\ncalled from main.(*server).orderStatus\nsvc/main.go:115"},
+		{"blocked in the application itself",
+			Root{Function: stack[1].Function, File: stack[1].File, Line: 115, Stack: stack, AppFrame: 1},
+			"main.(*server).orderStatus\nsvc/main.go:115"},
+		{"no application frame",
+			Root{Function: stack[0].Function, File: stack[0].File, Line: 1100, Stack: stack[:1], AppFrame: -1},
+			"github.com/lib/pq.(*conn).startup\npq/conn.go:1100"},
+	}
+	for _, tt := range tests {
+		if got := rootCell(tt.root); got != tt.want {
+			t.Errorf("%s: got %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}

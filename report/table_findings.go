@@ -21,7 +21,7 @@ func writeFindingsTable(t *textWriter, d *Document, opts Options) {
 			f.Category,
 			strconv.Itoa(f.Goroutines),
 			formatWait(f.WaitMaxS, f.WaitKnown),
-			f.Root.Function + "\n" + location(shortFile(f.Root.File), f.Root.Line),
+			rootCell(f.Root),
 			f.Fix.Summary,
 		})
 	}
@@ -29,6 +29,18 @@ func writeFindingsTable(t *textWriter, d *Document, opts Options) {
 	for _, f := range d.Findings {
 		writeFindingDetail(t, f, opts)
 	}
+}
+
+// rootCell names the root function and where it is, and the application
+// frame that called into it when that is a different place.
+func rootCell(r Root) string {
+	s := r.Function + "\n" + location(shortFile(r.File), r.Line)
+	if r.AppFrame >= 0 {
+		if app := r.Stack[r.AppFrame]; app.Function != r.Function {
+			s += "\ncalled from " + app.Function + "\n" + location(shortFile(app.File), app.Line)
+		}
+	}
+	return s
 }
 
 // writeFindingDetail writes one finding below the table: its title, chain
