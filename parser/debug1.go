@@ -20,107 +20,143 @@ import (
 // Each record becomes one Goroutine with ID 0 and Count N. The format
 // prints no state; InferReason infers it from the frames. Leading runtime
 // frames are not printed, so a record whose first PC has no frame line was
-// parked inside the runtime: it is StatusWaiting even when the frames shown
-// do not say on what.
-func readDebug1(r io.Reader, name string) (*Snapshot, error) {
-	lr := newLineReader(r)
-	snap := &Snapshot{Source: Source{File: name, Format: FormatGoroutineDebug1}}
-	var (
-		cur      *Goroutine
-		curPCs   []uint64
-		leaked   bool
-		inHeader = true
-	)
-	finish := func() {
-		if cur != nil {
-			finishDebug1Record(cur, curPCs, leaked)
-			cur = nil
-		}
-	}
+// parked inside the runtime (or preempted there): it is StatusWaiting even
+// when the frames shown do not say on what.
+//
+// Lines before the header are skipped (log noise); each header starts a
+// snapshot, so profiles appended to one file one after another are read as
+// several snapshots.
+func readDebug1(r io.Reader, name string) ([]*Snapshot, error) {
+	d := &debug1Reader{name: name, lr: newLineReader(r)}
 	for {
-		line, _, skipped, err := lr.next()
+		line, _, skipped, err := d.lr.next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, &Error{File: name, Line: lr.no + 1, Offset: lr.off, Err: err}
+			return nil, &Error{File: name, Line: d.lr.no + 1, Offset: d.lr.off, Err: err}
 		}
 		if skipped > 0 {
-			snap.Warnings = append(snap.Warnings, Warning{File: name, Line: lr.no, Offset: -1,
-				Msg: fmt.Sprintf("skipped a %d-byte line", skipped)})
+			d.warn(fmt.Sprintf("skipped a %d-byte line", skipped))
 			continue
 		}
-		t := bytes.TrimSpace(line)
-		if inHeader {
-			prof, total, ok := parseProfileTotal(t)
-			if !ok {
-				continue // log lines before the profile
-			}
-			if prof != "goroutine" && prof != "goroutineleak" {
-				return nil, &Error{File: name, Line: lr.no, Offset: -1,
-					Err: fmt.Errorf("%w: a %s profile", ErrUnknownFormat, CleanText(prof))}
-			}
-			leaked = prof == "goroutineleak"
-			snap.DeclaredTotal = total
-			snap.Source.Line = lr.no
-			inHeader = false
-			continue
-		}
-		switch {
-		case len(t) == 0:
-			finish()
-		case t[0] == '#':
-			if cur == nil {
-				snap.Warnings = append(snap.Warnings, Warning{File: name, Line: lr.no, Offset: -1,
-					Msg: "skipped a frame line outside a record"})
-				continue
-			}
-			if rest, ok := bytes.CutPrefix(t, []byte("# labels:")); ok {
-				labels, err := parseDebug1Labels(bytes.TrimSpace(rest))
-				if err != nil {
-					snap.Warnings = append(snap.Warnings, Warning{File: name, Line: lr.no, Offset: -1,
-						Msg: "skipped unreadable labels: " + err.Error()})
-					continue
-				}
-				cur.Labels = labels
-				continue
-			}
-			f, err := parseDebug1Frame(t)
-			if err != nil {
-				if lr.atCutEnd() {
-					// The capture was cut mid-frame: keep what came before.
-					snap.Warnings = append(snap.Warnings, Warning{File: name, Line: lr.no, Offset: -1,
-						Msg: "capture ends inside a frame line: " + err.Error()})
-					snap.Truncated = true
-					continue
-				}
-				return nil, &Error{File: name, Line: lr.no, Offset: -1, Err: err}
-			}
-			cur.Frames = append(cur.Frames, f)
-		default:
-			n, pcs, err := parseDebug1Record(t)
-			if err != nil {
-				if snap.Count() > 0 || cur != nil {
-					// The profile is over: anything after it is not ours
-					// (a pasted profile followed by other output).
-					snap.Warnings = append(snap.Warnings, Warning{File: name, Line: lr.no, Offset: -1,
-						Msg: "stopped reading: " + err.Error()})
-					finish()
-					return checkDebug1Total(snap), nil
-				}
-				return nil, &Error{File: name, Line: lr.no, Offset: -1, Err: err}
-			}
-			finish()
-			cur = &Goroutine{Count: n, M: -1, Line: lr.no}
-			curPCs = pcs
-			snap.Goroutines = append(snap.Goroutines, cur)
+		if err := d.line(bytes.TrimSpace(line)); err != nil {
+			return nil, err
 		}
 	}
-	if inHeader {
-		return nil, &Error{File: name, Line: lr.no, Offset: -1, Err: errors.New(`no "goroutine profile: total N" header`)}
+	d.endSnapshot()
+	if len(d.snaps) == 0 {
+		return nil, &Error{File: name, Line: d.lr.no, Offset: -1, Err: errors.New(`no "goroutine profile: total N" header`)}
 	}
-	finish()
-	return checkDebug1Total(snap), nil
+	return d.snaps, nil
+}
+
+// debug1Reader is the state of readDebug1 between lines.
+type debug1Reader struct {
+	name   string
+	lr     *lineReader
+	snaps  []*Snapshot
+	snap   *Snapshot  // being read; nil before a header and after the end
+	cur    *Goroutine // record being read
+	curPCs []uint64
+	leaked bool
+}
+
+// warn records a warning on the snapshot being read (or the last one).
+func (d *debug1Reader) warn(msg string) {
+	w := Warning{File: d.name, Line: d.lr.no, Offset: -1, Msg: msg}
+	switch {
+	case d.snap != nil:
+		d.snap.Warnings = append(d.snap.Warnings, w)
+	case len(d.snaps) > 0:
+		last := d.snaps[len(d.snaps)-1]
+		last.Warnings = append(last.Warnings, w)
+	}
+}
+
+func (d *debug1Reader) line(t []byte) error {
+	if prof, total, ok := parseProfileTotal(t); ok {
+		d.endSnapshot()
+		if prof != "goroutine" && prof != "goroutineleak" {
+			err := fmt.Errorf("%w: a %s profile", ErrUnknownFormat, CleanText(prof))
+			if len(d.snaps) == 0 {
+				return &Error{File: d.name, Line: d.lr.no, Offset: -1, Err: err}
+			}
+			d.warn("skipped what follows: " + err.Error())
+			return nil
+		}
+		d.leaked = prof == "goroutineleak"
+		d.snap = &Snapshot{
+			Source:        Source{File: d.name, Format: FormatGoroutineDebug1, Index: len(d.snaps), Line: d.lr.no},
+			DeclaredTotal: total,
+		}
+		return nil
+	}
+	if d.snap == nil {
+		return nil // log lines before or after a profile
+	}
+	switch {
+	case len(t) == 0:
+		d.finishRecord()
+	case t[0] == '#':
+		if d.cur == nil {
+			d.warn("skipped a frame line outside a record")
+			return nil
+		}
+		if rest, ok := bytes.CutPrefix(t, []byte("# labels:")); ok {
+			labels, err := parseDebug1Labels(bytes.TrimSpace(rest))
+			if err != nil {
+				d.warn("skipped unreadable labels: " + err.Error())
+				return nil
+			}
+			d.cur.Labels = labels
+			return nil
+		}
+		f, err := parseDebug1Frame(t)
+		if err != nil {
+			if d.lr.atCutEnd() {
+				// The capture was cut mid-frame: keep what came before.
+				d.warn("capture ends inside a frame line: " + err.Error())
+				d.snap.Truncated = true
+				return nil
+			}
+			return &Error{File: d.name, Line: d.lr.no, Offset: -1, Err: err}
+		}
+		d.cur.Frames = append(d.cur.Frames, f)
+	default:
+		n, pcs, err := parseDebug1Record(t)
+		if err != nil {
+			if d.snap.Count() > 0 || d.cur != nil {
+				// The profile is over: what follows is other output.
+				d.warn("profile ends here; the lines after it were not read: " + err.Error())
+				d.endSnapshot()
+				return nil
+			}
+			return &Error{File: d.name, Line: d.lr.no, Offset: -1, Err: err}
+		}
+		d.finishRecord()
+		d.cur = &Goroutine{Count: n, M: -1, Line: d.lr.no}
+		d.curPCs = pcs
+		d.snap.Goroutines = append(d.snap.Goroutines, d.cur)
+	}
+	return nil
+}
+
+// finishRecord sets the inferred state of the record being read.
+func (d *debug1Reader) finishRecord() {
+	if d.cur != nil {
+		finishDebug1Record(d.cur, d.curPCs, d.leaked)
+		d.cur = nil
+	}
+}
+
+// endSnapshot closes the snapshot being read.
+func (d *debug1Reader) endSnapshot() {
+	d.finishRecord()
+	if d.snap != nil {
+		d.snaps = append(d.snaps, checkDebug1Total(d.snap))
+		d.snap = nil
+	}
 }
 
 // atCutEnd reports whether the line just read is the last of the input and

@@ -11,10 +11,14 @@ import (
 func TestReadDebug1Live(t *testing.T) {
 	p := fxStart(t)
 	raw := fxProfile(t, "goroutine", 1)
-	snap, err := readDebug1(bytes.NewReader(raw), "live-debug1.txt")
+	snaps, err := readDebug1(bytes.NewReader(raw), "live-debug1.txt")
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(snaps) != 1 {
+		t.Fatalf("%d snapshots, want 1", len(snaps))
+	}
+	snap := snaps[0]
 	if snap.Source.Format != FormatGoroutineDebug1 || snap.Source.Line != 1 {
 		t.Errorf("source = %+v", snap.Source)
 	}
@@ -118,6 +122,7 @@ func TestReadDebug1Malformed(t *testing.T) {
 		{name: "bad line number", in: "goroutine profile: total 1\n1 @ 0x10\n#\t0xf\tmain.f+0x1\t/a.go:x\n", wantErr: "bad line number", line: 3},
 		{name: "truncated mid frame", in: "goroutine profile: total 2\n2 @ 0x10 0x20\n#\t0xf\tmain.f+0x1\t/a.go:3\n#\t0x1f\tmain.g+0x", count: 2, warnings: 1},
 		{name: "broken frame mid file", in: "goroutine profile: total 2\n2 @ 0x10 0x20\n#\t0x1f\tmain.g+0x\n#\t0xf\tmain.f+0x1\t/a.go:3\n", wantErr: "no file:line", line: 3},
+		{name: "trailing other profile", in: "goroutine profile: total 1\n1 @ 0x10\n#\t0xf\tmain.f+0x1\t/a.go:3\n\nthreadcreate profile: total 1\n1 @ 0x10\n", count: 1, warnings: 1},
 		{name: "trailing output", in: "goroutine profile: total 1\n1 @ 0x10\n#\t0xf\tmain.f+0x1\t/a.go:3\n\n$ exit\n", count: 1, warnings: 1},
 		{name: "short of total", in: "goroutine profile: total 5\n1 @ 0x10\n#\t0xf\tmain.f+0x1\t/a.go:3\n", count: 1, warnings: 1},
 		{name: "bad labels warned", in: "goroutine profile: total 1\n1 @ 0x10\n# labels: {\"a\":b}\n#\t0xf\tmain.f+0x1\t/a.go:3\n", count: 1, warnings: 1},
@@ -128,7 +133,7 @@ func TestReadDebug1Malformed(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := readDebug1(strings.NewReader(tt.in), "in.txt")
+			ss, err := readDebug1(strings.NewReader(tt.in), "in.txt")
 			if tt.wantErr != "" {
 				var pe *Error
 				if !errors.As(err, &pe) || !strings.Contains(err.Error(), tt.wantErr) || pe.File != "in.txt" || pe.Line != tt.line {
@@ -139,6 +144,10 @@ func TestReadDebug1Malformed(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if len(ss) != 1 {
+				t.Fatalf("%d snapshots, want 1", len(ss))
+			}
+			s := ss[0]
 			if s.Count() != tt.count || len(s.Warnings) != tt.warnings {
 				t.Errorf("count %d warnings %v, want %d and %d warnings", s.Count(), s.Warnings, tt.count, tt.warnings)
 			}
@@ -182,10 +191,11 @@ func TestParseDebug1Labels(t *testing.T) {
 // marks every record leaked.
 func TestReadDebug1Leak(t *testing.T) {
 	in := "goroutineleak profile: total 2\n2 @ 0x10 0x20\n#\t0x1f\tmain.f+0x1\t/a.go:3\n"
-	s, err := readDebug1(strings.NewReader(in), "leak.txt")
+	ss, err := readDebug1(strings.NewReader(in), "leak.txt")
 	if err != nil {
 		t.Fatal(err)
 	}
+	s := ss[0]
 	if s.Count() != 2 || s.Goroutines[0].Status != StatusLeaked {
 		t.Errorf("count %d status %v", s.Count(), s.Goroutines[0].Status)
 	}
@@ -196,11 +206,37 @@ func TestReadDebug1LongLine(t *testing.T) {
 	b.WriteString("goroutine profile: total 1\n# ")
 	b.WriteString(strings.Repeat("x", 10<<20))
 	b.WriteString("\n1 @ 0x10\n#\t0xf\tmain.f+0x1\t/a.go:3\n")
-	s, err := readDebug1(strings.NewReader(b.String()), "long.txt")
+	ss, err := readDebug1(strings.NewReader(b.String()), "long.txt")
 	if err != nil {
 		t.Fatal(err)
 	}
+	s := ss[0]
 	if s.Count() != 1 || len(s.Warnings) != 1 || s.Warnings[0].Line != 2 {
 		t.Errorf("count %d warnings %v", s.Count(), s.Warnings)
+	}
+}
+
+// Profiles appended to one file (curl ... >> leak.txt, once a minute) are
+// one snapshot each.
+func TestReadDebug1Appended(t *testing.T) {
+	fxStart(t)
+	first := fxProfile(t, "goroutine", 1)
+	second := fxProfile(t, "goroutine", 1)
+	in := append(append([]byte("$ curl -s localhost:6060/debug/pprof/goroutine?debug=1\n"), first...), second...)
+	ss, err := readDebug1(bytes.NewReader(in), "appended.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ss) != 2 {
+		t.Fatalf("%d snapshots, want 2", len(ss))
+	}
+	secondLine := 2 + bytes.Count(first, []byte("\n"))
+	for i, s := range ss {
+		if s.Source.Index != i || s.Count() != s.DeclaredTotal || len(s.Warnings) != 0 || len(fxFind(s.Goroutines, "fxRecv")) != 1 {
+			t.Errorf("snapshot %d: index %d count %d declared %d warnings %v", i, s.Source.Index, s.Count(), s.DeclaredTotal, s.Warnings)
+		}
+	}
+	if ss[0].Source.Line != 2 || ss[1].Source.Line != secondLine {
+		t.Errorf("lines %d and %d, want 2 and %d", ss[0].Source.Line, ss[1].Source.Line, secondLine)
 	}
 }

@@ -279,11 +279,11 @@ func readKind(kind inputKind, br *bufio.Reader, what, name string, opts Options)
 			c.Contention = append(c.Contention, prof)
 		}
 	case kindDebug1:
-		snap, err := readDebug1(br, name)
+		snaps, err := readDebug1(br, name)
 		if err != nil {
 			return nil, err
 		}
-		c.Snapshots = append(c.Snapshots, snap)
+		c.Snapshots = append(c.Snapshots, snaps...)
 	case kindContentionText:
 		prof, err := readContentionText(br, name)
 		if err != nil {
