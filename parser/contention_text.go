@@ -28,6 +28,7 @@ func readContentionText(r io.Reader, name string) (*Contention, error) {
 		cycles   []int64 // per sample, converted once cycles/second is known
 		cps      float64
 		inHeader = true
+		names    = stringSet{}
 	)
 	for {
 		line, _, skipped, err := lr.next()
@@ -77,7 +78,7 @@ func readContentionText(r io.Reader, name string) (*Contention, error) {
 					Msg: "skipped a frame line outside a record"})
 				continue
 			}
-			f, err := parseDebug1Frame(t)
+			f, err := parseDebug1Frame(t, names)
 			if err != nil {
 				if lr.atCutEnd() {
 					c.Warnings = append(c.Warnings, Warning{File: name, Line: lr.no, Offset: -1,
@@ -145,7 +146,7 @@ func parseContentionRecord(t []byte) (cycles, count int64, err error) {
 	}
 	for _, pc := range bytes.Fields(stack) {
 		if _, err := parseHex0x(pc); err != nil {
-			return 0, 0, fmt.Errorf("bad PC %q in record", clipText(pc))
+			return 0, 0, fmt.Errorf("bad PC %q in record: %w", clipText(pc), err)
 		}
 	}
 	return cycles, count, nil

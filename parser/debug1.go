@@ -27,7 +27,7 @@ import (
 // snapshot, so profiles appended to one file one after another are read as
 // several snapshots.
 func readDebug1(r io.Reader, name string) ([]*Snapshot, error) {
-	d := &debug1Reader{name: name, lr: newLineReader(r)}
+	d := &debug1Reader{name: name, lr: newLineReader(r), names: stringSet{}}
 	for {
 		line, _, skipped, err := d.lr.next()
 		if err == io.EOF {
@@ -53,13 +53,16 @@ func readDebug1(r io.Reader, name string) ([]*Snapshot, error) {
 
 // debug1Reader is the state of readDebug1 between lines.
 type debug1Reader struct {
-	name   string
-	lr     *lineReader
-	snaps  []*Snapshot
-	snap   *Snapshot  // being read; nil before a header and after the end
-	cur    *Goroutine // record being read
-	curPCs []uint64
-	leaked bool
+	name  string
+	lr    *lineReader
+	snaps []*Snapshot
+	snap  *Snapshot  // being read; nil before a header and after the end
+	cur   *Goroutine // record being read
+	// firstPC is the innermost PC of the record being read, if hasPC.
+	firstPC uint64
+	hasPC   bool
+	leaked  bool
+	names   stringSet
 }
 
 // warn records a warning on the snapshot being read (or the last one).
@@ -112,7 +115,7 @@ func (d *debug1Reader) line(t []byte) error {
 			d.cur.Labels = labels
 			return nil
 		}
-		f, err := parseDebug1Frame(t)
+		f, err := parseDebug1Frame(t, d.names)
 		if err != nil {
 			if d.lr.atCutEnd() {
 				// The capture was cut mid-frame: keep what came before.
@@ -124,7 +127,7 @@ func (d *debug1Reader) line(t []byte) error {
 		}
 		d.cur.Frames = append(d.cur.Frames, f)
 	default:
-		n, pcs, err := parseDebug1Record(t)
+		n, firstPC, npc, err := parseDebug1Record(t)
 		if err != nil {
 			if d.snap.Count() > 0 || d.cur != nil {
 				// The profile is over: what follows is other output.
@@ -135,8 +138,10 @@ func (d *debug1Reader) line(t []byte) error {
 			return &Error{File: d.name, Line: d.lr.no, Offset: -1, Err: err}
 		}
 		d.finishRecord()
-		d.cur = &Goroutine{Count: n, M: -1, Line: d.lr.no}
-		d.curPCs = pcs
+		// Frames are about one per PC (inlining adds, hidden runtime
+		// frames remove).
+		d.cur = &Goroutine{Count: n, M: -1, Line: d.lr.no, Frames: make([]Frame, 0, min(npc, 256))}
+		d.firstPC, d.hasPC = firstPC, npc > 0
 		d.snap.Goroutines = append(d.snap.Goroutines, d.cur)
 	}
 	return nil
@@ -145,7 +150,7 @@ func (d *debug1Reader) line(t []byte) error {
 // finishRecord sets the inferred state of the record being read.
 func (d *debug1Reader) finishRecord() {
 	if d.cur != nil {
-		finishDebug1Record(d.cur, d.curPCs, d.leaked)
+		finishDebug1Record(d.cur, d.firstPC, d.hasPC, d.leaked)
 		d.cur = nil
 	}
 }
@@ -183,12 +188,12 @@ func checkDebug1Total(snap *Snapshot) *Snapshot {
 }
 
 // finishDebug1Record sets the inferred state of a complete record.
-func finishDebug1Record(g *Goroutine, pcs []uint64, leaked bool) {
+func finishDebug1Record(g *Goroutine, firstPC uint64, hasPC, leaked bool) {
 	g.Status, g.Reason = InferReason(g.Frames)
 	// debug=1 hides the leading runtime frames: if the first PC has no
 	// frame line, the goroutine was inside the runtime, which for a
 	// goroutine profile means parked.
-	if g.Status == StatusUnknown && len(pcs) > 0 && (len(g.Frames) == 0 || !samePC(g.Frames[0].PC, pcs[0])) {
+	if g.Status == StatusUnknown && hasPC && (len(g.Frames) == 0 || !samePC(g.Frames[0].PC, firstPC)) {
 		g.Status = StatusWaiting
 	}
 	if leaked {
@@ -213,32 +218,46 @@ func parseProfileTotal(t []byte) (name string, total int, ok bool) {
 	return string(before), n, true
 }
 
-// parseDebug1Record parses "N @ 0x1 0x2 ...".
-func parseDebug1Record(t []byte) (int, []uint64, error) {
+// parseDebug1Record parses "N @ 0x1 0x2 ...", returning the count, the
+// first (innermost) PC and the number of PCs.
+func parseDebug1Record(t []byte) (count int, first uint64, npc int, err error) {
 	countText, stack, found := bytes.Cut(t, []byte(" @"))
 	if !found {
-		return 0, nil, fmt.Errorf("expected a record %q, got %q", "N @ 0x...", clipText(t))
+		return 0, 0, 0, fmt.Errorf("expected a record %q, got %q", "N @ 0x...", clipText(t))
 	}
 	n, err := strconv.Atoi(string(bytes.TrimSpace(countText)))
 	if err != nil || n <= 0 {
-		return 0, nil, fmt.Errorf("bad record count %q", clipText(countText))
+		return 0, 0, 0, fmt.Errorf("bad record count %q", clipText(countText))
 	}
-	fields := bytes.Fields(stack)
-	pcs := make([]uint64, 0, len(fields))
-	for _, f := range fields {
-		pc, err := parseHex0x(f)
-		if err != nil {
-			return 0, nil, fmt.Errorf("bad PC %q in record", clipText(f))
+	for len(stack) > 0 {
+		stack = bytes.TrimLeft(stack, " \t")
+		end := bytes.IndexAny(stack, " \t")
+		if end < 0 {
+			end = len(stack)
 		}
-		pcs = append(pcs, pc)
+		if end == 0 {
+			break
+		}
+		pc, err := parseHex0x(stack[:end])
+		if err != nil {
+			return 0, 0, 0, fmt.Errorf("bad PC %q in record", clipText(stack[:end]))
+		}
+		if npc == 0 {
+			first = pc
+		}
+		npc++
+		stack = stack[end:]
 	}
-	return n, pcs, nil
+	return n, first, npc, nil
 }
 
 // parseDebug1Frame parses "#\t0x4a2b3b\tmain.worker+0x3b\t/src/main.go:42"
 // (columns separated by tabs, or by spaces once pasted), or "#\t0x4a2b3b"
 // for a PC without symbol information.
-func parseDebug1Frame(t []byte) (Frame, error) {
+//
+// Function and file names are interned in names: the same functions recur
+// in many records, and a profile's model then holds each name once.
+func parseDebug1Frame(t []byte, names stringSet) (Frame, error) {
 	rest := bytes.TrimLeft(t[1:], " \t")
 	pcText, rest, _ := bytes.Cut(rest, []byte{'\t'})
 	if i := bytes.IndexByte(pcText, ' '); i >= 0 { // space-separated paste
@@ -271,7 +290,7 @@ func parseDebug1Frame(t []byte) (Frame, error) {
 		}
 		f.Offset, fn = off, fn[:i]
 	}
-	f.Func = CleanText(string(fn))
+	f.Func = names.get(fn)
 	colon := bytes.LastIndexByte(loc, ':')
 	if colon < 0 {
 		return Frame{}, fmt.Errorf("frame %q has no file:line", clipText(t))
@@ -280,7 +299,7 @@ func parseDebug1Frame(t []byte) (Frame, error) {
 	if err != nil || ln < 0 {
 		return Frame{}, fmt.Errorf("bad line number in frame %q", clipText(t))
 	}
-	f.File, f.Line = CleanText(string(loc[:colon])), ln
+	f.File, f.Line = names.get(loc[:colon]), ln
 	return f, nil
 }
 
@@ -338,13 +357,46 @@ func cutQuoted(s string) (string, string, error) {
 	return "", "", fmt.Errorf("unterminated quoted string %q", clipText([]byte(s)))
 }
 
-// parseHex0x parses "0x1f" (the prefix is required).
+// stringSet interns the names read from one input, cleaned of control
+// characters.
+type stringSet map[string]string
+
+// get returns the cleaned string for b, allocating it only the first time.
+func (s stringSet) get(b []byte) string {
+	if v, ok := s[string(b)]; ok {
+		return v
+	}
+	k := string(b)
+	v := CleanText(k)
+	s[k] = v
+	return v
+}
+
+// errHex0x reports a malformed "0x" number; callers say which.
+var errHex0x = errors.New("not a 0x hex number of at most 16 digits")
+
+// parseHex0x parses "0x1f" (the prefix is required) without allocating:
+// debug=1 records carry dozens of PCs each.
 func parseHex0x(b []byte) (uint64, error) {
 	h, ok := bytes.CutPrefix(b, []byte("0x"))
-	if !ok {
-		return 0, fmt.Errorf("%q is not a 0x hex number", clipText(b))
+	if !ok || len(h) == 0 || len(h) > 16 {
+		return 0, errHex0x
 	}
-	return strconv.ParseUint(string(h), 16, 64)
+	var v uint64
+	for _, c := range h {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c -= 'a' - 10
+		case 'A' <= c && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return 0, errHex0x
+		}
+		v = v<<4 | uint64(c)
+	}
+	return v, nil
 }
 
 // clipText shortens untrusted text quoted in an error message and strips

@@ -166,6 +166,7 @@ func profileKindName(p *profile.Profile) string {
 func protoGoroutines(p *profile.Profile, vi int, name string) *Snapshot {
 	snap := &Snapshot{Source: Source{File: name, Format: FormatGoroutineProto, Time: profileTime(p)}}
 	leaked := p.SampleType[vi].Type == "goroutineleak"
+	names := funcNames{}
 	total := 0
 	for i, s := range p.Sample {
 		v := s.Value[vi]
@@ -175,7 +176,7 @@ func protoGoroutines(p *profile.Profile, vi int, name string) *Snapshot {
 			continue
 		}
 		n := int(min(v, math.MaxInt32))
-		g := &Goroutine{Count: n, M: -1, Frames: protoFrames(s.Location), Labels: protoLabels(s)}
+		g := &Goroutine{Count: n, M: -1, Frames: protoFrames(s.Location, names), Labels: protoLabels(s)}
 		g.Status, g.Reason = InferReason(g.Frames)
 		if leaked {
 			g.Status = StatusLeaked
@@ -200,11 +201,12 @@ func protoContention(p *profile.Profile, ci, di int, name string) *Contention {
 		c.Warnings = append(c.Warnings, Warning{File: name, Offset: -1,
 			Msg: fmt.Sprintf("delay unit %q not understood; read as nanoseconds", CleanText(p.SampleType[di].Unit))})
 	}
+	names := funcNames{}
 	for _, s := range p.Sample {
 		c.Samples = append(c.Samples, ContentionSample{
 			Count:  s.Value[ci],
 			Delay:  time.Duration(s.Value[di]) * scale,
-			Frames: protoFrames(s.Location),
+			Frames: protoFrames(s.Location, names),
 		})
 	}
 	c.Kind = contentionKind(c.Samples)
@@ -270,23 +272,39 @@ func profileTime(p *profile.Profile) time.Time {
 	return time.Unix(0, p.TimeNanos).UTC()
 }
 
+// funcNames caches the cleaned name and file of each function of a
+// profile: a function recurs in many samples and is cleaned once.
+type funcNames map[*profile.Function][2]string
+
+func (m funcNames) get(fn *profile.Function) (name, file string) {
+	if fn == nil {
+		return "?", ""
+	}
+	if v, ok := m[fn]; ok {
+		return v[0], v[1]
+	}
+	v := [2]string{CleanText(fn.Name), CleanText(fn.Filename)}
+	m[fn] = v
+	return v[0], v[1]
+}
+
 // protoFrames expands a sample's locations into frames, innermost first:
 // a location with inlined calls has several lines, the inlined callee
 // first, the physical frame last.
-func protoFrames(locs []*profile.Location) []Frame {
-	var frames []Frame
+func protoFrames(locs []*profile.Location, names funcNames) []Frame {
+	n := 0
+	for _, loc := range locs {
+		n += max(len(loc.Line), 1)
+	}
+	frames := make([]Frame, 0, n)
 	for _, loc := range locs {
 		if len(loc.Line) == 0 {
 			frames = append(frames, Frame{Func: "?", PC: loc.Address})
 			continue
 		}
 		for i, ln := range loc.Line {
-			f := Frame{Func: "?", Line: int(ln.Line), PC: loc.Address, Inlined: i < len(loc.Line)-1}
-			if ln.Function != nil {
-				f.Func = CleanText(ln.Function.Name)
-				f.File = CleanText(ln.Function.Filename)
-			}
-			frames = append(frames, f)
+			name, file := names.get(ln.Function)
+			frames = append(frames, Frame{Func: name, File: file, Line: int(ln.Line), PC: loc.Address, Inlined: i < len(loc.Line)-1})
 		}
 	}
 	return frames
