@@ -3,9 +3,84 @@ package main
 import (
 	"fmt"
 	"io"
+
+	"github.com/ctxhole/ctxhole/detectors"
+	"github.com/ctxhole/ctxhole/parser"
+	"github.com/ctxhole/ctxhole/report"
 )
 
+// runDiff implements `ctxhole diff A [B]`: what appeared, vanished and
+// grew between two captures of one process. With one input holding
+// several snapshots (a bundle, a log with several dumps) it compares the
+// first with the last.
 func runDiff(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "ctxhole diff: not built yet")
-	return exitUsage
+	fs := newFlagSet("diff", "[flags] A [B]   (files or bundle directories)", stderr)
+	format := fs.String("o", "table", "output format: table or json")
+	all := fs.Bool("all", false, "also list groups that did not change")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		if isHelp(err) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if *format != "table" && *format != "json" {
+		fmt.Fprintf(stderr, "ctxhole diff: unknown output format %q (want table or json)\n", *format)
+		return exitUsage
+	}
+	from, to, err := diffSnapshots(pos, stdin)
+	if err != nil {
+		fmt.Fprintf(stderr, "ctxhole diff: %v\n", err)
+		return exitUsage
+	}
+	d := detectors.Diff(from, to)
+	opts := report.DiffOptions{All: *all}
+	if *format == "json" {
+		err = report.WriteDiffJSON(stdout, d, opts)
+	} else {
+		err = report.WriteDiffTable(stdout, d, opts)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "ctxhole diff: %v\n", err)
+		return exitUsage
+	}
+	return exitOK
+}
+
+// diffSnapshots picks the two snapshots to compare: the last of A and the
+// last of B, or the first and last of a single input.
+func diffSnapshots(paths []string, stdin io.Reader) (from, to *parser.Snapshot, err error) {
+	load := func(p string) ([]*parser.Snapshot, error) {
+		c, err := parser.Load([]string{p}, parser.Options{Stdin: stdin})
+		if err != nil {
+			return nil, err
+		}
+		if len(c.Snapshots) == 0 {
+			return nil, fmt.Errorf("%s holds no goroutine snapshot", p)
+		}
+		return c.Snapshots, nil
+	}
+	switch len(paths) {
+	case 1:
+		ss, err := load(paths[0])
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(ss) < 2 {
+			return nil, nil, fmt.Errorf("%s holds one snapshot: give two captures to compare", paths[0])
+		}
+		return ss[0], ss[len(ss)-1], nil
+	case 2:
+		a, err := load(paths[0])
+		if err != nil {
+			return nil, nil, err
+		}
+		b, err := load(paths[1])
+		if err != nil {
+			return nil, nil, err
+		}
+		return a[len(a)-1], b[len(b)-1], nil
+	default:
+		return nil, nil, fmt.Errorf("want one or two inputs, got %d", len(paths))
+	}
 }
