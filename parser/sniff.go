@@ -32,6 +32,7 @@ var otherTextProfiles = []struct{ prefix, name string }{
 	{"heap profile:", "a heap/allocs profile"},
 	{"threadcreate profile:", "a threadcreate profile"},
 	{"--- cpu", "a CPU profile"},
+	{"flat  flat%   sum%", "`go tool pprof -top` output, which has no stacks (give the profile itself, or `go tool pprof -traces` output)"},
 }
 
 // sniff decides an input's format from its first bytes. Any gzip layer is
@@ -76,6 +77,10 @@ func classify(peek []byte) (kind inputKind, what string) {
 	case isBinary(peek):
 		return kindBinary, ""
 	}
+	// The first line marking a readable format decides; a profile kind
+	// ctxhole does not read only decides when nothing readable follows
+	// (a pprof session's `top` often precedes its `traces`).
+	other := ""
 	for len(peek) > 0 {
 		var line []byte
 		line, peek, _ = bytes.Cut(peek, []byte("\n"))
@@ -91,10 +96,13 @@ func classify(peek []byte) (kind inputKind, what string) {
 			return kindGoroutineText, ""
 		}
 		for _, p := range otherTextProfiles {
-			if bytes.HasPrefix(t, []byte(p.prefix)) {
-				return kindUnknown, p.name
+			if other == "" && bytes.HasPrefix(t, []byte(p.prefix)) {
+				other = p.name
 			}
 		}
+	}
+	if other != "" {
+		return kindUnknown, other
 	}
 	return kindText, ""
 }
