@@ -47,18 +47,21 @@ func runDiff(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// diffSnapshots picks the two snapshots to compare: the last of A and the
-// last of B, or the first and last of a single input.
+// diffSnapshots picks the two snapshots to compare: the last moment of A
+// and the last of B, or the first and last moments of a single input.
 func diffSnapshots(paths []string, stdin io.Reader) (from, to *parser.Snapshot, err error) {
 	load := func(p string) ([]*parser.Snapshot, error) {
 		c, err := parser.Load([]string{p}, parser.Options{Stdin: stdin})
 		if err != nil {
 			return nil, err
 		}
-		if len(c.Snapshots) == 0 {
+		// A bundle holds several captures of each moment (debug=2,
+		// debug=1, proto): compare moments, not files.
+		ms := c.Moments()
+		if len(ms) == 0 {
 			return nil, fmt.Errorf("%s holds no goroutine snapshot", p)
 		}
-		return c.Snapshots, nil
+		return ms, nil
 	}
 	switch len(paths) {
 	case 1:
