@@ -1,0 +1,70 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestDiffLeakBundle(t *testing.T) {
+	const leak = "../../fixtures/captures/goroutine-leak"
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"diff", leak, "-o", "json"}, strings.NewReader(""), &stdout, &stderr)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	var doc struct {
+		Before, After int
+		ElapsedS      *float64 `json:"elapsed_s"`
+		Groups        []struct {
+			Change    string   `json:"change"`
+			Before    int      `json:"before"`
+			After     int      `json:"after"`
+			PerMinute *float64 `json:"per_minute"`
+			Function  string   `json:"function"`
+		} `json:"groups"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &doc); err != nil {
+		t.Fatalf("not JSON: %v", err)
+	}
+	if doc.ElapsedS == nil || *doc.ElapsedS < 20 {
+		t.Fatalf("elapsed = %v, want the bundle's capture times (snapshots 20 s apart)", doc.ElapsedS)
+	}
+	if len(doc.Groups) == 0 {
+		t.Fatal("no group changed across a leaking bundle")
+	}
+	g := doc.Groups[0]
+	if g.Change != "grew" || !strings.HasSuffix(g.Function, "notifyOnShip") || g.After <= g.Before {
+		t.Errorf("first change = %+v, want the leaking notifyOnShip group growing", g)
+	}
+	if g.PerMinute == nil || *g.PerMinute <= 0 {
+		t.Errorf("growth rate = %v, want > 0 per minute", g.PerMinute)
+	}
+}
+
+func TestDiffTableAndErrors(t *testing.T) {
+	const dir = "../../fixtures/captures/goroutine-leak/"
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{"two files", []string{dir + "goroutine-debug2.1.txt", dir + "goroutine-debug2.3.txt"}, exitOK, "grew", ""},
+		{"one snapshot", []string{dir + "goroutine-debug2.1.txt"}, exitUsage, "", "holds one snapshot"},
+		{"no input", nil, exitUsage, "", "want one or two inputs"},
+		{"bad format", []string{"-o", "xml", dir}, exitUsage, "", "unknown output format"},
+		{"missing file", []string{dir + "nope.txt", dir + "goroutine-debug2.1.txt"}, exitUsage, "", "nope.txt"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(append([]string{"diff"}, tt.args...), strings.NewReader(""), &stdout, &stderr)
+			if code != tt.code || !strings.Contains(stdout.String(), tt.stdout) || !strings.Contains(stderr.String(), tt.stderr) {
+				t.Errorf("exit %d (want %d)\nstdout: %s\nstderr: %s", code, tt.code, stdout.String(), stderr.String())
+			}
+		})
+	}
+}
