@@ -49,13 +49,15 @@ var inferTable = map[string]inference{
 	"net.(*pollDesc).waitRead": waitingFor("IO wait"),
 
 	// Semaphores: generic until a sync caller names the primitive.
-	"runtime.semacquire1":                   {status: StatusWaiting, reason: "semacquire", weak: true},
-	"runtime.semacquire":                    {status: StatusWaiting, reason: "semacquire", weak: true},
-	"sync.runtime_Semacquire":               {status: StatusWaiting, reason: "semacquire", weak: true},
-	"internal/sync.runtime_Semacquire":      {status: StatusWaiting, reason: "semacquire", weak: true},
-	"sync.runtime_SemacquireWaitGroup":      waitingFor("sync.WaitGroup.Wait"),
-	"sync.runtime_SemacquireMutex":          waitingFor("sync.Mutex.Lock"),
-	"internal/sync.runtime_SemacquireMutex": waitingFor("sync.Mutex.Lock"),
+	"runtime.semacquire1":              {status: StatusWaiting, reason: "semacquire", weak: true},
+	"runtime.semacquire":               {status: StatusWaiting, reason: "semacquire", weak: true},
+	"sync.runtime_Semacquire":          {status: StatusWaiting, reason: "semacquire", weak: true},
+	"internal/sync.runtime_Semacquire": {status: StatusWaiting, reason: "semacquire", weak: true},
+	"sync.runtime_SemacquireWaitGroup": waitingFor("sync.WaitGroup.Wait"),
+	// Before Go 1.20 RWMutex waited in runtime_SemacquireMutex too: the
+	// caller decides when it is an RWMutex method.
+	"sync.runtime_SemacquireMutex":          {status: StatusWaiting, reason: "sync.Mutex.Lock", weak: true},
+	"internal/sync.runtime_SemacquireMutex": {status: StatusWaiting, reason: "sync.Mutex.Lock", weak: true},
 	"sync.runtime_SemacquireRWMutexR":       waitingFor("sync.RWMutex.RLock"),
 	"sync.runtime_SemacquireRWMutex":        waitingFor("sync.RWMutex.Lock"),
 	"sync.(*Mutex).Lock":                    waitingFor("sync.Mutex.Lock"),
@@ -139,7 +141,10 @@ func InferReason(frames []Frame) (status Status, reason string) {
 			if !inf.weak {
 				return inf.status, inf.reason
 			}
-			if fallback == nil || fallback.reason == "" {
+			// A later generic frame refines an earlier one: gopark says
+			// nothing, semacquire1 "semacquire", the semaphore's sync
+			// wrapper names the primitive.
+			if fallback == nil || fallback.reason == "" || fallback.reason == "semacquire" && inf.reason != "" {
 				f := inf
 				fallback = &f
 			}

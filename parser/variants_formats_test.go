@@ -1,0 +1,64 @@
+package parser
+
+import (
+	"fmt"
+	"maps"
+	"path/filepath"
+	"testing"
+)
+
+// fxReasons counts goroutines by status and reason.
+func fxReasons(s *Snapshot) map[string]int {
+	m := map[string]int{}
+	for _, g := range s.Goroutines {
+		m[fmt.Sprintf("%v/%s", g.Status, g.Reason)] += g.Count
+	}
+	return m
+}
+
+// The format-variant captures hold the same program's goroutine profile
+// written by every runtime from Go 1.17 to 1.26, as protobuf and as
+// debug=1 text. Whatever each runtime names its frames, the inferred states
+// must agree across versions, and the debug=1 text must agree with the
+// protobuf except where its hidden runtime frames leave the reason unknown.
+func TestVariantProfilesAgree(t *testing.T) {
+	dirs, _ := filepath.Glob(filepath.Join(fxRepoRoot(t), "fixtures", "variants", "captures", "go1.*"))
+	if len(dirs) == 0 {
+		t.Skip("no format-variant captures")
+	}
+	var want map[string]int
+	for _, dir := range dirs {
+		c, err := Load([]string{filepath.Join(dir, "goroutine.pb.gz"), filepath.Join(dir, "debug1.txt")}, Options{})
+		if err != nil {
+			t.Errorf("%s: %v", dir, err)
+			continue
+		}
+		proto, debug1 := c.Snapshots[0], c.Snapshots[1]
+		got := fxReasons(proto)
+		if want == nil {
+			want = got
+			if len(want) < 8 {
+				t.Fatalf("%s: only %d distinct states: %v", dir, len(want), want)
+			}
+		}
+		if !maps.Equal(got, want) {
+			t.Errorf("%s: protobuf states %v\nwant (as %s) %v", filepath.Base(dir), got, filepath.Base(dirs[0]), want)
+		}
+		if proto.Count() != debug1.Count() || debug1.Count() != debug1.DeclaredTotal || len(debug1.Warnings) != 0 {
+			t.Errorf("%s: proto %d goroutines, debug=1 %d of %d, warnings %v", filepath.Base(dir), proto.Count(), debug1.Count(), debug1.DeclaredTotal, debug1.Warnings)
+		}
+		// debug=1 hides runtime.chanrecv & co: those records are waiting
+		// with no reason; every other state must match.
+		hidden := map[string]bool{"waiting/chan receive": true, "waiting/chan send": true, "waiting/select": true, "waiting/select (no cases)": true}
+		fromProto := map[string]int{}
+		for k, n := range got {
+			if hidden[k] {
+				k = "waiting/"
+			}
+			fromProto[k] += n
+		}
+		if d := fxReasons(debug1); !maps.Equal(d, fromProto) {
+			t.Errorf("%s: debug=1 states %v\nwant %v", filepath.Base(dir), d, fromProto)
+		}
+	}
+}
