@@ -86,7 +86,7 @@ func classify(peek []byte) (kind inputKind, what string) {
 		line, peek, _ = bytes.Cut(peek, []byte("\n"))
 		t := bytes.TrimLeft(line, " \t")
 		switch {
-		case bytes.HasPrefix(t, []byte("goroutine profile: total ")):
+		case bytes.HasPrefix(t, []byte("goroutine profile: total ")), bytes.HasPrefix(t, []byte("goroutineleak profile: total ")):
 			return kindDebug1, ""
 		case bytes.HasPrefix(t, []byte("--- mutex:")), bytes.HasPrefix(t, []byte("--- contention:")):
 			return kindContentionText, ""

@@ -3,6 +3,7 @@ package parser
 import (
 	"fmt"
 	"maps"
+	"os"
 	"path/filepath"
 	"testing"
 )
@@ -59,6 +60,30 @@ func TestVariantProfilesAgree(t *testing.T) {
 		}
 		if d := fxReasons(debug1); !maps.Equal(d, fromProto) {
 			t.Errorf("%s: debug=1 states %v\nwant %v", filepath.Base(dir), d, fromProto)
+		}
+	}
+}
+
+// Go 1.26's goroutineleak profile in debug=1 form: every record is leaked.
+func TestVariantLeakProfile(t *testing.T) {
+	path := filepath.Join(fxRepoRoot(t), "fixtures", "variants", "captures", "go1.26.8", "leak-debug1.txt")
+	if _, err := os.Stat(path); err != nil {
+		t.Skipf("no leak profile capture: %v", err)
+	}
+	c, err := Load([]string{path}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := c.Snapshots[0]
+	if s.Source.Format != FormatGoroutineDebug1 {
+		t.Errorf("format %s", s.Source.Format)
+	}
+	if s.Count() == 0 || s.Count() != s.DeclaredTotal || len(s.Warnings) != 0 {
+		t.Errorf("count %d declared %d warnings %v", s.Count(), s.DeclaredTotal, s.Warnings)
+	}
+	for _, g := range s.Goroutines {
+		if g.Status != StatusLeaked {
+			t.Errorf("record at line %d: status %v, want leaked", g.Line, g.Status)
 		}
 	}
 }
