@@ -87,3 +87,30 @@ func TestVariantLeakProfile(t *testing.T) {
 		}
 	}
 }
+
+// Mutex and block profiles have the same sample types and period; the
+// incident captures, whose names say which is which, check that the stacks
+// tell them apart.
+func TestIncidentContentionKinds(t *testing.T) {
+	dirs, _ := filepath.Glob(filepath.Join(fxRepoRoot(t), "fixtures", "captures", "*"))
+	if len(dirs) == 0 {
+		t.Skip("no incident captures")
+	}
+	for _, dir := range dirs {
+		for _, kind := range []string{"mutex", "block"} {
+			path := filepath.Join(dir, kind+".pb.gz")
+			if _, err := os.Stat(path); err != nil {
+				continue
+			}
+			c, err := Load([]string{path}, Options{})
+			if err != nil {
+				t.Errorf("%s: %v", path, err)
+				continue
+			}
+			p := c.Contention[0]
+			if p.Kind != kind || len(p.Samples) == 0 || p.Source.Time.IsZero() {
+				t.Errorf("%s: kind %q, %d samples, time %v", path, p.Kind, len(p.Samples), p.Source.Time)
+			}
+		}
+	}
+}
