@@ -164,16 +164,6 @@ func (d *debug1Reader) endSnapshot() {
 	}
 }
 
-// atCutEnd reports whether the line just read is the last of the input and
-// has no newline: a capture cut off mid-line.
-func (lr *lineReader) atCutEnd() bool {
-	if lr.eofNewline {
-		return false
-	}
-	_, err := lr.r.Peek(1)
-	return err == io.EOF
-}
-
 // checkDebug1Total warns when the records do not add up to the declared
 // total: an excerpt, or a capture cut short.
 func checkDebug1Total(snap *Snapshot) *Snapshot {
@@ -251,58 +241,6 @@ func parseDebug1Record(t []byte) (count int, first uint64, npc int, err error) {
 	return n, first, npc, nil
 }
 
-// parseDebug1Frame parses "#\t0x4a2b3b\tmain.worker+0x3b\t/src/main.go:42"
-// (columns separated by tabs, or by spaces once pasted), or "#\t0x4a2b3b"
-// for a PC without symbol information.
-//
-// Function and file names are interned in names: the same functions recur
-// in many records, and a profile's model then holds each name once.
-func parseDebug1Frame(t []byte, names stringSet) (Frame, error) {
-	rest := bytes.TrimLeft(t[1:], " \t")
-	pcText, rest, _ := bytes.Cut(rest, []byte{'\t'})
-	if i := bytes.IndexByte(pcText, ' '); i >= 0 { // space-separated paste
-		pcText, rest = pcText[:i], append(bytes.TrimLeft(pcText[i:], " "), rest...)
-	}
-	pc, err := parseHex0x(pcText)
-	if err != nil {
-		return Frame{}, fmt.Errorf("bad frame PC %q", clipText(pcText))
-	}
-	rest = bytes.TrimSpace(rest)
-	if len(rest) == 0 {
-		return Frame{Func: "?", PC: pc}, nil
-	}
-	// The location is the last column: after the last tab. Once tabs
-	// became spaces it starts after the function, which holds no space
-	// (a file path may).
-	sep := bytes.LastIndexByte(rest, '\t')
-	if sep < 0 {
-		sep = bytes.IndexByte(rest, ' ')
-	}
-	if sep < 0 {
-		return Frame{}, fmt.Errorf("frame %q has no file:line", clipText(t))
-	}
-	fn, loc := bytes.TrimSpace(rest[:sep]), bytes.TrimSpace(rest[sep+1:])
-	f := Frame{PC: pc}
-	if i := bytes.LastIndex(fn, []byte("+0x")); i > 0 {
-		off, err := parseHex0x(fn[i+1:])
-		if err != nil {
-			return Frame{}, fmt.Errorf("bad offset in frame %q", clipText(t))
-		}
-		f.Offset, fn = off, fn[:i]
-	}
-	f.Func = names.get(fn)
-	colon := bytes.LastIndexByte(loc, ':')
-	if colon < 0 {
-		return Frame{}, fmt.Errorf("frame %q has no file:line", clipText(t))
-	}
-	ln, err := strconv.Atoi(string(loc[colon+1:]))
-	if err != nil || ln < 0 {
-		return Frame{}, fmt.Errorf("bad line number in frame %q", clipText(t))
-	}
-	f.File, f.Line = names.get(loc[:colon]), ln
-	return f, nil
-}
-
 // parseDebug1Labels parses the runtime's label set text,
 // {"k1":"v1", "k2":"v2"}, keys and values Go-quoted, into labels sorted
 // by key.
@@ -355,56 +293,4 @@ func cutQuoted(s string) (string, string, error) {
 		}
 	}
 	return "", "", fmt.Errorf("unterminated quoted string %q", clipText([]byte(s)))
-}
-
-// stringSet interns the names read from one input, cleaned of control
-// characters.
-type stringSet map[string]string
-
-// get returns the cleaned string for b, allocating it only the first time.
-func (s stringSet) get(b []byte) string {
-	if v, ok := s[string(b)]; ok {
-		return v
-	}
-	k := string(b)
-	v := CleanText(k)
-	s[k] = v
-	return v
-}
-
-// errHex0x reports a malformed "0x" number; callers say which.
-var errHex0x = errors.New("not a 0x hex number of at most 16 digits")
-
-// parseHex0x parses "0x1f" (the prefix is required) without allocating:
-// debug=1 records carry dozens of PCs each.
-func parseHex0x(b []byte) (uint64, error) {
-	h, ok := bytes.CutPrefix(b, []byte("0x"))
-	if !ok || len(h) == 0 || len(h) > 16 {
-		return 0, errHex0x
-	}
-	var v uint64
-	for _, c := range h {
-		switch {
-		case '0' <= c && c <= '9':
-			c -= '0'
-		case 'a' <= c && c <= 'f':
-			c -= 'a' - 10
-		case 'A' <= c && c <= 'F':
-			c -= 'A' - 10
-		default:
-			return 0, errHex0x
-		}
-		v = v<<4 | uint64(c)
-	}
-	return v, nil
-}
-
-// clipText shortens untrusted text quoted in an error message and strips
-// control characters from it.
-func clipText(b []byte) string {
-	const max = 80
-	if len(b) > max {
-		return CleanText(string(b[:max])) + "..."
-	}
-	return CleanText(string(b))
 }
