@@ -1,0 +1,247 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/ctxhole/ctxhole/detectors"
+	"github.com/ctxhole/ctxhole/parser"
+)
+
+// Gantt layout bounds, in columns.
+const (
+	ganttMinWidth   = 60
+	ganttNoteWidth  = 30
+	ganttMinLabel   = 20
+	ganttMaxLabel   = 48
+	ganttMinBar     = 10
+	ganttDefaultCol = 100
+)
+
+// WriteGantt draws a finding's chain as an ASCII Gantt chart, time-aligned
+// on the execution trace that timed it: one row per link, blocked time as
+// '#' from the link's first block to its wake (or '>' at the right edge when
+// it was still blocked when the trace ended), offsets from the trace's
+// start, and under each link who or what woke its goroutines during the
+// trace. width is the total width in columns (0: 100; at least 60).
+// Links without trace timing are listed without a bar; a finding with no
+// timed link gets a one-line note.
+func WriteGantt(w io.Writer, f *detectors.Finding, width int) error {
+	if f == nil {
+		return fmt.Errorf("gantt: no finding")
+	}
+	if width <= 0 {
+		width = ganttDefaultCol
+	}
+	width = max(width, ganttMinWidth)
+	end := ganttEnd(f)
+	if end <= 0 {
+		_, err := fmt.Fprintln(w, "timeline: no execution trace timed this finding's chain")
+		return err
+	}
+	labelW := min(max(width/3, ganttMinLabel), ganttMaxLabel)
+	barW := max(width-labelW-ganttNoteWidth-3, ganttMinBar)
+
+	g := &ganttWriter{w: w, width: width, labelW: labelW, barW: barW, end: end}
+	g.printf("timeline (offsets from the trace start; # blocked, > still blocked when the trace ended at +%s)\n", ganttOff(end))
+	left, right := "+0s", "+"+ganttOff(end)
+	g.printf("%s %s%s%s\n", ganttPad("", labelW), left, strings.Repeat(" ", max(barW+2-len(left)-len(right), 1)), right)
+	for i := range f.Chain {
+		g.link(&f.Chain[i])
+	}
+	return g.err
+}
+
+// ganttEnd is the time axis's right edge: the trace's length, or failing
+// that the latest time any link mentions.
+func ganttEnd(f *detectors.Finding) time.Duration {
+	end := f.TraceEnd
+	for _, l := range f.Chain {
+		if l.Timed {
+			end = max(end, l.Start, l.End)
+		}
+	}
+	return end
+}
+
+type ganttWriter struct {
+	w                   io.Writer
+	width, labelW, barW int
+	end                 time.Duration
+	err                 error
+}
+
+func (g *ganttWriter) printf(format string, args ...any) {
+	if g.err != nil {
+		return
+	}
+	_, g.err = fmt.Fprintf(g.w, format, args...)
+}
+
+// link draws one link's row and its wakes.
+func (g *ganttWriter) link(l *detectors.Link) {
+	label := ganttLabel(l)
+	if !l.Timed {
+		g.printf("%s %s\n", ganttPad(label, g.labelW), "(no trace timing)")
+		return
+	}
+	g.printf("%s |%s| %s\n", ganttPad(label, g.labelW), g.bar(l.Start, l.End), ganttNote(l, g.end))
+	indent := min(l.Depth+2, g.labelW)
+	for _, e := range l.Wakes {
+		for i, line := range ganttWrap(ganttWake(e), g.width-indent-3) {
+			g.printf("%s%s\n", strings.Repeat(" ", indent+3*min(i, 1)), line)
+		}
+	}
+}
+
+// ganttWrap breaks s at spaces into lines of at most n columns (longer
+// words stay whole).
+func ganttWrap(s string, n int) []string {
+	var lines []string
+	line := ""
+	for _, word := range strings.Fields(s) {
+		switch {
+		case line == "":
+			line = word
+		case len([]rune(line))+1+len([]rune(word)) <= n:
+			line += " " + word
+		default:
+			lines = append(lines, line)
+			line = word
+		}
+	}
+	if line != "" {
+		lines = append(lines, line)
+	}
+	return lines
+}
+
+// bar renders the span start..end (end < 0: to the right edge, still
+// blocked) on the time axis.
+func (g *ganttWriter) bar(start, end time.Duration) string {
+	cell := func(t time.Duration) int {
+		c := int(int64(t) * int64(g.barW) / int64(g.end))
+		return min(max(c, 0), g.barW-1)
+	}
+	from, to := cell(start), g.barW-1
+	if end >= 0 {
+		to = cell(end)
+	}
+	b := make([]byte, g.barW)
+	for i := range b {
+		switch {
+		case i < from || i > to:
+			b[i] = '.'
+		case end < 0 && i == g.barW-1:
+			b[i] = '>'
+		default:
+			b[i] = '#'
+		}
+	}
+	return string(b)
+}
+
+// ganttLabel names a link: its relation, how many goroutines (or which one)
+// and its function, indented by depth.
+func ganttLabel(l *detectors.Link) string {
+	who := fmt.Sprintf("%dx", l.Goroutines)
+	if l.Goroutines == 1 && len(l.IDs) == 1 {
+		who = fmt.Sprintf("G%d", l.IDs[0])
+	}
+	return fmt.Sprintf("%s%s %s %s", strings.Repeat(" ", l.Depth), l.Relation, who, ganttShort(l.Function))
+}
+
+// ganttNote gives a link's times in words.
+func ganttNote(l *detectors.Link, end time.Duration) string {
+	if l.End < 0 {
+		return fmt.Sprintf("+%s, never woken (%s)", ganttOff(l.Start), ganttOff(end-l.Start))
+	}
+	return fmt.Sprintf("+%s..+%s (%s)", ganttOff(l.Start), ganttOff(l.End), ganttOff(l.End-l.Start))
+}
+
+// ganttWake says who or what woke a link's goroutines during the trace.
+func ganttWake(e *parser.WakeEdge) string {
+	var who string
+	switch e.Kind {
+	case parser.WakeGoroutine:
+		who = "another goroutine"
+		if len(e.Wakers) == 1 {
+			who = fmt.Sprintf("G%d", e.Wakers[0])
+		} else if len(e.Wakers) > 1 {
+			who = fmt.Sprintf("%d goroutines", len(e.Wakers))
+		}
+		if fn := ganttWaker(e.WakerFrames); fn != "" {
+			who += " in " + ganttShort(fn)
+		}
+	case parser.WakeDeadline:
+		who = "their context deadline firing"
+	case parser.WakeTimer:
+		who = "a timer"
+	case parser.WakeNetpoll:
+		who = "the network poller (data arrived)"
+	default:
+		who = "the runtime"
+	}
+	s := fmt.Sprintf("<- %d woken by %s, +%s..+%s, waits up to %s", e.Count, who, ganttOff(e.First), ganttOff(e.Last), ganttOff(e.MaxWait))
+	if p := e.WakerPrior; p != nil && p.End > p.Start {
+		what := p.Reason
+		if p.Syscall {
+			what = "system call"
+		}
+		if what == "" {
+			what = "block"
+		}
+		s += fmt.Sprintf(", after its own %s %s", ganttOff(p.End-p.Start), what)
+	}
+	return parser.CleanText(s)
+}
+
+// ganttWaker is the first frame of a waker's stack outside the runtime and
+// the sync plumbing: where it released the waiters from.
+func ganttWaker(frames []parser.Frame) string {
+	for _, f := range frames {
+		switch pkg := f.Package(); {
+		case pkg == "runtime", pkg == "sync", pkg == "internal/sync", strings.HasPrefix(pkg, "internal/runtime"):
+			continue
+		}
+		return f.Func
+	}
+	return ""
+}
+
+// ganttShort drops the directories of a function's import path and cleans it
+// for the terminal.
+func ganttShort(fn string) string {
+	fn = parser.CleanText(fn)
+	if i := strings.LastIndexByte(fn, '/'); i >= 0 && !strings.Contains(fn[:i], "(") {
+		return fn[i+1:]
+	}
+	return fn
+}
+
+// ganttPad fits s to exactly n columns, cutting it with "..." when too long.
+func ganttPad(s string, n int) string {
+	r := []rune(s)
+	if len(r) > n {
+		if n <= 3 {
+			return string(r[:n])
+		}
+		return string(r[:n-3]) + "..."
+	}
+	return s + strings.Repeat(" ", n-len(r))
+}
+
+// ganttOff prints an offset or duration with a precision that suits it.
+func ganttOff(d time.Duration) string {
+	switch {
+	case d >= 10*time.Second:
+		return d.Round(100 * time.Millisecond).String()
+	case d >= time.Second:
+		return d.Round(10 * time.Millisecond).String()
+	case d >= time.Millisecond:
+		return d.Round(100 * time.Microsecond).String()
+	}
+	return d.Round(time.Microsecond).String()
+}
