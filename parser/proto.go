@@ -100,7 +100,7 @@ var errProtoTruncated = errors.New("data ends inside a field")
 // unknown wire type, a field number outside the Profile message, or a
 // length running past the end.
 func protoFraming(data []byte) (int64, error) {
-	const maxProfileField = 14 // pprof's Profile message has fields 1-14
+	const maxProfileField = 15 // pprof's Profile message has fields 1-15
 	for off := 0; off < len(data); {
 		start := off
 		tag, n := protoVarint(data[off:])
