@@ -6,27 +6,13 @@ import (
 	"testing"
 )
 
-// realworldDir returns /work/shared/realworld as seen from the repository
-// (its root's sibling "shared/realworld"), skipping the test when absent.
+// realworldDir returns the real-world dumps directory, the repository
+// root's sibling "shared/realworld", skipping the test when absent.
 func realworldDir(t *testing.T) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("repository root not found")
-		}
-		dir = parent
-	}
-	rw := filepath.Join(dir, "..", "shared", "realworld")
-	if _, err := os.Stat(rw); err != nil {
-		t.Skipf("no real-world dumps: %v", err)
+	rw := realworldDirOrEmpty()
+	if rw == "" {
+		t.Skip("no real-world dumps (../shared/realworld beside the repository)")
 	}
 	return rw
 }
