@@ -19,11 +19,12 @@ import (
 // analyzeFlags are the flags of `ctxhole analyze` (and `ctxhole demo`,
 // which shares the rendering ones).
 type analyzeFlags struct {
-	output  string
-	verbose bool
-	failOn  string
-	noColor bool
-	tui     bool
+	output   string
+	verbose  bool
+	failOn   string
+	noColor  bool
+	tui      bool
+	timeline bool
 }
 
 func (f *analyzeFlags) register(fs *flag.FlagSet, withFailOn bool) {
@@ -33,6 +34,7 @@ func (f *analyzeFlags) register(fs *flag.FlagSet, withFailOn bool) {
 	if withFailOn {
 		fs.StringVar(&f.failOn, "fail-on", "", "exit 1 when a finding at or above `SEVERITY` (info, low, medium, high, critical) exists")
 	}
+	fs.BoolVar(&f.timeline, "timeline", false, "draw the principal finding's chain as a time-aligned ASCII Gantt chart (needs an execution trace; table and markdown output)")
 	fs.BoolVar(&f.tui, "tui", false, "explore the result in the interactive terminal UI instead of printing it")
 }
 
@@ -67,9 +69,8 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if code != exitOK {
 		return code
 	}
-	if !validOutput(af.output) {
-		fmt.Fprintf(stderr, "ctxhole analyze: unknown output format %q (want table, json or markdown)\n", af.output)
-		return exitUsage
+	if code := af.check(stderr, "ctxhole analyze"); code != exitOK {
+		return code
 	}
 	if af.tui && slices.Contains(paths, "-") {
 		fmt.Fprintln(stderr, "ctxhole analyze: --tui reads keys from standard input, so the capture cannot come from it: save it to a file")
@@ -109,12 +110,18 @@ func render(c *parser.Capture, r *detectors.Report, af analyzeFlags, threshold *
 		err = report.WriteJSON(stdout, doc)
 	case "markdown", "md":
 		err = report.WriteMarkdown(stdout, doc, opts)
+		if err == nil && af.timeline {
+			err = writeTimeline(stdout, r, true)
+		}
 	default:
 		for _, w := range doc.Summary.Warnings {
 			fmt.Fprintf(stderr, "ctxhole: warning: %s\n", parser.CleanText(warningText(w)))
 		}
 		opts.Color = !af.noColor && os.Getenv("NO_COLOR") == "" && isTerminal(stdout)
 		err = report.WriteTable(stdout, doc, opts)
+		if err == nil && af.timeline {
+			err = writeTimeline(stdout, r, false)
+		}
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "ctxhole: %v\n", err)
@@ -128,6 +135,27 @@ func render(c *parser.Capture, r *detectors.Report, af analyzeFlags, threshold *
 		}
 	}
 	return exitOK
+}
+
+// writeTimeline draws the principal finding's chain as a Gantt chart, in a
+// code fence for Markdown.
+func writeTimeline(w io.Writer, r *detectors.Report, markdown bool) error {
+	if r == nil || len(r.Findings) == 0 {
+		_, err := fmt.Fprintln(w, "\ntimeline: no finding to draw")
+		return err
+	}
+	head, pre, post := "\nTIMELINE of finding #1\n", "", ""
+	if markdown {
+		head, pre, post = "\n## Timeline chart of finding 1\n\n", "```\n", "```\n"
+	}
+	if _, err := fmt.Fprint(w, head+pre); err != nil {
+		return err
+	}
+	if err := report.WriteGantt(w, r.Findings[0], 0); err != nil {
+		return fmt.Errorf("drawing the timeline: %w", err)
+	}
+	_, err := fmt.Fprint(w, post)
+	return err
 }
 
 func warningText(w report.Warning) string {
@@ -145,6 +173,19 @@ func (f *analyzeFlags) threshold(stderr io.Writer) (*detectors.Severity, int) {
 		return nil, exitUsage
 	}
 	return &s, exitOK
+}
+
+// check rejects flag values and combinations that cannot work.
+func (f *analyzeFlags) check(stderr io.Writer, cmd string) int {
+	if !validOutput(f.output) {
+		fmt.Fprintf(stderr, "%s: unknown output format %q (want table, json or markdown)\n", cmd, f.output)
+		return exitUsage
+	}
+	if f.timeline && f.output == "json" {
+		fmt.Fprintf(stderr, "%s: --timeline draws in the table or markdown output; the JSON has every link's start_ns and end_ns\n", cmd)
+		return exitUsage
+	}
+	return exitOK
 }
 
 func validOutput(o string) bool {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ctxhole/ctxhole/detectors"
 	"github.com/ctxhole/ctxhole/docs/schema"
@@ -68,6 +69,7 @@ func TestAnalyzeExitCodes(t *testing.T) {
 		{"missing file names the file", "", []string{"analyze", "no/such/dump.txt"}, exitUsage, "", "no/such/dump.txt"},
 		{"garbage input names the file", "\x00\x01\x02 not a capture", []string{"analyze", "-"}, exitUsage, "", "ctxhole analyze: -: byte 0: "},
 		{"tui cannot read keys and the capture from stdin", "", []string{"analyze", "--tui", "-"}, exitUsage, "", "--tui reads keys from standard input"},
+		{"timeline is not for json", "", []string{"analyze", "--timeline", "-o", "json", flagshipDump}, exitUsage, "", "--timeline draws in the table or markdown"},
 		{"table", "", []string{"analyze", flagshipDump}, exitOK, "GOROUTINE GROUPS", ""},
 		{"flags after the input", "", []string{"analyze", flagshipDump, "-o", "json"}, exitOK, `"schema_version": "1"`, ""},
 		{"stdin", string(dump), []string{"analyze", "-o", "json", "-"}, exitOK, `"file": "-"`, ""},
@@ -198,4 +200,37 @@ func mustRead(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestTimeline draws the principal finding's Gantt chart below the table
+// and inside a code fence in Markdown.
+func TestTimeline(t *testing.T) {
+	r := &detectors.Report{Findings: []*detectors.Finding{{
+		Category: detectors.CatDBDriverNoCtx, Severity: detectors.SevCritical, Goroutines: 1,
+		Root:     detectors.Root{AppFrame: -1},
+		Chain: []detectors.Link{{Depth: 0, Relation: detectors.RelRoot, Goroutines: 1,
+			Function: "github.com/lib/pq.(*conn).startup", Timed: true, Start: 840 * time.Millisecond, End: -1}},
+		TraceEnd: 5 * time.Second,
+	}}}
+	tests := []struct {
+		output string
+		r      *detectors.Report
+		want   []string
+	}{
+		{"table", r, []string{"TIMELINE of finding #1", "github.com/lib/pq.(*conn).startup"}},
+		{"markdown", r, []string{"## Timeline chart of finding 1\n\n```\n"}},
+		{"table", nil, []string{"timeline: no finding to draw"}},
+	}
+	for _, tt := range tests {
+		var out, stderr bytes.Buffer
+		af := analyzeFlags{output: tt.output, timeline: true}
+		if code := render(&parser.Capture{}, tt.r, af, nil, &out, &stderr); code != exitOK {
+			t.Fatalf("%s: exit %d: %s", tt.output, code, stderr.String())
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(out.String(), w) {
+				t.Errorf("%s output lacks %q:\n%s", tt.output, w, out.String())
+			}
+		}
+	}
 }

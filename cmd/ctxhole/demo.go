@@ -48,9 +48,8 @@ func runDemo(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ctxhole demo: takes no inputs (got %q); use ctxhole analyze for your own captures\n", rest[0])
 		return exitUsage
 	}
-	if !validOutput(af.output) {
-		fmt.Fprintf(stderr, "ctxhole demo: unknown output format %q (want table, json or markdown)\n", af.output)
-		return exitUsage
+	if code := af.check(stderr, "ctxhole demo"); code != exitOK {
+		return code
 	}
 	c, err := parser.Read(strings.NewReader(sampleDump), sampleName, parser.Options{})
 	if err != nil {
