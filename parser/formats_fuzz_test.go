@@ -2,6 +2,7 @@ package parser
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"os"
 	"path/filepath"
@@ -129,7 +130,8 @@ func FuzzReadPprofTraces(f *testing.F) {
 func FuzzRead(f *testing.F) {
 	debug2 := fxProfile(f, "goroutine", 2)
 	fxSeeds(f, debug2, fxGzip(f, debug2), fxProfile(f, "goroutine", 0), fxProfile(f, "goroutine", 1),
-		fxProfile(f, "mutex", 1), fxProfile(f, "heap", 0), fxExecTrace(f), nil, []byte{0x1f, 0x8b})
+		fxProfile(f, "mutex", 1), fxProfile(f, "heap", 0), fxExecTrace(f), nil, []byte{0x1f, 0x8b},
+		fxUTF16(string(debug2), binary.LittleEndian), append(bytes.Clone(bomUTF8), debug2...))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := Read(bytes.NewReader(data), "f", Options{MaxDecompressed: 4 << 20})
 		fxCheckErr(t, "f", err)

@@ -3,6 +3,7 @@ package parser
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"io"
 )
@@ -58,6 +59,7 @@ func sniff(r io.Reader, max int64) (kind inputKind, br *bufio.Reader, what strin
 			return kindUnknown, nil, "", nil, fmt.Errorf("%w: gzip inside gzip", ErrUnknownFormat)
 		}
 	}
+	br = skipBOM(br)
 	peek, err := br.Peek(sniffLen)
 	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
 		return kindUnknown, nil, "", nil, err
@@ -164,4 +166,21 @@ func hasGoroutineHeader(line []byte) bool {
 		}
 		line = rest
 	}
+}
+
+// skipBOM drops a UTF-8 byte order mark and turns UTF-16 text (recognised
+// by its BOM) into UTF-8, so every reader sees plain UTF-8.
+func skipBOM(br *bufio.Reader) *bufio.Reader {
+	head, _ := br.Peek(3)
+	switch {
+	case bytes.HasPrefix(head, bomUTF8):
+		_, _ = br.Discard(len(bomUTF8))
+	case bytes.HasPrefix(head, bomUTF16LE):
+		_, _ = br.Discard(len(bomUTF16LE))
+		return bufio.NewReaderSize(newUTF16Reader(br, binary.LittleEndian), sniffLen)
+	case bytes.HasPrefix(head, bomUTF16BE):
+		_, _ = br.Discard(len(bomUTF16BE))
+		return bufio.NewReaderSize(newUTF16Reader(br, binary.BigEndian), sniffLen)
+	}
+	return br
 }
