@@ -207,7 +207,7 @@ func mustRead(t *testing.T, path string) string {
 func TestTimeline(t *testing.T) {
 	r := &detectors.Report{Findings: []*detectors.Finding{{
 		Category: detectors.CatDBDriverNoCtx, Severity: detectors.SevCritical, Goroutines: 1,
-		Root:     detectors.Root{AppFrame: -1},
+		Root: detectors.Root{AppFrame: -1},
 		Chain: []detectors.Link{{Depth: 0, Relation: detectors.RelRoot, Goroutines: 1,
 			Function: "github.com/lib/pq.(*conn).startup", Timed: true, Start: 840 * time.Millisecond, End: -1}},
 		TraceEnd: 5 * time.Second,
