@@ -85,27 +85,40 @@ type fileLine struct {
 
 // parseFileLine parses "file:line[ +0xoff][ fp=0x.. sp=0x.. pc=0x..]" and
 // the cgo symbolizer's "file:line pc=0x..". Paths may contain blanks and
-// colons (C:/...), so the line is read from its end.
+// colons (C:/...), so the line is read from its end, one blank-separated
+// suffix at a time.
 func parseFileLine(b []byte, fl *fileLine) bool {
 	*fl = fileLine{}
-	if i := bytes.Index(b, []byte(" fp=")); i > 0 {
-		if j := bytes.Index(b[i:], []byte(" pc=")); j > 0 {
-			fl.pc, _ = parseHex(b[i+j+4:])
+	for range 4 {
+		sp := bytes.LastIndexByte(b, ' ')
+		if sp <= 0 {
+			break
+		}
+		tok := b[sp+1:]
+		if len(tok) < 4 {
+			break
+		}
+		switch {
+		case tok[0] == '+':
+			v, n := parseHex(tok[1:])
+			if n == 0 || n != len(tok)-1 {
+				return false
+			}
+			fl.offset = v
+		case string(tok[:3]) == "pc=":
+			fl.pc, _ = parseHex(tok[3:])
 			fl.hasPC = true
+		case string(tok[:3]) == "sp=", string(tok[:3]) == "fp=":
+		default:
+			sp = -1
 		}
-		b = b[:i]
-	} else if i := bytes.LastIndex(b, []byte(" pc=")); i > 0 {
-		fl.pc, _ = parseHex(b[i+4:])
-		fl.hasPC = true
-		b = b[:i]
-	}
-	if i := bytes.LastIndex(b, []byte(" +0x")); i > 0 {
-		v, n := parseHex(b[i+2:])
-		if n == 0 || i+2+n != len(b) {
-			return false
+		if sp < 0 {
+			break
 		}
-		fl.offset = v
-		b = b[:i]
+		b = b[:sp]
+		if tok[0] == '+' {
+			break // the offset is the first suffix
+		}
 	}
 	colon := bytes.LastIndexByte(b, ':')
 	if colon <= 0 || colon == len(b)-1 {

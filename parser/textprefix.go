@@ -134,7 +134,7 @@ var months = [...]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug",
 // journaldLen returns the length of a syslog/journald prefix
 // ("Nov 23 11:04:05 host app[123]: ") at the start of b, or 0.
 func journaldLen(b []byte) int {
-	if len(b) < 16 {
+	if len(b) < 16 || b[0] < 'A' || b[0] > 'Z' || b[3] != ' ' {
 		return 0
 	}
 	ok := false

@@ -1,0 +1,248 @@
+package parser
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"runtime"
+	"runtime/metrics"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/DataDog/gostackparse"
+)
+
+// benchGoroutines is how many goroutines the benchmark dump holds besides
+// the test's own.
+const benchGoroutines = 100_000
+
+// herd is a crowd of goroutines parked in varied ways at varied stack
+// depths, for a benchmark dump taken from the real runtime.
+type herd struct {
+	release  chan struct{}
+	released atomic.Bool
+	recv     chan int
+	send     chan int
+	mu       sync.Mutex
+	rw       sync.RWMutex
+	wg       sync.WaitGroup
+	condMu   sync.Mutex
+	cond     *sync.Cond
+	conns    []net.Conn
+	ready    sync.WaitGroup
+	done     sync.WaitGroup
+}
+
+// herdBlockers park the calling goroutine in one way each.
+var herdBlockers = []func(h *herd, i int){
+	func(h *herd, _ int) { // chan receive
+		select {
+		case <-h.recv:
+		case <-h.release:
+		}
+	},
+	func(h *herd, _ int) { <-h.release }, // chan receive on a closed-later channel
+	func(h *herd, _ int) { // chan send
+		select {
+		case h.send <- 1:
+		case <-h.release:
+		}
+	},
+	func(h *herd, _ int) { h.mu.Lock(); h.mu.Unlock() },   // sync.Mutex.Lock
+	func(h *herd, _ int) { h.rw.RLock(); h.rw.RUnlock() }, // sync.RWMutex.RLock
+	func(h *herd, _ int) { h.wg.Wait() },                  // sync.WaitGroup.Wait
+	func(h *herd, _ int) { // sync.Cond.Wait
+		h.condMu.Lock()
+		for !h.released.Load() {
+			h.cond.Wait()
+		}
+		h.condMu.Unlock()
+	},
+	func(h *herd, _ int) { // sleep
+		for !h.released.Load() {
+			time.Sleep(20 * time.Second)
+		}
+	},
+	func(h *herd, i int) { // IO wait, or the fd's read lock behind it
+		var b [1]byte
+		_, _ = h.conns[i%len(h.conns)].Read(b[:])
+	},
+}
+
+// herdDepth recurses d frames deep, through a closure every third frame,
+// then parks.
+//
+//go:noinline
+func herdDepth(h *herd, i, d int) {
+	switch {
+	case d == 0:
+		h.ready.Done()
+		herdBlockers[i%len(herdBlockers)](h, i)
+	case d%3 == 0:
+		func() { herdDepth(h, i, d-1) }()
+	default:
+		herdDepth(h, i, d-1)
+	}
+}
+
+// startHerd parks n goroutines and returns once they are parked.
+func startHerd(tb testing.TB, n int) *herd {
+	h := &herd{release: make(chan struct{}), recv: make(chan int), send: make(chan int)}
+	h.cond = sync.NewCond(&h.condMu)
+	h.mu.Lock()
+	h.rw.Lock()
+	h.wg.Add(1)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer ln.Close()
+	for range 32 {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			tb.Fatal(err)
+		}
+		s, err := ln.Accept()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		h.conns = append(h.conns, c, s)
+	}
+	h.ready.Add(n)
+	h.done.Add(n)
+	for i := range n {
+		go func() {
+			defer h.done.Done()
+			herdDepth(h, i, i%13)
+		}()
+	}
+	h.ready.Wait()
+	time.Sleep(200 * time.Millisecond) // let the last ones reach their park point
+	return h
+}
+
+// stop releases every goroutine of the herd and waits for them.
+func (h *herd) stop() {
+	h.released.Store(true)
+	close(h.release)
+	h.mu.Unlock()
+	h.rw.Unlock()
+	h.wg.Done()
+	h.cond.Broadcast()
+	for _, c := range h.conns {
+		c.Close()
+	}
+	h.done.Wait()
+}
+
+// allStacks returns runtime.Stack(buf, true), the text of
+// /debug/pprof/goroutine?debug=2, without pprof's 64 MiB cap.
+func allStacks() []byte {
+	buf := make([]byte, 64<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			return buf[:n]
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+}
+
+var benchDump = sync.OnceValues(func() ([]byte, int) {
+	h := startHerd(benchTB{}, benchGoroutines)
+	defer h.stop()
+	dump := allStacks()
+	return dump, countHeaders(dump)
+})
+
+// heapObjects reads the bytes of live and not yet swept heap objects.
+func heapObjects(s []metrics.Sample) uint64 {
+	metrics.Read(s)
+	return s[0].Value.Uint64()
+}
+
+// peakHeap runs parse once and returns the peak and the retained heap
+// growth it caused, sampling the heap every millisecond.
+func peakHeap(parse func() any) (peak, retained uint64) {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	runtime.GC()
+	base := heapObjects(s)
+	var stop atomic.Bool
+	var maxSeen atomic.Uint64
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+		for !stop.Load() {
+			if v := heapObjects(s); v > maxSeen.Load() {
+				maxSeen.Store(v)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	})
+	model := parse()
+	stop.Store(true)
+	wg.Wait()
+	if v := heapObjects(s); v > maxSeen.Load() {
+		maxSeen.Store(v)
+	}
+	runtime.GC()
+	retained = heapObjects(s) - min(base, heapObjects(s))
+	runtime.KeepAlive(model)
+	return maxSeen.Load() - min(base, maxSeen.Load()), retained
+}
+
+// BenchmarkReadText parses a debug=2 dump of 100,000 goroutines taken from
+// this process, with ctxhole and with gostackparse on the same bytes.
+func BenchmarkReadText(b *testing.B) {
+	dump, headers := benchDump()
+	b.Logf("dump: %d bytes, %d goroutine headers", len(dump), headers)
+
+	b.Run("ctxhole", func(b *testing.B) {
+		b.SetBytes(int64(len(dump)))
+		b.ReportAllocs()
+		var n int
+		for b.Loop() {
+			snaps, err := ReadText(bytes.NewReader(dump), "bench")
+			if err != nil {
+				b.Fatal(err)
+			}
+			n = 0
+			for _, s := range snaps {
+				n += len(s.Goroutines)
+			}
+		}
+		b.ReportMetric(float64(n), "goroutines")
+		b.ReportMetric(float64(headers-n), "lost")
+		peak, retained := peakHeap(func() any {
+			snaps, _ := ReadText(bytes.NewReader(dump), "bench")
+			return snaps
+		})
+		b.ReportMetric(float64(peak)/float64(len(dump)), "peakheap/input")
+		b.ReportMetric(float64(retained)/float64(len(dump)), "model/input")
+	})
+	b.Run("gostackparse", func(b *testing.B) {
+		b.SetBytes(int64(len(dump)))
+		b.ReportAllocs()
+		var n int
+		for b.Loop() {
+			gs, _ := gostackparse.Parse(bytes.NewReader(dump))
+			n = len(gs)
+		}
+		b.ReportMetric(float64(n), "goroutines")
+		b.ReportMetric(float64(headers-n), "lost")
+		peak, retained := peakHeap(func() any {
+			gs, _ := gostackparse.Parse(bytes.NewReader(dump))
+			return gs
+		})
+		b.ReportMetric(float64(peak)/float64(len(dump)), "peakheap/input")
+		b.ReportMetric(float64(retained)/float64(len(dump)), "model/input")
+	})
+}
+
+// benchTB reports setup failures of the shared benchmark dump by panicking:
+// the dump is built once, outside any one benchmark.
+type benchTB struct{ testing.TB }
+
+func (benchTB) Fatal(args ...any) { panic(fmt.Sprint(args...)) }
