@@ -1,0 +1,220 @@
+package detectors
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/ctxhole/ctxhole/parser"
+)
+
+// pass is one step of the analysis. Passes run in order over the shared
+// analysis state; each reads what earlier ones built.
+type pass struct {
+	name string
+	run  func(*analysis) error
+}
+
+// passes lists the analysis steps. Trace- and profile-derived passes are
+// added here with one line each.
+func (a *analysis) passes() []pass {
+	return []pass{
+		{"trace-snapshot", (*analysis).traceSnapshot}, // a trace alone: its goroutines become the snapshot
+		{"classify", (*analysis).classify},
+		{"trace-idle", (*analysis).traceIdle}, // trace-only: brief blocks are not stuck; stranded channel waiters are
+		{"locks", (*analysis).linkLocks},
+		{"pools", (*analysis).linkPools},
+		{"spawned", (*analysis).linkSpawned},
+		{"cycles", (*analysis).findCycles},
+		{"trace-links", (*analysis).traceLinks}, // wake history and timing links
+		{"chains", (*analysis).buildChains},
+		{"leaks", (*analysis).findLeaks},
+		{"trace-timing", (*analysis).traceTiming},  // link start/end, wakes, trace evidence
+		{"contention", (*analysis).joinContention}, // mutex/block profile delay at the chain's sites
+		{"rank", (*analysis).rank},
+	}
+}
+
+// analysis is the state the passes share.
+type analysis struct {
+	opts    Options
+	capture *parser.Capture
+	// snap is the snapshot diagnosed: the latest of the richest format,
+	// the latest state of the process. series are the snapshots of that
+	// format in time order, for growth (leaks).
+	snap   *parser.Snapshot
+	series []*parser.Snapshot
+	sigs   []Signature // hole rows: user rows first, then the built-in tables
+	bgSigs []Signature // background rows
+	// libPrefixes are the user signatures' libraries: not application code.
+	libPrefixes []string
+
+	nodes  []*node
+	byID   map[int64]*parser.Goroutine
+	nodeOf map[*parser.Goroutine]*node
+	edges  []*edge
+
+	findings []*Finding
+}
+
+// node is one group of identical goroutines of the analyzed snapshot,
+// split further by the object they wait on (a lock, a pool) when members of
+// one stack wait on different objects.
+type node struct {
+	grp *parser.Group
+	cls classification
+	// object is the address the members wait on (lock, *sql.DB,
+	// WaitGroup), 0 if none or unknown; objectCertain is false when the
+	// word was printed with "?".
+	object        uint64
+	objectCertain bool
+	out           []*edge // what this node waits on
+	in            []*edge // who waits on this node
+	// finding is the finding this node was reported in, nil if none yet.
+	finding *Finding
+	cycle   bool
+}
+
+// edge says that waiter waits on holder: a lock it holds, a pool
+// connection, a worker it spawned.
+type edge struct {
+	waiter, holder *node
+	rel            Relation
+	object         uint64
+	confidence     float64
+	evidence       []Evidence
+	reason         string
+}
+
+// Analyze diagnoses a capture: it classifies the stuck goroutines of the
+// latest snapshot, links them into blocking chains, finds leaks across
+// snapshots and returns the findings ranked, principal root cause first.
+func Analyze(c *parser.Capture, opts Options) (*Report, error) {
+	if c == nil {
+		return nil, errors.New("detectors: no capture")
+	}
+	for i := range opts.Signatures {
+		if err := opts.Signatures[i].validate(); err != nil {
+			return nil, fmt.Errorf("detectors: user signature %d: %w", i, err)
+		}
+	}
+	a := newAnalysis(c, opts)
+	for _, p := range a.passes() {
+		if err := p.run(a); err != nil {
+			return nil, fmt.Errorf("detectors: %s: %w", p.name, err)
+		}
+	}
+	if a.findings == nil {
+		a.findings = []*Finding{}
+	}
+	return &Report{Findings: a.findings}, nil
+}
+
+func newAnalysis(c *parser.Capture, opts Options) *analysis {
+	a := &analysis{opts: opts, capture: c}
+	for _, s := range opts.Signatures {
+		s.Priority = prioUser
+		if s.Background {
+			a.bgSigs = append(a.bgSigs, s)
+		} else {
+			a.sigs = append(a.sigs, s)
+		}
+		if s.Library != "" {
+			a.libPrefixes = append(a.libPrefixes, s.Library)
+		}
+	}
+	a.sigs = append(a.sigs, builtinSignatures()...)
+	a.bgSigs = append(a.bgSigs, backgroundSignatures()...)
+	if len(c.Snapshots) == 0 {
+		return a
+	}
+	a.series = pickSeries(c.Snapshots)
+	a.snap = a.series[len(a.series)-1]
+	a.byID = make(map[int64]*parser.Goroutine, len(a.snap.Goroutines))
+	for _, g := range a.snap.Goroutines {
+		if g.ID != 0 {
+			a.byID[g.ID] = g
+		}
+	}
+	a.nodeOf = make(map[*parser.Goroutine]*node, len(a.snap.Goroutines))
+	for _, grp := range parser.GroupGoroutines(a.snap.Goroutines) {
+		for _, n := range splitByObject(grp) {
+			a.nodes = append(a.nodes, n)
+			for _, m := range n.grp.Members {
+				a.nodeOf[m] = n
+			}
+		}
+	}
+	return a
+}
+
+// builtinSignatures assembles the built-in hole tables with their
+// priorities: libraries, then the standard library, then bare reasons.
+func builtinSignatures() []Signature {
+	var out []Signature
+	add := func(prio int, rows []Signature) {
+		for _, r := range rows {
+			if r.Priority == 0 {
+				r.Priority = prio
+			}
+			out = append(out, r)
+		}
+	}
+	add(prioLibrary, dbSignatures())
+	add(prioLibrary, netSignatures())
+	add(prioStdlib, stdlibSignatures())
+	add(prioGeneric, genericSignatures())
+	return out
+}
+
+// addEdge records that waiter waits on holder.
+func (a *analysis) addEdge(e *edge) {
+	if e.waiter == e.holder {
+		return
+	}
+	for _, old := range e.waiter.out {
+		if old.holder == e.holder {
+			if e.confidence > old.confidence {
+				old.confidence, old.evidence, old.reason, old.rel, old.object = e.confidence, e.evidence, e.reason, e.rel, e.object
+			}
+			return
+		}
+	}
+	e.waiter.out = append(e.waiter.out, e)
+	e.holder.in = append(e.holder.in, e)
+	a.edges = append(a.edges, e)
+}
+
+// formatRichness orders goroutine formats by what they carry: full dumps
+// have IDs, states, waits and argument words; aggregated formats do not.
+func formatRichness(f parser.Format) int {
+	switch f {
+	case parser.FormatGoroutineText:
+		return 3
+	case parser.FormatGoroutineDebug1, parser.FormatGoroutineProto:
+		return 2
+	}
+	return 1
+}
+
+// pickSeries returns the snapshots of the richest format present, in time
+// order when every one has a capture time, else in input order. A bundle
+// holds the same moment in several formats; mixing them would fake growth.
+func pickSeries(snaps []*parser.Snapshot) []*parser.Snapshot {
+	best := 0
+	for _, s := range snaps {
+		best = max(best, formatRichness(s.Source.Format))
+	}
+	var out []*parser.Snapshot
+	timed := true
+	for _, s := range snaps {
+		if formatRichness(s.Source.Format) == best {
+			out = append(out, s)
+			timed = timed && !s.Source.Time.IsZero()
+		}
+	}
+	if timed {
+		slices.SortStableFunc(out, func(x, y *parser.Snapshot) int { return x.Source.Time.Compare(y.Source.Time) })
+	}
+	return out
+}

@@ -1,0 +1,352 @@
+package detectors
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ctxhole/ctxhole/parser"
+)
+
+// scope says whether a goroutine serves a request: request-scoped goroutines
+// blocked past any sane deadline are holes; background loops are not.
+type scope uint8
+
+const (
+	scopeNone    scope = iota
+	scopeHTTP          // under net/http's conn.serve or an HTTP/2 handler
+	scopeGRPC          // under a gRPC server handler
+	scopeSpawned       // started (transitively) by a request-scoped goroutine
+)
+
+// requestFrames mark a stack as serving a request.
+var requestFrames = []struct {
+	fn    string
+	scope scope
+}{
+	{"net/http.(*conn).serve", scopeHTTP},
+	{"net/http.(*http2serverConn).runHandler", scopeHTTP},
+	{"golang.org/x/net/http2.(*serverConn).runHandler", scopeHTTP},
+	{"google.golang.org/grpc.(*Server).processUnaryRPC", scopeGRPC},
+	{"google.golang.org/grpc.(*Server).processStreamingRPC", scopeGRPC},
+	{"google.golang.org/grpc.(*Server).handleStream", scopeGRPC},
+}
+
+// frameReasons infer a wait reason from the runtime frames where a capture
+// printed none (aggregated formats, old runtimes).
+var frameReasons = []struct{ fn, reason string }{
+	{"runtime.chansend1", rChanSend},
+	{"runtime.chansend", rChanSend},
+	{"runtime.chanrecv1", rChanRecv},
+	{"runtime.chanrecv2", rChanRecv},
+	{"runtime.chanrecv", rChanRecv},
+	{"runtime.selectgo", rSelect},
+	{"runtime.block", "select (no cases)"},
+	{"sync.runtime_SemacquireRWMutexR", rRLock},
+	{"sync.runtime_SemacquireRWMutex", rWLock},
+	{"sync.runtime_SemacquireMutex", rMutex},
+	{"internal/sync.runtime_SemacquireMutex", rMutex},
+	{"sync.runtime_SemacquireWaitGroup", rWaitGroup},
+	{"sync.(*WaitGroup).Wait", rWaitGroup},
+	{"sync.runtime_notifyListWait", rCond},
+	{"internal/poll.runtime_pollWait", rIOWait},
+	{"time.Sleep", rSleep},
+	{"runtime.cgocall", rSyscall},
+	{"syscall.Syscall", rSyscall},
+	{"syscall.Syscall6", rSyscall},
+	{"syscall.RawSyscall", rSyscall},
+	{"internal/runtime/syscall.Syscall6", rSyscall},
+}
+
+// effectiveReason is the wait reason to classify by: the parsed one, the
+// status for system calls, or one inferred from the frames.
+func effectiveReason(grp *parser.Group) string {
+	switch grp.Status {
+	case parser.StatusSyscall:
+		return rSyscall
+	case parser.StatusRunning, parser.StatusRunnable:
+		return grp.Status.String()
+	}
+	if grp.Reason != "" {
+		return grp.Reason
+	}
+	for _, f := range grp.Frames {
+		for _, fr := range frameReasons {
+			if f.Func == fr.fn {
+				return fr.reason
+			}
+		}
+	}
+	return ""
+}
+
+// maybeBlocked reports whether a group can be part of a hang: parked, in a
+// system call, or of an aggregated format that prints no state at all.
+func maybeBlocked(grp *parser.Group) bool {
+	switch grp.Status {
+	case parser.StatusWaiting, parser.StatusLeaked, parser.StatusSyscall:
+		return true
+	case parser.StatusUnknown:
+		return true
+	}
+	return false
+}
+
+// classification is what one group is: the signature that explains it, or
+// why it is background.
+type classification struct {
+	reason     string
+	match      sigMatch
+	matched    bool
+	category   Category
+	background bool
+	anchor     int // frame index of the blocking call
+	app        int // first application frame, -1 if none
+	scope      scope
+	// parentGone is set when the creating goroutine is named ("in goroutine
+	// N") and no longer exists: whoever was to receive or release is gone.
+	parentGone bool
+	parentID   int64
+	why        string
+	fix        Fix
+	confidence float64
+	reasons    []string
+	// watcherMissing is set for signatures with a Watcher when no watcher
+	// goroutine exists in the snapshot.
+	watcherMissing bool
+}
+
+// hole reports whether the group is a candidate finding.
+func (c *classification) hole() bool { return !c.background && c.category != "" }
+
+// classify assigns every group of the analyzed snapshot its category.
+func (a *analysis) classify() error {
+	watchers := a.watcherCounts()
+	for _, n := range a.nodes {
+		n.cls = a.classifyGroup(n.grp, watchers)
+	}
+	return nil
+}
+
+// watcherCounts counts, for every Watcher pattern of the signatures, the
+// goroutines of the snapshot running it.
+func (a *analysis) watcherCounts() map[string]int {
+	counts := make(map[string]int)
+	for _, s := range a.sigs {
+		if s.Watcher != "" {
+			counts[s.Watcher] = 0
+		}
+	}
+	if len(counts) == 0 {
+		return counts
+	}
+	for _, n := range a.nodes {
+		for pat := range counts {
+			if hasFrame(n.grp.Frames, pat) {
+				counts[pat] += n.grp.Count
+			}
+		}
+	}
+	return counts
+}
+
+func hasFrame(frames []parser.Frame, pattern string) bool {
+	return frameIndex(frames, pattern) >= 0
+}
+
+func frameIndex(frames []parser.Frame, pattern string) int {
+	for i, f := range frames {
+		if matchPattern(pattern, f.Func) {
+			return i
+		}
+	}
+	return -1
+}
+
+func (a *analysis) classifyGroup(grp *parser.Group, watchers map[string]int) classification {
+	c := classification{reason: effectiveReason(grp), anchor: -1}
+	c.app = appFrame(grp.Frames, a.libPrefixes)
+	c.scope, c.parentGone, c.parentID = a.scopeOf(grp)
+	if !maybeBlocked(grp) {
+		return c
+	}
+	hole, okHole := bestMatch(a.sigs, grp.Frames, c.reason)
+	bg, okBg := bestMatch(a.bgSigs, grp.Frames, c.reason)
+	if okBg && (!okHole || bgWins(bg, hole, len(grp.Frames))) {
+		c.background = true
+		c.match, c.matched = bg, true
+		return c
+	}
+	if okHole {
+		c.match, c.matched = hole, true
+		s := hole.sig
+		c.category, c.why, c.fix = s.Category, s.Why, s.Fix
+		c.anchor = hole.anchor
+		c.confidence = s.confidence()
+		c.reasons = append(c.reasons, fmt.Sprintf("matched signature %s", s.ID))
+		if hole.reasonUnknown {
+			c.confidence -= 0.15
+			c.reasons = append(c.reasons, "the capture prints no wait state; matched on frames alone")
+		}
+		if s.Watcher != "" && watchers[s.Watcher] == 0 {
+			c.watcherMissing = true
+			c.confidence += 0.05
+			c.reasons = append(c.reasons, fmt.Sprintf("no %s goroutine exists: no cancellable context was passed", shortFunc(s.Watcher)))
+		} else if s.Watcher != "" {
+			c.reasons = append(c.reasons, fmt.Sprintf("%d context watcher goroutine(s) exist: some calls have a cancellable context, without deadline", watchers[s.Watcher]))
+		}
+	}
+	if c.anchor < 0 {
+		c.anchor = firstNonRuntime(grp.Frames)
+	}
+	a.judgeIdle(grp, &c)
+	if c.category == "" && !c.background && c.reason != "" && c.reason != "running" && c.reason != "runnable" {
+		c.category = CatUnclassified
+		c.why = fmt.Sprintf("blocked in %q and no signature matched this stack", c.reason)
+		c.fix = fixUnclassified
+		c.confidence = 0.4
+		c.reasons = append(c.reasons, "no signature matched; reported so nothing blocked is dropped")
+	}
+	if c.confidence > 1 {
+		c.confidence = 1
+	}
+	return c
+}
+
+// bgWins decides between a background row and a hole row that both match:
+// the background row describes what the goroutine is for when it matches at
+// or outside the hole's blocking call (a transport read loop is a read, but
+// the loop is the point); a hole deeper in a request's stack wins.
+func bgWins(bg, hole sigMatch, nframes int) bool {
+	bgAt := bg.anchor
+	if bgAt < 0 {
+		bgAt = nframes
+	}
+	holeAt := hole.anchor
+	if holeAt < 0 {
+		holeAt = 0
+	}
+	if hole.sig.Priority <= prioUser {
+		return false // the user's own rows always win
+	}
+	return bgAt >= holeAt
+}
+
+// judgeIdle decides, for goroutines parked on channels or select with no
+// library signature, between a hole and an idle loop waiting for work.
+func (a *analysis) judgeIdle(grp *parser.Group, c *classification) {
+	generic := !c.matched || c.match.sig.Priority >= prioGeneric
+	if !generic || c.background {
+		return
+	}
+	switch c.reason {
+	case rChanSend, rChanRecv, rSelect, rCond:
+	default:
+		return
+	}
+	if c.scope != scopeNone {
+		c.reasons = append(c.reasons, "request-scoped: "+c.scope.String())
+		if c.reason == rSelect && !c.matched {
+			c.category = CatUnclassified
+			c.why = "a request-scoped goroutine waits in a select none of whose cases fires; no case watches " +
+				"a context that is ever cancelled"
+			c.fix = fixChanRecv
+			c.confidence = 0.55
+		}
+		return
+	}
+	if c.parentGone {
+		c.reasons = append(c.reasons, fmt.Sprintf("its creator, goroutine %d, has exited: nobody is left on the other side", c.parentID))
+		if c.reason == rSelect && !c.matched {
+			c.category = CatUnclassified
+			c.why = "a goroutine whose creator has exited waits in a select none of whose cases fires"
+			c.fix = fixLeak
+			c.confidence = 0.5
+		}
+		return
+	}
+	if c.reason == rChanSend && grp.Count >= a.opts.leakMinCount() {
+		// A pile of plain senders is never an idle loop.
+		return
+	}
+	c.background = true
+	c.reasons = append(c.reasons, "long-lived loop waiting for work (not request-scoped, creator alive)")
+}
+
+func (s scope) String() string {
+	switch s {
+	case scopeHTTP:
+		return "under an HTTP server handler"
+	case scopeGRPC:
+		return "under a gRPC server handler"
+	case scopeSpawned:
+		return "started by a request-scoped goroutine"
+	}
+	return "not request-scoped"
+}
+
+// scopeOf finds whether a group serves a request, directly or through the
+// goroutine that created it.
+func (a *analysis) scopeOf(grp *parser.Group) (sc scope, parentGone bool, parent int64) {
+	if s := framesScope(grp.Frames); s != scopeNone {
+		return s, false, 0
+	}
+	first := grp.First()
+	if first.CreatedBy == nil || first.CreatedBy.Parent == 0 {
+		return scopeNone, false, 0
+	}
+	parent = first.CreatedBy.Parent
+	id := parent
+	for depth := 0; depth < 16; depth++ {
+		g, ok := a.byID[id]
+		if !ok {
+			return scopeNone, depth == 0, parent
+		}
+		if framesScope(g.Frames) != scopeNone {
+			return scopeSpawned, false, parent
+		}
+		if g.CreatedBy == nil || g.CreatedBy.Parent == 0 || g.CreatedBy.Parent == id {
+			break
+		}
+		id = g.CreatedBy.Parent
+	}
+	return scopeNone, false, parent
+}
+
+func framesScope(frames []parser.Frame) scope {
+	for i := len(frames) - 1; i >= 0; i-- {
+		for _, r := range requestFrames {
+			if frames[i].Func == r.fn {
+				return r.scope
+			}
+		}
+	}
+	return scopeNone
+}
+
+// firstNonRuntime returns the index of the first frame outside the runtime
+// and the sync/poll plumbing, the most telling frame of a generic wait.
+func firstNonRuntime(frames []parser.Frame) int {
+	for i, f := range frames {
+		pkg := f.Package()
+		switch {
+		case pkg == "runtime", pkg == "internal/poll", pkg == "internal/sync",
+			strings.HasPrefix(pkg, "internal/runtime"):
+			continue
+		case pkg == "sync" && strings.Contains(f.Func, "runtime_"):
+			continue
+		}
+		return i
+	}
+	if len(frames) > 0 {
+		return 0
+	}
+	return -1
+}
+
+// shortFunc drops the import path's directories from a function name.
+func shortFunc(fn string) string {
+	if i := strings.LastIndexByte(fn, '/'); i >= 0 && !strings.Contains(fn[:i], "(") {
+		return fn[i+1:]
+	}
+	return fn
+}

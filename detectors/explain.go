@@ -1,0 +1,157 @@
+package detectors
+
+import (
+	"fmt"
+	"strings"
+)
+
+// categoryPhrases say in a few words what each category's goroutines do.
+var categoryPhrases = map[Category]string{
+	CatDBDriverNoCtx:        "blocked in a database driver the context cannot interrupt",
+	CatDBPoolExhausted:      "queued for a database/sql connection",
+	CatHTTPClientNoTimeout:  "waiting on an outbound HTTP request with no timeout",
+	CatHTTPServerNoTimeout:  "held by an HTTP server connection with no timeouts",
+	CatGRPCStreamNoDeadline: "waiting on a gRPC call or stream with no deadline",
+	CatIONoDeadline:         "blocked in network I/O with no deadline",
+	CatChanSendBlocked:      "stranded on a channel send nobody receives",
+	CatChanRecvBlocked:      "stranded on a channel receive nobody satisfies",
+	CatNilChannel:           "blocked forever on a nil channel",
+	CatMutexConvoy:          "queued on one lock",
+	CatLockCycle:            "deadlocked on each other's locks",
+	CatWaitGroupStuck:       "stuck in WaitGroup.Wait",
+	CatCondWait:             "waiting on a sync.Cond nobody signals",
+	CatGoroutineLeak:        "accumulating with identical stacks (leak)",
+	CatSyscallBlocked:       "stuck in a system call",
+	CatSleepPoll:            "polling with time.Sleep",
+	CatUnclassified:         "blocked with no known signature",
+}
+
+// CategoryPhrase returns a short description of a category.
+func CategoryPhrase(c Category) string {
+	if p, ok := categoryPhrases[c]; ok {
+		return p
+	}
+	return string(c)
+}
+
+// titleFor writes the one-sentence diagnosis.
+func titleFor(f *Finding, root *node) string {
+	rootFn := "?"
+	if len(f.Chain) > 0 && f.Chain[0].Function != "" {
+		rootFn = shortFunc(f.Chain[0].Function)
+	}
+	since := ""
+	if f.WaitKnown {
+		since = fmt.Sprintf(" for ≥ %s", fmtWait(f.WaitMax))
+	}
+	waiting := f.Goroutines - root.grp.Count
+	if f.Category == CatLockCycle {
+		return fmt.Sprintf("Lock-order deadlock: %d goroutine groups each hold a lock the next one wants (%d goroutines)%s",
+			len(f.Chain)-1, f.Goroutines, since)
+	}
+	if waiting > 0 && f.Chain[0].Relation == RelRoot && len(f.Chain) > 1 && f.Chain[1].Relation != RelSameObject {
+		return fmt.Sprintf("%d goroutine(s) %s behind %d goroutine(s) blocked in %s%s",
+			waiting, waiterPhrase(f), root.grp.Count, rootFn, since)
+	}
+	return fmt.Sprintf("%d goroutine(s) %s in %s%s", f.Goroutines, CategoryPhrase(f.Category), rootFn, since)
+}
+
+// waiterPhrase says what the goroutines of a chain below its root do.
+func waiterPhrase(f *Finding) string {
+	for _, l := range f.Chain[1:] {
+		if l.Depth == 1 {
+			switch l.Category {
+			case CatMutexConvoy:
+				return "queued on a lock"
+			case CatDBPoolExhausted:
+				return "queued for a database connection"
+			case CatWaitGroupStuck:
+				return "waiting in WaitGroup.Wait"
+			}
+			return "waiting"
+		}
+	}
+	return "waiting"
+}
+
+// explanationFor writes the paragraph: what is blocked, why the deadline
+// cannot reach it, who waits behind it, and how sure the analysis is.
+func (a *analysis) explanationFor(f *Finding, root *node) string {
+	var b strings.Builder
+	rootFn := "an unknown frame"
+	if len(f.Chain) > 0 && f.Chain[0].Function != "" {
+		rootFn = f.Chain[0].Function
+	}
+	fmt.Fprintf(&b, "%d goroutine(s) are blocked in %s", root.grp.Count, rootFn)
+	if root.grp.WaitKnown > 0 {
+		fmt.Fprintf(&b, " and have been for %s to %s", fmtWait(root.grp.WaitMin), fmtWait(root.grp.WaitMax))
+	} else {
+		b.WriteString(" (the capture prints no wait duration for them)")
+	}
+	b.WriteString(". ")
+	if root.cls.why != "" {
+		b.WriteString(upperFirst(root.cls.why))
+		b.WriteString(". ")
+	} else if root.grp.Status.String() == "running" || root.grp.Status.String() == "runnable" {
+		b.WriteString("The root is not blocked: it is " + root.grp.Status.String() + ", so whatever it holds is held by work in progress (a CPU-bound loop under the lock, or a holder that never releases). ")
+	}
+	if root.cls.watcherMissing {
+		b.WriteString("No context-watcher goroutine of this driver exists in the capture, which means the calls were made with a context that can never be cancelled (context.Background(), or GORM without WithContext). ")
+	}
+	if root.cls.scope != scopeNone {
+		fmt.Fprintf(&b, "They are request-scoped (%s): a caller is waiting on each of them, far past any sane deadline. ", root.cls.scope)
+	}
+	if root.cls.parentGone {
+		fmt.Fprintf(&b, "The goroutine that created them (goroutine %d) has exited: nobody is left to receive, send or release. ", root.cls.parentID)
+	}
+	for _, l := range f.Chain[1:] {
+		if l.Depth != 1 {
+			continue
+		}
+		switch l.Relation {
+		case RelSameObject:
+			fmt.Fprintf(&b, "%d more goroutine(s) in %s queue on the same %s. ", l.Goroutines, shortFunc(l.Function), queueNoun(l.Category))
+		case RelCycle:
+		default:
+			obj := ""
+			if l.Object != 0 {
+				obj = fmt.Sprintf(" 0x%x", l.Object)
+			}
+			fmt.Fprintf(&b, "%d goroutine(s) in %s wait on them (%s%s)", l.Goroutines, shortFunc(l.Function), queueNoun(l.Category), obj)
+			if l.WaitKnown {
+				fmt.Fprintf(&b, ", the longest for %s", fmtWait(l.WaitMax))
+			}
+			b.WriteString(". ")
+		}
+	}
+	if f.Category == CatMutexConvoy && len(f.Chain) > 0 && f.Chain[0].Category == CatMutexConvoy {
+		b.WriteString("No holder could be identified: it may be running (a CPU-bound loop under the lock), or the lock was never released (an Unlock missing on an error path or after a panic). ")
+	}
+	if f.Category == CatDBPoolExhausted && len(f.Chain) > 0 && f.Chain[0].Category == CatDBPoolExhausted {
+		b.WriteString("No goroutine holding a connection is blocked: connections are likely leaked (a *sql.Rows not closed, a *sql.Tx neither committed nor rolled back), or held by goroutines that are busy. ")
+	}
+	if root.cls.app >= 0 {
+		fr := root.grp.Frames[root.cls.app]
+		fmt.Fprintf(&b, "The first application frame is %s at %s.", fr.Func, fr.Location())
+	}
+	return strings.TrimSpace(b.String())
+}
+
+func queueNoun(c Category) string {
+	switch c {
+	case CatMutexConvoy, CatLockCycle:
+		return "lock"
+	case CatDBPoolExhausted:
+		return "connection pool"
+	case CatWaitGroupStuck:
+		return "WaitGroup"
+	}
+	return "what they hold"
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

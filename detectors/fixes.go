@@ -1,0 +1,433 @@
+package detectors
+
+// The fixes the signature tables point at. Each says what to change, why,
+// and shows it in a few lines of Go.
+
+var fixHTTPClient = Fix{
+	Summary: "give the HTTP client a deadline: http.Client{Timeout: ...} or a context.WithTimeout per request",
+	Detail: "http.DefaultClient and a zero http.Client have no timeout, and a request built with " +
+		"http.NewRequest (no context) or with a context that has no deadline waits as long as the server " +
+		"keeps the connection open. Client.Timeout bounds the whole exchange including reading the body; " +
+		"a per-request context deadline bounds it per call and is cancelled with the caller. Also bound the " +
+		"dial (net.Dialer.Timeout), TLSHandshakeTimeout and ResponseHeaderTimeout on the Transport so a " +
+		"dead peer fails fast instead of holding MaxConnsPerHost slots.",
+	Code: `client := &http.Client{
+	Timeout: 10 * time.Second,
+	Transport: &http.Transport{
+		DialContext:           (&net.Dialer{Timeout: 3 * time.Second}).DialContext,
+		TLSHandshakeTimeout:   3 * time.Second,
+		ResponseHeaderTimeout: 5 * time.Second,
+	},
+}
+ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+defer cancel()
+req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)`,
+}
+
+var fixHTTPServer = Fix{
+	Summary: "set ReadHeaderTimeout, ReadTimeout, WriteTimeout and IdleTimeout on the http.Server",
+	Detail: "A zero http.Server never times out a connection. ReadHeaderTimeout bounds reading the request " +
+		"headers (the slowloris defence); ReadTimeout bounds headers plus body and must be at least " +
+		"ReadHeaderTimeout; WriteTimeout runs from the end of the header read to the end of the response " +
+		"write, so it must exceed the slowest handler plus the response transfer (for streaming handlers use " +
+		"http.ResponseController.SetWriteDeadline per write instead); IdleTimeout bounds a keep-alive " +
+		"connection between requests (ReadTimeout is used when it is zero). Behind a load balancer make " +
+		"IdleTimeout longer than the balancer's idle timeout (e.g. 75 s behind an ALB's 60 s) so the balancer " +
+		"closes idle connections first and never sends a request on a connection the server is closing. " +
+		"Handlers must also honour r.Context(): it is cancelled when the client goes away.",
+	Code: `srv := &http.Server{
+	Addr:              ":8080",
+	Handler:           mux,
+	ReadHeaderTimeout: 5 * time.Second,
+	ReadTimeout:       30 * time.Second,
+	WriteTimeout:      60 * time.Second,  // > slowest handler + transfer
+	IdleTimeout:       75 * time.Second,  // > load balancer idle timeout (60 s)
+}`,
+}
+
+var fixDBPool = Fix{
+	Summary: "bound what holds the connections (driver timeouts, query contexts), then size the pool",
+	Detail: "Waiters in database/sql.(*DB).conn are a symptom: every connection is held by something that " +
+		"does not finish. SetConnMaxLifetime does not help (it never interrupts a connection in use) and a " +
+		"bigger SetMaxOpenConns only delays the exhaustion. Bound the holders: give every query a context " +
+		"with a deadline, set the driver's own timeouts (connect/read/write) so a dead server fails the " +
+		"query, close every Rows and finish every Tx, and never hold a Tx across a call to another service.",
+	Code: `ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+defer cancel()
+rows, err := db.QueryContext(ctx, "SELECT ...")
+if err != nil {
+	return err
+}
+defer rows.Close()`,
+}
+
+var fixLibPQ = Fix{
+	Summary: "set connect_timeout in the lib/pq DSN (or move to pgx, whose context cancels I/O)",
+	Detail: "lib/pq's start-up (the authentication exchange after the TCP connect) reads from the server " +
+		"with no deadline and does not watch the caller's context, so a server that accepts and never " +
+		"answers holds the goroutine, and the pool slot it reserved, forever. connect_timeout in the DSN " +
+		"sets a deadline on the whole connect including start-up. Queries are cancelled through a " +
+		"cancel request only when a cancellable context is passed (QueryContext); plain Query has none. " +
+		"pgx (github.com/jackc/pgx/v5/stdlib) sets connection deadlines from the context throughout.",
+	Code: `db, err := sql.Open("postgres",
+	"postgres://app@db:5432/app?sslmode=require&connect_timeout=5")
+// or:
+db, err := sql.Open("pgx", "postgres://app@db:5432/app?connect_timeout=5")
+ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+defer cancel()
+err = db.QueryRowContext(ctx, q).Scan(&v)`,
+}
+
+var fixPgx = Fix{
+	Summary: "pass a context with a deadline to every pgx call (GORM: db.WithContext(ctx))",
+	Detail: "pgx sets a deadline on the connection when the context passed to the call is cancelled: its " +
+		"context watcher goroutine does it. With context.Background() (what GORM uses without WithContext, " +
+		"and what database/sql's Query/Exec without Context pass) no watcher is started and the read waits " +
+		"for the server forever. A cancellable context without deadline is cancelled only when the caller " +
+		"gives up. Also set connect_timeout in the DSN for the connect.",
+	Code: `ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+defer cancel()
+rows, err := pool.Query(ctx, "SELECT ...")
+// GORM:
+err = gdb.WithContext(ctx).Where("id = ?", id).First(&u).Error`,
+}
+
+var fixMySQL = Fix{
+	Summary: "set timeout, readTimeout and writeTimeout in the MySQL DSN and use the *Context methods",
+	Detail: "go-sql-driver/mysql cancels a query by closing the connection when the context is done, so a " +
+		"context without deadline (or Query without Context) waits as long as the server. The DSN's " +
+		"readTimeout/writeTimeout set I/O deadlines on every packet; timeout bounds the dial.",
+	Code: `db, err := sql.Open("mysql",
+	"app:pw@tcp(db:3306)/app?timeout=3s&readTimeout=30s&writeTimeout=30s")
+ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+defer cancel()
+_, err = db.ExecContext(ctx, q)`,
+}
+
+var fixMSSQL = Fix{
+	Summary: "set dial timeout and connection timeout in the SQL Server DSN and pass a context with deadline",
+	Detail: "go-mssqldb reads packets with the deadline it derives from the connection's timeouts; with " +
+		"\"connection timeout=0\" and a context without deadline the read waits forever. A cancelled context " +
+		"sends an attention packet, which a dead server does not answer either: keep the DSN timeouts.",
+	Code: `db, err := sql.Open("sqlserver",
+	"sqlserver://app:pw@db:1433?database=app&dial+timeout=5&connection+timeout=30")
+ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+defer cancel()`,
+}
+
+var fixClickHouse = Fix{
+	Summary: "set DialTimeout and ReadTimeout in clickhouse.Options (dial_timeout, read_timeout in the DSN)",
+	Detail: "clickhouse-go reads blocks from the server with the connection's read deadline; a zero " +
+		"ReadTimeout with a context without deadline waits for a server that never sends the next block.",
+	Code: `conn, err := clickhouse.Open(&clickhouse.Options{
+	Addr:        []string{"ch:9000"},
+	DialTimeout: 5 * time.Second,
+	ReadTimeout: 30 * time.Second,
+})`,
+}
+
+var fixMongo = Fix{
+	Summary: "set options.Client().SetTimeout (CSOT) or pass a context with deadline to every operation",
+	Detail: "The MongoDB driver derives socket deadlines from the operation's context; with a context " +
+		"without deadline and no client-side operation timeout, a server that stops answering holds the " +
+		"goroutine and its pool connection forever. Client-side operation timeout (SetTimeout) applies a " +
+		"deadline to every operation.",
+	Code: `client, err := mongo.Connect(options.Client().
+	ApplyURI(uri).
+	SetTimeout(5 * time.Second).
+	SetConnectTimeout(3 * time.Second))`,
+}
+
+var fixGRPC = Fix{
+	Summary: "give every RPC a deadline (context.WithTimeout) and enable keepalive on the connection",
+	Detail: "gRPC has no default deadline: a unary call or a stream Recv/Send with a context without " +
+		"deadline waits as long as the peer keeps the HTTP/2 stream open. Set a deadline per call (for " +
+		"long-lived streams, per message with a timer that cancels the stream's context), and configure " +
+		"keepalive.ClientParameters so a silently dead peer is detected. On the server, handlers should " +
+		"honour stream.Context(), which carries the client's deadline.",
+	Code: `ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+defer cancel()
+resp, err := client.Get(ctx, req)
+
+conn, err := grpc.NewClient(target,
+	grpc.WithKeepaliveParams(keepalive.ClientParameters{
+		Time: 30 * time.Second, Timeout: 10 * time.Second,
+	}))`,
+}
+
+var fixRedis = Fix{
+	Summary: "keep go-redis ReadTimeout/WriteTimeout/PoolTimeout positive and pass a context with deadline",
+	Detail: "go-redis sets a socket deadline from ReadTimeout (default 3 s) and from the context's deadline; " +
+		"ReadTimeout: -1 disables it, and blocking commands (BLPOP, XREAD with BLOCK 0) wait by design. " +
+		"PoolTimeout bounds the wait for a pool connection when every connection is stuck.",
+	Code: `rdb := redis.NewClient(&redis.Options{
+	Addr:         "redis:6379",
+	DialTimeout:  3 * time.Second,
+	ReadTimeout:  2 * time.Second,
+	WriteTimeout: 2 * time.Second,
+	PoolTimeout:  3 * time.Second,
+})`,
+}
+
+var fixRedigo = Fix{
+	Summary: "dial redigo connections with DialReadTimeout/DialWriteTimeout and bound Pool waits with a context",
+	Detail: "redigo's Conn.Do reads the reply with no deadline unless the connection was dialled with read " +
+		"and write timeouts; Pool.Get with Wait: true waits for a free connection forever unless " +
+		"GetContext is given a context with deadline.",
+	Code: `pool := &redis.Pool{
+	Dial: func() (redis.Conn, error) {
+		return redis.Dial("tcp", addr,
+			redis.DialConnectTimeout(3*time.Second),
+			redis.DialReadTimeout(2*time.Second),
+			redis.DialWriteTimeout(2*time.Second))
+	},
+	MaxActive: 64, Wait: true,
+}
+conn, err := pool.GetContext(ctx) // ctx with deadline`,
+}
+
+var fixSarama = Fix{
+	Summary: "bound Sarama's Net.ReadTimeout/WriteTimeout and Producer.Timeout; never send to Input() without select",
+	Detail: "Sarama waits for broker responses with Net.ReadTimeout (default 30 s; zero disables it) and a " +
+		"SyncProducer waits for the acknowledgement with no context at all. An AsyncProducer's Input() " +
+		"channel blocks the sender when the producer cannot keep up or Errors()/Successes() are not drained.",
+	Code: `cfg := sarama.NewConfig()
+cfg.Net.DialTimeout = 5 * time.Second
+cfg.Net.ReadTimeout = 10 * time.Second
+cfg.Net.WriteTimeout = 10 * time.Second
+cfg.Producer.Timeout = 5 * time.Second
+select {
+case producer.Input() <- msg:
+case <-ctx.Done():
+	return ctx.Err()
+}`,
+}
+
+var fixKafkaGo = Fix{
+	Summary: "pass a context with deadline to Writer.WriteMessages and set WriteTimeout/ReadTimeout",
+	Detail: "kafka-go's Writer.WriteMessages waits for the batch to be written and acknowledged; with a " +
+		"context without deadline and RequiredAcks waiting on an unresponsive broker it never returns.",
+	Code: `w := &kafka.Writer{Addr: kafka.TCP(brokers...), WriteTimeout: 10 * time.Second}
+ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+defer cancel()
+err := w.WriteMessages(ctx, msgs...)`,
+}
+
+var fixNATS = Fix{
+	Summary: "use RequestWithContext with a deadline (or Request with a timeout) and FlushTimeout",
+	Detail:  "nats.go request/reply waits for a reply that may never come when the context has no deadline.",
+	Code: `ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+defer cancel()
+msg, err := nc.RequestWithContext(ctx, "svc.get", data)`,
+}
+
+var fixAMQP = Fix{
+	Summary: "use the *WithContext methods with a deadline and watch NotifyBlocked/NotifyClose",
+	Detail: "amqp091-go channel methods wait for the broker's reply with no timeout, and publishing blocks " +
+		"while the broker has flow-controlled the connection (a memory or disk alarm). Use " +
+		"PublishWithContext with a deadline, DeferredConfirmation.WaitContext, and a heartbeat in the Config.",
+	Code: `conn, err := amqp.DialConfig(url, amqp.Config{Heartbeat: 10 * time.Second})
+ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+defer cancel()
+err = ch.PublishWithContext(ctx, "ex", "key", false, false, msg)`,
+}
+
+var fixOTel = Fix{
+	Summary: "use the batch span processor without blocking, and give exporters a timeout",
+	Detail: "span.End runs the span processors inline: the simple span processor exports synchronously " +
+		"under a mutex, and a batch processor created WithBlocking blocks span.End when its queue is full. " +
+		"An exporter without a timeout then stalls every request that ends a span. Use NewBatchSpanProcessor " +
+		"without WithBlocking (spans are dropped instead of blocking requests) and set the exporter's " +
+		"WithTimeout; bound Shutdown/ForceFlush with a context.",
+	Code: `exp, err := otlptracegrpc.New(ctx, otlptracegrpc.WithTimeout(5*time.Second))
+tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp,
+	sdktrace.WithExportTimeout(10*time.Second)))`,
+}
+
+var fixColly = Fix{
+	Summary: "bound colly's queue: limit the goroutines you start, and give the HTTP backend a timeout",
+	Detail: "With Async and a LimitRule, every request is a goroutine that queues on the rule's waitChan " +
+		"before its HTTP call; requests whose responses never arrive (no SetRequestTimeout) keep their slots, " +
+		"and the queued senders pile up without bound. Set a request timeout and feed the collector through " +
+		"a bounded queue (colly/queue) instead of Visit in a loop.",
+	Code: `c := colly.NewCollector(colly.Async(true))
+c.SetRequestTimeout(15 * time.Second)
+_ = c.Limit(&colly.LimitRule{DomainGlob: "*", Parallelism: 8})
+q, _ := queue.New(8, &queue.InMemoryQueueStorage{MaxSize: 10000})`,
+}
+
+var fixNetDeadline = Fix{
+	Summary: "set a deadline on the connection (SetDeadline) or dial with a context that has one",
+	Detail: "Reads and writes on a net.Conn ignore contexts; they end with data, an error or a deadline. " +
+		"Set conn.SetReadDeadline/SetWriteDeadline before each blocking operation (or close the connection " +
+		"from a goroutine watching ctx.Done()), and dial with net.Dialer{Timeout} or DialContext with a " +
+		"deadline.",
+	Code: `d := net.Dialer{Timeout: 3 * time.Second}
+conn, err := d.DialContext(ctx, "tcp", addr)
+if err != nil {
+	return err
+}
+_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+n, err := conn.Read(buf)`,
+}
+
+var fixExec = Fix{
+	Summary: "run children with exec.CommandContext and set Cmd.WaitDelay",
+	Detail: "exec.CommandContext kills the child when the context is done, and Cmd.WaitDelay (Go 1.20+) " +
+		"bounds how long Wait keeps copying output after that, so a grandchild holding the pipe cannot " +
+		"hold Wait forever.",
+	Code: `ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+defer cancel()
+cmd := exec.CommandContext(ctx, "tool", args...)
+cmd.WaitDelay = 5 * time.Second
+out, err := cmd.Output()`,
+}
+
+var fixNilChan = Fix{
+	Summary: "initialise the channel (make) before use, or remove the select {}",
+	Detail: "A nil channel blocks every send and receive forever; it is only useful to disable a select " +
+		"case on purpose. A channel field left nil by a constructor that was not called is the usual cause.",
+	Code: `type worker struct{ jobs chan job }
+
+func newWorker() *worker { return &worker{jobs: make(chan job, 16)} }`,
+}
+
+var fixChanSend = Fix{
+	Summary: "send in a select with ctx.Done(), or give the channel a buffer for every sender",
+	Detail: "A goroutine that sends its result on an unbuffered channel is stranded when the receiver " +
+		"times out and returns. Make the channel buffered with room for every sender (a one-result " +
+		"goroutine needs cap 1), or send in a select that also watches the context.",
+	Code: `res := make(chan result, 1) // room for the one send
+go func() { res <- fetch(ctx) }()
+select {
+case r := <-res:
+	return r, nil
+case <-ctx.Done():
+	return result{}, ctx.Err()
+}`,
+}
+
+var fixChanRecv = Fix{
+	Summary: "receive in a select with ctx.Done(), and close the channel when the producer is done",
+	Detail: "A receive with no other case waits forever when the producer returns without sending or " +
+		"closing. The producer should close (defer close(ch)) and the consumer should also watch its context.",
+	Code: `select {
+case v, ok := <-ch:
+	if !ok {
+		return errClosed
+	}
+	use(v)
+case <-ctx.Done():
+	return ctx.Err()
+}`,
+}
+
+var fixMutex = Fix{
+	Summary: "never hold a lock across I/O or a call that can block; bound what the holder waits on",
+	Detail: "sync.Mutex has no timeout and ignores contexts: every waiter waits as long as the holder holds. " +
+		"Copy what is needed under the lock, release it, then do the slow call; if the slow call must be " +
+		"serialised, use a channel-based semaphore that can be abandoned on ctx.Done(), or singleflight. " +
+		"Then bound the holder's own wait (the next link of the chain).",
+	Code: `c.mu.Lock()
+key := c.key
+c.mu.Unlock()
+
+v, err := fetch(ctx, key) // slow call outside the lock, with a deadline in ctx
+
+c.mu.Lock()
+c.val = v
+c.mu.Unlock()`,
+}
+
+var fixWaitGroup = Fix{
+	Summary: "bound the workers (context with deadline) and call Done with defer on every path",
+	Detail: "WaitGroup.Wait cannot time out. Every worker must reach Done: call it with defer, and give the " +
+		"workers a context with a deadline so a stuck call returns; errgroup.WithContext cancels the rest " +
+		"when one fails.",
+	Code: `g, ctx := errgroup.WithContext(ctx)
+for _, u := range urls {
+	g.Go(func() error { return fetch(ctx, u) }) // fetch honours ctx
+}
+err := g.Wait()`,
+}
+
+var fixCond = Fix{
+	Summary: "replace sync.Cond with a channel the waiter can select on together with ctx.Done()",
+	Detail: "sync.Cond.Wait cannot be cancelled; if the signalling goroutine dies or forgets to Broadcast, " +
+		"waiters stay forever. A closed-channel broadcast lets waiters also watch their context.",
+	Code: `select {
+case <-s.changed: // closed and replaced under s.mu on every change
+case <-ctx.Done():
+	return ctx.Err()
+}`,
+}
+
+var fixSleep = Fix{
+	Summary: "replace time.Sleep in loops with a select on a timer and ctx.Done()",
+	Detail: "time.Sleep cannot be interrupted, so a polling loop keeps running (and holding whatever it " +
+		"holds) after its caller has given up.",
+	Code: `t := time.NewTicker(time.Second)
+defer t.Stop()
+for {
+	select {
+	case <-t.C:
+		poll()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}`,
+}
+
+var fixSyscall = Fix{
+	Summary: "bound the system call from outside: timeouts on the file or socket, or a separate process",
+	Detail: "A goroutine inside a blocking system call or cgo call cannot be preempted or cancelled. Use " +
+		"non-blocking I/O through the runtime poller (os.File on pipes, net.Conn) with deadlines, give cgo " +
+		"libraries their own timeouts, or run the call in a child process you can kill.",
+	Code: `f := os.NewFile(uintptr(fd), "pipe") // non-blocking fd: goes through the poller
+_ = f.SetReadDeadline(time.Now().Add(5 * time.Second))`,
+}
+
+var fixUnclassified = Fix{
+	Summary: "find what this goroutine waits for and bound it with a context deadline or a timeout",
+	Detail: "No known signature matched this blocking stack. Look at the first application frame: the " +
+		"call it makes is the one without a deadline. If it is an in-house client, add a signature for it " +
+		"with --signatures so the next diagnosis names it.",
+	Code: `ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+defer cancel()
+select {
+case v := <-results:
+	return v, nil
+case <-ctx.Done():
+	return nil, ctx.Err()
+}`,
+}
+
+var fixLeak = Fix{
+	Summary: "make every goroutine you start end: give it a context, a buffered result channel, a close",
+	Detail: "Goroutines accumulating with identical stacks are leaking: each was started to do one job and " +
+		"blocks forever at the same place. Bound the operation they block in (the stack shows which) and " +
+		"tie their lifetime to a context; goleak in tests catches the regression.",
+	Code: `func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+go func() {
+	select {
+	case out <- v:
+	case <-ctx.Done():
+	}
+}()`,
+}
+
+var fixLockCycle = Fix{
+	Summary: "acquire the locks in one global order (or merge them); never lock B while holding A in one path and A while holding B in another",
+	Detail: "Two or more goroutines each hold a lock the next one wants: none can proceed, and sync locks " +
+		"never time out. Define an order (by address, by ID, by hierarchy) and take the locks in that order " +
+		"everywhere, or restructure so one lock covers both.",
+	Code: `first, second := a, b
+if b.id < a.id {
+	first, second = b, a
+}
+first.mu.Lock()
+defer first.mu.Unlock()
+second.mu.Lock()
+defer second.mu.Unlock()`,
+}

@@ -1,0 +1,192 @@
+package detectors
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ctxhole/ctxhole/parser"
+)
+
+// repoRoot walks up from the package directory to the directory holding
+// go.mod.
+func repoRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("go.mod not found above the package directory")
+		}
+		dir = parent
+	}
+}
+
+// fixtureExpect is the "expect" block the fixture generator writes from
+// what it built.
+type fixtureExpect struct {
+	Category       string `json:"category"`
+	RootFunction   string `json:"root_function"`
+	WaiterFunction string `json:"waiter_function"`
+	RootGoroutines int    `json:"root_goroutines"`
+	Waiters        int    `json:"waiters"`
+	MaxSeverity    string `json:"max_severity"`
+}
+
+func readExpect(t *testing.T, dir string) fixtureExpect {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Expect fixtureExpect `json:"expect"`
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatalf("%s: %v", dir, err)
+	}
+	return m.Expect
+}
+
+// fixtureDirs lists the incident capture directories present.
+func fixtureDirs(t *testing.T) []string {
+	t.Helper()
+	dirs, err := filepath.Glob(filepath.Join(repoRoot(t), "fixtures", "captures", "*", "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dirs) == 0 {
+		t.Skip("no fixture captures present")
+	}
+	for i := range dirs {
+		dirs[i] = filepath.Dir(dirs[i])
+	}
+	return dirs
+}
+
+// analyzeLoaded loads the named captures and analyzes them.
+func analyzeLoaded(t *testing.T, paths ...string) *Report {
+	t.Helper()
+	c, err := parser.Load(paths, parser.Options{})
+	if err != nil {
+		t.Fatalf("load %v: %v", paths, err)
+	}
+	r, err := Analyze(c, Options{})
+	if err != nil {
+		t.Fatalf("analyze %v: %v", paths, err)
+	}
+	return r
+}
+
+// describe renders a report compactly for failure messages.
+func describe(r *Report, limit int) string {
+	var b strings.Builder
+	for i, f := range r.Findings {
+		if i == limit {
+			break
+		}
+		fmt.Fprintf(&b, "#%d %s %s conf=%.2f n=%d score=%.1f: %s\n", i, f.Severity, f.Category, f.Confidence, f.Goroutines, f.Score, f.Title)
+		for _, l := range f.Chain {
+			fmt.Fprintf(&b, "   %s%s %s n=%d %s obj=%x\n", strings.Repeat("  ", l.Depth), l.Relation, l.Category, l.Goroutines, l.Function, l.Object)
+		}
+	}
+	return b.String()
+}
+
+func rootHasFunction(f *Finding, fn string) bool {
+	for _, fr := range f.Root.Frames {
+		if fr.Func == fn {
+			return true
+		}
+	}
+	return false
+}
+
+// rootGoroutines counts the goroutines of the root link and of the links
+// that share its object (the same hole reached from other stacks).
+func rootGoroutines(f *Finding) int {
+	n := 0
+	for _, l := range f.Chain {
+		if l.Relation == RelRoot || (l.Depth == 1 && l.Relation == RelSameObject) {
+			n += l.Goroutines
+		}
+	}
+	return n
+}
+
+// chainWaiters counts the goroutines of chain links (below the root) whose
+// group's stack contains fn.
+func chainWaiters(f *Finding, fn string) int {
+	n := 0
+	for _, l := range f.Chain[1:] {
+		if l.Group == nil || l.Relation == RelCycle {
+			continue
+		}
+		for _, fr := range l.Group.Frames {
+			if fr.Func == fn {
+				n += l.Goroutines
+				break
+			}
+		}
+	}
+	return n
+}
+
+// TestFixtureIncidents runs the analysis on every real incident capture:
+// each bundle directory as a user would pass it, and its debug=2 dump alone.
+func TestFixtureIncidents(t *testing.T) {
+	for _, dir := range fixtureDirs(t) {
+		name := filepath.Base(dir)
+		exp := readExpect(t, dir)
+		inputs := map[string][]string{"bundle": {dir}}
+		if _, err := os.Stat(filepath.Join(dir, "goroutine-debug2.txt")); err == nil {
+			inputs["debug2"] = []string{filepath.Join(dir, "goroutine-debug2.txt")}
+		}
+		for kind, paths := range inputs {
+			t.Run(name+"/"+kind, func(t *testing.T) {
+				r := analyzeLoaded(t, paths...)
+				if exp.Category == "" {
+					for _, f := range r.Findings {
+						if f.Severity >= SevHigh {
+							t.Errorf("healthy service got a %s finding:\n%s", f.Severity, describe(r, 5))
+						}
+					}
+					return
+				}
+				if len(r.Findings) == 0 {
+					t.Fatalf("no findings; want %s", exp.Category)
+				}
+				f := r.Findings[0]
+				if string(f.Category) != exp.Category {
+					t.Errorf("first finding category %s, want %s\n%s", f.Category, exp.Category, describe(r, 4))
+				}
+				if !rootHasFunction(f, exp.RootFunction) {
+					t.Errorf("root goroutine %d stack lacks %s\n%s", f.Root.GoroutineID, exp.RootFunction, describe(r, 4))
+				}
+				if got := rootGoroutines(f); got < exp.RootGoroutines {
+					t.Errorf("root links hold %d goroutines, want ≥ %d\n%s", got, exp.RootGoroutines, describe(r, 4))
+				}
+				if exp.WaiterFunction != "" {
+					if got := chainWaiters(f, exp.WaiterFunction); got < exp.Waiters {
+						t.Errorf("chain links %d waiters in %s, want ≥ %d\n%s", got, exp.WaiterFunction, exp.Waiters, describe(r, 4))
+					}
+				}
+				if f.Severity < SevHigh {
+					t.Errorf("principal finding severity %s, want ≥ high", f.Severity)
+				}
+				if f.Fix.Summary == "" || f.Explanation == "" || f.Title == "" {
+					t.Errorf("finding lacks fix, title or explanation: %+v", f)
+				}
+			})
+		}
+	}
+}

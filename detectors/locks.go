@@ -1,0 +1,242 @@
+package detectors
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ctxhole/ctxhole/parser"
+)
+
+// Lock holders are found from what a dump holds, most reliable first: the
+// lock's address (or the address of the struct around it) in a frame of a
+// goroutine not queued on that lock; then a goroutine inside the very
+// function that takes the lock, past the Lock call; then one inside a method
+// of the same receiver type. The confidence says which one matched.
+const (
+	confAddr          = 0.9
+	confAddrUncertain = 0.7
+	confSameFunc      = 0.6
+	confSameType      = 0.45
+	// maxFieldOffset bounds how far into a struct a lock field may sit for
+	// a receiver word to count as the lock's owner.
+	maxFieldOffset = 4096
+	// maxArgOffset bounds it for plain argument words, which are more often
+	// unrelated pointers.
+	maxArgOffset = 256
+)
+
+// isLockWaiter reports whether a node is queued on a sync lock.
+func isLockWaiter(n *node) bool {
+	return n.cls.category == CatMutexConvoy || containsString(lockReasons, n.cls.reason)
+}
+
+// lockCaller returns the index of the frame that called into sync to take
+// the lock: the first frame after the sync and runtime frames.
+func lockCaller(frames []parser.Frame) int {
+	for i, f := range frames {
+		pkg := f.Package()
+		if pkg == "sync" || pkg == "internal/sync" || pkg == "runtime" || strings.HasPrefix(pkg, "internal/runtime") {
+			continue
+		}
+		return i
+	}
+	return -1
+}
+
+// lockWords are the words that identify a lock's owner in other stacks:
+// the lock address, the receiver of the method that takes it, and argument
+// words of that frame pointing just before the lock.
+func lockWords(n *node) map[uint64]bool {
+	words := make(map[uint64]bool)
+	if n.object == 0 {
+		return words
+	}
+	words[n.object] = n.objectCertain
+	for _, m := range n.grp.Members {
+		ci := lockCaller(m.Frames)
+		if ci < 0 {
+			continue
+		}
+		f := m.Frames[ci]
+		for k, arg := range f.Args {
+			if arg.Unused || arg.Value == 0 || arg.Value > n.object {
+				continue
+			}
+			limit := uint64(maxArgOffset)
+			if k == 0 && f.Receiver() != "" {
+				limit = maxFieldOffset
+			}
+			if n.object-arg.Value < limit {
+				if _, ok := words[arg.Value]; !ok {
+					words[arg.Value] = !arg.Uncertain
+				}
+			}
+		}
+		if len(n.grp.Members) > 64 {
+			break // identical stacks: a sample names the owner as well
+		}
+	}
+	return words
+}
+
+// linkLocks finds the likely holder of every lock goroutines queue on.
+func (a *analysis) linkLocks() error {
+	var waiters []*node
+	want := make(map[uint64][]*node)
+	for _, n := range a.nodes {
+		if !isLockWaiter(n) {
+			continue
+		}
+		waiters = append(waiters, n)
+		for w := range lockWords(n) {
+			want[w] = append(want[w], n)
+		}
+	}
+	if len(waiters) == 0 {
+		return nil
+	}
+	found := make(map[*node]bool)
+	if len(want) > 0 {
+		a.scanWords(want, func(waiter, holder *node, g *parser.Goroutine, f *parser.Frame, arg parser.Arg) {
+			if holder.object == waiter.object && isLockWaiter(holder) {
+				return // queued on the same lock: a fellow waiter, not the holder
+			}
+			conf := confAddr
+			if arg.Uncertain || !waiter.objectCertain {
+				conf = confAddrUncertain
+			}
+			fr := *f
+			a.addEdge(&edge{
+				waiter: waiter, holder: holder, rel: RelWaitsOn, object: waiter.object, confidence: conf,
+				reason: fmt.Sprintf("goroutine %d has 0x%x (the lock or its owner) in %s and is not queued on the lock",
+					g.ID, arg.Value, f.Func),
+				evidence: []Evidence{{Kind: "argument", GoroutineID: g.ID, Frame: &fr,
+					Text: fmt.Sprintf("%s(0x%x%s) in goroutine %d: the lock 0x%x belongs to this object", f.Func, arg.Value, uncertainMark(arg), g.ID, waiter.object)}},
+			})
+			found[waiter] = true
+		})
+	}
+	for _, w := range waiters {
+		if !found[w] {
+			a.lockHolderByCallSite(w)
+		}
+	}
+	return nil
+}
+
+func uncertainMark(arg parser.Arg) string {
+	if arg.Uncertain {
+		return "?"
+	}
+	return ""
+}
+
+// scanWords visits, once over the whole snapshot, every argument word of a
+// non-sync frame that some waiter wants.
+func (a *analysis) scanWords(want map[uint64][]*node, visit func(waiter, holder *node, g *parser.Goroutine, f *parser.Frame, arg parser.Arg)) {
+	for _, holder := range a.nodes {
+		seen := make(map[*node]bool)
+		for _, g := range holder.grp.Members {
+			for fi := range g.Frames {
+				f := &g.Frames[fi]
+				pkg := f.Package()
+				if pkg == "sync" || pkg == "internal/sync" || pkg == "runtime" {
+					continue
+				}
+				for _, arg := range f.Args {
+					if arg.Unused || arg.Value == 0 {
+						continue
+					}
+					for _, w := range want[arg.Value] {
+						if w == holder || seen[w] {
+							continue
+						}
+						seen[w] = true
+						visit(w, holder, g, f, arg)
+					}
+				}
+			}
+		}
+	}
+}
+
+// lockHolderByCallSite falls back to stacks when no address links a lock to
+// its holder (the register ABI often prints no receiver, aggregated formats
+// print no arguments): a goroutine inside the function that takes the lock
+// but at another line, or inside a method of the same receiver type.
+func (a *analysis) lockHolderByCallSite(w *node) {
+	ci := lockCaller(w.grp.Frames)
+	if ci < 0 {
+		return
+	}
+	caller := w.grp.Frames[ci]
+	recvType := ""
+	if r := caller.Receiver(); r != "" {
+		recvType = caller.Package() + "." + strings.TrimPrefix(r, "*")
+	}
+	var best *node
+	bestConf := 0.0
+	var bestFrame parser.Frame
+	for _, n := range a.nodes {
+		if n == w || (isLockWaiter(n) && (n.object == w.object || w.object == 0 || n.object == 0) && sameLockSite(n, caller)) {
+			continue
+		}
+		if n.cls.background {
+			continue
+		}
+		for _, f := range n.grp.Frames {
+			conf := 0.0
+			switch {
+			case f.Func == caller.Func && f.Line != caller.Line:
+				conf = confSameFunc
+			case recvType != "" && f.Receiver() != "" && f.Package()+"."+strings.TrimPrefix(f.Receiver(), "*") == recvType:
+				conf = confSameType
+			}
+			if conf == 0 {
+				continue
+			}
+			// The holder usually got stuck before its waiters.
+			if n.grp.WaitKnown > 0 && w.grp.WaitKnown > 0 && n.grp.WaitMax >= w.grp.WaitMax {
+				conf += 0.05
+			}
+			if conf > bestConf || (conf == bestConf && best != nil && n.grp.WaitMax > best.grp.WaitMax) {
+				best, bestConf, bestFrame = n, conf, f
+			}
+			break
+		}
+	}
+	if best == nil {
+		return
+	}
+	why := "no address links the lock to a holder"
+	if w.object == 0 {
+		why = "the capture prints no argument words"
+	} else if !w.objectCertain {
+		why = "the lock address was printed with \"?\" (uncertain under the register ABI)"
+	}
+	how := fmt.Sprintf("it is inside %s, the function that takes the lock, at another line (%s)", caller.Func, bestFrame.Location())
+	if bestConf < confSameFunc {
+		how = fmt.Sprintf("it is inside %s, a method of the lock owner's type", bestFrame.Func)
+	}
+	fr := bestFrame
+	a.addEdge(&edge{
+		waiter: w, holder: best, rel: RelWaitsOn, object: w.object, confidence: bestConf,
+		reason: fmt.Sprintf("likely holder by call site (%s): %s", why, how),
+		evidence: []Evidence{{Kind: "frame", Frame: &fr, GoroutineID: firstID(best.grp),
+			Text: fmt.Sprintf("likely holder: %s; %s", how, why)}},
+	})
+}
+
+// sameLockSite reports whether a lock-waiting node takes its lock from the
+// same function as caller: a fellow waiter, never the holder.
+func sameLockSite(n *node, caller parser.Frame) bool {
+	ci := lockCaller(n.grp.Frames)
+	return ci >= 0 && n.grp.Frames[ci].Func == caller.Func
+}
+
+func firstID(grp *parser.Group) int64 {
+	if len(grp.IDs) > 0 {
+		return grp.IDs[0]
+	}
+	return 0
+}

@@ -1,0 +1,192 @@
+package detectors
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ctxhole/ctxhole/parser"
+)
+
+// Pool holders: goroutines that hold database/sql connections while the
+// waiters queue in (*DB).conn. The same *sql.DB pointer in a holder's
+// database/sql frames links it exactly; a transaction's or rows' awaitDone
+// helper names the goroutine that opened it ("created by ... in goroutine
+// N"); failing both, goroutines blocked inside a database driver are the
+// likely holders.
+const (
+	confPoolAddr   = 0.9
+	confPoolHelper = 0.75
+	confPoolDriver = 0.5
+)
+
+func isPoolWaiter(n *node) bool { return n.cls.category == CatDBPoolExhausted }
+
+// linkPools links pool waiters to the goroutines holding connections.
+func (a *analysis) linkPools() error {
+	var waiters []*node
+	want := make(map[uint64][]*node)
+	for _, n := range a.nodes {
+		if !isPoolWaiter(n) {
+			continue
+		}
+		waiters = append(waiters, n)
+		if n.object != 0 {
+			want[n.object] = append(want[n.object], n)
+		}
+	}
+	if len(waiters) == 0 {
+		return nil
+	}
+	found := make(map[*node]bool)
+	a.scanWords(want, func(w, holder *node, g *parser.Goroutine, f *parser.Frame, arg parser.Arg) {
+		if isPoolWaiter(holder) || f.Package() != "database/sql" || holder.cls.background {
+			return
+		}
+		conf := confPoolAddr
+		if arg.Uncertain || !w.objectCertain {
+			conf = confAddrUncertain
+		}
+		fr := *f
+		a.addEdge(&edge{
+			waiter: w, holder: holder, rel: RelWaitsOn, object: w.object, confidence: conf,
+			reason: fmt.Sprintf("goroutine %d is inside %s on the same *sql.DB 0x%x and holds a connection", g.ID, f.Func, w.object),
+			evidence: []Evidence{{Kind: "argument", GoroutineID: g.ID, Frame: &fr,
+				Text: fmt.Sprintf("%s(0x%x%s): the same *sql.DB the waiters queue on", f.Func, arg.Value, uncertainMark(arg))}},
+		})
+		found[w] = true
+	})
+	// Open transactions and result sets name their goroutine through the
+	// helper database/sql starts for them.
+	for _, n := range a.nodes {
+		helper := frameIndex(n.grp.Frames, "database/sql.(*Tx).awaitDone")
+		what := "a transaction"
+		if helper < 0 {
+			helper = frameIndex(n.grp.Frames, "database/sql.(*Rows).awaitDone")
+			what = "an open *sql.Rows"
+		}
+		if helper < 0 {
+			continue
+		}
+		for _, m := range n.grp.Members {
+			if m.CreatedBy == nil || m.CreatedBy.Parent == 0 {
+				continue
+			}
+			owner, ok := a.byID[m.CreatedBy.Parent]
+			if !ok {
+				continue
+			}
+			holder := a.nodeOf[owner]
+			if holder == nil || isPoolWaiter(holder) {
+				continue
+			}
+			for _, w := range waiters {
+				a.addEdge(&edge{
+					waiter: w, holder: holder, rel: RelWaitsOn, object: w.object, confidence: confPoolHelper,
+					reason: fmt.Sprintf("goroutine %d holds %s (its awaitDone helper, goroutine %d, is alive) and is blocked", owner.ID, what, m.ID),
+					evidence: []Evidence{{Kind: "created-by", GoroutineID: m.ID,
+						Text: fmt.Sprintf("goroutine %d (%s) was created by %s in goroutine %d: that goroutine holds %s and its connection",
+							m.ID, n.grp.Frames[helper].Func, m.CreatedBy.Func, owner.ID, what)}},
+				})
+				found[w] = true
+			}
+		}
+	}
+	for _, w := range waiters {
+		if found[w] {
+			continue
+		}
+		for _, n := range a.nodes {
+			if n == w || isPoolWaiter(n) || n.cls.background || !n.cls.hole() {
+				continue
+			}
+			if !hasDatabaseFrame(n.grp.Frames) {
+				continue
+			}
+			why := "the capture prints no *sql.DB pointer that links them"
+			if w.object != 0 {
+				why = fmt.Sprintf("no frame carries the pool's *sql.DB 0x%x", w.object)
+			}
+			a.addEdge(&edge{
+				waiter: w, holder: n, rel: RelWaitsOn, object: w.object, confidence: confPoolDriver,
+				reason: fmt.Sprintf("likely holder: blocked inside database/sql or a driver while holding a connection (%s)", why),
+				evidence: []Evidence{{Kind: "frame", GoroutineID: firstID(n.grp),
+					Text: fmt.Sprintf("%d goroutine(s) blocked in %s hold connections", n.grp.Count, n.grp.Frames[max(n.cls.anchor, 0)].Func)}},
+			})
+		}
+	}
+	return nil
+}
+
+func hasDatabaseFrame(frames []parser.Frame) bool {
+	for _, f := range frames {
+		if strings.HasPrefix(f.Func, "database/sql.") {
+			return true
+		}
+	}
+	return false
+}
+
+// linkSpawned links goroutines waiting for goroutines they started: a
+// WaitGroup.Wait and its workers, a handler receiving the result of the
+// goroutine it spawned. "created by ... in goroutine N" names the parent.
+func (a *analysis) linkSpawned() error {
+	children := make(map[int64][]*node)
+	for _, n := range a.nodes {
+		seen := make(map[int64]bool)
+		for _, m := range n.grp.Members {
+			if m.CreatedBy != nil && m.CreatedBy.Parent != 0 && !seen[m.CreatedBy.Parent] {
+				seen[m.CreatedBy.Parent] = true
+				children[m.CreatedBy.Parent] = append(children[m.CreatedBy.Parent], n)
+			}
+		}
+	}
+	for _, w := range a.nodes {
+		conf := 0.0
+		switch {
+		case w.cls.category == CatWaitGroupStuck:
+			conf = 0.8
+		case w.cls.hole() && (!w.cls.matched || w.cls.match.sig.Priority >= prioGeneric) &&
+			(w.cls.reason == rChanRecv || w.cls.reason == rSelect || w.cls.reason == rCond):
+			// A generic wait on a channel: maybe for the goroutines it
+			// started. A library wait (a gRPC Recv) is on the network.
+			conf = 0.55
+		default:
+			continue
+		}
+		linked := false
+		for _, id := range w.grp.IDs {
+			for _, c := range children[id] {
+				if c == w || c.cls.background || !maybeBlocked(c.grp) {
+					continue
+				}
+				a.addEdge(&edge{
+					waiter: w, holder: c, rel: RelWaitsOn, confidence: conf,
+					reason: fmt.Sprintf("goroutine %d waits for goroutines it started, which are blocked", id),
+					evidence: []Evidence{{Kind: "created-by", GoroutineID: firstID(c.grp),
+						Text: fmt.Sprintf("%d goroutine(s) in %s were created by %s in goroutine %d", c.grp.Count,
+							c.grp.Frames[max(c.cls.anchor, 0)].Func, c.grp.CreatedBy.Func, id)}},
+				})
+				linked = true
+			}
+		}
+		if linked || w.cls.category != CatWaitGroupStuck {
+			continue
+		}
+		// Before Go 1.21 no parent ID is printed: workers created by a
+		// function on the waiter's own stack are its likely workers.
+		for _, c := range a.nodes {
+			if c == w || c.cls.background || c.grp.CreatedBy == nil || c.grp.CreatedBy.Parent != 0 || !c.cls.hole() {
+				continue
+			}
+			if hasFrame(w.grp.Frames, c.grp.CreatedBy.Func) {
+				a.addEdge(&edge{
+					waiter: w, holder: c, rel: RelWaitsOn, confidence: 0.5,
+					reason: "likely workers: created by a function on the waiter's stack (no parent goroutine ID printed)",
+					evidence: []Evidence{{Kind: "created-by", GoroutineID: firstID(c.grp),
+						Text: fmt.Sprintf("%d goroutine(s) created by %s, which is on the waiter's stack", c.grp.Count, c.grp.CreatedBy.Func)}},
+				})
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,110 @@
+package detectors
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"time"
+)
+
+// severityWeights turn a severity into a ranking weight: one critical chain
+// outranks many medium ones.
+var severityWeights = [...]float64{
+	SevInfo:     0.1,
+	SevLow:      0.5,
+	SevMedium:   1,
+	SevHigh:     3,
+	SevCritical: 10,
+}
+
+// severityFor grades a finding. The signature gives the base; evidence that
+// it is a real hang raises it (goroutines waiting behind it, request-scoped
+// goroutines blocked for minutes, a runtime-declared deadlock); the absence
+// of any wait duration caps it, so a busy healthy service, whose goroutines
+// block only briefly, never gets a high finding.
+func (a *analysis) severityFor(f *Finding, root *node) Severity {
+	sev := SevMedium
+	if root.cls.matched && !root.cls.background {
+		sev = root.cls.match.sig.Severity
+	}
+	switch f.Category {
+	case CatUnclassified:
+		sev = SevLow
+	case CatLockCycle:
+		sev = SevCritical
+	case CatMutexConvoy, CatDBPoolExhausted:
+		sev = max(sev, SevMedium)
+	}
+	waiters := f.Goroutines - root.grp.Count
+	minutes := f.WaitMax / time.Minute
+	if f.WaitKnown && minutes >= 1 {
+		// Stranded goroutines (their creator gone) count as request-scoped:
+		// a request started them and left.
+		requestScoped := root.cls.scope != scopeNone || root.cls.parentGone
+		for _, l := range f.Chain {
+			if n := a.nodeByGroup(l); n != nil && (n.cls.scope != scopeNone || n.cls.parentGone) {
+				requestScoped = true
+			}
+		}
+		if (waiters > 0 && sev >= SevMedium) || (requestScoped && f.Goroutines >= 3 && sev >= SevMedium) {
+			sev = max(sev, SevHigh)
+		}
+		if waiters >= 20 && minutes >= 2 && sev >= SevHigh {
+			sev = SevCritical
+		}
+	}
+	if !f.WaitKnown && f.Category != CatLockCycle {
+		// Aggregated formats print no waits at all: a pile of thousands is
+		// evidence enough.
+		if f.Goroutines < a.opts.leakMinCount() {
+			sev = min(sev, SevMedium)
+		} else if sev >= SevMedium {
+			sev = max(sev, SevHigh)
+		}
+	}
+	if a.snap != nil && a.snap.Preamble.Deadlock() && sev >= SevMedium {
+		sev = SevCritical
+	}
+	if f.Category == CatSleepPoll {
+		sev = min(sev, SevLow)
+	}
+	return sev
+}
+
+func (a *analysis) nodeByGroup(l Link) *node {
+	if l.Group == nil || len(l.Group.Members) == 0 {
+		return nil
+	}
+	return a.nodeOf[l.Group.First()]
+}
+
+// score weighs a finding for ranking: severity, the size of its chain
+// (logarithmically: a thousand waiters are not a thousand times worse than
+// one), how long it has been stuck, and how sure the analysis is.
+func score(f *Finding) float64 {
+	w := severityWeights[max(SevInfo, min(SevCritical, f.Severity))]
+	size := 1 + math.Log2(1+float64(f.Goroutines))
+	wait := 1.0
+	if f.WaitKnown {
+		wait += math.Log2(1+f.WaitMax.Minutes()) / 4
+	}
+	chain := 1 + 0.25*float64(min(len(f.Chain)-1, 4))
+	return w * size * wait * chain * (0.5 + f.Confidence/2)
+}
+
+// rank orders the findings: the principal root cause first.
+func (a *analysis) rank() error {
+	for _, f := range a.findings {
+		f.Score = score(f)
+	}
+	slices.SortStableFunc(a.findings, func(x, y *Finding) int {
+		if c := cmp.Compare(y.Score, x.Score); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(y.Goroutines, x.Goroutines); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.Root.GoroutineID, y.Root.GoroutineID)
+	})
+	return nil
+}

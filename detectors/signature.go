@@ -1,0 +1,203 @@
+package detectors
+
+import (
+	"strings"
+
+	"github.com/ctxhole/ctxhole/parser"
+)
+
+// Signature is one row of library knowledge: how a library blocks, whether
+// the caller's context can reach the blocked code, and what to change. The
+// built-in tables (signatures_*.go) and user files (LoadSignatures) share
+// this shape.
+type Signature struct {
+	// ID names the row in evidence and reasons ("lib/pq.startup").
+	ID string
+	// Library is the import path of the library the row describes.
+	Library string
+	// Frames are function patterns that must all appear in the stack,
+	// innermost first and in that order; the first one is the anchor (the
+	// blocking call). A pattern is an exact function name as a dump prints
+	// it ("github.com/lib/pq.(*conn).startup") or a prefix ending in "*".
+	// An empty list matches any stack (reason-only rows).
+	Frames []string
+	// Reasons restricts the row to these wait reasons (Goroutine.Reason, or
+	// "syscall" / "running" / "runnable" for those statuses); empty matches
+	// any blocked goroutine.
+	Reasons []string
+	// Category is the hole the row diagnoses. Background rows describe
+	// long-lived loops that wait for work and are not holes.
+	Category   Category
+	Background bool
+	// ContextAware says whether the blocked call can see a caller's
+	// context at all: a hole in a context-aware library means the context
+	// carried no deadline; in a context-blind one, no context can help.
+	ContextAware bool
+	// Watcher is a function pattern of a helper goroutine the library
+	// starts only when a cancellable context was passed (pgx's context
+	// watcher). Blocked callers with no such goroutine were given none.
+	Watcher string
+	// Why is the sentence an expert would say about this blocking call.
+	Why string
+	Fix Fix
+	// Severity is the row's base severity; Confidence its base confidence
+	// (0 means the default, 0.8).
+	Severity   Severity
+	Confidence float64
+	// Dominant rows name the principal cause of a chain even when the
+	// goroutines waiting on them would otherwise name it (a driver that
+	// ignores the context explains the pool it exhausts).
+	Dominant bool
+	// Priority orders rows whose anchors match equally: lower wins. User
+	// rows have priority 0; library rows 10; standard-library protocol rows
+	// 20; raw transport rows 25; reason-only rows 30.
+	Priority int
+}
+
+// Priorities of the built-in tables.
+const (
+	prioUser    = 0
+	prioLibrary = 10
+	prioStdlib  = 20
+	// prioTransport is for raw reads and writes (net.Conn, os.File): a
+	// protocol row naming the same wait (an HTTP server reading a request)
+	// says more.
+	prioTransport = 25
+	prioGeneric   = 30
+)
+
+// matchPattern reports whether a function name matches a signature pattern:
+// an exact name, or a pattern whose "*" stand for any run of characters
+// ("github.com/lib/pq.(*conn).recv*", "go.mongodb.org/mongo-driver*/topology.(*pool).checkOut").
+func matchPattern(pattern, fn string) bool {
+	parts := splitWildcards(pattern)
+	if len(parts) == 1 {
+		return pattern == fn
+	}
+	if !strings.HasPrefix(fn, parts[0]) {
+		return false
+	}
+	rest := fn[len(parts[0]):]
+	last := len(parts) - 1
+	for _, p := range parts[1:last] {
+		i := strings.Index(rest, p)
+		if i < 0 {
+			return false
+		}
+		rest = rest[i+len(p):]
+	}
+	return strings.HasSuffix(rest, parts[last]) && len(rest) >= len(parts[last])
+}
+
+// splitWildcards splits a pattern at its wildcards. "(*" is a pointer
+// receiver, never a wildcard.
+func splitWildcards(pattern string) []string {
+	var parts []string
+	start := 0
+	for i := 0; i < len(pattern); i++ {
+		if pattern[i] == '*' && (i == 0 || pattern[i-1] != '(') {
+			parts = append(parts, pattern[start:i])
+			start = i + 1
+		}
+	}
+	return append(parts, pattern[start:])
+}
+
+// sigMatch is where a signature matched a stack.
+type sigMatch struct {
+	sig    *Signature
+	anchor int // frame index of the first pattern; -1 for reason-only rows
+	// reasonUnknown is set when the row's reason filter could not be
+	// checked because the capture printed no wait reason.
+	reasonUnknown bool
+}
+
+// match checks the signature against a stack and a wait reason.
+func (s *Signature) match(frames []parser.Frame, reason string) (sigMatch, bool) {
+	m := sigMatch{sig: s, anchor: -1}
+	if len(s.Reasons) > 0 {
+		if reason == "" {
+			m.reasonUnknown = true
+		} else if !containsString(s.Reasons, reason) {
+			return m, false
+		}
+	}
+	i := 0
+	for k, p := range s.Frames {
+		found := false
+		for ; i < len(frames); i++ {
+			if matchPattern(p, frames[i].Func) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return m, false
+		}
+		if k == 0 {
+			m.anchor = i
+		}
+		i++
+	}
+	if len(s.Frames) == 0 && m.reasonUnknown {
+		// A reason-only row says nothing about a goroutine whose reason is
+		// unknown.
+		return m, false
+	}
+	return m, true
+}
+
+// better reports whether match a should win over b: library knowledge over
+// standard-library knowledge over generic reasons, then the innermost
+// anchor, then the more specific row.
+func (a sigMatch) better(b sigMatch) bool {
+	if a.sig.Priority != b.sig.Priority {
+		return a.sig.Priority < b.sig.Priority
+	}
+	if a.reasonUnknown != b.reasonUnknown {
+		return !a.reasonUnknown
+	}
+	if a.anchor != b.anchor {
+		if a.anchor < 0 {
+			return false
+		}
+		if b.anchor < 0 {
+			return true
+		}
+		return a.anchor < b.anchor
+	}
+	return len(a.sig.Frames) > len(b.sig.Frames)
+}
+
+// bestMatch returns the winning signature for a stack, if any matches.
+func bestMatch(sigs []Signature, frames []parser.Frame, reason string) (sigMatch, bool) {
+	var best sigMatch
+	found := false
+	for i := range sigs {
+		m, ok := sigs[i].match(frames, reason)
+		if !ok {
+			continue
+		}
+		if !found || m.better(best) {
+			best, found = m, true
+		}
+	}
+	return best, found
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// confidence returns the row's base confidence.
+func (s *Signature) confidence() float64 {
+	if s.Confidence > 0 {
+		return s.Confidence
+	}
+	return 0.8
+}

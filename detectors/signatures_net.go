@@ -1,0 +1,229 @@
+package detectors
+
+// netSignatures is what ctxhole knows about network clients: grpc-go,
+// x/net/http2, go-redis v8/v9, redigo, Sarama (both import paths),
+// segmentio/kafka-go, nats.go, amqp091-go, the OpenTelemetry SDK and colly.
+func netSignatures() []Signature {
+	grpc := "google.golang.org/grpc"
+	sigs := []Signature{
+		{
+			ID: "grpc.client.recv", Library: grpc,
+			Frames:   []string{grpc + ".(*clientStream).RecvMsg"},
+			Reasons:  []string{rSelect},
+			Category: CatGRPCStreamNoDeadline, ContextAware: true, Severity: SevHigh,
+			Why: "a gRPC client call is waiting for the server's message on a stream whose context has no " +
+				"deadline; gRPC sets none by default, so it waits as long as the server keeps the stream open",
+			Fix: fixGRPC,
+		},
+		{
+			ID: "grpc.client.send", Library: grpc,
+			Frames:   []string{grpc + ".(*clientStream).SendMsg"},
+			Reasons:  []string{rSelect},
+			Category: CatGRPCStreamNoDeadline, ContextAware: true, Severity: SevHigh,
+			Why: "a gRPC client stream Send is blocked on HTTP/2 flow control (the server does not read) and " +
+				"the stream's context has no deadline",
+			Fix: fixGRPC,
+		},
+		{
+			ID: "grpc.server.recv", Library: grpc,
+			Frames:   []string{grpc + ".(*serverStream).RecvMsg"},
+			Reasons:  []string{rSelect},
+			Category: CatGRPCStreamNoDeadline, ContextAware: true, Severity: SevMedium,
+			Why: "a gRPC server handler is waiting for the client's next message; the client set no deadline " +
+				"and the server has no MaxConnectionIdle/keepalive enforcement to end the stream",
+			Fix: fixGRPC,
+		},
+		{
+			ID: "grpc.server.send", Library: grpc,
+			Frames:   []string{grpc + ".(*serverStream).SendMsg"},
+			Reasons:  []string{rSelect},
+			Category: CatGRPCStreamNoDeadline, ContextAware: true, Severity: SevHigh,
+			Why: "a gRPC server handler is blocked sending to a client that does not read (HTTP/2 flow control); " +
+				"the stream's context carries no deadline",
+			Fix: fixGRPC,
+		},
+		{
+			ID: "grpc.pick", Library: grpc,
+			Frames:   []string{grpc + ".(*pickerWrapper).pick"},
+			Reasons:  []string{rSelect},
+			Category: CatGRPCStreamNoDeadline, ContextAware: true, Severity: SevHigh,
+			Why: "a gRPC call is waiting for a ready connection (the server is unreachable and the call waits " +
+				"for ready, or name resolution never completes); without a deadline it waits forever",
+			Fix: fixGRPC,
+		},
+		{
+			ID: "x/net/http2.client", Library: "golang.org/x/net/http2",
+			Frames:   []string{"golang.org/x/net/http2.(*ClientConn).*"},
+			Reasons:  []string{rSelect},
+			Category: CatHTTPClientNoTimeout, ContextAware: true, Severity: SevHigh,
+			Why: "an HTTP/2 request through golang.org/x/net/http2 is waiting for the response on a stream the " +
+				"server never answers; no client timeout and no context deadline bound it",
+			Fix: fixHTTPClient,
+		},
+		{
+			ID: "redigo.read", Library: "github.com/gomodule/redigo",
+			Frames:   []string{"github.com/gomodule/redigo/redis.(*conn).readReply"},
+			Reasons:  []string{rIOWait},
+			Category: CatIONoDeadline, ContextAware: false, Severity: SevHigh,
+			Why: "redigo is reading a Redis reply on a connection dialled without DialReadTimeout; Conn.Do " +
+				"takes no context, so nothing ends the read",
+			Fix: fixRedigo,
+		},
+		{
+			ID: "redigo.pool", Library: "github.com/gomodule/redigo",
+			Frames:   []string{"github.com/gomodule/redigo/redis.(*Pool).*"},
+			Reasons:  []string{rChanRecv, rSelect},
+			Category: CatIONoDeadline, ContextAware: true, Severity: SevHigh,
+			Why: "the goroutine is waiting for a free redigo pool connection (Wait: true, MaxActive reached) " +
+				"with no context deadline",
+			Fix: fixRedigo,
+		},
+		{
+			ID: "kafka-go.write", Library: "github.com/segmentio/kafka-go",
+			Frames:   []string{"github.com/segmentio/kafka-go.(*Writer).WriteMessages"},
+			Reasons:  []string{rSelect, rChanRecv},
+			Category: CatIONoDeadline, ContextAware: true, Severity: SevHigh,
+			Why: "kafka-go's Writer.WriteMessages waits for the batch to be acknowledged by a broker that does " +
+				"not answer, with a context without deadline",
+			Fix: fixKafkaGo,
+		},
+		{
+			ID: "nats.request", Library: "github.com/nats-io/nats.go",
+			Frames:   []string{"github.com/nats-io/nats.go.(*Conn).*equestWithContext"},
+			Reasons:  []string{rSelect},
+			Category: CatIONoDeadline, ContextAware: true, Severity: SevMedium,
+			Why: "a NATS request waits for a reply with a context without deadline; if no responder answers it " +
+				"waits forever",
+			Fix: fixNATS,
+		},
+		{
+			ID: "nats.nextmsg", Library: "github.com/nats-io/nats.go",
+			Frames:   []string{"github.com/nats-io/nats.go.(*Subscription).NextMsgWithContext"},
+			Reasons:  []string{rSelect},
+			Category: CatIONoDeadline, ContextAware: true, Severity: SevLow,
+			Why: "a NATS subscription read waits for the next message with a context without deadline",
+			Fix: fixNATS,
+		},
+		{
+			ID: "otel.batch.enqueue", Library: "go.opentelemetry.io/otel/sdk/trace",
+			Frames:   []string{"go.opentelemetry.io/otel/sdk/trace.(*batchSpanProcessor).enqueueBlockOnQueueFull"},
+			Reasons:  []string{rSelect, rChanSend},
+			Category: CatIONoDeadline, ContextAware: false, Severity: SevHigh,
+			Why: "span.End is blocked because the batch span processor was built WithBlocking and its queue " +
+				"is full: the exporter does not keep up or is stuck on its collector",
+			Fix: fixOTel,
+		},
+		{
+			ID: "otel.simple.onend", Library: "go.opentelemetry.io/otel/sdk/trace",
+			Frames:   []string{"go.opentelemetry.io/otel/sdk/trace.(*simpleSpanProcessor).OnEnd"},
+			Category: CatIONoDeadline, ContextAware: false, Severity: SevHigh,
+			Why: "span.End runs the simple span processor, which exports every span synchronously under a " +
+				"mutex: a slow or dead collector stalls every request ending a span",
+			Fix: fixOTel,
+		},
+		{
+			ID: "otel.flush", Library: "go.opentelemetry.io/otel/sdk/trace",
+			Frames:   []string{"go.opentelemetry.io/otel/sdk/trace.(*batchSpanProcessor).ForceFlush"},
+			Reasons:  []string{rSelect},
+			Category: CatIONoDeadline, ContextAware: true, Severity: SevMedium,
+			Why: "ForceFlush waits for the exporter with a context without deadline",
+			Fix: fixOTel,
+		},
+		{
+			ID: "otel.otlptrace.upload", Library: "go.opentelemetry.io/otel/exporters/otlp/otlptrace",
+			Frames:   []string{"go.opentelemetry.io/otel/exporters/otlp/otlptrace/*.(*client).UploadTraces"},
+			Category: CatIONoDeadline, ContextAware: true, Severity: SevMedium,
+			Why: "the OTLP trace exporter is uploading to a collector that does not answer; with no exporter " +
+				"timeout the export, and everything waiting on it, hangs",
+			Fix: fixOTel,
+		},
+		{
+			ID: "colly.limit", Library: "github.com/gocolly/colly/v2",
+			Frames:   []string{"github.com/gocolly/colly/v2.(*httpBackend).Do"},
+			Reasons:  []string{rChanSend},
+			Category: CatChanSendBlocked, ContextAware: false, Severity: SevHigh, Confidence: 0.85,
+			Why: "colly's HTTP backend sends on its LimitRule's waitChan (the per-domain parallelism " +
+				"semaphore) before each request; the slots are held by requests that do not finish, so every " +
+				"new request goroutine blocks on the plain send, unbounded",
+			Fix: fixColly,
+		},
+	}
+	for _, mod := range []string{"github.com/redis/go-redis/v9", "github.com/go-redis/redis/v8"} {
+		sigs = append(sigs,
+			Signature{
+				ID: mod + ".read", Library: mod,
+				Frames:   []string{mod + "/internal/pool.(*Conn).WithReader"},
+				Reasons:  []string{rIOWait},
+				Category: CatIONoDeadline, ContextAware: true, Severity: SevHigh,
+				Why: "go-redis is reading a reply with ReadTimeout disabled (-1) or a blocking command, and the " +
+					"command's context has no deadline",
+				Fix: fixRedis,
+			},
+			Signature{
+				ID: mod + ".pool", Library: mod,
+				Frames:   []string{mod + "/internal/pool.(*ConnPool).waitTurn"},
+				Reasons:  []string{rSelect},
+				Category: CatIONoDeadline, ContextAware: true, Severity: SevHigh,
+				Why: "go-redis is waiting for a pool connection: every connection is stuck in a command",
+				Fix: fixRedis,
+			})
+	}
+	for _, mod := range []string{"github.com/Shopify/sarama", "github.com/IBM/sarama"} {
+		sigs = append(sigs,
+			Signature{
+				ID: mod + ".syncproducer", Library: mod,
+				Frames:   []string{mod + ".(*syncProducer).SendMessage*"},
+				Reasons:  []string{rChanRecv, rChanSend, rSelect},
+				Category: CatIONoDeadline, ContextAware: false, Severity: SevHigh,
+				Why: "Sarama's SyncProducer.SendMessage waits for the broker's acknowledgement; it takes no " +
+					"context, and with Net.ReadTimeout or Producer.Timeout disabled nothing ends the wait",
+				Fix: fixSarama,
+			},
+			Signature{
+				ID: mod + ".broker", Library: mod,
+				Frames:   []string{mod + ".(*Broker).sendAndReceive"},
+				Reasons:  []string{rChanRecv, rSelect},
+				Category: CatIONoDeadline, ContextAware: false, Severity: SevHigh,
+				Why: "Sarama is waiting for a broker's response; the wait is bounded only by Net.ReadTimeout",
+				Fix: fixSarama,
+			},
+			Signature{
+				ID: mod + ".input", Library: mod,
+				Frames:   []string{mod + ".(*asyncProducer).Input"},
+				Reasons:  []string{rChanSend},
+				Category: CatChanSendBlocked, ContextAware: false, Severity: SevHigh,
+				Why: "a send to Sarama's AsyncProducer.Input() is blocked: the producer cannot deliver or its " +
+					"Errors()/Successes() channels are not drained",
+				Fix: fixSarama,
+			})
+	}
+	for _, mod := range []string{"github.com/rabbitmq/amqp091-go", "github.com/streadway/amqp"} {
+		sigs = append(sigs,
+			Signature{
+				ID: mod + ".call", Library: mod,
+				Frames:   []string{mod + ".(*Channel).call"},
+				Reasons:  []string{rChanRecv, rSelect},
+				Category: CatIONoDeadline, ContextAware: false, Severity: SevHigh,
+				Why: "an AMQP channel method is waiting for the broker's reply; channel calls have no timeout",
+				Fix: fixAMQP,
+			},
+			Signature{
+				ID: mod + ".send", Library: mod,
+				Frames:   []string{mod + ".(*Connection).send"},
+				Reasons:  []string{rIOWait, rMutex},
+				Category: CatIONoDeadline, ContextAware: false, Severity: SevHigh,
+				Why: "an AMQP publish is blocked writing to the broker (flow control after a memory or disk " +
+					"alarm blocks the connection)",
+				Fix: fixAMQP,
+			},
+			Signature{
+				ID: mod + ".confirm", Library: mod,
+				Frames:   []string{mod + ".(*DeferredConfirmation).Wait"},
+				Reasons:  []string{rChanRecv, rSelect},
+				Category: CatIONoDeadline, ContextAware: false, Severity: SevMedium,
+				Why: "a publisher waits for a broker confirm with DeferredConfirmation.Wait, which has no timeout",
+				Fix: fixAMQP,
+			})
+	}
+	return sigs
+}

@@ -1,0 +1,168 @@
+package detectors
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// maxSignatureFile bounds the size of a --signatures file.
+const maxSignatureFile = 8 << 20
+
+// signatureFile is the JSON shape of a --signatures file:
+//
+//	{
+//	  "signatures": [
+//	    {
+//	      "id": "acme-rpc.call",
+//	      "library": "github.com/acme/rpc",
+//	      "frames": ["github.com/acme/rpc.(*Client).readResponse", "github.com/acme/rpc.(*Client).Call"],
+//	      "reasons": ["IO wait"],
+//	      "category": "io-no-deadline",
+//	      "context_aware": false,
+//	      "why": "acme-rpc waits for the response with no deadline",
+//	      "fix": {"summary": "set rpc.Options.CallTimeout", "detail": "...", "code": "..."},
+//	      "severity": "high",
+//	      "confidence": 0.8
+//	    }
+//	  ]
+//	}
+//
+// Fields are those of Signature: frames are function patterns innermost
+// first (a "*" matches any run of characters), reasons are wait reasons as
+// a dump prints them, "background": true marks a loop that waits for work
+// and is never a hole (category is then not needed), "watcher" names the
+// helper goroutine a library starts only for a cancellable context, and
+// "dominant": true lets the row name the principal cause of the chain it
+// roots.
+type signatureFile struct {
+	Signatures []signatureJSON `json:"signatures"`
+}
+
+type signatureJSON struct {
+	ID           string   `json:"id"`
+	Library      string   `json:"library"`
+	Frames       []string `json:"frames"`
+	Reasons      []string `json:"reasons"`
+	Category     string   `json:"category"`
+	Background   bool     `json:"background"`
+	ContextAware bool     `json:"context_aware"`
+	Watcher      string   `json:"watcher"`
+	Why          string   `json:"why"`
+	Fix          struct {
+		Summary string `json:"summary"`
+		Detail  string `json:"detail"`
+		Code    string `json:"code"`
+	} `json:"fix"`
+	Severity   string  `json:"severity"`
+	Confidence float64 `json:"confidence"`
+	Dominant   bool    `json:"dominant"`
+}
+
+// LoadSignatures reads user signatures from a JSON file (see signatureFile
+// for the shape). Errors name the file and the field, or the line of a
+// syntax error.
+func LoadSignatures(path string) ([]Signature, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("signatures: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxSignatureFile+1))
+	if err != nil {
+		return nil, fmt.Errorf("signatures: %s: %w", path, err)
+	}
+	if len(data) > maxSignatureFile {
+		return nil, fmt.Errorf("signatures: %s: larger than %d bytes", path, maxSignatureFile)
+	}
+	return parseSignatures(path, data)
+}
+
+func parseSignatures(path string, data []byte) ([]Signature, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var file signatureFile
+	if err := dec.Decode(&file); err != nil {
+		return nil, fmt.Errorf("signatures: %s: %w", path, jsonPosition(data, err))
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("signatures: %s:%d: unexpected data after the top-level object", path, lineAt(data, dec.InputOffset()))
+	}
+	out := make([]Signature, 0, len(file.Signatures))
+	for i, js := range file.Signatures {
+		s := Signature{
+			ID: js.ID, Library: js.Library, Frames: js.Frames, Reasons: js.Reasons,
+			Category: Category(js.Category), Background: js.Background, ContextAware: js.ContextAware,
+			Watcher: js.Watcher, Why: js.Why, Confidence: js.Confidence, Dominant: js.Dominant,
+			Fix:      Fix{Summary: js.Fix.Summary, Detail: js.Fix.Detail, Code: js.Fix.Code},
+			Severity: SevMedium,
+		}
+		if js.Severity != "" {
+			sev, err := ParseSeverity(js.Severity)
+			if err != nil {
+				return nil, fmt.Errorf("signatures: %s: signatures[%d].severity: %w", path, i, err)
+			}
+			s.Severity = sev
+		}
+		if err := s.validate(); err != nil {
+			return nil, fmt.Errorf("signatures: %s: signatures[%d] (%q): %w", path, i, js.ID, err)
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// validate checks a signature row; errors name the field.
+func (s *Signature) validate() error {
+	if strings.TrimSpace(s.ID) == "" {
+		return errors.New("id: required")
+	}
+	if len(s.Frames) == 0 && len(s.Reasons) == 0 {
+		return errors.New("frames: at least one frame pattern or one reason is required")
+	}
+	for i, p := range s.Frames {
+		if strings.TrimSpace(p) == "" || strings.Trim(p, "*") == "" {
+			return fmt.Errorf("frames[%d]: pattern %q matches nothing specific", i, p)
+		}
+	}
+	if !s.Background {
+		known := false
+		for _, c := range Categories() {
+			if c == s.Category {
+				known = true
+			}
+		}
+		if !known {
+			return fmt.Errorf("category: unknown category %q", string(s.Category))
+		}
+	}
+	if s.Confidence < 0 || s.Confidence > 1 {
+		return fmt.Errorf("confidence: %v is outside 0–1", s.Confidence)
+	}
+	if s.Severity < SevInfo || s.Severity > SevCritical {
+		return fmt.Errorf("severity: %d is not a severity", int(s.Severity))
+	}
+	return nil
+}
+
+// jsonPosition rewrites a JSON decoding error with the line it occurred on.
+func jsonPosition(data []byte, err error) error {
+	var syn *json.SyntaxError
+	if errors.As(err, &syn) {
+		return fmt.Errorf("line %d: %w", lineAt(data, syn.Offset), err)
+	}
+	var typ *json.UnmarshalTypeError
+	if errors.As(err, &typ) {
+		return fmt.Errorf("line %d: field %s: %w", lineAt(data, typ.Offset), typ.Field, err)
+	}
+	return err
+}
+
+func lineAt(data []byte, off int64) int {
+	off = max(0, min(off, int64(len(data))))
+	return 1 + bytes.Count(data[:off], []byte{'\n'})
+}
