@@ -246,3 +246,58 @@ func BenchmarkReadText(b *testing.B) {
 type benchTB struct{ testing.TB }
 
 func (benchTB) Fatal(args ...any) { panic(fmt.Sprint(args...)) }
+
+// TestGostackparseDrops measures what gostackparse loses on current
+// formats, on real dumps of the zoo: a SIGQUIT dump under
+// GOTRACEBACK=system (gp= headers on every goroutine) and a debug=2 dump
+// under GODEBUG=tracebacklabels=1 (labels), both with a stack deep enough
+// for "...N frames elided...". ctxhole must lose nothing.
+func TestGostackparseDrops(t *testing.T) {
+	tests := []struct {
+		name    string
+		mode    string
+		sigquit bool
+		env     []string
+	}{
+		{"SIGQUIT system", "sigquit", true, []string{"GOTRACEBACK=system", "GODEBUG=tracebacklabels=1"}},
+		{"debug=2 labels", "pprof", false, []string{"GODEBUG=tracebacklabels=1"}},
+		{"debug=2", "pprof", false, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := runChild(t, tt.mode, tt.sigquit, nil, tt.env...)
+			raw := d.stdout
+			if tt.sigquit {
+				raw = d.stderr
+			}
+			headers := countHeaders(raw)
+			s := readOne(t, raw)
+			theirs, errs := gostackparse.Parse(bytes.NewReader(raw))
+			got := map[int64]bool{}
+			for _, g := range theirs {
+				got[int64(g.ID)] = true
+			}
+			var gp, labels, elided, other int
+			for _, g := range s.Goroutines {
+				if got[g.ID] {
+					continue
+				}
+				switch {
+				case g.GP != 0:
+					gp++
+				case len(g.Labels) > 0:
+					labels++
+				case g.Elided > 0:
+					elided++
+				default:
+					other++ // e.g. the last goroutine, followed by "PASS" without a blank line
+				}
+			}
+			t.Logf("%d headers: ctxhole %d goroutines, gostackparse %d (%d errors); gostackparse lost %d with gp= headers, %d with labels, %d with elided frames, %d followed by other text",
+				headers, len(s.Goroutines), len(theirs), len(errs), gp, labels, elided, other)
+			if len(s.Goroutines) != headers {
+				t.Errorf("ctxhole parsed %d of %d goroutines", len(s.Goroutines), headers)
+			}
+		})
+	}
+}
