@@ -239,8 +239,10 @@ func (a *analysis) judgeIdle(grp *parser.Group, c *classification) {
 		return
 	}
 	switch c.reason {
-	case rChanSend, rChanRecv, rSelect, rCond:
+	case rChanSend, rChanRecv, rSelect:
 	default:
+		// sync.Cond waits stay findings: a Cond cannot watch a context,
+		// so even an idle-looking waiter is a hole once nobody signals.
 		return
 	}
 	if c.scope != scopeNone {
@@ -262,6 +264,10 @@ func (a *analysis) judgeIdle(grp *parser.Group, c *classification) {
 			c.fix = fixLeak
 			c.confidence = 0.5
 		}
+		return
+	}
+	if p, ok := a.byID[c.parentID]; ok && (p.Reason == rWaitGroup || hasFrame(p.Frames, "sync.(*WaitGroup).Wait")) {
+		c.reasons = append(c.reasons, fmt.Sprintf("its creator, goroutine %d, waits for it in WaitGroup.Wait", c.parentID))
 		return
 	}
 	if c.reason == rChanSend && grp.Count >= a.opts.leakMinCount() {

@@ -1,0 +1,322 @@
+package detectors
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"runtime"
+	"runtime/pprof"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ctxhole/ctxhole/parser"
+)
+
+// The tests in this file reproduce holes inside the test process with the
+// real runtime, capture a real debug=2 dump and analyze it: the frames and
+// argument words are exactly what the runtime prints today.
+
+// captureLive dumps this process's goroutines as /debug/pprof/goroutine?debug=2
+// would and parses the dump.
+func captureLive(t *testing.T) *parser.Capture {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := pprof.Lookup("goroutine").WriteTo(&buf, 2); err != nil {
+		t.Fatal(err)
+	}
+	snaps, err := parser.ReadText(&buf, "live-debug2.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &parser.Capture{Snapshots: snaps}
+}
+
+// waitParked waits until n goroutines are parked in a frame containing fn.
+func waitParked(t *testing.T, fn string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		buf := make([]byte, 1<<20)
+		s := string(buf[:runtime.Stack(buf, true)])
+		if strings.Count(s, fn) >= n {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("%d goroutines never parked in %s", n, fn)
+}
+
+// findingWith returns the first finding of a category whose chain has a
+// link in a function containing fn.
+func findingWith(r *Report, cat Category, fn string) *Finding {
+	for _, f := range r.Findings {
+		if f.Category != cat {
+			continue
+		}
+		for _, l := range f.Chain {
+			if l.Group == nil {
+				continue
+			}
+			for _, fr := range l.Group.Frames {
+				if strings.Contains(fr.Func, fn) {
+					return f
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// liveCache holds its lock across a read from a peer that never answers.
+type liveCache struct {
+	mu   sync.Mutex
+	conn net.Conn
+	val  int
+}
+
+func (c *liveCache) refresh() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	buf := make([]byte, 1)
+	_, _ = c.conn.Read(buf) // blocks: the peer never writes
+}
+
+func (c *liveCache) get() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.val
+}
+
+func TestLiveMutexHeldAcrossRead(t *testing.T) {
+	client, server := loopbackPair(t)
+	defer client.Close()
+	defer server.Close()
+	c := &liveCache{conn: client}
+	go c.refresh()
+	waitParked(t, "(*liveCache).refresh", 1)
+	const waiters = 6
+	for range waiters {
+		go c.get()
+	}
+	waitParked(t, "(*liveCache).get", waiters)
+
+	r, err := Analyze(captureLive(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := findingWith(r, CatMutexConvoy, "(*liveCache).get")
+	if f == nil {
+		t.Fatalf("no mutex-convoy finding for the cache waiters\n%s", describe(r, 8))
+	}
+	if !rootHasFunction(f, "github.com/ctxhole/ctxhole/detectors.(*liveCache).refresh") {
+		t.Errorf("root is not the holder in refresh\n%s", describe(r, 8))
+	}
+	if got := chainWaiters(f, "github.com/ctxhole/ctxhole/detectors.(*liveCache).get"); got != waiters {
+		t.Errorf("chain links %d waiters, want %d\n%s", got, waiters, describe(r, 8))
+	}
+	if f.Severity > SevMedium {
+		t.Errorf("severity %s with no wait durations printed, want at most medium", f.Severity)
+	}
+	server.Close() // releases the holder
+}
+
+// loopbackPair returns the two ends of a real TCP connection on loopback.
+func loopbackPair(t *testing.T) (net.Conn, net.Conn) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err == nil {
+			accepted <- c
+		}
+		close(accepted)
+	}()
+	client, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	server, ok := <-accepted
+	if !ok {
+		t.Fatal("accept failed")
+	}
+	return client, server
+}
+
+type liveAccount struct {
+	mu  sync.Mutex
+	bal int
+}
+
+// liveTransfer locks from then to, the classic lock-order inversion when
+// two transfers run in opposite directions.
+func liveTransfer(from, to *liveAccount, ready *sync.WaitGroup, gate chan struct{}) {
+	from.mu.Lock()
+	ready.Done()
+	<-gate
+	to.mu.Lock()
+	to.bal++
+	from.bal--
+	to.mu.Unlock()
+	from.mu.Unlock()
+}
+
+func TestLiveLockCycle(t *testing.T) {
+	a, b := &liveAccount{}, &liveAccount{}
+	var ready sync.WaitGroup
+	ready.Add(2)
+	gate := make(chan struct{})
+	go liveTransfer(a, b, &ready, gate)
+	go liveTransfer(b, a, &ready, gate)
+	ready.Wait()
+	close(gate)
+	waitParked(t, "liveTransfer", 2)
+	// Both are now queued on each other's lock, forever: the test leaves
+	// them parked (they hold nothing the rest of the tests need).
+	time.Sleep(20 * time.Millisecond)
+
+	r, err := Analyze(captureLive(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := findingWith(r, CatLockCycle, "liveTransfer")
+	if f == nil {
+		t.Fatalf("no lock-cycle finding\n%s", describe(r, 8))
+	}
+	if f.Severity != SevCritical {
+		t.Errorf("lock cycle severity %s, want critical", f.Severity)
+	}
+	if last := f.Chain[len(f.Chain)-1]; last.Relation != RelCycle {
+		t.Errorf("chain does not close the cycle: last relation %s", last.Relation)
+	}
+}
+
+// liveWorkers waits for workers that block on a receive nobody satisfies.
+func liveWorkers(block chan struct{}) {
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-block
+		}()
+	}
+	wg.Wait()
+}
+
+func TestLiveWaitGroupLinksWorkers(t *testing.T) {
+	block := make(chan struct{})
+	defer close(block)
+	go liveWorkers(block)
+	waitParked(t, "liveWorkers.func1", 3)
+	waitParked(t, "detectors.liveWorkers(", 1)
+
+	r, err := Analyze(captureLive(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := findingWith(r, CatWaitGroupStuck, "liveWorkers")
+	if f == nil {
+		t.Fatalf("no waitgroup-stuck finding\n%s", describe(r, 10))
+	}
+	if !rootHasFunction(f, "github.com/ctxhole/ctxhole/detectors.liveWorkers.func1") {
+		t.Errorf("root is not the workers\n%s", describe(r, 10))
+	}
+	if got := chainWaiters(f, "sync.(*WaitGroup).Wait"); got != 1 {
+		t.Errorf("chain links %d WaitGroup waiters, want 1\n%s", got, describe(r, 10))
+	}
+}
+
+func TestLiveNilChannelAndCond(t *testing.T) {
+	var nilCh chan int
+	go func() { nilCh <- 1 }() //nolint:staticcheck // a nil-channel send is the point
+	var mu sync.Mutex
+	cond := sync.NewCond(&mu)
+	done := make(chan struct{})
+	go func() {
+		mu.Lock()
+		for {
+			select {
+			case <-done:
+				mu.Unlock()
+				return
+			default:
+			}
+			cond.Wait()
+		}
+	}()
+	defer func() {
+		close(done)
+		cond.Broadcast()
+	}()
+	waitParked(t, "chan send (nil chan)", 1)
+	waitParked(t, "sync.Cond.Wait", 1)
+
+	r, err := Analyze(captureLive(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if findingWith(r, CatNilChannel, "TestLiveNilChannelAndCond") == nil {
+		t.Errorf("no nil-channel finding\n%s", describe(r, 10))
+	}
+	if findingWith(r, CatCondWait, "TestLiveNilChannelAndCond") == nil {
+		t.Errorf("no cond-wait finding\n%s", describe(r, 10))
+	}
+}
+
+// TestLiveIdleLoopsAreBackground checks that loops waiting for work, the
+// accept loop of a listener and a ticker loop in select, are no finding.
+func TestLiveIdleLoopsAreBackground(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			_, _ = io.Copy(io.Discard, c)
+		}
+	}()
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		tk := time.NewTicker(time.Hour)
+		defer tk.Stop()
+		for {
+			select {
+			case <-tk.C:
+			case <-stop:
+				return
+			}
+		}
+	}()
+	waitParked(t, "TestLiveIdleLoopsAreBackground.func2", 1)
+	waitParked(t, "(*TCPListener).Accept", 1)
+
+	r, err := Analyze(captureLive(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range r.Findings {
+		for _, l := range f.Chain {
+			if l.Group == nil {
+				continue
+			}
+			for _, fr := range l.Group.Frames {
+				if strings.Contains(fr.Func, "TestLiveIdleLoopsAreBackground") {
+					t.Errorf("idle loop reported as %s: %s", f.Category, f.Title)
+				}
+			}
+		}
+	}
+}
