@@ -2,10 +2,14 @@ package parser
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net"
+	"os"
 	"runtime"
 	"runtime/metrics"
+	"runtime/pprof"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -72,11 +76,16 @@ var herdBlockers = []func(h *herd, i int){
 }
 
 // herdDepth recurses d frames deep, through a closure every third frame,
-// then parks.
+// then parks, every tenth goroutine with pprof labels.
 //
 //go:noinline
 func herdDepth(h *herd, i, d int) {
 	switch {
+	case d == 0 && i%10 == 0:
+		pprof.Do(context.Background(), pprof.Labels("shard", strconv.Itoa(i%7), "kind", "herd"), func(context.Context) {
+			h.ready.Done()
+			herdBlockers[i%len(herdBlockers)](h, i)
+		})
 	case d == 0:
 		h.ready.Done()
 		herdBlockers[i%len(herdBlockers)](h, i)
@@ -113,9 +122,13 @@ func startHerd(tb testing.TB, n int) *herd {
 	h.ready.Add(n)
 	h.done.Add(n)
 	for i := range n {
+		depth := i % 13
+		if i%50 == 0 {
+			depth = 110 // deeper than the 100 frames the runtime prints
+		}
 		go func() {
 			defer h.done.Done()
-			herdDepth(h, i, i%13)
+			herdDepth(h, i, depth)
 		}()
 	}
 	h.ready.Wait()
@@ -150,12 +163,33 @@ func allStacks() []byte {
 	}
 }
 
-var benchDump = sync.OnceValues(func() ([]byte, int) {
+// benchDumps are the benchmark's dumps of one herd: as
+// /debug/pprof/goroutine?debug=2 prints it by default, and with labels
+// (GODEBUG=tracebacklabels=1, which the runtime rereads when GODEBUG
+// changes), as Go 1.26 prints them when asked.
+var benchDumps = sync.OnceValue(func() []benchDump {
 	h := startHerd(benchTB{}, benchGoroutines)
 	defer h.stop()
-	dump := allStacks()
-	return dump, countHeaders(dump)
+	plain := allStacks()
+	old, had := os.LookupEnv("GODEBUG")
+	os.Setenv("GODEBUG", "tracebacklabels=1")
+	labelled := allStacks()
+	if had {
+		os.Setenv("GODEBUG", old)
+	} else {
+		os.Unsetenv("GODEBUG")
+	}
+	return []benchDump{
+		{"debug2", plain, countHeaders(plain)},
+		{"debug2-labels", labelled, countHeaders(labelled)},
+	}
 })
+
+type benchDump struct {
+	name    string
+	text    []byte
+	headers int
+}
 
 // heapObjects reads the bytes of live and not yet swept heap objects.
 func heapObjects(s []metrics.Sample) uint64 {
@@ -193,12 +227,16 @@ func peakHeap(parse func() any) (peak, retained uint64) {
 	return maxSeen.Load() - min(base, maxSeen.Load()), retained
 }
 
-// BenchmarkReadText parses a debug=2 dump of 100,000 goroutines taken from
+// BenchmarkReadText parses debug=2 dumps of 100,000 goroutines taken from
 // this process, with ctxhole and with gostackparse on the same bytes.
 func BenchmarkReadText(b *testing.B) {
-	dump, headers := benchDump()
-	b.Logf("dump: %d bytes, %d goroutine headers", len(dump), headers)
+	for _, d := range benchDumps() {
+		b.Run(d.name, func(b *testing.B) { benchmarkReadText(b, d.text, d.headers) })
+	}
+}
 
+func benchmarkReadText(b *testing.B, dump []byte, headers int) {
+	b.Logf("dump: %d bytes, %d goroutine headers", len(dump), headers)
 	b.Run("ctxhole", func(b *testing.B) {
 		b.SetBytes(int64(len(dump)))
 		b.ReportAllocs()
