@@ -26,6 +26,7 @@ func backgroundSignatures() []Signature {
 		bg("os/signal.loop", "os/signal", "os/signal.signal_recv"),
 		bg("os/signal.loop2", "os/signal", "os/signal.loop"),
 		bg("signal.Notify.ctx", "os/signal", "os/signal.NotifyContext.func1"),
+		bg("runtime/pprof.writer", "runtime/pprof", "runtime/pprof.*"),
 		bg("runtime/trace.reader", "runtime/trace", "runtime/trace.Start.func1"),
 		bg("runtime/trace.flightrecorder", "runtime/trace", "runtime/trace.(*FlightRecorder).*"),
 		bg("context.afterFunc", "context", "context.(*afterFuncCtx).*"),

@@ -206,6 +206,14 @@ func (a *analysis) classifyGroup(grp *parser.Group, watchers map[string]int) cla
 		c.confidence = 0.4
 		c.reasons = append(c.reasons, "no signature matched; reported so nothing blocked is dropped")
 	}
+	if c.category == "" && !c.background && c.reason == "" && grp.Status == parser.StatusUnknown && len(grp.Frames) > 0 {
+		c.category = CatUnclassified
+		c.why = "the capture prints no state for these goroutines and the frames it keeps name no blocking call " +
+			"(debug=1 hides the runtime frames that would say channel, lock or network)"
+		c.fix = fixUnclassified
+		c.confidence = 0.3
+		c.reasons = append(c.reasons, "state unknown in an aggregated capture")
+	}
 	if c.confidence > 1 {
 		c.confidence = 1
 	}
@@ -270,8 +278,11 @@ func (a *analysis) judgeIdle(grp *parser.Group, c *classification) {
 		c.reasons = append(c.reasons, fmt.Sprintf("its creator, goroutine %d, waits for it in WaitGroup.Wait", c.parentID))
 		return
 	}
-	if c.reason == rChanSend && grp.Count >= a.opts.leakMinCount() {
-		// A pile of plain senders is never an idle loop.
+	parentUnknown := grp.First().CreatedBy == nil || grp.First().CreatedBy.Parent == 0
+	if c.reason == rChanSend && (grp.Count >= a.opts.leakMinCount() || parentUnknown) {
+		// A plain send is how a result is handed back, not how a loop
+		// waits for work: with nothing saying its receiver is alive (no
+		// parent printed) or a pile of them, it is a hole.
 		return
 	}
 	c.background = true

@@ -30,6 +30,9 @@ func (a *analysis) severityFor(f *Finding, root *node) Severity {
 	switch f.Category {
 	case CatUnclassified:
 		sev = SevLow
+		if root.cls.reason == "" {
+			sev = SevInfo
+		}
 	case CatLockCycle:
 		sev = SevCritical
 	case CatMutexConvoy, CatDBPoolExhausted:
