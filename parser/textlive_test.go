@@ -246,8 +246,10 @@ func main() {
 }
 `
 
-func TestReadTextDeadlock(t *testing.T) {
-	t.Parallel()
+// runProgram builds and runs src as a main package with the go command
+// and returns its standard error; the program is expected to fail.
+func runProgram(t *testing.T, src string, buildFlags ...string) []byte {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("builds a program")
 	}
@@ -256,18 +258,27 @@ func TestReadTextDeadlock(t *testing.T) {
 		t.Skip("no go command")
 	}
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(deadlockProgram), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	build := exec.Command(goCmd, append(append([]string{"build", "-o", "prog"}, buildFlags...), "main.go")...)
+	build.Dir = dir
+	build.Env = append(os.Environ(), "GO111MODULE=off", "GOFLAGS=")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Skipf("cannot build with %v: %v\n%s", buildFlags, err, out)
+	}
 	var stderr bytes.Buffer
-	cmd := exec.Command(goCmd, "run", "main.go")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GO111MODULE=off", "GOFLAGS=")
+	cmd := exec.Command(filepath.Join(dir, "prog"))
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err == nil {
-		t.Fatal("deadlocked program exited cleanly")
+		t.Fatal("program exited cleanly")
 	}
-	s := readOne(t, stderr.Bytes())
+	return stderr.Bytes()
+}
+
+func TestReadTextDeadlock(t *testing.T) {
+	t.Parallel()
+	s := readOne(t, runProgram(t, deadlockProgram))
 	if s.Preamble.Fatal != "all goroutines are asleep - deadlock!" || !s.Preamble.Deadlock() {
 		t.Errorf("preamble %+v", s.Preamble)
 	}
@@ -276,6 +287,68 @@ func TestReadTextDeadlock(t *testing.T) {
 	}
 	if w := findByFrame(s.Goroutines, "main.worker"); len(w) != 1 || w[0].Reason != "chan receive" || w[0].CreatedBy == nil || w[0].CreatedBy.Parent != 1 {
 		t.Errorf("worker: %+v", w)
+	}
+}
+
+// raceProgram reports a data race, prints all stacks, then panics: the
+// race report must not derail either dump.
+const raceProgram = `package main
+
+import (
+	"os"
+	"runtime"
+	"time"
+)
+
+var x int
+
+func writer() { x++ }
+
+func parked(ch chan int) { <-ch }
+
+func main() {
+	ch := make(chan int)
+	for range 3 {
+		go parked(ch)
+	}
+	go writer()
+	go writer()
+	time.Sleep(200 * time.Millisecond)
+	buf := make([]byte, 1<<20)
+	os.Stderr.Write(buf[:runtime.Stack(buf, true)])
+	panic("after race")
+}
+`
+
+func TestReadTextRaceReport(t *testing.T) {
+	t.Parallel()
+	raw := runProgram(t, raceProgram, "-race")
+	if !bytes.Contains(raw, []byte("WARNING: DATA RACE")) {
+		t.Fatalf("no race report:\n%s", raw)
+	}
+	snaps, err := ReadText(bytes.NewReader(raw), "race")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(snaps) != 2 {
+		t.Fatalf("%d snapshots, want the Stack dump and the panic", len(snaps))
+	}
+	total := 0
+	for i, s := range snaps {
+		total += len(s.Goroutines)
+		if len(s.Warnings) != 0 {
+			t.Errorf("snapshot %d warnings %v", i, s.Warnings)
+		}
+	}
+	// The panic prints only the panicking goroutine (GOTRACEBACK=single).
+	if p := findByFrame(snaps[0].Goroutines, "main.parked"); len(p) != 3 || len(snaps[1].Goroutines) != 1 {
+		t.Errorf("%d parked goroutines in the Stack dump, want 3; %d in the panic, want 1", len(p), len(snaps[1].Goroutines))
+	}
+	if total != countHeaders(raw) {
+		t.Errorf("%d goroutines, %d headers", total, countHeaders(raw))
+	}
+	if snaps[0].Preamble.Panic != nil || !slices.Equal(snaps[1].Preamble.Panic, []string{"after race"}) {
+		t.Errorf("preambles %+v / %+v", snaps[0].Preamble, snaps[1].Preamble)
 	}
 }
 
