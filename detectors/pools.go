@@ -172,21 +172,43 @@ func (a *analysis) linkSpawned() error {
 		if linked || w.cls.category != CatWaitGroupStuck {
 			continue
 		}
-		// Before Go 1.21 no parent ID is printed: workers created by a
-		// function on the waiter's own stack are its likely workers.
+		// Before Go 1.21 no parent ID is printed, and a trace that began
+		// after the workers started has no creation record: workers created
+		// by a function on the waiter's own stack, or running a closure of
+		// one, are its likely workers.
 		for _, c := range a.nodes {
-			if c == w || c.cls.background || c.grp.CreatedBy == nil || c.grp.CreatedBy.Parent != 0 || !c.cls.hole() {
+			if c == w || c.cls.background || !c.cls.hole() || (c.grp.CreatedBy != nil && c.grp.CreatedBy.Parent != 0) {
 				continue
 			}
-			if hasFrame(w.grp.Frames, c.grp.CreatedBy.Func) {
+			if spawnedFrom(w.grp.Frames, c.grp) {
 				a.addEdge(&edge{
 					waiter: w, holder: c, rel: RelWaitsOn, confidence: 0.5,
-					reason: "likely workers: created by a function on the waiter's stack (no parent goroutine ID printed)",
+					reason: "likely workers: started by a function on the waiter's stack (no parent goroutine ID recorded)",
 					evidence: []Evidence{{Kind: "created-by", GoroutineID: firstID(c.grp),
-						Text: fmt.Sprintf("%d goroutine(s) created by %s, which is on the waiter's stack", c.grp.Count, c.grp.CreatedBy.Func)}},
+						Text: fmt.Sprintf("%d goroutine(s) in %s were started by a function on the waiter's stack", c.grp.Count, c.grp.Frames[max(c.cls.anchor, 0)].Func)}},
 				})
 			}
 		}
 	}
 	return nil
+}
+
+// spawnedFrom reports whether a group was likely started by a function on
+// the given stack: its creator is that function, or its outermost frame is
+// one of that function's closures (F.func1, F.gowrap2).
+func spawnedFrom(frames []parser.Frame, c *parser.Group) bool {
+	if c.CreatedBy != nil && hasFrame(frames, c.CreatedBy.Func) {
+		return true
+	}
+	if len(c.Frames) == 0 {
+		return false
+	}
+	outer := c.Frames[len(c.Frames)-1].Func
+	for _, f := range frames {
+		if rest, ok := strings.CutPrefix(outer, f.Func+"."); ok &&
+			(strings.HasPrefix(rest, "func") || strings.HasPrefix(rest, "gowrap")) {
+			return true
+		}
+	}
+	return false
 }

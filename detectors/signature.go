@@ -21,6 +21,10 @@ type Signature struct {
 	// it ("github.com/lib/pq.(*conn).startup") or a prefix ending in "*".
 	// An empty list matches any stack (reason-only rows).
 	Frames []string
+	// Not lists function patterns that must not appear anywhere in the
+	// stack: a more specific row covers those stacks (lib/pq reads during
+	// start-up are the start-up row's).
+	Not []string
 	// Reasons restricts the row to these wait reasons (Goroutine.Reason, or
 	// "syscall" / "running" / "runnable" for those statuses); empty matches
 	// any blocked goroutine.
@@ -120,6 +124,13 @@ func (s *Signature) match(frames []parser.Frame, reason string) (sigMatch, bool)
 			m.reasonUnknown = true
 		} else if !containsString(s.Reasons, reason) {
 			return m, false
+		}
+	}
+	for _, p := range s.Not {
+		for _, f := range frames {
+			if matchPattern(p, f.Func) {
+				return m, false
+			}
 		}
 	}
 	i := 0

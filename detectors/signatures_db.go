@@ -28,6 +28,7 @@ func dbSignatures() []Signature {
 		{
 			ID: "lib/pq.read", Library: pq,
 			Frames:   []string{pq + ".(*conn).recv*"},
+			Not:      []string{pq + ".(*conn).startup", pq + ".dial"},
 			Reasons:  []string{rIOWait},
 			Watcher:  pq + ".(*conn).watchCancel.func1",
 			Category: CatDBDriverNoCtx, ContextAware: true, Severity: SevHigh, Dominant: true,

@@ -33,7 +33,8 @@ const maxSignatureFile = 8 << 20
 //	}
 //
 // Fields are those of Signature: frames are function patterns innermost
-// first (a "*" matches any run of characters), reasons are wait reasons as
+// first (a "*" matches any run of characters), "not" patterns that must
+// not appear in the stack, reasons are wait reasons as
 // a dump prints them, "background": true marks a loop that waits for work
 // and is never a hole (category is then not needed), "watcher" names the
 // helper goroutine a library starts only for a cancellable context, and
@@ -47,6 +48,7 @@ type signatureJSON struct {
 	ID           string   `json:"id"`
 	Library      string   `json:"library"`
 	Frames       []string `json:"frames"`
+	Not          []string `json:"not"`
 	Reasons      []string `json:"reasons"`
 	Category     string   `json:"category"`
 	Background   bool     `json:"background"`
@@ -95,7 +97,7 @@ func parseSignatures(path string, data []byte) ([]Signature, error) {
 	out := make([]Signature, 0, len(file.Signatures))
 	for i, js := range file.Signatures {
 		s := Signature{
-			ID: js.ID, Library: js.Library, Frames: js.Frames, Reasons: js.Reasons,
+			ID: js.ID, Library: js.Library, Frames: js.Frames, Not: js.Not, Reasons: js.Reasons,
 			Category: Category(js.Category), Background: js.Background, ContextAware: js.ContextAware,
 			Watcher: js.Watcher, Why: js.Why, Confidence: js.Confidence, Dominant: js.Dominant,
 			Fix:      Fix{Summary: js.Fix.Summary, Detail: js.Fix.Detail, Code: js.Fix.Code},
