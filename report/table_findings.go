@@ -201,7 +201,7 @@ func evidenceText(e Evidence) string {
 	if e.GoroutineID != 0 {
 		s += " (goroutine " + strconv.FormatInt(e.GoroutineID, 10) + ")"
 	}
-	if e.Frame != nil {
+	if e.Frame != nil && !strings.Contains(e.Text, e.Frame.Function) {
 		s += " at " + e.Frame.Function + " " + location(e.Frame.File, e.Frame.Line)
 	}
 	return s

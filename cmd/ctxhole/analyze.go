@@ -19,12 +19,13 @@ import (
 // analyzeFlags are the flags of `ctxhole analyze` (and `ctxhole demo`,
 // which shares the rendering ones).
 type analyzeFlags struct {
-	output   string
-	verbose  bool
-	failOn   string
-	noColor  bool
-	tui      bool
-	timeline bool
+	output     string
+	verbose    bool
+	failOn     string
+	noColor    bool
+	tui        bool
+	timeline   bool
+	signatures string
 }
 
 func (f *analyzeFlags) register(fs *flag.FlagSet, withFailOn bool) {
@@ -33,6 +34,7 @@ func (f *analyzeFlags) register(fs *flag.FlagSet, withFailOn bool) {
 	fs.BoolVar(&f.noColor, "no-color", false, "never colour the table (colour is on only for a terminal with NO_COLOR unset)")
 	if withFailOn {
 		fs.StringVar(&f.failOn, "fail-on", "", "exit 1 when a finding at or above `SEVERITY` (info, low, medium, high, critical) exists")
+		fs.StringVar(&f.signatures, "signatures", "", "read extra library signatures (in-house clients) from the JSON `FILE`")
 	}
 	fs.BoolVar(&f.timeline, "timeline", false, "draw the principal finding's chain as a time-aligned ASCII Gantt chart (needs an execution trace; table and markdown output)")
 	fs.BoolVar(&f.tui, "tui", false, "explore the result in the interactive terminal UI instead of printing it")
@@ -77,17 +79,33 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 
+	var dopts detectors.Options
+	if af.signatures != "" {
+		sigs, err := detectors.LoadSignatures(af.signatures)
+		if err != nil {
+			fmt.Fprintf(stderr, "ctxhole analyze: --signatures: %v\n", err)
+			return exitUsage
+		}
+		dopts.Signatures = sigs
+	}
+
 	prog := startProgress(stderr, "reading and analyzing inputs")
 	c, err := parser.Load(paths, parser.Options{Stdin: stdin})
+	if err != nil {
+		prog.stop()
+		fmt.Fprintf(stderr, "ctxhole analyze: %v\n", err)
+		return exitUsage
+	}
+	r, err := detectors.Analyze(c, dopts)
 	prog.stop()
 	if err != nil {
 		fmt.Fprintf(stderr, "ctxhole analyze: %v\n", err)
 		return exitUsage
 	}
 	if af.tui {
-		return explore(c, nil, af, stdin, stdout, stderr)
+		return explore(c, r, af, stdin, stdout, stderr)
 	}
-	return render(c, nil, af, threshold, stdout, stderr)
+	return render(c, r, af, threshold, stdout, stderr)
 }
 
 // explore hands the capture and its diagnosis to the terminal UI.

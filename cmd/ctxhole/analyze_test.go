@@ -75,6 +75,8 @@ func TestAnalyzeExitCodes(t *testing.T) {
 		{"stdin", string(dump), []string{"analyze", "-o", "json", "-"}, exitOK, `"file": "-"`, ""},
 		{"double dash", "", []string{"analyze", "-o", "markdown", "--", flagshipDump}, exitOK, "## Summary", ""},
 		{"fail-on without findings at the threshold", "", []string{"analyze", "--fail-on", "critical", "-o", "json", flagshipDump}, exitOK, "", ""},
+		{"fail-on with a finding at the threshold", "", []string{"analyze", flagshipDump, "--fail-on", "high"}, exitFindings, "db-driver-no-ctx", ""},
+		{"missing signatures file names it", "", []string{"analyze", "--signatures", "no/such/sigs.json", flagshipDump}, exitUsage, "", "no/such/sigs.json"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/ctxhole/ctxhole/detectors"
 	"github.com/ctxhole/ctxhole/parser"
 )
 
@@ -57,8 +58,13 @@ func runDemo(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ctxhole demo: reading the embedded sample: %v\n", err)
 		return exitUsage
 	}
-	if af.tui {
-		return explore(c, nil, af, stdin, stdout, stderr)
+	r, err := detectors.Analyze(c, detectors.Options{})
+	if err != nil {
+		fmt.Fprintf(stderr, "ctxhole demo: %v\n", err)
+		return exitUsage
 	}
-	return render(c, nil, af, nil, stdout, stderr)
+	if af.tui {
+		return explore(c, r, af, stdin, stdout, stderr)
+	}
+	return render(c, r, af, nil, stdout, stderr)
 }

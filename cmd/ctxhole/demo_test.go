@@ -26,7 +26,8 @@ func TestDemo(t *testing.T) {
 		wantCode int
 		want     []string
 	}{
-		{"table", []string{"demo"}, exitOK, []string{"GOROUTINE GROUPS", "database/sql.(*DB).conn", sampleName}},
+		{"table", []string{"demo"}, exitOK, []string{"GOROUTINE GROUPS", "database/sql.(*DB).conn", sampleName,
+			"db-driver-no-ctx", "github.com/lib/pq.(*conn)", "connect_timeout"}},
 		{"markdown", []string{"demo", "-o", "markdown"}, exitOK, []string{"## Summary", "## Goroutine groups"}},
 		{"json", []string{"demo", "-o", "json"}, exitOK, []string{`"file": "` + sampleName + `"`}},
 		{"inputs are refused", []string{"demo", "dump.txt"}, exitUsage, nil},

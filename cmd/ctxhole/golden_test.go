@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -83,4 +84,71 @@ func firstDiff(want, got string) string {
 		}
 	}
 	return "(no line differs)"
+}
+
+// TestAnalyzeMeetsFixtureExpectations checks the real command against what
+// each incident generator knows it built (manifest.json "expect"): the
+// principal finding has the expected category and its root stack passes
+// through the expected root function; a capture with no expected category
+// (the healthy service) gets no high or critical finding.
+func TestAnalyzeMeetsFixtureExpectations(t *testing.T) {
+	t.Chdir(repoRoot(t))
+	manifests, err := filepath.Glob("fixtures/captures/*/manifest.json")
+	if err != nil || len(manifests) == 0 {
+		t.Fatalf("no fixture manifests: %v", err)
+	}
+	for _, mpath := range manifests {
+		dir := filepath.Dir(mpath)
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			var m struct {
+				Expect struct {
+					Category     string `json:"category"`
+					RootFunction string `json:"root_function"`
+				} `json:"expect"`
+			}
+			if err := json.Unmarshal([]byte(mustRead(t, mpath)), &m); err != nil {
+				t.Fatalf("%s: %v", mpath, err)
+			}
+			code, out, errOut := runCmd(t, "", "analyze", "-o", "json", dir)
+			if code != exitOK {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			var doc struct {
+				Findings []struct {
+					Category string `json:"category"`
+					Severity string `json:"severity"`
+					Root     struct {
+						Stack []struct {
+							Function string `json:"function"`
+						} `json:"stack"`
+					} `json:"root"`
+				} `json:"findings"`
+			}
+			if err := json.Unmarshal([]byte(out), &doc); err != nil {
+				t.Fatal(err)
+			}
+			if m.Expect.Category == "" {
+				for _, f := range doc.Findings {
+					if f.Severity == "high" || f.Severity == "critical" {
+						t.Errorf("healthy capture has a %s %s finding", f.Severity, f.Category)
+					}
+				}
+				return
+			}
+			if len(doc.Findings) == 0 {
+				t.Fatalf("no finding; want %s", m.Expect.Category)
+			}
+			f := doc.Findings[0]
+			if f.Category != m.Expect.Category {
+				t.Errorf("principal finding is %s, want %s", f.Category, m.Expect.Category)
+			}
+			found := false
+			for _, fr := range f.Root.Stack {
+				found = found || fr.Function == m.Expect.RootFunction
+			}
+			if m.Expect.RootFunction != "" && !found {
+				t.Errorf("root stack does not pass through %s", m.Expect.RootFunction)
+			}
+		})
+	}
 }
