@@ -14,6 +14,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"testing/synctest"
 	"time"
 	"unsafe"
 )
@@ -112,6 +113,16 @@ func zooNetRead(z *zoo, c net.Conn) {
 	z.ready.Done()
 	var b [1]byte
 	_, _ = c.Read(b[:])
+}
+
+//go:noinline
+func zooBubbleRecv(ch chan int) { <-ch }
+
+//go:noinline
+func zooBubbleCond(mu *sync.Mutex, cond *sync.Cond) {
+	mu.Lock()
+	cond.Wait()
+	mu.Unlock()
 }
 
 // start parks the zoo's goroutines and prints the lock addresses as
@@ -219,6 +230,21 @@ func TestTextChild(t *testing.T) {
 		z.ch = make(chan int)
 		go func() { <-z.ch }()
 		select {}
+	case "synctest":
+		synctest.Test(t, func(t *testing.T) {
+			ch := make(chan int)
+			var mu sync.Mutex
+			cond := sync.NewCond(&mu)
+			go zooBubbleRecv(ch)
+			go zooBubbleCond(&mu, cond)
+			synctest.Wait()
+			buf := make([]byte, 1<<20)
+			os.Stdout.Write(buf[:runtime.Stack(buf, true)])
+			close(ch)
+			mu.Lock()
+			cond.Broadcast()
+			mu.Unlock()
+		})
 	case "hang":
 		z.start(os.Stdout, false)
 		<-z.release

@@ -248,7 +248,7 @@ func main() {
 
 // runProgram builds and runs src as a main package with the go command
 // and returns its standard error; the program is expected to fail.
-func runProgram(t *testing.T, src string, buildFlags ...string) []byte {
+func runProgram(t *testing.T, src string, env []string, buildFlags ...string) []byte {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds a program")
@@ -263,7 +263,7 @@ func runProgram(t *testing.T, src string, buildFlags ...string) []byte {
 	}
 	build := exec.Command(goCmd, append(append([]string{"build", "-o", "prog"}, buildFlags...), "main.go")...)
 	build.Dir = dir
-	build.Env = append(os.Environ(), "GO111MODULE=off", "GOFLAGS=")
+	build.Env = append(append(os.Environ(), "GO111MODULE=off", "GOFLAGS="), env...)
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Skipf("cannot build with %v: %v\n%s", buildFlags, err, out)
 	}
@@ -278,7 +278,7 @@ func runProgram(t *testing.T, src string, buildFlags ...string) []byte {
 
 func TestReadTextDeadlock(t *testing.T) {
 	t.Parallel()
-	s := readOne(t, runProgram(t, deadlockProgram))
+	s := readOne(t, runProgram(t, deadlockProgram, nil))
 	if s.Preamble.Fatal != "all goroutines are asleep - deadlock!" || !s.Preamble.Deadlock() {
 		t.Errorf("preamble %+v", s.Preamble)
 	}
@@ -322,7 +322,7 @@ func main() {
 
 func TestReadTextRaceReport(t *testing.T) {
 	t.Parallel()
-	raw := runProgram(t, raceProgram, "-race")
+	raw := runProgram(t, raceProgram, nil, "-race")
 	if !bytes.Contains(raw, []byte("WARNING: DATA RACE")) {
 		t.Fatalf("no race report:\n%s", raw)
 	}
@@ -391,5 +391,68 @@ func TestReadTextTwoDumps(t *testing.T) {
 	}
 	if snaps[1].Source.Line <= snaps[0].Goroutines[len(snaps[0].Goroutines)-1].Line {
 		t.Errorf("second snapshot starts at line %d", snaps[1].Source.Line)
+	}
+}
+
+// leakProgram writes the Go 1.26 goroutine leak profile at debug=2: the
+// goroutines blocked on channels nothing can reach print "(leaked)".
+const leakProgram = `package main
+
+import (
+	"os"
+	"runtime/pprof"
+	"time"
+)
+
+func leak() {
+	ch := make(chan int)
+	<-ch
+}
+
+func main() {
+	for range 4 {
+		go leak()
+	}
+	time.Sleep(100 * time.Millisecond)
+	pprof.Lookup("goroutineleak").WriteTo(os.Stderr, 2)
+	os.Exit(1)
+}
+`
+
+func TestReadTextLeakProfile(t *testing.T) {
+	t.Parallel()
+	raw := runProgram(t, leakProgram, []string{"GOEXPERIMENT=goroutineleakprofile"})
+	s := readOne(t, raw)
+	leaked := findByFrame(s.Goroutines, "main.leak")
+	if len(leaked) != 4 {
+		t.Fatalf("%d leaked goroutines, want 4:\n%s", len(leaked), raw)
+	}
+	for _, g := range leaked {
+		if g.Status != StatusLeaked || g.Reason != "chan receive" || g.State != "chan receive" || !g.Blocked() {
+			t.Errorf("goroutine %d: status %v reason %q state %q", g.ID, g.Status, g.Reason, g.State)
+		}
+	}
+	if len(s.Warnings) != 0 {
+		t.Errorf("warnings %v", s.Warnings)
+	}
+}
+
+// TestReadTextSynctest reads a dump taken inside a testing/synctest
+// bubble: bubbled goroutines carry the bubble ID and durable waits.
+func TestReadTextSynctest(t *testing.T) {
+	t.Parallel()
+	d := runChild(t, "synctest", false, nil)
+	s := readOne(t, dumpPart(t, d.stdout))
+	recv := findByFrame(s.Goroutines, zooPkg+"zooBubbleRecv")
+	cond := findByFrame(s.Goroutines, zooPkg+"zooBubbleCond")
+	if len(recv) != 1 || len(cond) != 1 {
+		t.Fatalf("%d receivers, %d cond waiters", len(recv), len(cond))
+	}
+	r, c := recv[0], cond[0]
+	if r.Bubble == 0 || r.Bubble != c.Bubble || !r.Durable || r.Reason != "chan receive (durable)" || r.Status != StatusWaiting {
+		t.Errorf("receiver: bubble %d durable %v reason %q", r.Bubble, r.Durable, r.Reason)
+	}
+	if !c.Durable || c.Reason != "sync.Cond.Wait" || c.State != "sync.Cond.Wait" {
+		t.Errorf("cond waiter: durable %v reason %q state %q", c.Durable, c.Reason, c.State)
 	}
 }
