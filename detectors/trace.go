@@ -1,0 +1,361 @@
+package detectors
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ctxhole/ctxhole/parser"
+)
+
+// Trace-derived links and timing. An execution trace records no channel or
+// lock addresses, so what it adds to the chains comes from wake edges and
+// time: who released the waiters of a call site before (and is now stuck
+// itself), who got stuck first, and exactly when each link blocked.
+
+const (
+	// confWokenBy is the confidence of a link from a waiter to a goroutine
+	// the trace saw release waiters of the same call site, now stuck.
+	confWokenBy = 0.75
+	// confReleaserFunc is the confidence of a link to a goroutine stuck
+	// inside the function that released the site's waiters before, stuck
+	// before the first waiter.
+	confReleaserFunc = 0.65
+	// traceTimingBoost is added to a holder edge when the trace shows the
+	// holder blocked before every waiter of the edge.
+	traceTimingBoost = 0.1
+	// starvationLatency is the scheduler latency from which timers firing
+	// late is worth saying.
+	starvationLatency = 10 * time.Millisecond
+	// maxLinkWakes bounds the wake edges attached to one link.
+	maxLinkWakes = 3
+)
+
+// joinedTrace returns the trace of the analyzed process: the one whose
+// goroutines the snapshot holds most of (goroutine IDs match across a dump
+// and a trace of the same process), the latest on ties. Nil if no trace
+// shares a goroutine with the snapshot.
+func (a *analysis) joinedTrace() *parser.Trace {
+	var best *parser.Trace
+	bestN := 0
+	for _, tr := range a.capture.Traces {
+		n := 0
+		for _, tg := range tr.Goroutines {
+			if tg.Exited {
+				continue
+			}
+			if _, ok := a.byID[tg.ID]; ok {
+				n++
+			}
+		}
+		if n > 0 && n >= bestN {
+			best, bestN = tr, n
+		}
+	}
+	return best
+}
+
+// stuckSpan is when the members of a group blocked, from the trace: the
+// earliest and latest start of their open blocks.
+type stuckSpan struct {
+	first, last time.Duration
+	id          int64 // the member that blocked first
+	n           int
+	beforeStart int
+	frames      []parser.Frame // the open block's stack of one member
+	reason      string
+}
+
+func stuckOf(tr *parser.Trace, ids []int64) stuckSpan {
+	var s stuckSpan
+	for _, id := range ids {
+		tg := tr.Goroutine(id)
+		if tg == nil || tg.Stuck == nil {
+			continue
+		}
+		st := tg.Stuck
+		if s.n == 0 || st.Start < s.first {
+			s.first, s.id = st.Start, id
+		}
+		s.last = max(s.last, st.Start)
+		if s.n == 0 {
+			s.frames, s.reason = st.Frames, st.Reason
+		}
+		s.n++
+		if st.BeforeStart {
+			s.beforeStart++
+		}
+	}
+	return s
+}
+
+// traceLinks adds the links only a trace can show and checks the others
+// against time. It runs before the chains are built.
+func (a *analysis) traceLinks() error {
+	tr := a.joinedTrace()
+	if tr == nil {
+		return nil
+	}
+	spans := make(map[*node]stuckSpan, len(a.nodes))
+	for _, n := range a.nodes {
+		if s := stuckOf(tr, n.grp.IDs); s.n > 0 {
+			spans[n] = s
+		}
+	}
+	for _, w := range a.nodes {
+		ws, ok := spans[w]
+		if !ok || !w.cls.hole() {
+			continue
+		}
+		a.linkByWakeHistory(tr, w, ws, spans)
+		a.checkEdgeTiming(w, ws, spans)
+	}
+	return nil
+}
+
+// linkByWakeHistory links waiter w to the goroutine that released waiters
+// of its call site before: directly when that goroutine is stuck now, or
+// through the function it released them from, when a goroutine stuck in
+// that function blocked before the first waiter.
+func (a *analysis) linkByWakeHistory(tr *parser.Trace, w *node, ws stuckSpan, spans map[*node]stuckSpan) {
+	var released []*parser.WakeEdge
+	for _, e := range tr.Edges {
+		if e.Kind == parser.WakeGoroutine && sameFrames(e.WaiterFrames, ws.frames) {
+			released = append(released, e)
+		}
+	}
+	for _, e := range released {
+		for _, id := range e.Wakers {
+			g, ok := a.byID[id]
+			if !ok {
+				continue
+			}
+			h := a.nodeOf[g]
+			hs, stuck := spans[h]
+			if h == nil || h == w || !stuck || h.cls.background || sameFrames(hs.frames, ws.frames) {
+				continue
+			}
+			a.addEdge(&edge{
+				waiter: w, holder: h, rel: RelWokenBy, confidence: confWokenBy,
+				reason: fmt.Sprintf("the trace shows goroutine %d releasing waiters of this call site (%d wake(s), last at +%s); it has been blocked since +%s",
+					id, e.Count, fmtOffset(e.Last), fmtOffset(hs.first)),
+				evidence: []Evidence{{Kind: "trace", GoroutineID: id,
+					Text: fmt.Sprintf("trace: goroutine %d woke %d waiter(s) of %s before it blocked at +%s in %s",
+						id, e.Count, siteName(ws.frames), fmtOffset(hs.first), siteName(hs.frames))}},
+			})
+			return
+		}
+	}
+	for _, e := range released {
+		fn := releaserFunc(e.WakerFrames)
+		if fn == "" {
+			continue
+		}
+		var best *node
+		var bestSpan stuckSpan
+		for h, hs := range spans {
+			if h == w || h.cls.background || hs.first > ws.first || sameFrames(hs.frames, ws.frames) || !hasFunc(hs.frames, fn) {
+				continue
+			}
+			if best == nil || hs.first < bestSpan.first || (hs.first == bestSpan.first && firstID(h.grp) < firstID(best.grp)) {
+				best, bestSpan = h, hs
+			}
+		}
+		if best == nil {
+			continue
+		}
+		id := firstID(best.grp)
+		a.addEdge(&edge{
+			waiter: w, holder: best, rel: RelWokenBy, confidence: confReleaserFunc,
+			reason: fmt.Sprintf("waiters of this call site were released from %s before; goroutine %d is stuck inside it since +%s, before the first waiter queued at +%s",
+				fn, id, fmtOffset(bestSpan.first), fmtOffset(ws.first)),
+			evidence: []Evidence{{Kind: "trace", GoroutineID: id,
+				Text: fmt.Sprintf("trace: %d earlier wake(s) of %s came from %s; goroutine %d blocked inside it at +%s, the waiters from +%s",
+					e.Count, siteName(ws.frames), fn, id, fmtOffset(bestSpan.first), fmtOffset(ws.first))}},
+		})
+		return
+	}
+}
+
+// checkEdgeTiming raises the confidence of w's holder edges when the trace
+// shows the holder blocked before every waiter: the holder usually gets
+// stuck first.
+func (a *analysis) checkEdgeTiming(w *node, ws stuckSpan, spans map[*node]stuckSpan) {
+	for _, e := range w.out {
+		hs, ok := spans[e.holder]
+		if !ok || e.rel == RelWokenBy || ws.beforeStart > 0 || hs.first > ws.first {
+			continue
+		}
+		e.confidence = min(e.confidence+traceTimingBoost, 0.95)
+		e.evidence = append(e.evidence, Evidence{Kind: "trace", GoroutineID: firstID(e.holder.grp),
+			Text: fmt.Sprintf("trace: the holder blocked at +%s, before the first waiter at +%s", fmtOffset(hs.first), fmtOffset(ws.first))})
+	}
+}
+
+// traceTiming puts the trace's times on every finding: when each link
+// blocked, when the root did, the wake edges behind each link, and the
+// measures that name timeout holes (waits ended by timers versus by data,
+// waits never woken, scheduler latency). It runs after the chains.
+func (a *analysis) traceTiming() error {
+	tr := a.joinedTrace()
+	if tr == nil {
+		return nil
+	}
+	for _, f := range a.findings {
+		timed := false
+		for i := range f.Chain {
+			l := &f.Chain[i]
+			if l.Group == nil {
+				continue
+			}
+			s := stuckOf(tr, l.Group.IDs)
+			if s.n == 0 {
+				continue
+			}
+			timed = true
+			l.Timed, l.Start, l.End = true, s.first, -1
+			l.Wakes = siteEdges(tr, s.frames)
+			f.Evidence = append(f.Evidence, linkEvidence(tr, s))
+		}
+		if rt := tr.Goroutine(f.Root.GoroutineID); rt != nil && rt.Stuck != nil {
+			f.Root.Since, f.Root.Timed = rt.Stuck.Start, true
+		}
+		if !timed {
+			continue
+		}
+		f.TraceEnd = tr.Duration
+		f.Evidence = append(f.Evidence, siteEvidence(tr, f)...)
+		if tr.SchedLatencyMax >= starvationLatency {
+			f.Evidence = append(f.Evidence, Evidence{Kind: "trace",
+				Text: fmt.Sprintf("trace: goroutines waited up to %s runnable before running (%d runnable at once on %d Ps): timers and deadlines fire late",
+					tr.SchedLatencyMax.Round(time.Microsecond), tr.MaxRunnable, tr.Procs)})
+		}
+	}
+	return nil
+}
+
+// linkEvidence says when a link's goroutines blocked.
+func linkEvidence(tr *parser.Trace, s stuckSpan) Evidence {
+	var b strings.Builder
+	fmt.Fprintf(&b, "trace: ")
+	if s.n == 1 {
+		fmt.Fprintf(&b, "goroutine %d ", s.id)
+	} else {
+		fmt.Fprintf(&b, "%d goroutines ", s.n)
+	}
+	switch {
+	case s.beforeStart == s.n:
+		fmt.Fprintf(&b, "already blocked in %s when the trace began", siteName(s.frames))
+	case s.n == 1 || s.first == s.last:
+		fmt.Fprintf(&b, "blocked at +%s in %s", fmtOffset(s.first), siteName(s.frames))
+	default:
+		fmt.Fprintf(&b, "blocked from +%s to +%s in %s", fmtOffset(s.first), fmtOffset(s.last), siteName(s.frames))
+	}
+	if s.reason != "" {
+		fmt.Fprintf(&b, " (%s)", s.reason)
+	}
+	fmt.Fprintf(&b, "; none woke before the trace ended at +%s", fmtOffset(tr.Duration))
+	return Evidence{Kind: "trace", GoroutineID: s.id, Text: b.String()}
+}
+
+// siteEdges returns the wake edges of a call site, most wakes first.
+func siteEdges(tr *parser.Trace, frames []parser.Frame) []*parser.WakeEdge {
+	var out []*parser.WakeEdge
+	for _, e := range tr.Edges {
+		if sameFrames(e.WaiterFrames, frames) {
+			out = append(out, e)
+		}
+	}
+	slices.SortStableFunc(out, func(x, y *parser.WakeEdge) int { return cmp.Compare(y.Count, x.Count) })
+	if len(out) > maxLinkWakes {
+		out = out[:maxLinkWakes]
+	}
+	return out
+}
+
+// siteEvidence reports, for the call sites of a finding's links, how their
+// waits ended during the trace: by a timer or a deadline firing (the caller
+// gave up), by another goroutine, by data arriving, or never.
+func siteEvidence(tr *parser.Trace, f *Finding) []Evidence {
+	var out []Evidence
+	seen := make(map[*parser.WaitSite]bool)
+	for _, l := range f.Chain {
+		if !l.Timed || l.Group == nil {
+			continue
+		}
+		s := stuckOf(tr, l.Group.IDs)
+		for _, site := range tr.Sites {
+			if seen[site] || !sameFrames(site.Frames, s.frames) || site.Waits < 2 {
+				continue
+			}
+			seen[site] = true
+			out = append(out, Evidence{Kind: "trace", Text: fmt.Sprintf(
+				"trace: of %d waits at %s, %d ended by a timer (%d deadlines fired), %d by another goroutine, %d by data, %d never woken (longest %s)",
+				site.Waits, siteName(site.Frames), site.ByTimer, site.ByDeadline, site.ByGoroutine, site.ByNetpoll, site.NeverWoken,
+				site.MaxWait.Round(time.Microsecond))})
+		}
+	}
+	return out
+}
+
+// releaserFunc is the function a waker released waiters from: its first
+// frame outside the runtime and package sync.
+func releaserFunc(frames []parser.Frame) string {
+	for _, f := range frames {
+		switch pkg := f.Package(); {
+		case pkg == "runtime", pkg == "sync", pkg == "internal/sync", pkg == "context",
+			strings.HasPrefix(pkg, "internal/runtime"):
+			continue
+		}
+		return f.Func
+	}
+	return ""
+}
+
+func hasFunc(frames []parser.Frame, fn string) bool {
+	for _, f := range frames {
+		if f.Func == fn {
+			return true
+		}
+	}
+	return false
+}
+
+// siteName names a call site by its most telling frame.
+func siteName(frames []parser.Frame) string {
+	if i := appFrame(frames, nil); i >= 0 {
+		return frames[i].Func
+	}
+	if i := firstNonRuntime(frames); i >= 0 {
+		return frames[i].Func
+	}
+	return "the runtime"
+}
+
+// sameFrames compares two stacks by function, file and line.
+func sameFrames(a, b []parser.Frame) bool {
+	if len(a) != len(b) || len(a) == 0 {
+		return false
+	}
+	for i := range a {
+		if a[i].Func != b[i].Func || a[i].File != b[i].File || a[i].Line != b[i].Line {
+			return false
+		}
+	}
+	return true
+}
+
+// fmtOffset prints a trace offset with a precision that suits it.
+func fmtOffset(d time.Duration) string {
+	switch {
+	case d >= 10*time.Second:
+		return d.Round(100 * time.Millisecond).String()
+	case d >= time.Second:
+		return d.Round(10 * time.Millisecond).String()
+	case d >= time.Millisecond:
+		return d.Round(100 * time.Microsecond).String()
+	}
+	return d.Round(time.Microsecond).String()
+}

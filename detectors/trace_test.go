@@ -1,0 +1,294 @@
+package detectors
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ctxhole/ctxhole/parser"
+)
+
+// fixtureRoot returns fixtures/captures of the repository, skipping the
+// test when it is absent.
+func fixtureRoot(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Skip("no go.mod above the test")
+		}
+		dir = parent
+	}
+	root := filepath.Join(dir, "fixtures", "captures")
+	if _, err := os.Stat(root); err != nil {
+		t.Skip("no fixture captures")
+	}
+	return root
+}
+
+// traceIncident is one fixture incident with its traces.
+type traceIncident struct {
+	name, dir string
+	expect    struct {
+		Category     string `json:"category"`
+		RootFunction string `json:"root_function"`
+	}
+}
+
+// traceIncidents lists the fixture incidents that have a dump and both
+// traces.
+func traceIncidents(t *testing.T) []traceIncident {
+	t.Helper()
+	root := fixtureRoot(t)
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []traceIncident
+	for _, e := range entries {
+		dir := filepath.Join(root, e.Name())
+		need := []string{"manifest.json", "goroutine-debug2.txt", "trace-onset.out", "trace-steady.out"}
+		ok := true
+		for _, n := range need {
+			if _, err := os.Stat(filepath.Join(dir, n)); err != nil {
+				ok = false
+			}
+		}
+		if !ok {
+			continue
+		}
+		inc := traceIncident{name: e.Name(), dir: dir}
+		var m struct {
+			Expect json.RawMessage `json:"expect"`
+		}
+		data, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(data, &m); err != nil {
+			t.Fatalf("%s: %v", dir, err)
+		}
+		if err := json.Unmarshal(m.Expect, &inc.expect); err != nil {
+			t.Fatalf("%s: expect: %v", dir, err)
+		}
+		out = append(out, inc)
+	}
+	if len(out) == 0 {
+		t.Skip("no fixture incident has traces yet")
+	}
+	return out
+}
+
+// analyzeFiles loads files (relative to dir) and diagnoses them.
+func analyzeFiles(t *testing.T, dir string, names ...string) *Report {
+	t.Helper()
+	var paths []string
+	for _, n := range names {
+		paths = append(paths, filepath.Join(dir, n))
+	}
+	c, err := parser.Load(paths, parser.Options{})
+	if err != nil {
+		t.Fatalf("load %v: %v", names, err)
+	}
+	r, err := Analyze(c, Options{})
+	if err != nil {
+		t.Fatalf("analyze %v: %v", names, err)
+	}
+	return r
+}
+
+// rootApp names a finding's root by its first application frame, or by
+// its root link's function when it has none.
+func rootApp(f *Finding) string {
+	if f.Root.AppFrame >= 0 && f.Root.AppFrame < len(f.Root.Frames) {
+		return f.Root.Frames[f.Root.AppFrame].Func
+	}
+	if len(f.Chain) > 0 {
+		return f.Chain[0].Function
+	}
+	return ""
+}
+
+// highest returns the most severe finding's severity.
+func highest(r *Report) Severity {
+	s := SevInfo
+	for _, f := range r.Findings {
+		s = max(s, f.Severity)
+	}
+	return s
+}
+
+// rootHas reports whether fn is on a finding's root stack or names its root
+// link.
+func rootHas(f *Finding, fn string) bool {
+	if len(f.Chain) > 0 && f.Chain[0].Function == fn {
+		return true
+	}
+	for _, fr := range f.Root.Frames {
+		if fr.Func == fn {
+			return true
+		}
+	}
+	return false
+}
+
+// A trace alone must be enough to diagnose: its principal category is the
+// incident's (as the generator built it) or the one the dump of the same
+// process gives, and the incident's root, or the dump's, is the root of
+// one of its findings; the onset and the steady trace both do. A healthy
+// service gets no high or critical finding from its traces.
+func TestTraceAloneDiagnoses(t *testing.T) {
+	for _, inc := range traceIncidents(t) {
+		t.Run(inc.name, func(t *testing.T) {
+			dump := analyzeFiles(t, inc.dir, "goroutine-debug2.txt")
+			for _, kind := range []string{"trace-onset.out", "trace-steady.out"} {
+				tr := analyzeFiles(t, inc.dir, kind)
+				if inc.expect.Category == "" {
+					if highest(tr) >= SevHigh {
+						t.Errorf("%s: healthy service, yet the trace alone gives %s %s", kind, tr.Findings[0].Severity, tr.Findings[0].Category)
+					}
+					continue
+				}
+				if len(tr.Findings) == 0 {
+					t.Errorf("%s: no finding from the trace alone", kind)
+					continue
+				}
+				got := tr.Findings[0]
+				cats := []Category{Category(inc.expect.Category)}
+				if len(dump.Findings) > 0 {
+					cats = append(cats, dump.Findings[0].Category)
+				}
+				if !slices.Contains(cats, got.Category) {
+					t.Errorf("%s: principal category %s, want one of %v (the incident's, the dump's)", kind, got.Category, cats)
+				}
+				found := false
+				var roots []string
+				for _, f := range tr.Findings {
+					roots = append(roots, rootApp(f))
+					found = found || rootHas(f, inc.expect.RootFunction) || (len(dump.Findings) > 0 && rootApp(f) == rootApp(dump.Findings[0]))
+				}
+				if !found {
+					t.Errorf("%s: neither the incident's root %s nor the dump's is a root of the trace's findings %v", kind, inc.expect.RootFunction, roots)
+				}
+				if !got.Root.Timed || got.TraceEnd <= 0 {
+					t.Errorf("%s: principal finding not timed: root %+v trace end %v", kind, got.Root.Timed, got.TraceEnd)
+				}
+			}
+		})
+	}
+}
+
+// On an onset trace the root blocks after the incident began (the harness
+// starts the trace 300 ms before it) and, in a lock or pool queue, no
+// waiter queues long before it: the holder takes the lock and blocks inside
+// it within moments, which the trace resolves to a few milliseconds. Every
+// link is still blocked when the trace ends.
+func TestTraceOnsetTiming(t *testing.T) {
+	const (
+		onset    = 250 * time.Millisecond
+		lockToIO = 50 * time.Millisecond
+	)
+	for _, inc := range traceIncidents(t) {
+		if inc.expect.Category == "" {
+			continue
+		}
+		t.Run(inc.name, func(t *testing.T) {
+			r := analyzeFiles(t, inc.dir, "trace-onset.out")
+			if len(r.Findings) == 0 {
+				t.Fatal("no finding")
+			}
+			f := r.Findings[0]
+			if !f.Root.Timed || f.Root.Since < onset || f.Root.Since > f.TraceEnd {
+				t.Errorf("root blocked at +%v (timed %v), want after the onset at +%v and before the end +%v", f.Root.Since, f.Root.Timed, onset, f.TraceEnd)
+			}
+			for _, l := range f.Chain {
+				if !l.Timed {
+					t.Errorf("link %s %s not timed", l.Relation, l.Function)
+					continue
+				}
+				if l.End != -1 || l.Start < 0 || l.Start > f.TraceEnd {
+					t.Errorf("link %s: %v..%v outside a stuck span of a %v trace", l.Function, l.Start, l.End, f.TraceEnd)
+				}
+				queue := l.Category == CatMutexConvoy || l.Category == CatDBPoolExhausted
+				if l.Depth > 0 && l.Relation == RelWaitsOn && queue && l.Start < f.Chain[0].Start-lockToIO {
+					t.Errorf("waiters %s queued at +%v, before their holder blocked at +%v", l.Function, l.Start, f.Chain[0].Start)
+				}
+			}
+			if !hasEvidence(f, "trace: ") {
+				t.Error("no trace evidence")
+			}
+		})
+	}
+}
+
+func hasEvidence(f *Finding, prefix string) bool {
+	for _, e := range f.Evidence {
+		if strings.HasPrefix(e.Text, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// A dump and a trace of the same process join by goroutine ID: the dump's
+// chain gets the trace's times.
+func TestTraceJoinsDump(t *testing.T) {
+	for _, inc := range traceIncidents(t) {
+		if inc.name != "mutex-convoy" {
+			continue
+		}
+		r := analyzeFiles(t, inc.dir, "goroutine-debug2.txt", "trace-steady.out")
+		if len(r.Findings) == 0 {
+			t.Fatal("no finding")
+		}
+		f := r.Findings[0]
+		if f.Category != CatMutexConvoy || !f.Root.Timed || f.Root.Since != 0 {
+			t.Fatalf("principal %s root timed=%v since=%v; want a mutex convoy whose holder was blocked before the steady trace began",
+				f.Category, f.Root.Timed, f.Root.Since)
+		}
+		for _, l := range f.Chain {
+			if !l.Timed || l.Start != 0 || l.End != -1 {
+				t.Errorf("link %s: timed=%v %v..%v, want blocked through the whole trace", l.Function, l.Timed, l.Start, l.End)
+			}
+		}
+		if !hasEvidence(f, "trace: of ") {
+			t.Error("no per-site wait statistics in the evidence")
+		}
+		return
+	}
+	t.Skip("no mutex-convoy fixture")
+}
+
+// With both traces, the steady trace's goroutines get their creation
+// records from the onset trace: the db pool's holders, whose open
+// transactions' helpers they created, link to the queued waiters.
+func TestTraceOnsetAndSteadyTogether(t *testing.T) {
+	for _, inc := range traceIncidents(t) {
+		if inc.name != "db-pool-exhausted" {
+			continue
+		}
+		r := analyzeFiles(t, inc.dir, "trace-onset.out", "trace-steady.out")
+		dump := analyzeFiles(t, inc.dir, "goroutine-debug2.txt")
+		if len(r.Findings) == 0 || len(dump.Findings) == 0 {
+			t.Fatal("no finding")
+		}
+		got, want := r.Findings[0], dump.Findings[0]
+		if got.Category != want.Category || rootApp(got) != rootApp(want) || len(got.Chain) != len(want.Chain) {
+			t.Errorf("onset+steady: %s rooted at %s with %d links; the dump: %s rooted at %s with %d links",
+				got.Category, rootApp(got), len(got.Chain), want.Category, rootApp(want), len(want.Chain))
+		}
+		return
+	}
+	t.Skip("no db-pool-exhausted fixture")
+}

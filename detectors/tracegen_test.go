@@ -1,0 +1,150 @@
+package detectors
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"runtime/trace"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ctxhole/ctxhole/parser"
+)
+
+// refreshLoop takes mu and holds it across a read from c, again and again:
+// a cache refresher whose upstream answers a few times, then never again.
+func refreshLoop(mu *sync.Mutex, c net.Conn, done <-chan struct{}) {
+	buf := make([]byte, 1)
+	for {
+		mu.Lock()
+		_, err := io.ReadFull(c, buf)
+		mu.Unlock()
+		if err != nil {
+			return
+		}
+		select {
+		case <-done:
+			return
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
+// readLoop reads the cache under mu, again and again.
+func readLoop(mu *sync.Mutex, reads *int, done <-chan struct{}) {
+	for {
+		mu.Lock()
+		*reads++
+		mu.Unlock()
+		select {
+		case <-done:
+			return
+		case <-time.After(2 * time.Millisecond):
+		}
+	}
+}
+
+const nReaders = 8
+
+// recordStuckRefresh records, in this process, readers queued on a lock
+// whose refresher released them several times and then blocked inside the
+// lock on a read nobody answers. Plain functions, no shared receiver type,
+// no argument words: only the trace can link the readers to the refresher.
+func recordStuckRefresh(t *testing.T) *parser.Trace {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Skipf("no loopback: %v", err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			close(accepted)
+			return
+		}
+		accepted <- c
+	}()
+	client, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	peer := <-accepted
+	if peer == nil {
+		t.Fatal("accept failed")
+	}
+	defer peer.Close()
+
+	var buf bytes.Buffer
+	if err := trace.Start(&buf); err != nil {
+		t.Skipf("cannot trace: %v", err)
+	}
+	var mu sync.Mutex
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	reads := 0
+	wg.Add(1 + nReaders)
+	go func() { defer wg.Done(); refreshLoop(&mu, client, done) }()
+	for range nReaders {
+		go func() { defer wg.Done(); readLoop(&mu, &reads, done) }()
+	}
+	// The upstream answers four refreshes, each after 10 ms, then goes
+	// silent with the refresher inside the lock.
+	for range 4 {
+		time.Sleep(10 * time.Millisecond)
+		if _, err := peer.Write([]byte{1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(800 * time.Millisecond)
+	trace.Stop()
+	close(done)
+	client.Close() // the refresher's read fails: everyone goes home
+	wg.Wait()
+
+	tr, err := parser.ReadTrace(&buf, parser.Source{File: "stuck-refresh.trace"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
+// The readers' lock waits were released by the refresher before it got
+// stuck: the trace links them to it (woken-by), with the refresher blocked
+// before the first reader queued for good.
+func TestTraceLinksByWakeHistory(t *testing.T) {
+	tr := recordStuckRefresh(t)
+	r, err := Analyze(&parser.Capture{Traces: []*parser.Trace{tr}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Findings) == 0 {
+		t.Fatal("no finding")
+	}
+	f := r.Findings[0]
+	if !rootHas(f, "github.com/ctxhole/ctxhole/detectors.refreshLoop") {
+		t.Fatalf("root is %s, want the refresher; chain %+v", rootApp(f), f.Chain)
+	}
+	var readers *Link
+	for i := range f.Chain {
+		if f.Chain[i].Relation == RelWokenBy {
+			readers = &f.Chain[i]
+		}
+	}
+	if readers == nil || readers.Goroutines != nReaders || readers.Depth != 1 {
+		t.Fatalf("no woken-by link of %d readers under the refresher: %+v", nReaders, f.Chain)
+	}
+	if !readers.Timed || readers.Start < f.Chain[0].Start || len(readers.Wakes) == 0 {
+		t.Errorf("readers link: timed=%v start=%v (holder %v) wakes=%d", readers.Timed, readers.Start, f.Chain[0].Start, len(readers.Wakes))
+	}
+	woke := false
+	for _, e := range f.Evidence {
+		woke = woke || (e.Kind == "trace" && strings.Contains(e.Text, "woke") && e.GoroutineID == f.Root.GoroutineID)
+	}
+	if !woke {
+		t.Errorf("no evidence that the refresher released the readers before: %+v", f.Evidence)
+	}
+}
