@@ -27,6 +27,7 @@ const benchGoroutines = 100_000
 type herd struct {
 	release  chan struct{}
 	released atomic.Bool
+	entered  atomic.Int64 // lock holders after release
 	recv     chan int
 	send     chan int
 	mu       sync.Mutex
@@ -54,9 +55,17 @@ var herdBlockers = []func(h *herd, i int){
 		case <-h.release:
 		}
 	},
-	func(h *herd, _ int) { h.mu.Lock(); h.mu.Unlock() },   // sync.Mutex.Lock
-	func(h *herd, _ int) { h.rw.RLock(); h.rw.RUnlock() }, // sync.RWMutex.RLock
-	func(h *herd, _ int) { h.wg.Wait() },                  // sync.WaitGroup.Wait
+	func(h *herd, _ int) { // sync.Mutex.Lock
+		h.mu.Lock()
+		h.entered.Add(1)
+		h.mu.Unlock()
+	},
+	func(h *herd, _ int) { // sync.RWMutex.RLock
+		h.rw.RLock()
+		h.entered.Add(1)
+		h.rw.RUnlock()
+	},
+	func(h *herd, _ int) { h.wg.Wait() }, // sync.WaitGroup.Wait
 	func(h *herd, _ int) { // sync.Cond.Wait
 		h.condMu.Lock()
 		for !h.released.Load() {

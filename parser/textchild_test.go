@@ -31,7 +31,6 @@ const childEnv = "CTXHOLE_TEXT_CHILD"
 // of the locks they wait on.
 type zoo struct {
 	mu      sync.Mutex
-	rw      sync.RWMutex
 	rwHeld  sync.RWMutex
 	wg      sync.WaitGroup
 	cond    *sync.Cond
