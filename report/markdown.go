@@ -17,7 +17,7 @@ func WriteMarkdown(w io.Writer, d *Document, opts Options) error {
 	writeMarkdownSummary(t, d)
 	writeMarkdownTimeline(t, d)
 	for _, f := range d.Findings {
-		writeMarkdownFinding(t, f)
+		writeMarkdownFinding(t, f, opts.Verbose)
 	}
 	writeMarkdownGroups(t, d, opts)
 	writeMarkdownInputs(t, d)
@@ -98,7 +98,12 @@ func writeMarkdownTimeline(t *textWriter, d *Document) {
 			})
 			switch {
 			case l.NeverWoken:
-				events = append(events, timelineEvent{at: 1<<63 - 1, when: "end of trace", what: fmt.Sprintf("%s still blocked: never woken", code(l.Function))})
+				end, when := int64(1<<63-1), "end of trace"
+				if f.TraceEndNS != nil {
+					end, when = *f.TraceEndNS, "end of trace, "+formatOffset(*f.TraceEndNS)
+				}
+				events = append(events, timelineEvent{at: end, when: when,
+					what: fmt.Sprintf("%s in %s still blocked: never woken", plural(l.Goroutines, "goroutine"), code(l.Function))})
 			case l.EndNS != nil:
 				events = append(events, timelineEvent{at: *l.EndNS, when: formatOffset(*l.EndNS), what: fmt.Sprintf("%s released%s", code(l.Function), wakeSuffix(l.Wakes))})
 			}
@@ -142,7 +147,7 @@ func wakeSuffix(ws []Wake) string {
 	return ": " + strings.Join(parts, ", ")
 }
 
-func writeMarkdownFinding(t *textWriter, f Finding) {
+func writeMarkdownFinding(t *textWriter, f Finding, verbose bool) {
 	t.printf("## %d. %s %s: %s\n\n", f.Rank, strings.ToUpper(f.Severity), code(f.Category), mdText(f.Title))
 	if f.Explanation != "" {
 		t.printf("%s\n\n", mdText(f.Explanation))
@@ -194,15 +199,7 @@ func writeMarkdownFinding(t *textWriter, f Finding) {
 			t.printf(")")
 		}
 		t.printf(", first application frame marked `=>`:\n\n")
-		var b strings.Builder
-		for i, fr := range f.Root.Stack {
-			mark := "   "
-			if i == f.Root.AppFrame {
-				mark = "=> "
-			}
-			fmt.Fprintf(&b, "%s%s\n       %s\n", mark, fr.Function, location(fr.File, fr.Line))
-		}
-		t.printf("%s\n", fence(b.String(), ""))
+		t.printf("%s\n", fence(stackExcerpt(f.Root, verbose), ""))
 	}
 	t.printf("**Fix:** %s\n\n", mdText(f.Fix.Summary))
 	if f.Fix.Detail != "" {
@@ -211,6 +208,49 @@ func writeMarkdownFinding(t *textWriter, f Finding) {
 	if f.Fix.Code != "" {
 		t.printf("%s\n", fence(f.Fix.Code, "go"))
 	}
+}
+
+// stackExcerpt renders the root stack for a write-up: the top frames, the
+// frames around the function the root is blocked in and around the first
+// application frame, with the frames between them elided ("-v" keeps all).
+func stackExcerpt(r Root, all bool) string {
+	keep := make([]bool, len(r.Stack))
+	mark := func(center, radius int) {
+		for i := max(center-radius, 0); i <= center+radius && i < len(keep); i++ {
+			keep[i] = true
+		}
+	}
+	mark(0, 1)
+	for i, fr := range r.Stack {
+		if fr.Function == r.Function {
+			mark(i, 1)
+			break
+		}
+	}
+	if r.AppFrame >= 0 {
+		mark(r.AppFrame, 2)
+	}
+	var b strings.Builder
+	skipped := 0
+	for i, fr := range r.Stack {
+		if !all && !keep[i] {
+			skipped++
+			continue
+		}
+		if skipped > 0 {
+			fmt.Fprintf(&b, "   ... %s ...\n", plural(skipped, "frame"))
+			skipped = 0
+		}
+		m := "   "
+		if i == r.AppFrame {
+			m = "=> "
+		}
+		fmt.Fprintf(&b, "%s%s\n       %s\n", m, fr.Function, location(fr.File, fr.Line))
+	}
+	if skipped > 0 {
+		fmt.Fprintf(&b, "   ... %s ...\n", plural(skipped, "frame"))
+	}
+	return b.String()
 }
 
 func writeMarkdownGroups(t *textWriter, d *Document, opts Options) {

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -147,7 +148,7 @@ func TestWriteMarkdown(t *testing.T) {
 			name: "traced finding",
 			r:    &detectors.Report{Findings: []*detectors.Finding{findingFor(t, live, true)}},
 			want: []string{"Offsets from the start of the execution trace.", "| +0.840s | 1 goroutine block in ",
-				"| end of trace | `", "still blocked: never woken", "released: 3 by deadline"},
+				"| end of trace, +5.000s | 1 goroutine in `", "still blocked: never woken", "released: 3 by deadline"},
 		},
 	}
 	for _, tt := range tests {
@@ -259,5 +260,28 @@ func TestRootCell(t *testing.T) {
 		if got := rootCell(tt.root); got != tt.want {
 			t.Errorf("%s: got %q, want %q", tt.name, got, tt.want)
 		}
+	}
+}
+
+func TestStackExcerpt(t *testing.T) {
+	var stack []Frame
+	for i := range 30 {
+		stack = append(stack, Frame{Function: fmt.Sprintf("pkg.f%d", i), File: "f.go", Line: i + 1})
+	}
+	r := Root{Function: "pkg.f10", Stack: stack, AppFrame: 20}
+	got := stackExcerpt(r, false)
+	for _, want := range []string{"pkg.f0\n", "pkg.f1\n", "... 7 frames ...", "pkg.f9\n", "pkg.f10\n", "pkg.f11\n",
+		"... 6 frames ...", "pkg.f18\n", "=> pkg.f20\n", "pkg.f22\n", "... 7 frames ..."} {
+		if !strings.Contains(got, want) {
+			t.Errorf("excerpt lacks %q:\n%s", want, got)
+		}
+	}
+	for _, notWant := range []string{"pkg.f2\n", "pkg.f15\n", "pkg.f23\n"} {
+		if strings.Contains(got, notWant) {
+			t.Errorf("excerpt has %q:\n%s", notWant, got)
+		}
+	}
+	if all := stackExcerpt(r, true); strings.Count(all, "pkg.f") != 30 || strings.Contains(all, "...") {
+		t.Errorf("verbose excerpt is not the whole stack:\n%s", all)
 	}
 }
