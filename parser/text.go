@@ -197,7 +197,9 @@ func (p *textParser) closeGoroutine() {
 // truncation.
 func (p *textParser) finish() ([]*Snapshot, error) {
 	if p.b.open() {
-		if p.b.midFrame() {
+		// A last line without its newline that is no stack line was cut.
+		cutLine := !p.lr.eofNewline && len(p.b.strays) > 0 && p.b.strays[len(p.b.strays)-1].line == p.lr.no
+		if p.b.midFrame() || cutLine {
 			p.cur.Truncated = true
 			p.warn(p.lr.no, -1, "input ends in the middle of a goroutine's stack: the dump is truncated")
 		}

@@ -39,6 +39,7 @@ func TestReadTextMalformed(t *testing.T) {
 		{name: "binary garbage", in: "\x00\x01\xff\xfe\x1b[2J\x7fgoroutine\x00 1 [\xff]:\n\x00\x00", wantErr: true},
 		{name: "cut mid frame", in: twoGoroutines[:strings.Index(twoGoroutines, "main.worker(")+8], n: 2, truncated: true, warn: "truncated"},
 		{name: "cut before location", in: strings.TrimSuffix(twoGoroutines, "\t/src/main.go:4 +0x3c\n"), n: 2, truncated: true, warn: "truncated"},
+		{name: "cut in a later frame", in: "goroutine 1 [running]:\nmain.a()\n\t/src/main.go:5 +0x1d\nmain.ma", n: 1, truncated: true, warn: "truncated"},
 		{name: "header only", in: "goroutine 1 [running]:", n: 1, truncated: true, warn: "truncated"},
 		{name: "complete without final newline", in: strings.TrimSuffix(twoGoroutines, "\n"), n: 2},
 		{name: "frame without location", in: "goroutine 1 [running]:\nmain.a()\nmain.b()\n\t/src/main.go:5 +0x1d\n", n: 1},
