@@ -164,8 +164,8 @@ func (b *goroutineBuilder) frame(p *textParser, name, args []byte) bool {
 	f := Frame{}
 	span := argSpan{from: int32(len(b.args))}
 	if string(args) == "..." {
+		// Inlined frames print "(...)"; ancestors print it for every frame.
 		f.Inlined = b.anc == nil
-		f.ArgsElided = false
 	} else {
 		var ok bool
 		b.args, f.ArgsElided, ok = parseArgs(b.args, args)
