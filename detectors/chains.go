@@ -260,7 +260,7 @@ func (a *analysis) fillFinding(f *Finding, root *node) {
 		f.Fix = a.fixFor(f, root)
 	}
 	f.Evidence = append(rootEvidence(root), f.Evidence...)
-	f.Reasons = append(append([]string(nil), root.cls.reasons...), f.Reasons...)
+	f.Reasons = dedupe(append(append([]string(nil), root.cls.reasons...), f.Reasons...))
 	f.Confidence = a.confidenceFor(f, root)
 	f.Severity = a.severityFor(f, root)
 	f.Title = titleFor(f, root)
@@ -375,7 +375,7 @@ func (a *analysis) confidenceFor(f *Finding, root *node) float64 {
 			conf = min(conf, e.confidence+0.1)
 		}
 	}
-	if root.grp.WaitKnown == 0 && root.grp.Status != parser.StatusUnknown {
+	if !f.WaitKnown && root.grp.Status != parser.StatusUnknown {
 		conf -= 0.05
 		f.Reasons = append(f.Reasons, "no wait duration printed: the goroutines may have blocked less than a minute ago")
 	}
@@ -387,4 +387,17 @@ func (a *analysis) confidenceFor(f *Finding, root *node) float64 {
 
 func clamp01(x float64) float64 {
 	return max(0, min(1, x))
+}
+
+// dedupe drops repeated strings, keeping the first of each.
+func dedupe(list []string) []string {
+	seen := make(map[string]bool, len(list))
+	out := list[:0]
+	for _, s := range list {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
 }

@@ -124,6 +124,9 @@ func (a *analysis) explanationFor(f *Finding, root *node) string {
 			b.WriteString(". ")
 		}
 	}
+	if f.Category == CatWaitGroupStuck && len(f.Chain) > 1 && f.Chain[0].Category == CatWaitGroupStuck && f.Chain[1].Category == CatChanSendBlocked {
+		b.WriteString("This is a wait cycle: Wait is called before the results channel is drained, and a worker blocked on its send never reaches Done. Drain the channel concurrently (or size its buffer for every worker) and close it after Wait. ")
+	}
 	if f.Category == CatMutexConvoy && len(f.Chain) > 0 && f.Chain[0].Category == CatMutexConvoy {
 		b.WriteString("No holder could be identified: it may be running (a CPU-bound loop under the lock), or the lock was never released (an Unlock missing on an error path or after a panic). ")
 	}
@@ -149,8 +152,11 @@ func queueNoun(c Category) string {
 	return "what they hold"
 }
 
+// upperFirst capitalises a sentence, but not one that starts with an
+// import path or identifier ("lib/pq", "go-redis", "time.Sleep").
 func upperFirst(s string) string {
-	if s == "" {
+	first, _, _ := strings.Cut(s, " ")
+	if s == "" || strings.ContainsAny(first, "/.()-") {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]

@@ -20,13 +20,14 @@ const (
 
 // stackKey identifies a group across snapshots of one process: wait reason,
 // frames and creator, none of which change between snapshots. Runtime
-// frames and go-statement wrappers are left out: a SIGQUIT dump prints
-// them, /debug/pprof does not.
+// frames, go-statement wrappers and method-value wrappers ("-fm") are
+// left out: a SIGQUIT dump prints them, /debug/pprof does not.
 func stackKey(grp *parser.Group) string {
 	var b strings.Builder
 	b.WriteString(grp.Reason)
 	for _, f := range grp.Frames {
-		if f.Package() == "runtime" || strings.Contains(f.Func, ".gowrap") || strings.Contains(f.Func, ".deferwrap") {
+		if f.Package() == "runtime" || strings.Contains(f.Func, ".gowrap") || strings.Contains(f.Func, ".deferwrap") ||
+			strings.HasSuffix(f.Func, "-fm") {
 			continue
 		}
 		b.WriteByte('|')

@@ -159,6 +159,21 @@ func (a *analysis) linkSpawned() error {
 				if c == w || c.cls.background || !maybeBlocked(c.grp) {
 					continue
 				}
+				if w.cls.category == CatWaitGroupStuck && c.cls.reason == rChanSend {
+					// The workers cannot finish because they hand their
+					// result to a channel their creator reads only after
+					// Wait returns: a wait cycle whose root is the Wait.
+					a.addEdge(&edge{
+						waiter: c, holder: w, rel: RelWaitsOn, confidence: 0.7,
+						reason: fmt.Sprintf("goroutine %d started these senders and is blocked in WaitGroup.Wait, so it cannot receive: "+
+							"the senders wait for their creator, which waits for them", id),
+						evidence: []Evidence{{Kind: "created-by", GoroutineID: firstID(c.grp),
+							Text: fmt.Sprintf("%d goroutine(s) blocked sending in %s were created by %s in goroutine %d, which is in WaitGroup.Wait",
+								c.grp.Count, c.grp.Frames[max(c.cls.anchor, 0)].Func, c.grp.CreatedBy.Func, id)}},
+					})
+					linked = true
+					continue
+				}
 				a.addEdge(&edge{
 					waiter: w, holder: c, rel: RelWaitsOn, confidence: conf,
 					reason: fmt.Sprintf("goroutine %d waits for goroutines it started, which are blocked", id),
