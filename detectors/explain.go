@@ -44,12 +44,12 @@ func titleFor(f *Finding, root *node) string {
 	if f.WaitKnown {
 		since = fmt.Sprintf(" for ≥ %s", fmtWait(f.WaitMax))
 	}
-	waiting := f.Goroutines - root.grp.Count
+	waiting := waitingGoroutines(f)
 	if f.Category == CatLockCycle {
 		return fmt.Sprintf("Lock-order deadlock: %d goroutine groups each hold a lock the next one wants (%d goroutines)%s",
 			len(f.Chain)-1, f.Goroutines, since)
 	}
-	if waiting > 0 && f.Chain[0].Relation == RelRoot && len(f.Chain) > 1 && f.Chain[1].Relation != RelSameObject {
+	if waiting > 0 {
 		return fmt.Sprintf("%d goroutine(s) %s behind %d goroutine(s) blocked in %s%s",
 			waiting, waiterPhrase(f), root.grp.Count, rootFn, since)
 	}

@@ -38,7 +38,7 @@ func (a *analysis) severityFor(f *Finding, root *node) Severity {
 	case CatMutexConvoy, CatDBPoolExhausted:
 		sev = max(sev, SevMedium)
 	}
-	waiters := f.Goroutines - root.grp.Count
+	waiters := waitingGoroutines(f)
 	minutes := f.WaitMax / time.Minute
 	if f.WaitKnown && minutes >= 1 {
 		// Stranded goroutines (their creator gone) count as request-scoped:
@@ -110,4 +110,24 @@ func (a *analysis) rank() error {
 		return cmp.Compare(x.Root.GoroutineID, y.Root.GoroutineID)
 	})
 	return nil
+}
+
+// waitingGoroutines counts the goroutines that wait on the root through
+// the chain: links below the root that are not the root's own siblings
+// (same-object links are more of the root, not waiters).
+func waitingGoroutines(f *Finding) int {
+	n := 0
+	sibling := false
+	for i, l := range f.Chain {
+		if i == 0 {
+			continue
+		}
+		if l.Depth == 1 {
+			sibling = l.Relation == RelSameObject
+		}
+		if !sibling && l.Relation != RelCycle {
+			n += l.Goroutines
+		}
+	}
+	return n
 }
