@@ -236,3 +236,47 @@ func TestTimeline(t *testing.T) {
 		}
 	}
 }
+
+// TestAnalyzeWarnings: parser warnings go to the summary, and in table mode
+// also to stderr. The input is the flagship dump with a stray log line
+// pasted between two goroutines (hand-made: a malformed-input test).
+func TestAnalyzeWarnings(t *testing.T) {
+	t.Chdir(repoRoot(t))
+	dump := mustRead(t, flagshipDump)
+	i := strings.Index(dump, "\n\ngoroutine ")
+	if i < 0 {
+		t.Fatal("no goroutine boundary in the flagship dump")
+	}
+	mangled := dump[:i+2] + "level=info msg=\"stray log line\"\n" + dump[i+2:]
+
+	code, out, errOut := runCmd(t, mangled, "analyze", "-")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(errOut, "ctxhole: warning: -:") || !strings.Contains(out, "WARNINGS (") {
+		t.Errorf("table mode: stderr %q; stdout lacks WARNINGS", errOut)
+	}
+
+	code, out, errOut = runCmd(t, mangled, "analyze", "-o", "json", "-")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var doc struct {
+		Summary struct {
+			Warnings []struct {
+				File    string `json:"file"`
+				Line    int    `json:"line"`
+				Message string `json:"message"`
+			} `json:"warnings"`
+		} `json:"summary"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Summary.Warnings) == 0 || doc.Summary.Warnings[0].File != "-" || doc.Summary.Warnings[0].Line == 0 {
+		t.Errorf("json summary.warnings = %+v, want a warning on stdin with a line", doc.Summary.Warnings)
+	}
+	if errOut != "" {
+		t.Errorf("json mode wrote to stderr: %q", errOut)
+	}
+}

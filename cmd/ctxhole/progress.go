@@ -23,10 +23,24 @@ type progress struct {
 	done    bool
 }
 
+// startProgress starts timing a step that announces itself on w after
+// progressDelay.
 func startProgress(w io.Writer, what string) *progress {
+	return startProgressAfter(w, what, progressDelay)
+}
+
+// startProgressAfter is startProgress with a chosen delay.
+func startProgressAfter(w io.Writer, what string, delay time.Duration) *progress {
 	p := &progress{w: w, what: what, start: time.Now()}
-	p.timer = time.AfterFunc(progressDelay, p.announce)
+	p.timer = time.AfterFunc(delay, p.announce)
 	return p
+}
+
+// announced reports whether the step's start has been announced.
+func (p *progress) announced() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.printed
 }
 
 func (p *progress) announce() {
