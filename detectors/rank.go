@@ -65,6 +65,12 @@ func (a *analysis) severityFor(f *Finding, root *node) Severity {
 			sev = max(sev, SevHigh)
 		}
 	}
+	if !f.WaitKnown && waiters == 0 && f.Goroutines < 10 && root.cls.confidence < 0.9 && f.Category != CatLockCycle {
+		// A few goroutines, nobody behind them, blocked for less than a
+		// minute as far as the dump says: an idle keep-alive connection or a
+		// call in flight looks exactly like this in a healthy service.
+		sev = min(sev, SevLow)
+	}
 	if a.snap != nil && a.snap.Preamble.Deadlock() && sev >= SevMedium {
 		sev = SevCritical
 	}
