@@ -1,0 +1,3 @@
+module exectrace
+
+go 1.17
