@@ -191,8 +191,17 @@ func (a *analysis) classifyGroup(grp *parser.Group, watchers map[string]int) cla
 			c.watcherMissing = true
 			c.confidence += 0.05
 			c.reasons = append(c.reasons, fmt.Sprintf("no %s goroutine exists: no cancellable context was passed", shortFunc(s.Watcher)))
+		} else if s.Watcher != "" && watchers[s.Watcher] >= grp.Count {
+			// Every blocked call has its watcher: the context is
+			// cancellable, it just carries no deadline and nobody cancels.
+			c.category = CatIONoDeadline
+			c.why += "; a context watcher goroutine exists for every blocked call, so the calls did get a " +
+				"cancellable context, but it carries no deadline and nobody cancels it"
+			c.reasons = append(c.reasons, fmt.Sprintf("%d context watcher goroutine(s) for %d blocked call(s): cancellable context without deadline",
+				watchers[s.Watcher], grp.Count))
 		} else if s.Watcher != "" {
-			c.reasons = append(c.reasons, fmt.Sprintf("%d context watcher goroutine(s) exist: some calls have a cancellable context, without deadline", watchers[s.Watcher]))
+			c.reasons = append(c.reasons, fmt.Sprintf("only %d context watcher goroutine(s) for %d blocked call(s): some calls have no cancellable context",
+				watchers[s.Watcher], grp.Count))
 		}
 	}
 	if c.anchor < 0 {

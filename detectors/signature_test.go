@@ -239,8 +239,12 @@ func TestPgxWatcher(t *testing.T) {
 				t.Fatal(err)
 			}
 			n := a.nodeOf[reader]
-			if n.cls.category != CatDBDriverNoCtx {
-				t.Fatalf("category %s", n.cls.category)
+			want := CatIONoDeadline // cancellable, without deadline
+			if tt.wantMissing {
+				want = CatDBDriverNoCtx
+			}
+			if n.cls.category != want {
+				t.Fatalf("category %s, want %s", n.cls.category, want)
 			}
 			if n.cls.watcherMissing != tt.wantMissing {
 				t.Errorf("watcherMissing = %v, want %v", n.cls.watcherMissing, tt.wantMissing)
