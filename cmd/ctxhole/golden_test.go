@@ -152,3 +152,31 @@ func TestAnalyzeMeetsFixtureExpectations(t *testing.T) {
 		})
 	}
 }
+
+// TestAnalyzeRealWorld runs every format over the real-world dumps kept
+// outside the repository (../shared/realworld): each must succeed, the
+// JSON must validate and nothing may carry a control character but the
+// table's newlines.
+func TestAnalyzeRealWorld(t *testing.T) {
+	dir := filepath.Join(repoRoot(t), "..", "shared", "realworld")
+	files, _ := filepath.Glob(filepath.Join(dir, "*.txt"))
+	if len(files) == 0 {
+		t.Skipf("no real-world dumps in %s", dir)
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			for _, format := range []string{"table", "json", "markdown"} {
+				code, out, errOut := runCmd(t, "", "analyze", "-v", "-o", format, f)
+				if code != exitOK {
+					t.Fatalf("-o %s: exit %d: %s", format, code, errOut)
+				}
+				if format == "json" {
+					validateJSON(t, []byte(out))
+				}
+				if i := strings.IndexFunc(out, func(r rune) bool { return r < 0x20 && r != '\n' && r != '\t' || r == 0x7f }); i >= 0 {
+					t.Errorf("-o %s: control character %q at byte %d", format, out[i], i)
+				}
+			}
+		})
+	}
+}
