@@ -53,7 +53,15 @@ func ReadText(r io.Reader, name string) ([]*Snapshot, error) {
 			p.warn(p.lr.no, start, fmt.Sprintf("line of %d bytes is longer than the %d byte limit: skipped", skipped, textMaxLine))
 			continue
 		}
-		p.line(p.prefix.strip(raw, &p.ansi), start)
+		p.no = p.lr.no
+		cl := p.prefix.strip(raw, &p.ansi)
+		if cl.partial || p.join != nil {
+			var ok bool
+			if cl, ok = p.joinPartial(cl, start); !ok {
+				continue
+			}
+		}
+		p.line(cl, start)
 	}
 	return p.finish()
 }
@@ -73,9 +81,16 @@ type textParser struct {
 	gap     gapState
 	pending []Warning // warnings before the first snapshot
 	readErr error
-	hdr     header
-	fl      fileLine
-	b       goroutineBuilder
+	no      int // the line being read: its first record's for joined records
+	// join collects the records of a line containerd split ("P" tags);
+	// joinFrom is the offset of the first.
+	join     []byte
+	joinFrom int64
+	joinLine int
+	joinOver bool
+	hdr      header
+	fl       fileLine
+	b        goroutineBuilder
 }
 
 // line dispatches one cleaned line.
@@ -85,7 +100,7 @@ func (p *textParser) line(cl cleanLine, start int64) {
 		if p.b.open() {
 			p.b.blank = true
 		} else {
-			p.gap.add(nil, nil, p.lr.no, nil)
+			p.gap.add(nil, nil, p.no, nil)
 		}
 		return
 	}
@@ -105,11 +120,37 @@ func (p *textParser) line(cl cleanLine, start int64) {
 		if _, _, _, ok := preambleMarker(t, cl.pre); ok || p.b.blank {
 			p.closeGoroutine()
 		} else {
-			p.b.stray(p.lr.no, start, t)
+			p.b.stray(p.no, start, t)
 			return
 		}
 	}
-	p.gap.add(t, cl.pre, p.lr.no, cl.ts)
+	p.gap.add(t, cl.pre, p.no, cl.ts)
+}
+
+// joinPartial collects containerd's partial records. It reports ok with
+// the whole line once the record that ends it arrives.
+func (p *textParser) joinPartial(cl cleanLine, start int64) (cleanLine, bool) {
+	if p.join == nil {
+		p.join, p.joinFrom, p.joinLine, p.joinOver = make([]byte, 0, 256), start, p.lr.no, false
+	}
+	if !p.joinOver && len(p.join)+len(cl.pre) <= textMaxLine {
+		p.join = append(p.join, cl.pre...)
+	} else {
+		p.joinOver = true
+	}
+	if cl.partial {
+		return cl, false
+	}
+	joined, over := p.join, p.joinOver
+	p.join = nil
+	if over {
+		p.warn(p.lr.no, p.joinFrom, fmt.Sprintf("line of partial log records longer than the %d byte limit: skipped", textMaxLine))
+		return cl, false
+	}
+	out := cleanLine{ts: cl.ts}
+	p.prefix.rest(joined, &out)
+	p.no = p.joinLine
+	return out, true
 }
 
 // header starts a goroutine, and a snapshot when the header opens a new
@@ -119,7 +160,7 @@ func (p *textParser) header(cl cleanLine, start int64) {
 		blank := p.b.blank
 		p.closeGoroutine()
 		if blank {
-			p.gap.add(nil, nil, p.lr.no, nil)
+			p.gap.add(nil, nil, p.no, nil)
 		}
 	}
 	h := &p.hdr
@@ -133,7 +174,7 @@ func (p *textParser) header(cl cleanLine, start int64) {
 		p.warn(p.gap.unknownLine, -1, msg)
 	}
 	p.gap.reset()
-	p.b.start(p, h, p.lr.no)
+	p.b.start(p, h, p.no)
 }
 
 // newDump decides whether the header h opens a new dump (see ReadText).
@@ -156,7 +197,7 @@ func (p *textParser) newDump(h *header) bool {
 func (p *textParser) startSnapshot(cl cleanLine, start int64) {
 	pre, line, ts := p.gap.preamble(p.prefix.learned)
 	if line == 0 {
-		line, ts = p.lr.no, cl.ts
+		line, ts = p.no, cl.ts
 	}
 	s := &Snapshot{
 		Source: Source{

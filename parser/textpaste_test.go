@@ -34,6 +34,8 @@ var pastes = []struct {
 	apply    func(raw []byte) []byte
 	warnings int
 	time     time.Time
+	// linesMove is set when the paste changes line numbers.
+	linesMove bool
 }{
 	{name: "kubectl logs --timestamps", time: pasteBase.Add(1000), apply: func(raw []byte) []byte {
 		return eachLine(raw, func(i int, l string) string {
@@ -44,6 +46,22 @@ var pastes = []struct {
 	{name: "containerd CRI log", time: pasteBase, apply: func(raw []byte) []byte {
 		return eachLine(raw, func(i int, l string) string {
 			return pasteBase.Add(time.Duration(i)*time.Millisecond).Format("2006-01-02T15:04:05.000000000Z07:00") + " stderr F " + l
+		})
+	}},
+	{name: "containerd CRI log, long lines split", time: pasteBase, linesMove: true, apply: func(raw []byte) []byte {
+		// containerd splits lines at 16 KiB into "P" records; split at 40
+		// bytes to exercise it on every frame.
+		i := 0
+		return eachLine(raw, func(_ int, l string) string {
+			var b strings.Builder
+			for len(l) > 40 {
+				b.WriteString(pasteBase.Add(time.Duration(i)*time.Millisecond).Format(time.RFC3339Nano) + " stderr P " + l[:40] + "\n")
+				l = l[40:]
+				i++
+			}
+			b.WriteString(pasteBase.Add(time.Duration(i)*time.Millisecond).Format(time.RFC3339Nano) + " stderr F " + l)
+			i++
+			return b.String()
 		})
 	}},
 	{name: "journald", apply: func(raw []byte) []byte {
@@ -128,7 +146,7 @@ func TestReadTextPasted(t *testing.T) {
 				t.Errorf("time %v, want %v", s.Source.Time, tt.time)
 			}
 			got, want := s.Goroutines, clean.Goroutines
-			if tt.warnings != 0 {
+			if tt.warnings != 0 || tt.linesMove {
 				got, want = stripLines(got), stripLines(want)
 			}
 			if len(got) != len(want) {

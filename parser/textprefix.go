@@ -27,6 +27,9 @@ type cleanLine struct {
 	// a prefix.
 	pre []byte
 	ts  []byte // the RFC 3339 timestamp prefix, nil if none
+	// partial is set for a containerd (CRI) log record tagged "P": the
+	// runtime split a long line and the next record continues it.
+	partial bool
 }
 
 // strip reduces raw (a line without its newline) to the dump's text. ansi
@@ -43,9 +46,17 @@ func (lp *linePrefix) strip(raw []byte, ansi *[]byte) cleanLine {
 		if len(raw) > 0 && raw[0] == ' ' {
 			raw = raw[1:]
 		}
+		raw, cl.partial = criTag(raw)
 	} else if n := journaldLen(raw); n > 0 {
 		raw = raw[n:]
 	}
+	lp.rest(raw, &cl)
+	return cl
+}
+
+// rest fills in cl from raw, the line without its timestamp: the learned
+// prefix and the indentation are removed.
+func (lp *linePrefix) rest(raw []byte, cl *cleanLine) {
 	cl.pre = raw
 	if lp.learned != nil {
 		if n := shapePrefixLen(raw, lp.learned); n > 0 {
@@ -53,7 +64,21 @@ func (lp *linePrefix) strip(raw []byte, ansi *[]byte) cleanLine {
 		}
 	}
 	cl.text = trimBlank(raw)
-	return cl
+}
+
+// criTag strips the stream and tag of a containerd (CRI) log record,
+// "stdout F " or "stderr P ", and reports a partial record.
+func criTag(b []byte) ([]byte, bool) {
+	if len(b) < 9 || b[6] != ' ' || b[8] != ' ' || (string(b[:6]) != "stdout" && string(b[:6]) != "stderr") {
+		return b, false
+	}
+	switch b[7] {
+	case 'F':
+		return b[9:], false
+	case 'P':
+		return b[9:], true
+	}
+	return b, false
 }
 
 // learn records the prefix found in front of a goroutine header. A prefix
