@@ -1,0 +1,76 @@
+package report
+
+import (
+	"fmt"
+	"strconv"
+)
+
+func writeGroupsTable(t *textWriter, d *Document, opts Options) {
+	if len(d.Groups) == 0 {
+		return
+	}
+	shown := d.Groups
+	title := "GOROUTINE GROUPS"
+	if !opts.Verbose {
+		primary := primarySnapshot(d)
+		var inSnap []Group
+		for _, g := range d.Groups {
+			if g.Input == primary {
+				inSnap = append(inSnap, g)
+			}
+		}
+		n := min(len(inSnap), opts.maxGroups())
+		shown = inSnap[:n]
+		title = fmt.Sprintf("GOROUTINE GROUPS of input %d (%s), top %d of %d by count", primary, d.Inputs[primary].File, n, len(inSnap))
+		if n < len(d.Groups) {
+			title += "; -v shows all"
+		}
+	}
+	t.heading(title)
+	rows := make([][]string, 0, len(shown))
+	for _, g := range shown {
+		top, app := "", ""
+		if g.TopFrame != nil {
+			top = g.TopFrame.Function + "\n" + location(shortFile(g.TopFrame.File), g.TopFrame.Line)
+		}
+		if g.AppFrame != nil {
+			app = g.AppFrame.Function + "\n" + location(shortFile(g.AppFrame.File), g.AppFrame.Line)
+		}
+		wait := "-"
+		if g.WaitKnown {
+			wait = formatWait(g.WaitMinS, true)
+			if g.WaitMaxS != g.WaitMinS {
+				wait += " .. " + formatWait(g.WaitMaxS, true)
+			}
+		}
+		row := []string{strconv.Itoa(g.Count), groupState(g), wait, top, app}
+		if opts.Verbose {
+			row = append([]string{strconv.Itoa(g.Input)}, row...)
+		}
+		rows = append(rows, row)
+	}
+	header := []string{"count", "state", "wait", "top frame", "first app frame"}
+	right := []int{0}
+	if opts.Verbose {
+		header = append([]string{"input"}, header...)
+		right = []int{0, 1}
+	}
+	t.tableWith(true, header, rows, right...)
+}
+
+// primarySnapshot picks the snapshot whose groups the table shows without
+// -v: the richest capture of the latest moment (the state the process was
+// last seen in, the one the detectors diagnose). It returns an index into
+// d.Inputs, -1 when there is no snapshot.
+func primarySnapshot(d *Document) int {
+	best := -1
+	for i, in := range d.Inputs {
+		if in.Kind != KindGoroutines || !in.Primary {
+			continue
+		}
+		if best < 0 || in.Moment >= d.Inputs[best].Moment {
+			best = i
+		}
+	}
+	return best
+}
