@@ -78,10 +78,13 @@ type textParser struct {
 	curFrom int64 // byte offset of the current snapshot's first header
 	seen    map[int64]struct{}
 	crash   bool // GOTRACEBACK=crash: several per-thread dumps of one crash
-	gap     gapState
-	pending []Warning // warnings before the first snapshot
-	readErr error
-	no      int // the line being read: its first record's for joined records
+	// blanksKept is set once a header of the current dump followed a blank
+	// line: the input keeps the runtime's blank lines.
+	blanksKept bool
+	gap        gapState
+	pending    []Warning // warnings before the first snapshot
+	readErr    error
+	no         int // the line being read: its first record's for joined records
 	// join collects the records of a line containerd split ("P" tags);
 	// joinFrom is the offset of the first.
 	join     []byte
@@ -164,7 +167,11 @@ func (p *textParser) header(cl cleanLine, start int64) {
 		}
 	}
 	h := &p.hdr
-	if p.cur == nil || p.newDump(h) {
+	newDump := p.cur == nil || p.newDump(h)
+	if !newDump && p.gap.blankLast {
+		p.blanksKept = true
+	}
+	if newDump {
 		p.startSnapshot(cl, start)
 	} else if p.gap.unknown > 0 {
 		msg := fmt.Sprintf("skipped a line between goroutines: %q", p.gap.unknownFirst)
@@ -189,7 +196,11 @@ func (p *textParser) newDump(h *header) bool {
 	if _, dup := p.seen[h.id]; dup && h.id != 0 && !p.crash {
 		return true
 	}
-	return string(h.state) == "running" && (p.gap.text || !p.gap.blankLast)
+	// The runtime prints a blank line before every header but the first of
+	// a dump; a "[running]" header without one starts the next dump,
+	// unless the log lost its blank lines altogether.
+	running := string(h.state) == "running"
+	return running && (p.gap.text || !p.gap.blankLast && p.blanksKept)
 }
 
 // startSnapshot closes the current snapshot and opens the next, with the
@@ -219,6 +230,7 @@ func (p *textParser) startSnapshot(cl cleanLine, start int64) {
 	p.cur = s
 	p.curFrom = start
 	p.crash = false
+	p.blanksKept = false
 	clear(p.seen)
 }
 

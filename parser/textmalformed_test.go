@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -24,6 +25,39 @@ main.worker(0xd0194542200)
 created by main.main in goroutine 1
 	/src/main.go:4 +0x3c
 `
+
+// TestReadTextBlankLinesLost reads dumps whose blank lines a log pipeline
+// dropped: a "[running]" goroutine inside the dump does not start another
+// one, while two such dumps back to back still split at the repeated ID.
+func TestReadTextBlankLinesLost(t *testing.T) {
+	dump := "panic: boom\n" +
+		"goroutine 1 [running]:\nmain.main()\n\t/src/main.go:5 +0x1d\n" +
+		"goroutine 7 [running]:\n\tgoroutine running on other thread; stack unavailable\ncreated by main.main in goroutine 1\n\t/src/main.go:4 +0x3c\n" +
+		"goroutine 8 [chan receive]:\nmain.worker()\n\t/src/main.go:9 +0x2a\n"
+	for _, tt := range []struct {
+		in    string
+		sizes []int
+	}{
+		{dump, []int{3}},
+		{dump + dump, []int{3, 3}},
+		{strings.ReplaceAll(dump, "panic: boom\n", "") + strings.ReplaceAll(dump, "panic: boom\n", ""), []int{3, 3}},
+	} {
+		snaps, err := ReadText(strings.NewReader(tt.in), "lost.txt")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sizes []int
+		for _, s := range snaps {
+			sizes = append(sizes, len(s.Goroutines))
+			if len(s.Warnings) != 0 {
+				t.Errorf("warnings %v", s.Warnings)
+			}
+		}
+		if !slices.Equal(sizes, tt.sizes) {
+			t.Errorf("snapshot sizes %v, want %v", sizes, tt.sizes)
+		}
+	}
+}
 
 func TestReadTextMalformed(t *testing.T) {
 	tests := []struct {
