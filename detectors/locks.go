@@ -199,7 +199,7 @@ func (a *analysis) lockHolderByCallSite(w *node) {
 			if n.grp.WaitKnown > 0 && w.grp.WaitKnown > 0 && n.grp.WaitMax >= w.grp.WaitMax {
 				conf += 0.05
 			}
-			if conf > bestConf || (conf == bestConf && best != nil && n.grp.WaitMax > best.grp.WaitMax) {
+			if conf > bestConf || (conf == bestConf && best != nil && betterHolder(n, best)) {
 				best, bestConf, bestFrame = n, conf, f
 			}
 			break
@@ -239,4 +239,18 @@ func firstID(grp *parser.Group) int64 {
 		return grp.IDs[0]
 	}
 	return 0
+}
+
+// betterHolder breaks a tie between two equally likely holders: one
+// goroutine holds a mutex, so a group of one beats a crowd (the crowd is
+// more likely fellow waiters of another lock), then the smaller group, then
+// the one stuck longer.
+func betterHolder(n, best *node) bool {
+	if (n.grp.Count == 1) != (best.grp.Count == 1) {
+		return n.grp.Count == 1
+	}
+	if n.grp.Count != best.grp.Count {
+		return n.grp.Count < best.grp.Count
+	}
+	return n.grp.WaitMax > best.grp.WaitMax
 }
