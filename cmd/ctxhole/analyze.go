@@ -28,16 +28,19 @@ type analyzeFlags struct {
 	signatures string
 }
 
-func (f *analyzeFlags) register(fs *flag.FlagSet, withFailOn bool) {
+// register defines the flags on fs. The input-related ones (--fail-on,
+// --signatures, --timeline) only make sense for your own captures, so demo
+// (forInputs false) leaves them out.
+func (f *analyzeFlags) register(fs *flag.FlagSet, forInputs bool) {
 	fs.StringVar(&f.output, "o", "table", "output `format`: table, json or markdown")
 	fs.BoolVar(&f.verbose, "v", false, "verbose: every goroutine group, root stacks, full evidence and fix detail")
 	fs.BoolVar(&f.noColor, "no-color", false, "never colour the table (colour is on only for a terminal with NO_COLOR unset)")
-	if withFailOn {
+	fs.BoolVar(&f.tui, "tui", false, "explore the result in the interactive terminal UI instead of printing it")
+	if forInputs {
 		fs.StringVar(&f.failOn, "fail-on", "", "exit 1 when a finding at or above `SEVERITY` (info, low, medium, high, critical) exists")
 		fs.StringVar(&f.signatures, "signatures", "", "read extra library signatures (in-house clients) from the JSON `FILE`")
+		fs.BoolVar(&f.timeline, "timeline", false, "draw the principal finding's chain as a time-aligned ASCII Gantt chart (needs an execution trace; table and markdown output)")
 	}
-	fs.BoolVar(&f.timeline, "timeline", false, "draw the principal finding's chain as a time-aligned ASCII Gantt chart (needs an execution trace; table and markdown output)")
-	fs.BoolVar(&f.tui, "tui", false, "explore the result in the interactive terminal UI instead of printing it")
 }
 
 func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
