@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"io"
 	"net"
+	"os"
+	"os/exec"
 	"runtime"
 	"runtime/pprof"
 	"strings"
@@ -250,41 +252,58 @@ func TestLiveWaitGroupLinksWorkers(t *testing.T) {
 	}
 }
 
+// TestLiveNilChannelAndCond runs its holes in a child process: a goroutine
+// blocked on a nil channel can never be released, so it must not outlive
+// the test inside this process.
 func TestLiveNilChannelAndCond(t *testing.T) {
-	var nilCh chan int
-	go func() { nilCh <- 1 }() //nolint:staticcheck // a nil-channel send is the point
-	var mu sync.Mutex
-	cond := sync.NewCond(&mu)
-	done := make(chan struct{})
-	go func() {
-		mu.Lock()
-		for {
-			select {
-			case <-done:
-				mu.Unlock()
-				return
-			default:
-			}
-			cond.Wait()
-		}
-	}()
-	defer func() {
-		close(done)
-		cond.Broadcast()
-	}()
-	waitParked(t, "chan send (nil chan)", 1)
-	waitParked(t, "sync.Cond.Wait", 1)
-
-	r, err := Analyze(captureLive(t), Options{})
+	if os.Getenv("CTXHOLE_NILCHAN_CHILD") == "1" {
+		nilChannelChild()
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestLiveNilChannelAndCond$")
+	cmd.Env = append(os.Environ(), "CTXHOLE_NILCHAN_CHILD=1")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("child: %v", err)
+	}
+	snaps, err := parser.ReadText(bytes.NewReader(out), "child-debug2.txt")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if findingWith(r, CatNilChannel, "TestLiveNilChannelAndCond") == nil {
+	r, err := Analyze(&parser.Capture{Snapshots: snaps}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if findingWith(r, CatNilChannel, "nilChannelChild") == nil {
 		t.Errorf("no nil-channel finding\n%s", describe(r, 10))
 	}
-	if findingWith(r, CatCondWait, "TestLiveNilChannelAndCond") == nil {
+	if findingWith(r, CatCondWait, "nilChannelChild") == nil {
 		t.Errorf("no cond-wait finding\n%s", describe(r, 10))
 	}
+}
+
+// nilChannelChild blocks one goroutine on a nil channel and one in
+// sync.Cond.Wait, writes a debug=2 dump to stdout and exits.
+func nilChannelChild() {
+	var nilCh chan int
+	go func() { nilCh <- 1 }()
+	var mu sync.Mutex
+	cond := sync.NewCond(&mu)
+	go func() {
+		mu.Lock()
+		cond.Wait()
+		mu.Unlock()
+	}()
+	for i := 0; i < 500; i++ {
+		buf := make([]byte, 1<<20)
+		s := string(buf[:runtime.Stack(buf, true)])
+		if strings.Contains(s, "chan send (nil chan)") && strings.Contains(s, "sync.Cond.Wait") {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	_ = pprof.Lookup("goroutine").WriteTo(os.Stdout, 2)
+	os.Exit(0)
 }
 
 // TestLiveIdleLoopsAreBackground checks that loops waiting for work, the
