@@ -286,3 +286,60 @@ func btoi(b bool) int {
 	}
 	return 0
 }
+
+// TestSchemaEnumsMatchTheModel keeps the schema's closed vocabularies in
+// step with the Go constants they describe.
+func TestSchemaEnumsMatchTheModel(t *testing.T) {
+	var s struct {
+		Defs map[string]json.RawMessage `json:"$defs"`
+	}
+	if err := json.Unmarshal([]byte(schema.ReportV1()), &s); err != nil {
+		t.Fatal(err)
+	}
+	enum := func(def string) []string {
+		var d struct {
+			Enum []string `json:"enum"`
+		}
+		if err := json.Unmarshal(s.Defs[def], &d); err != nil {
+			t.Fatalf("$defs.%s: %v", def, err)
+		}
+		slices.Sort(d.Enum)
+		return d.Enum
+	}
+	var cats []string
+	for _, c := range detectors.Categories() {
+		cats = append(cats, string(c))
+	}
+	slices.Sort(cats)
+	if got := enum("category"); !slices.Equal(got, cats) {
+		t.Errorf("schema categories %v, detectors have %v", got, cats)
+	}
+	var sevs []string
+	for s := detectors.SevInfo; s <= detectors.SevCritical; s++ {
+		sevs = append(sevs, s.String())
+	}
+	slices.Sort(sevs)
+	if got := enum("severity"); !slices.Equal(got, sevs) {
+		t.Errorf("schema severities %v, detectors have %v", got, sevs)
+	}
+	var link struct {
+		Properties struct {
+			Relation struct {
+				Enum []string `json:"enum"`
+			} `json:"relation"`
+		} `json:"properties"`
+	}
+	if err := json.Unmarshal(s.Defs["link"], &link); err != nil {
+		t.Fatal(err)
+	}
+	rels := []string{}
+	for _, r := range []detectors.Relation{detectors.RelRoot, detectors.RelWaitsOn, detectors.RelHolds, detectors.RelBlockedOn,
+		detectors.RelSpawnedBy, detectors.RelServes, detectors.RelWokenBy, detectors.RelCycle, detectors.RelSameObject} {
+		rels = append(rels, string(r))
+	}
+	slices.Sort(rels)
+	got := slices.Sorted(slices.Values(link.Properties.Relation.Enum))
+	if !slices.Equal(got, rels) {
+		t.Errorf("schema relations %v, detectors have %v", got, rels)
+	}
+}
