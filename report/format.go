@@ -19,6 +19,10 @@ type Options struct {
 	// MaxGroups is how many goroutine groups the table shows per snapshot
 	// without Verbose; 0 means 10.
 	MaxGroups int
+	// Width is the terminal's width in columns: tables wrap their cells
+	// to fit it. 0 means no limit (output to a file or a pipe, which must
+	// not depend on the terminal it was produced on).
+	Width int
 }
 
 func (o Options) maxGroups() int {

@@ -16,7 +16,7 @@ const cellMaxWidth = 56
 // WriteTable writes the terminal report: the capture summary, the ranked
 // findings with their chains, then the goroutine groups.
 func WriteTable(w io.Writer, d *Document, opts Options) error {
-	t := &textWriter{w: w, p: painter{on: opts.Color}}
+	t := &textWriter{w: w, p: painter{on: opts.Color}, width: opts.Width}
 	writeSummaryTable(t, d)
 	writeFindingsTable(t, d, opts)
 	writeGroupsTable(t, d, opts)
@@ -26,9 +26,10 @@ func WriteTable(w io.Writer, d *Document, opts Options) error {
 // textWriter remembers the first write error so that rendering code can
 // write freely and report once.
 type textWriter struct {
-	w   io.Writer
-	p   painter
-	err error
+	w     io.Writer
+	p     painter
+	width int // 0: tables are as wide as their content
+	err   error
 }
 
 func (t *textWriter) printf(format string, args ...any) {
@@ -70,6 +71,7 @@ func (t *textWriter) tableWith(rowLines bool, header []string, rows [][]string, 
 		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: align}),
 		tablewriter.WithRowMaxWidth(cellMaxWidth),
 		tablewriter.WithTrimSpace(tw.Off),
+		tablewriter.WithMaxWidth(t.width),
 	)
 	tbl.Header(header)
 	for _, r := range rows {

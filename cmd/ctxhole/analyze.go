@@ -9,11 +9,11 @@ import (
 	"runtime/debug"
 	"slices"
 
+	"github.com/charmbracelet/x/term"
 	"github.com/ctxhole/ctxhole/detectors"
 	"github.com/ctxhole/ctxhole/parser"
 	"github.com/ctxhole/ctxhole/report"
 	"github.com/ctxhole/ctxhole/tui"
-	"github.com/mattn/go-isatty"
 )
 
 // analyzeFlags are the flags of `ctxhole analyze` (and `ctxhole demo`,
@@ -138,7 +138,9 @@ func render(c *parser.Capture, r *detectors.Report, af analyzeFlags, threshold *
 		for _, w := range doc.Summary.Warnings {
 			fmt.Fprintf(stderr, "ctxhole: warning: %s\n", parser.CleanText(warningText(w)))
 		}
-		opts.Color = !af.noColor && os.Getenv("NO_COLOR") == "" && isTerminal(stdout)
+		tty, width := terminalWidth(stdout)
+		opts.Color = !af.noColor && os.Getenv("NO_COLOR") == "" && tty
+		opts.Width = width
 		err = report.WriteTable(stdout, doc, opts)
 		if err == nil && af.timeline {
 			err = writeTimeline(stdout, r, false)
@@ -217,13 +219,25 @@ func validOutput(o string) bool {
 	return false
 }
 
+// terminalWidth reports whether w is a terminal and, if so, its width in
+// columns (0 when the size cannot be read). charmbracelet/x/term is already
+// in the module graph through the terminal UI, and answers both questions.
+func terminalWidth(w io.Writer) (bool, int) {
+	f, ok := w.(*os.File)
+	if !ok || !term.IsTerminal(f.Fd()) {
+		return false, 0
+	}
+	width, _, err := term.GetSize(f.Fd())
+	if err != nil {
+		return true, 0
+	}
+	return true, width
+}
+
 // isTerminal reports whether w is a terminal.
 func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	return isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
+	tty, _ := terminalWidth(w)
+	return tty
 }
 
 // toolVersion is the module version the binary was built from, "(devel)"
