@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -498,8 +499,8 @@ func TestVariantsCrash(t *testing.T) {
 				if g.ID != 1 || g.Status != StatusRunning || len(g.Frames) == 0 || g.Frames[0].Func != "panic" {
 					t.Fatalf("first goroutine %d %v, want 1 running in panic", g.ID, g.Status)
 				}
-				if f := vtFrame(t, g, "main.handleRequest"); f.File != vtSrc+"crash.go" || f.Line != 55 || len(f.Args) != 2 {
-					t.Errorf("panicking frame %+v, want crash.go:55 with a string's two words", f)
+				if f := vtFrame(t, g, "main.handleRequest"); f.File != vtSrc+"crash.go" || f.Line != 62 || len(f.Args) != 2 {
+					t.Errorf("panicking frame %+v, want crash.go:62 with a string's two words", f)
 				}
 				if minor >= 22 && (g.GP == 0 || g.M < 0 || g.MP == 0) {
 					t.Errorf("panicking goroutine gp=%#x m=%d mp=%#x, want all three", g.GP, g.M, g.MP)
@@ -510,7 +511,7 @@ func TestVariantsCrash(t *testing.T) {
 				for _, g := range s.Goroutines {
 					if g.StackUnavailable {
 						unavailable++
-						if g.Status != StatusRunning || len(g.Frames) != 0 || g.CreatedBy == nil || g.CreatedBy.Func != "main.crash" {
+						if g.Status != StatusRunning || len(g.Frames) != 0 || g.CreatedBy == nil || g.CreatedBy.Func != "main.startSpinners" || g.CreatedBy.Line != 37 {
 							t.Errorf("goroutine %d: %v with %d frames, created by %+v", g.ID, g.Status, len(g.Frames), g.CreatedBy)
 						}
 					}
@@ -546,8 +547,8 @@ func TestVariantsPreambles(t *testing.T) {
 			{file: "panic.txt", n: 1, want: Preamble{Panic: []string{"handle /api/orders/7: order index corrupted"}},
 				check: func(t *testing.T, s *Snapshot) {
 					g := s.Goroutines[0]
-					if g.Status != StatusRunning || g.CreatedBy == nil || g.CreatedBy.Func != "main.plainPanic" || g.CreatedBy.Line != 62 {
-						t.Errorf("panicking goroutine %v created by %+v, want running, by plainPanic at crash.go:62", g.Status, g.CreatedBy)
+					if g.Status != StatusRunning || g.CreatedBy == nil || g.CreatedBy.Func != "main.plainPanic" || g.CreatedBy.Line != 69 {
+						t.Errorf("panicking goroutine %v created by %+v, want running, by plainPanic at crash.go:69", g.Status, g.CreatedBy)
 					}
 				}},
 			{file: "repanic.txt", n: 1, want: Preamble{Panic: repanic}},
@@ -706,6 +707,19 @@ func TestVariantsLabels(t *testing.T) {
 	if labelled != 1 {
 		t.Errorf("%d labelled debug1 records, want 1", labelled)
 	}
+	// The proto profile carries them as sample labels, on every version.
+	for _, v := range vtVersions {
+		c := vtRead(t, filepath.Join("go"+v, "goroutine.pb.gz"))
+		var got [][]Label
+		for _, g := range c.Snapshots[0].Goroutines {
+			if len(g.Labels) > 0 {
+				got = append(got, g.Labels)
+			}
+		}
+		if !reflect.DeepEqual(got, [][]Label{want}) {
+			t.Errorf("go%s proto: labels %v, want one record with %v", v, got, want)
+		}
+	}
 }
 
 // TestVariantsLeakProfile checks Go 1.26's goroutineleak profile: the
@@ -722,11 +736,20 @@ func TestVariantsLeakProfile(t *testing.T) {
 			}
 		}
 	}
-	// 3 leakChan, the generic pop (its queue is only its own), 4 service
-	// goroutines on nil channels or none; leakMutex on its own mutex.
-	wantLeaked := map[string]int{"chan receive": 4, "sync.Mutex.Lock": 1, "chan send (nil chan)": 1, "chan receive (nil chan)": 1, "select (no cases)": 1}
+	// 3 leakChan, the generic pop (its queue is only its own), the service
+	// goroutines on nil channels or none. leakMutex, parked on a mutex only
+	// it knows, is found leaked by some runs of the detector and not by
+	// others: it is checked on its own.
+	mutexLeaked := leaked["sync.Mutex.Lock"]
+	delete(leaked, "sync.Mutex.Lock")
+	wantLeaked := map[string]int{"chan receive": 4, "chan send (nil chan)": 1, "chan receive (nil chan)": 1, "select (no cases)": 1}
 	if !reflect.DeepEqual(leaked, wantLeaked) {
 		t.Errorf("leaked by reason %v, want %v", leaked, wantLeaked)
+	}
+	lm := vtFrame(t, vtOne(t, s, "main.leakMutex"), "main.leakMutex")
+	if g := vtOne(t, s, "main.leakMutex"); g.Reason != "sync.Mutex.Lock" || lm.Line != 61 ||
+		(g.Status == StatusLeaked) != (mutexLeaked == 1) || (g.Status != StatusLeaked && g.Status != StatusWaiting) {
+		t.Errorf("leakMutex goroutine %d: %v %q at line %d", g.ID, g.Status, g.Reason, lm.Line)
 	}
 	for _, g := range vtMainFunc(s, "main.leakChan") {
 		if g.Status != StatusLeaked || g.State != "chan receive" || g.CreatedBy == nil || g.CreatedBy.Func != "main.captureLeak" {
@@ -739,8 +762,8 @@ func TestVariantsLeakProfile(t *testing.T) {
 
 	c := vtRead(t, filepath.Join("go"+vtLatest, "leak-debug1.txt"))
 	d1 := c.Snapshots[0]
-	if d1.DeclaredTotal != 8 || d1.Count() != 8 {
-		t.Errorf("leak debug1 declared %d counted %d, want 8", d1.DeclaredTotal, d1.Count())
+	if d1.DeclaredTotal != d1.Count() || d1.Count() < 7 || d1.Count() > 8 {
+		t.Errorf("leak debug1 declared %d counted %d, want 7 or 8 (the mutex leak may go undetected)", d1.DeclaredTotal, d1.Count())
 	}
 	for _, g := range d1.Goroutines {
 		if g.Status != StatusLeaked {
@@ -844,7 +867,7 @@ func TestVariantsTruncated64MiB(t *testing.T) {
 // TestVariantsWrapped checks the dumps as logs paste them: the prefix of
 // kubectl --timestamps (varying width: RFC3339Nano drops trailing zeros)
 // and journald is stripped, CRLF and expanded tabs are read, and every
-// wrapping gives the same goroutines as the others.
+// wrapping gives the same goroutines (state and frames) as the others.
 func TestVariantsWrapped(t *testing.T) {
 	var ref []string
 	for _, style := range []string{"kubectl", "journald", "tabs", "crlf"} {
@@ -858,6 +881,9 @@ func TestVariantsWrapped(t *testing.T) {
 			}
 			got = append(got, g.State+"|"+strings.Join(fns, ","))
 		}
+		// Each wrapping is a separate process: the runtime lists the same
+		// goroutines, not always in the same order.
+		sort.Strings(got)
 		if ref == nil {
 			ref = got
 		} else if !reflect.DeepEqual(got, ref) {
@@ -890,4 +916,70 @@ func TestVariantsWrapped(t *testing.T) {
 	if !s.Source.Time.IsZero() && (s.Source.Time.Before(when) || s.Source.Time.Sub(when) > time.Second) {
 		t.Errorf("snapshot time %v, first line at %v", s.Source.Time, when)
 	}
+}
+
+// TestVariantsSigquitCrash checks a SIGQUIT under GOTRACEBACK=crash with two
+// goroutines spinning on their threads: the goroutine list shows their
+// stacks unavailable, then each thread prints its own stack after a "-----"
+// line, so the spinners' stacks are there after all.
+func TestVariantsSigquitCrash(t *testing.T) {
+	for _, v := range vtVersions {
+		rel := filepath.Join("go"+v, "sigquit-crash.txt")
+		t.Run(rel, func(t *testing.T) {
+			raw := vtRaw(t, rel)
+			s := vtText(t, rel)
+			if s.Preamble.Signal != "SIGQUIT: quit" {
+				t.Errorf("signal %q", s.Preamble.Signal)
+			}
+			if n := bytes.Count(raw, []byte("\n-----\n")); n == 0 {
+				t.Fatal("no per-thread dumps in the capture")
+			}
+			unavailable := map[int64]bool{}
+			for _, g := range s.Goroutines {
+				if g.StackUnavailable {
+					unavailable[g.ID] = true
+				}
+			}
+			if len(unavailable) != 2 {
+				t.Fatalf("%d goroutines with stacks unavailable, want the 2 spinners", len(unavailable))
+			}
+			found := map[int64]bool{}
+			for _, g := range s.Goroutines {
+				if unavailable[g.ID] && !g.StackUnavailable {
+					if i := vtFrameIndex(g, "main.spin"); i < 0 || g.Status != StatusRunning {
+						t.Errorf("thread dump of goroutine %d: %v, frames %+v", g.ID, g.Status, g.Frames)
+					}
+					found[g.ID] = true
+				}
+			}
+			if len(found) != 2 {
+				t.Errorf("thread stacks found for %v, want both of %v", found, unavailable)
+			}
+		})
+	}
+}
+
+// TestVariantsRaceReport checks a -race build's "WARNING: DATA RACE"
+// report printed before a panic dump: the report's "Goroutine N (running)
+// created at:" blocks are not goroutines, the dump after it is read whole.
+func TestVariantsRaceReport(t *testing.T) {
+	rel := filepath.Join("go"+vtLatest, "race-then-panic.txt")
+	raw := vtRaw(t, rel)
+	if !bytes.Contains(raw, []byte("WARNING: DATA RACE")) {
+		t.Fatal("capture holds no race report")
+	}
+	s := vtText(t, rel)
+	if want := []string{"handle /api/orders/13: order index corrupted"}; !reflect.DeepEqual(s.Preamble.Panic, want) {
+		t.Errorf("panic %q, want %q", s.Preamble.Panic, want)
+	}
+	for _, g := range s.Goroutines {
+		if vtFrameIndex(g, "main.bump") >= 0 {
+			t.Errorf("goroutine %d from the race report's stacks", g.ID)
+		}
+	}
+	g := s.Goroutines[0]
+	if g.ID != 1 || g.Frames[0].Func != "main.handleRequest" || g.Frames[1].Func != "main.raceThenPanic" {
+		t.Errorf("first goroutine %d %+v, want 1 panicking in main.handleRequest", g.ID, g.Frames)
+	}
+	vtCheckWaits(t, s, 26, false)
 }
