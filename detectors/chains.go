@@ -351,7 +351,42 @@ func rootEvidence(root *node) []Evidence {
 	if root.cls.scope != scopeNone {
 		ev = append(ev, Evidence{Kind: "frame", GoroutineID: first.ID, Text: "request-scoped: " + root.cls.scope.String()})
 	}
+	if text := channelSpread(root.grp); text != "" {
+		ev = append(ev, Evidence{Kind: "argument", GoroutineID: first.ID, Text: text})
+	}
 	return ev
+}
+
+// channelSpread says, for goroutines parked on channel operations whose
+// runtime frames print the channel (SIGQUIT and crash dumps do), whether
+// they wait on one shared channel or each on its own: one channel nobody
+// drains, or one abandoned channel per request.
+func channelSpread(grp *parser.Group) string {
+	const sample = 10000
+	chans := make(map[uint64]int)
+	seen := 0
+	for _, m := range grp.Members {
+		if seen == sample {
+			break
+		}
+		seen++
+		if addr, _, kind := waitObject(m.Frames); kind == objChan && addr != 0 {
+			chans[addr]++
+		}
+	}
+	known := 0
+	for _, n := range chans {
+		known += n
+	}
+	switch {
+	case known < 2:
+		return ""
+	case len(chans) == 1:
+		for addr := range chans {
+			return fmt.Sprintf("all %d goroutines whose frames print the channel wait on the same channel 0x%x", known, addr)
+		}
+	}
+	return fmt.Sprintf("%d goroutines wait on %d distinct channels: one abandoned channel per caller", known, len(chans))
 }
 
 // fmtWait prints a wait as the runtime counts it, in whole minutes.

@@ -106,10 +106,14 @@ func (a *analysis) linkLocks() error {
 				conf = confAddrUncertain
 			}
 			fr := *f
+			when := ""
+			if g.WaitKnown && waiter.grp.WaitKnown > 0 && g.Wait >= waiter.grp.WaitMax {
+				when = fmt.Sprintf("; it has been blocked for %s, since before its waiters", fmtWait(g.Wait))
+			}
 			a.addEdge(&edge{
 				waiter: waiter, holder: holder, rel: RelWaitsOn, object: waiter.object, confidence: conf,
-				reason: fmt.Sprintf("goroutine %d has 0x%x (the lock or its owner) in %s and is not queued on the lock",
-					g.ID, arg.Value, f.Func),
+				reason: fmt.Sprintf("goroutine %d has 0x%x (the lock or its owner) in %s and is not queued on the lock%s",
+					g.ID, arg.Value, f.Func, when),
 				evidence: []Evidence{{Kind: "argument", GoroutineID: g.ID, Frame: &fr,
 					Text: fmt.Sprintf("%s(0x%x%s) in goroutine %d: the lock 0x%x belongs to this object", f.Func, arg.Value, uncertainMark(arg), g.ID, waiter.object)}},
 			})
