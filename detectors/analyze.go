@@ -28,6 +28,7 @@ func (a *analysis) passes() []pass {
 		{"cycles", (*analysis).findCycles},
 		{"trace-links", (*analysis).traceLinks}, // wake history and timing links
 		{"chains", (*analysis).buildChains},
+		{"trace-history", (*analysis).traceHistory}, // chains the trace saw form and resolve
 		{"leaks", (*analysis).findLeaks},
 		{"trace-timing", (*analysis).traceTiming},  // link start/end, wakes, trace evidence
 		{"contention", (*analysis).joinContention}, // mutex/block profile delay at the chain's sites

@@ -285,9 +285,12 @@ func siteEvidence(tr *parser.Trace, f *Finding) []Evidence {
 		if !l.Timed || l.Group == nil {
 			continue
 		}
-		s := stuckOf(tr, l.Group.IDs)
+		frames := stuckOf(tr, l.Group.IDs).frames
+		if frames == nil {
+			frames = l.Group.Frames // a resolved chain's link: its trace stack
+		}
 		for _, site := range tr.Sites {
-			if seen[site] || !sameFrames(site.Frames, s.frames) || site.Waits < 2 {
+			if seen[site] || !sameFrames(site.Frames, frames) || site.Waits < 2 {
 				continue
 			}
 			seen[site] = true

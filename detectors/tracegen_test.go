@@ -148,3 +148,100 @@ func TestTraceLinksByWakeHistory(t *testing.T) {
 		t.Errorf("no evidence that the refresher released the readers before: %+v", f.Evidence)
 	}
 }
+
+// refreshOnce holds mu across one read from c.
+func refreshOnce(mu *sync.Mutex, c net.Conn) {
+	mu.Lock()
+	buf := make([]byte, 1)
+	_, _ = io.ReadFull(c, buf)
+	mu.Unlock()
+}
+
+// A refresher blocked 1.2 s on the network inside the lock, readers queued
+// behind it, then everything moved again: nothing is stuck when the trace
+// ends, but the trace saw the chain form and resolve.
+func TestTraceResolvedChain(t *testing.T) {
+	client, peer := loopback(t)
+	var buf bytes.Buffer
+	if err := trace.Start(&buf); err != nil {
+		t.Skipf("cannot trace: %v", err)
+	}
+	var mu sync.Mutex
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	reads := 0
+	wg.Add(1 + nReaders)
+	go func() { defer wg.Done(); refreshOnce(&mu, client) }()
+	time.Sleep(20 * time.Millisecond)
+	for range nReaders {
+		go func() { defer wg.Done(); readLoop(&mu, &reads, done) }()
+	}
+	time.Sleep(1200 * time.Millisecond)
+	if _, err := peer.Write([]byte{1}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	close(done)
+	wg.Wait()
+	trace.Stop()
+	tr, err := parser.ReadTrace(&buf, parser.Source{File: "resolved.trace"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Analyze(&parser.Capture{Traces: []*parser.Trace{tr}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f *Finding
+	for _, x := range r.Findings {
+		if x.Severity >= SevHigh {
+			t.Errorf("nothing was stuck at the end, yet %s %s", x.Severity, x.Title)
+		}
+		if rootHas(x, "github.com/ctxhole/ctxhole/detectors.refreshOnce") {
+			f = x
+		}
+	}
+	if f == nil {
+		t.Fatalf("no finding rooted at the refresher: %+v", r.Findings)
+	}
+	if !strings.HasPrefix(f.Title, "Resolved during the trace") || len(f.Chain) != 2 {
+		t.Fatalf("finding %q with %d links", f.Title, len(f.Chain))
+	}
+	root, readers := f.Chain[0], f.Chain[1]
+	if !root.Timed || root.End-root.Start < time.Second || !f.Root.Timed || f.Root.Since != root.Start {
+		t.Errorf("root link %v..%v (root since %v), want the refresher's 1.2 s read", root.Start, root.End, f.Root.Since)
+	}
+	if readers.Relation != RelWokenBy || readers.Goroutines < nReaders || readers.Start < root.Start || readers.End < root.End {
+		t.Errorf("readers link %s x%d %v..%v, want %d+ waits released after the read ended at %v",
+			readers.Relation, readers.Goroutines, readers.Start, readers.End, nReaders, root.End)
+	}
+}
+
+// loopback returns both ends of a loopback TCP connection.
+func loopback(t *testing.T) (net.Conn, net.Conn) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Skipf("no loopback: %v", err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			close(accepted)
+			return
+		}
+		accepted <- c
+	}()
+	client, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	peer := <-accepted
+	if peer == nil {
+		t.Fatal("accept failed")
+	}
+	t.Cleanup(func() { client.Close(); peer.Close() })
+	return client, peer
+}
