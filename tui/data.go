@@ -270,6 +270,9 @@ func newFindingData(rank int, f *detectors.Finding) *findingData {
 	fd.rootFunc = rootFunction(f)
 	fd.nodes = chainNodes(f)
 	hay := []string{fd.category, f.Severity.String(), fd.title, fd.rootFunc, clean(f.Fix.Summary)}
+	if a := f.Root.AppFrame; a >= 0 && a < len(f.Root.Frames) {
+		hay = append(hay, clean(f.Root.Frames[a].Func), clean(f.Root.Frames[a].File))
+	}
 	for _, n := range fd.nodes {
 		hay = append(hay, clean(n.link.Function), clean(n.link.File))
 	}
@@ -277,18 +280,19 @@ func newFindingData(rank int, f *detectors.Finding) *findingData {
 	return fd
 }
 
-// rootFunction is the function a finding's row names: the root's first
-// application frame, else its telling frame, else the first link's.
+// rootFunction is the function a finding's row names, as the table output
+// does: the root link's blocking call, else the root's first application
+// frame, else its telling frame.
 func rootFunction(f *detectors.Finding) string {
+	if len(f.Chain) > 0 && f.Chain[0].Function != "" {
+		return clean(f.Chain[0].Function)
+	}
 	fr := f.Root.Frames
 	if f.Root.AppFrame >= 0 && f.Root.AppFrame < len(fr) {
 		return clean(fr[f.Root.AppFrame].Func)
 	}
 	if len(fr) > 0 {
 		return clean(tellingFrame(fr))
-	}
-	if len(f.Chain) > 0 {
-		return clean(f.Chain[0].Function)
 	}
 	return "(unknown)"
 }

@@ -235,7 +235,12 @@ func (m *model) findingsView(h int) []string {
 	lo, hi := fs.list.window(len(fs.visible), listH)
 	for i := lo; i < hi; i++ {
 		fd := m.data.findings[fs.visible[i]]
-		row := fmt.Sprintf("%-3d %s  %s %7s %6s  %s", fd.rank, st.badge(fd.f.Severity), pad(fd.category, 22),
+		badge := st.badge(fd.f.Severity)
+		if i == fs.list.cursor {
+			// The cursor row is styled whole; styles do not nest.
+			badge = plainBadge(fd.f.Severity)
+		}
+		row := fmt.Sprintf("%-3d %s  %s %7s %6s  %s", fd.rank, badge, pad(fd.category, 22),
 			padLeft(fd.count, 7), padLeft(fd.wait, 6), fit(fd.rootFunc, fnW))
 		out = append(out, m.cursorRow(row, i == fs.list.cursor, fs.focus == focusList))
 	}
@@ -252,7 +257,9 @@ func (m *model) findingsView(h int) []string {
 }
 
 // cursorRow marks a list row under the cursor: "▸" always, reverse video
-// when its pane has the focus, underline when not.
+// when its pane has the focus, underline when not. The row must be plain
+// text: lipgloss styles underlined text rune by rune, which would split
+// any escape sequence inside it.
 func (m *model) cursorRow(row string, selected, focused bool) string {
 	if !selected {
 		return "  " + row

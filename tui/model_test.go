@@ -2,12 +2,15 @@ package tui
 
 import (
 	"encoding/json"
+	"io"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/muesli/termenv"
 
 	"github.com/ctxhole/ctxhole/detectors"
 	"github.com/ctxhole/ctxhole/parser"
@@ -364,5 +367,27 @@ func TestNoFindings(t *testing.T) {
 		press(m, v, "j", "enter", "/")
 		press(m, "esc")
 		checkFrame(t, screen(m), 80, 24)
+	}
+}
+
+// TestColourFramesWellFormed renders every view in 256 colours: once the
+// escape sequences are stripped no fragment of one is left (a style nested
+// in an underlined row would split them).
+func TestColourFramesWellFormed(t *testing.T) {
+	c := loadFixture(t, "db-driver-no-ctx", "goroutine-debug2.txt")
+	r := newRenderer(io.Discard, false)
+	r.SetColorProfile(termenv.ANSI256)
+	m := newModel(c, pqFinding(t, c), Options{}, r)
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	for _, keys := range [][]string{nil, {"enter"}, {"enter"}, {"2"}, {"enter"}, {"3"}, {"?"}} {
+		press(m, keys...)
+		frame := m.View()
+		if !strings.Contains(frame, "\x1b[") {
+			t.Fatal("no colour in a 256-colour frame")
+		}
+		if plain := ansi.Strip(frame); strings.Contains(plain, "\x1b") || strings.Contains(plain, "[0m") || strings.Contains(plain, ";5;") {
+			t.Errorf("broken escape sequence after %v:\n%s", keys, plain)
+		}
+		checkFrame(t, frame, 80, 24)
 	}
 }

@@ -119,6 +119,12 @@ func (term *terminal) send(keys ...string) {
 	}
 }
 
+// prefix returns the first n runes of s.
+func prefix(s string, n int) string {
+	r := []rune(s)
+	return string(r[:min(n, len(r))])
+}
+
 func lastLines(s string, n int) string {
 	lines := strings.Split(s, "\n")
 	return strings.Join(lines[max(0, len(lines)-n):], "\n")
@@ -181,7 +187,7 @@ func TestBinaryInPty(t *testing.T) {
 	if title == "" {
 		mark = term.waitFor(mark, "No findings")
 	} else {
-		mark = term.waitFor(mark, fit(clean(title), 40))
+		mark = term.waitFor(mark, prefix(clean(title), 40))
 		first := wrap(clean(fix), 74)[0]
 		if !term.found(mark, first, 2*time.Second) {
 			// A long chain pushes the fix below the first screen: walk

@@ -77,5 +77,13 @@ func (st styles) badge(sev detectors.Severity) string {
 	return st.severity[sev].Render(severityBadges[sev])
 }
 
+// plainBadge is the severity label without style.
+func plainBadge(sev detectors.Severity) string {
+	if sev < detectors.SevInfo || sev > detectors.SevCritical {
+		return pad(sev.String(), 4)
+	}
+	return severityBadges[sev]
+}
+
 // severityBadges are four-cell severity labels, as in the table output.
 var severityBadges = [...]string{"INFO", "LOW ", "MED ", "HIGH", "CRIT"}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 
+	"github.com/ctxhole/ctxhole/detectors"
 	"github.com/ctxhole/ctxhole/parser"
 	"github.com/ctxhole/ctxhole/tui"
 )
@@ -18,6 +19,7 @@ type tuiFlags struct {
 	noAltScreen bool
 	noMouse     bool
 	exportDir   string
+	signatures  string
 }
 
 func runTUI(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -27,6 +29,7 @@ func runTUI(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.BoolVar(&tf.noColor, "no-color", false, "no colours (also when NO_COLOR is set)")
 	fs.BoolVar(&tf.noAltScreen, "no-alt-screen", false, "draw in the normal screen instead of the alternate one")
 	fs.BoolVar(&tf.noMouse, "no-mouse", false, "leave the mouse to the terminal (no wheel scrolling)")
+	fs.StringVar(&tf.signatures, "signatures", "", "read extra library signatures (in-house clients) from the JSON `FILE`")
 	fs.StringVar(&tf.exportDir, "export-dir", "", "`directory` where y saves findings as JSON (default: the working directory)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: ctxhole tui [flags] FILE|DIR ...")
@@ -58,8 +61,26 @@ func runTUI(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 
+	var dopts detectors.Options
+	if tf.signatures != "" {
+		sigs, err := detectors.LoadSignatures(tf.signatures)
+		if err != nil {
+			fmt.Fprintf(stderr, "ctxhole tui: --signatures: %v\n", err)
+			return exitUsage
+		}
+		dopts.Signatures = sigs
+	}
+
+	// Everything is computed before the UI opens; on a huge dump that
+	// takes a while, so a line on stderr says what is going on.
 	prog := startProgress(stderr, "reading and analyzing inputs")
 	c, err := parser.Load(paths, parser.Options{Stdin: stdin})
+	if err != nil {
+		prog.stop()
+		fmt.Fprintf(stderr, "ctxhole tui: %v\n", err)
+		return exitUsage
+	}
+	r, err := detectors.Analyze(c, dopts)
 	prog.stop()
 	if err != nil {
 		fmt.Fprintf(stderr, "ctxhole tui: %v\n", err)
@@ -73,7 +94,7 @@ func runTUI(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		NoMouse:     tf.noMouse,
 		ExportDir:   tf.exportDir,
 	}
-	if err := tui.Run(c, nil, opts); err != nil {
+	if err := tui.Run(c, r, opts); err != nil {
 		fmt.Fprintf(stderr, "ctxhole tui: %v\n", err)
 		return exitUsage
 	}
