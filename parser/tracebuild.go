@@ -194,10 +194,16 @@ func (b *traceBuilder) reasonID(r string) reasonID {
 // tables.
 func (b *traceBuilder) newGeneration() {
 	b.gens++
-	b.stacks.newGeneration()
 	for _, g := range b.gs {
 		g.blkHandle, g.wakeHandle = trace.NoStack, trace.NoStack
+		if g.sysStack != trace.NoStack {
+			// A system call spanning generations: resolve its stack now
+			// rather than keep the old generation's tables alive.
+			g.open.stack = b.stacks.ref(g.sysStack)
+			g.sysStack = trace.NoStack
+		}
 	}
+	b.stacks.newGeneration()
 }
 
 // noteProc counts a P the first time it is seen.
