@@ -89,7 +89,7 @@ func Build(c *parser.Capture, r *detectors.Report, tool Tool) *Document {
 			File: clean(w.File), Line: w.Line, Offset: w.Offset, Message: clean(w.Msg),
 		})
 	}
-	d.Summary.LongestWaits = longestWaits(d.Groups)
+	d.Summary.LongestWaits = longestWaits(d.Groups, primarySnapshot(d))
 	if r != nil {
 		for i, f := range r.Findings {
 			d.Findings = append(d.Findings, findingDoc(i+1, f))
@@ -164,12 +164,14 @@ func groupDoc(input int, grp *parser.Group) Group {
 	return g
 }
 
-// longestWaits picks the groups with the longest known waits, longest
-// first; ties keep document order, so the result is deterministic.
-func longestWaits(groups []Group) []LongestWait {
+// longestWaits picks the groups of snapshot input with the longest known
+// waits, longest first, leaving out the runtime's own goroutines (GC
+// workers, the finalizer, forced GC), which idle for as long as the process
+// lives; ties keep document order, so the result is deterministic.
+func longestWaits(groups []Group, input int) []LongestWait {
 	var idx []int
 	for i, g := range groups {
-		if g.WaitKnown && g.WaitMaxS > 0 {
+		if g.Input == input && g.WaitKnown && g.WaitMaxS > 0 && !runtimeOnly(g.Stack) {
 			idx = append(idx, i)
 		}
 	}
@@ -188,6 +190,35 @@ func longestWaits(groups []Group) []LongestWait {
 		out = append(out, lw)
 	}
 	return out
+}
+
+// runtimeOnly reports whether every frame of a stack is the runtime's: a
+// system goroutine.
+func runtimeOnly(stack []Frame) bool {
+	for _, f := range stack {
+		pkg := parser.FuncPackage(f.Function)
+		if pkg != "runtime" && !strings.HasPrefix(pkg, "runtime/") {
+			return false
+		}
+	}
+	return len(stack) > 0
+}
+
+// primarySnapshot picks the snapshot the summary's longest waits and the
+// table's groups describe: the richest capture of the latest moment (the
+// state the process was last seen in, the one the detectors diagnose). It
+// returns an index into d.Inputs, -1 when there is no snapshot.
+func primarySnapshot(d *Document) int {
+	best := -1
+	for i, in := range d.Inputs {
+		if in.Kind != KindGoroutines || !in.Primary {
+			continue
+		}
+		if best < 0 || in.Moment >= d.Inputs[best].Moment {
+			best = i
+		}
+	}
+	return best
 }
 
 func findingDoc(rank int, f *detectors.Finding) Finding {

@@ -100,7 +100,8 @@ type Summary struct {
 	// to Goroutines.
 	ByState map[string]int `json:"by_state"`
 	// LongestWaits are the groups with the longest known waits, longest
-	// first.
+	// first, of the latest moment's primary snapshot; the runtime's own
+	// goroutines are left out.
 	LongestWaits []LongestWait `json:"longest_waits"`
 	// Warnings are everything the parser skipped, repaired or could not
 	// read, and where.

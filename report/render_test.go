@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/ctxhole/ctxhole/detectors"
 	"github.com/ctxhole/ctxhole/parser"
@@ -283,5 +284,71 @@ func TestStackExcerpt(t *testing.T) {
 	}
 	if all := stackExcerpt(r, true); strings.Count(all, "pkg.f") != 30 || strings.Contains(all, "...") {
 		t.Errorf("verbose excerpt is not the whole stack:\n%s", all)
+	}
+}
+
+func TestWriteTableFitsWidth(t *testing.T) {
+	live, release := liveSnapshot(t)
+	defer release()
+	d := Build(&parser.Capture{Snapshots: []*parser.Snapshot{live}},
+		&detectors.Report{Findings: []*detectors.Finding{findingFor(t, live, false)}}, testTool)
+	// 100 is about the narrowest the findings table's fixed columns
+	// (number, severity, category, counts, wait) leave room in.
+	for _, width := range []int{100, 140} {
+		var buf bytes.Buffer
+		if err := WriteTable(&buf, d, Options{Width: width}); err != nil {
+			t.Fatal(err)
+		}
+		rows := 0
+		for line := range strings.SplitSeq(buf.String(), "\n") {
+			if !strings.HasPrefix(line, "+") && !strings.HasPrefix(line, "|") {
+				continue // free text (titles, chains) is not a table row
+			}
+			rows++
+			if n := utf8.RuneCountInString(line); n > width {
+				t.Errorf("width %d: table line of %d columns: %s", width, n, line)
+			}
+		}
+		if rows == 0 {
+			t.Fatal("no table lines")
+		}
+	}
+}
+
+func TestWrapText(t *testing.T) {
+	tests := []struct {
+		in    string
+		width int
+		want  string
+	}{
+		{"set connect_timeout in the lib/pq DSN", 16, "set\nconnect_timeout\nin the lib/pq\nDSN"},
+		{"github.com/lib/pq.(*conn).startup", 20, "github.com/lib/pq.\n(*conn).startup"},
+		{"abcdefghijklmnopqrstuvwxyz", 10, "abcdefghij\nklmnopqrst\nuvwxyz"},
+		{"short", 10, "short"},
+		{"two\nlines here", 5, "two\nlines\nhere"},
+	}
+	for _, tt := range tests {
+		if got := wrapText(tt.in, tt.width); got != tt.want {
+			t.Errorf("wrapText(%q, %d) = %q, want %q", tt.in, tt.width, got, tt.want)
+		}
+	}
+}
+
+func TestFitColumns(t *testing.T) {
+	header := []string{"n", "name", "fix"}
+	rows := [][]string{{"1", "github.com/acme/orders.(*Service).Place", "give the client a timeout and pass the request context"}}
+	got := fitColumns(60, header, rows, []int{1, 2})
+	for c, cell := range got[0] {
+		for line := range strings.SplitSeq(cell, "\n") {
+			if c > 0 && utf8.RuneCountInString(line) > 25 {
+				t.Errorf("column %d line %q is wider than its share", c, line)
+			}
+		}
+	}
+	if got[0][0] != "1" || rows[0][1] != "github.com/acme/orders.(*Service).Place" {
+		t.Errorf("fixed column changed or input modified: %q", got[0])
+	}
+	if same := fitColumns(200, header, rows, []int{1, 2}); same[0][2] != rows[0][2] {
+		t.Errorf("a table that fits was rewrapped: %q", same[0][2])
 	}
 }

@@ -24,9 +24,18 @@ func TestBuildSummaryCounts(t *testing.T) {
 	for i, g := range live.Goroutines[:2] {
 		g.Wait, g.WaitKnown = time.Duration(i+1)*time.Minute, true
 	}
+	// A runtime goroutine idles longest of all, but is not a wait anyone
+	// cares about.
+	live.Goroutines = append(live.Goroutines, &parser.Goroutine{
+		ID: 9999, Count: 1, Status: parser.StatusWaiting, State: "force gc (idle)", Reason: "force gc (idle)",
+		Wait: time.Hour, WaitKnown: true,
+		Frames: []parser.Frame{{Func: "runtime.gopark", File: "runtime/proc.go", Line: 462}, {Func: "runtime.forcegchelper", File: "runtime/proc.go", Line: 348}},
+	})
 	agg := aggregatedSnapshot(live)
+	// The aggregated capture comes first: the dump, read last, is the
+	// latest moment, whose waits the summary lists.
 	c := &parser.Capture{
-		Snapshots: []*parser.Snapshot{live, agg},
+		Snapshots: []*parser.Snapshot{agg, live},
 		Warnings:  []parser.Warning{{File: "x.txt", Line: 3, Offset: -1, Msg: "skipped \x1b[31mline"}},
 	}
 	d := Build(c, nil, testTool)
@@ -51,7 +60,7 @@ func TestBuildSummaryCounts(t *testing.T) {
 	grouped := 0
 	for _, g := range d.Groups {
 		grouped += g.Count
-		if g.Input == 1 && len(g.GoroutineIDs) != 0 {
+		if g.Input == 0 && len(g.GoroutineIDs) != 0 {
 			t.Errorf("aggregated group has IDs %v", g.GoroutineIDs)
 		}
 		if g.AppFrameIndex >= 0 && (g.AppFrame == nil || *g.AppFrame != g.Stack[g.AppFrameIndex]) {
@@ -64,6 +73,11 @@ func TestBuildSummaryCounts(t *testing.T) {
 	lw := d.Summary.LongestWaits
 	if len(lw) == 0 || lw[0].WaitMaxS != 120 {
 		t.Fatalf("longest_waits = %+v, want the 2-minute wait first", lw)
+	}
+	for _, w := range lw {
+		if w.Input != 1 || strings.HasPrefix(w.Function, "runtime.") {
+			t.Errorf("longest_waits lists %+v: want only the latest snapshot's non-runtime groups", w)
+		}
 	}
 	if !slices.IsSortedFunc(lw, func(a, b LongestWait) int { return -cmpFloat(a.WaitMaxS, b.WaitMaxS) }) {
 		t.Errorf("longest_waits not sorted longest first: %+v", lw)

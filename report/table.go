@@ -43,37 +43,48 @@ func (t *textWriter) heading(s string) {
 	t.printf("\n%s\n", t.p.bold(s))
 }
 
-// table renders rows under header with tablewriter's ASCII style (safe to
-// paste into tickets and logs), wrapping long cells.
-func (t *textWriter) table(header []string, rows [][]string, rightAligned ...int) {
-	t.tableWith(false, header, rows, rightAligned...)
+// tableSpec is one table: its header and rows, the columns aligned right
+// (numbers), the flexible columns that wrap to fit a width (names, fixes),
+// and whether rows are ruled apart (for rows of multi-line cells).
+type tableSpec struct {
+	header   []string
+	rows     [][]string
+	right    []int
+	flex     []int
+	rowLines bool
 }
 
-// tableWith is table with a choice of separator lines between rows, which
-// keep rows of multi-line cells apart.
-func (t *textWriter) tableWith(rowLines bool, header []string, rows [][]string, rightAligned ...int) {
+// table renders a table with tablewriter's ASCII style (safe to paste into
+// tickets and logs). Without a width, long cells wrap at cellMaxWidth; with
+// one, the flexible columns are wrapped to share what the others leave.
+func (t *textWriter) table(spec tableSpec) {
 	if t.err != nil {
 		return
 	}
-	align := make([]tw.Align, len(header))
+	align := make([]tw.Align, len(spec.header))
 	for i := range align {
 		align[i] = tw.AlignLeft
 	}
-	for _, c := range rightAligned {
+	for _, c := range spec.right {
 		align[c] = tw.AlignRight
+	}
+	rows := spec.rows
+	maxCell := cellMaxWidth
+	if t.width > 0 {
+		rows = fitColumns(t.width, spec.header, rows, spec.flex)
+		maxCell = 0 // fitColumns wrapped what needed wrapping
 	}
 	tbl := tablewriter.NewTable(t.w,
 		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
 			Symbols:  tw.NewSymbols(tw.StyleASCII),
-			Settings: tw.Settings{Separators: tw.Separators{BetweenRows: state(rowLines)}},
+			Settings: tw.Settings{Separators: tw.Separators{BetweenRows: state(spec.rowLines)}},
 		})),
 		tablewriter.WithHeaderAlignment(tw.AlignLeft),
 		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: align}),
-		tablewriter.WithRowMaxWidth(cellMaxWidth),
+		tablewriter.WithRowMaxWidth(maxCell),
 		tablewriter.WithTrimSpace(tw.Off),
-		tablewriter.WithMaxWidth(t.width),
 	)
-	tbl.Header(header)
+	tbl.Header(spec.header)
 	for _, r := range rows {
 		if err := tbl.Append(r); err != nil {
 			t.err = fmt.Errorf("rendering table: %w", err)

@@ -25,7 +25,10 @@ func writeFindingsTable(t *textWriter, d *Document, opts Options) {
 			f.Fix.Summary,
 		})
 	}
-	t.tableWith(true, []string{"#", "severity", "category", "goroutines", "longest wait", "root", "fix"}, rows, 0, 3)
+	t.table(tableSpec{
+		header: []string{"#", "severity", "category", "goroutines", "longest wait", "root", "fix"},
+		rows:   rows, right: []int{0, 3}, flex: []int{5, 6}, rowLines: true,
+	})
 	for _, f := range d.Findings {
 		writeFindingDetail(t, f, opts)
 	}

@@ -55,22 +55,9 @@ func writeGroupsTable(t *textWriter, d *Document, opts Options) {
 		header = append([]string{"input"}, header...)
 		right = []int{0, 1}
 	}
-	t.tableWith(true, header, rows, right...)
-}
-
-// primarySnapshot picks the snapshot whose groups the table shows without
-// -v: the richest capture of the latest moment (the state the process was
-// last seen in, the one the detectors diagnose). It returns an index into
-// d.Inputs, -1 when there is no snapshot.
-func primarySnapshot(d *Document) int {
-	best := -1
-	for i, in := range d.Inputs {
-		if in.Kind != KindGoroutines || !in.Primary {
-			continue
-		}
-		if best < 0 || in.Moment >= d.Inputs[best].Moment {
-			best = i
-		}
+	flex := []int{3, 4}
+	if opts.Verbose {
+		flex = []int{4, 5}
 	}
-	return best
+	t.table(tableSpec{header: header, rows: rows, right: right, flex: flex, rowLines: true})
 }

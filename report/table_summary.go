@@ -54,7 +54,7 @@ func writeSummaryTable(t *textWriter, d *Document) {
 			what = fmt.Sprintf("%s, %s", formatDuration(time.Duration(in.DurationS*float64(time.Second))), plural(in.TraceGoroutines, "goroutine"))
 		}
 		if in.Kind == KindGoroutines && !in.Primary {
-			what += " (same moment as another, richer capture: not counted)"
+			what += " (same moment, not counted)"
 		}
 		if in.Truncated {
 			what += ", TRUNCATED"
@@ -64,7 +64,7 @@ func writeSummaryTable(t *textWriter, d *Document) {
 		}
 		rows = append(rows, []string{strconv.Itoa(i), file, in.Format, what, in.CapturedAt})
 	}
-	t.table([]string{"#", "file", "format", "contents", "captured"}, rows, 0)
+	t.table(tableSpec{header: []string{"#", "file", "format", "contents", "captured"}, rows: rows, right: []int{0}, flex: []int{1, 3}})
 
 	if len(s.ByState) > 0 {
 		t.heading("GOROUTINES BY STATE")
@@ -82,7 +82,7 @@ func writeSummaryTable(t *textWriter, d *Document) {
 		for _, k := range states {
 			rows = append(rows, []string{k, strconv.Itoa(s.ByState[k])})
 		}
-		t.table([]string{"state", "goroutines"}, rows, 1)
+		t.table(tableSpec{header: []string{"state", "goroutines"}, rows: rows, right: []int{1}, flex: []int{0}})
 	}
 
 	if len(s.LongestWaits) > 0 {
@@ -94,7 +94,7 @@ func writeSummaryTable(t *textWriter, d *Document) {
 				lw.Function + "\n" + location(shortFile(lw.File), lw.Line), strconv.Itoa(lw.Input),
 			})
 		}
-		t.tableWith(true, []string{"wait", "goroutines", "state", "where", "input"}, rows, 1, 4)
+		t.table(tableSpec{header: []string{"wait", "goroutines", "state", "where", "input"}, rows: rows, right: []int{1, 4}, flex: []int{3}, rowLines: true})
 	}
 
 	if len(s.Warnings) > 0 {
