@@ -17,9 +17,13 @@ var update = flag.Bool("update", false, "rewrite fixtures/golden/ from the curre
 // on how the binary was built, not on the input.
 var toolVersionRe = regexp.MustCompile(`("tool": \{\s*"name": "ctxhole",\s*"version": )"[^"]*"`)
 
+// mdVersionRe matches the tool version in a Markdown report.
+var mdVersionRe = regexp.MustCompile(`(_Written by ctxhole )\S+( from )`)
+
 // TestGolden runs `ctxhole analyze` in-process on every committed incident
-// capture directory and compares the JSON and the table (no colour) with
-// fixtures/golden/<name>.json and .txt. Run with -update to rewrite them.
+// capture directory and compares the JSON, the table (no colour) and the
+// Markdown with fixtures/golden/<name>.json, .txt and .md. Run with -update
+// to rewrite them.
 func TestGolden(t *testing.T) {
 	t.Chdir(repoRoot(t))
 	t.Setenv("NO_COLOR", "1")
@@ -36,7 +40,7 @@ func TestGolden(t *testing.T) {
 		}
 		name := filepath.Base(dir)
 		t.Run(name, func(t *testing.T) {
-			for _, c := range []struct{ format, ext string }{{"json", ".json"}, {"table", ".txt"}} {
+			for _, c := range []struct{ format, ext string }{{"json", ".json"}, {"table", ".txt"}, {"markdown", ".md"}} {
 				code, out, errOut := runCmd(t, "", "analyze", "-o", c.format, dir)
 				if code != exitOK {
 					t.Fatalf("analyze -o %s %s: exit %d: %s", c.format, dir, code, errOut)
@@ -44,6 +48,9 @@ func TestGolden(t *testing.T) {
 				if c.format == "json" {
 					validateJSON(t, []byte(out))
 					out = toolVersionRe.ReplaceAllString(out, `$1"(golden)"`)
+				}
+				if c.format == "markdown" {
+					out = mdVersionRe.ReplaceAllString(out, `$1(golden)$2`)
 				}
 				golden := filepath.Join("fixtures", "golden", name+c.ext)
 				if *update {
