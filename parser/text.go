@@ -34,10 +34,11 @@ const maxStrays = 32
 // Warning on the snapshot.
 func ReadText(r io.Reader, name string) ([]*Snapshot, error) {
 	p := &textParser{
-		name: name,
-		lr:   newLineReader(r),
-		strs: make(map[string]string, 1024),
-		seen: make(map[int64]struct{}),
+		name:  name,
+		lr:    newLineReader(r),
+		strs:  make(map[string]internEntry, 1024),
+		cache: new([internCacheSize]internEntry),
+		seen:  make(map[int64]struct{}),
 	}
 	p.gap.reset()
 	for {
@@ -54,10 +55,10 @@ func ReadText(r io.Reader, name string) ([]*Snapshot, error) {
 			continue
 		}
 		p.no = p.lr.no
-		cl := p.prefix.strip(raw, &p.ansi)
+		cl := &p.cl
+		p.prefix.strip(raw, &p.ansi, cl)
 		if cl.partial || p.join != nil {
-			var ok bool
-			if cl, ok = p.joinPartial(cl, start); !ok {
+			if !p.joinPartial(cl, start) {
 				continue
 			}
 		}
@@ -72,7 +73,8 @@ type textParser struct {
 	lr      *lineReader
 	prefix  linePrefix
 	ansi    []byte
-	strs    map[string]string // interned function names, files, states
+	strs    map[string]internEntry // interned function names, files, states
+	cache   *[internCacheSize]internEntry
 	snaps   []*Snapshot
 	cur     *Snapshot
 	curFrom int64 // byte offset of the current snapshot's first header
@@ -92,12 +94,13 @@ type textParser struct {
 	joinLine int
 	joinOver bool
 	hdr      header
+	cl       cleanLine
 	fl       fileLine
 	b        goroutineBuilder
 }
 
 // line dispatches one cleaned line.
-func (p *textParser) line(cl cleanLine, start int64) {
+func (p *textParser) line(cl *cleanLine, start int64) {
 	t := cl.text
 	if len(t) == 0 {
 		if p.b.open() {
@@ -130,9 +133,9 @@ func (p *textParser) line(cl cleanLine, start int64) {
 	p.gap.add(t, cl.pre, p.no, cl.ts)
 }
 
-// joinPartial collects containerd's partial records. It reports ok with
-// the whole line once the record that ends it arrives.
-func (p *textParser) joinPartial(cl cleanLine, start int64) (cleanLine, bool) {
+// joinPartial collects containerd's partial records. Once the record that
+// ends the line arrives it puts the whole line in cl and reports true.
+func (p *textParser) joinPartial(cl *cleanLine, start int64) bool {
 	if p.join == nil {
 		p.join, p.joinFrom, p.joinLine, p.joinOver = make([]byte, 0, 256), start, p.lr.no, false
 	}
@@ -142,23 +145,23 @@ func (p *textParser) joinPartial(cl cleanLine, start int64) (cleanLine, bool) {
 		p.joinOver = true
 	}
 	if cl.partial {
-		return cl, false
+		return false
 	}
 	joined, over := p.join, p.joinOver
 	p.join = nil
 	if over {
 		p.warn(p.lr.no, p.joinFrom, fmt.Sprintf("line of partial log records longer than the %d byte limit: skipped", textMaxLine))
-		return cl, false
+		return false
 	}
-	out := cleanLine{ts: cl.ts}
-	p.prefix.rest(joined, &out)
+	*cl = cleanLine{ts: cl.ts}
+	p.prefix.rest(joined, cl)
 	p.no = p.joinLine
-	return out, true
+	return true
 }
 
 // header starts a goroutine, and a snapshot when the header opens a new
 // dump.
-func (p *textParser) header(cl cleanLine, start int64) {
+func (p *textParser) header(cl *cleanLine, start int64) {
 	if p.b.open() {
 		blank := p.b.blank
 		p.closeGoroutine()
@@ -205,7 +208,7 @@ func (p *textParser) newDump(h *header) bool {
 
 // startSnapshot closes the current snapshot and opens the next, with the
 // preamble the gap holds.
-func (p *textParser) startSnapshot(cl cleanLine, start int64) {
+func (p *textParser) startSnapshot(cl *cleanLine, start int64) {
 	pre, line, ts := p.gap.preamble(p.prefix.learned)
 	if line == 0 {
 		line, ts = p.no, cl.ts
@@ -287,14 +290,44 @@ func (p *textParser) warn(line int, off int64, msg string) {
 	p.cur.Warnings = append(p.cur.Warnings, w)
 }
 
+// internCacheSize is the number of entries of the intern cache, a power
+// of two.
+const internCacheSize = 4096
+
 // intern returns the cleaned string for b, allocating it once per distinct
 // value: function names and files repeat across thousands of goroutines.
+// A direct-mapped cache keyed by a few sampled bytes answers most lookups
+// with one comparison before the map is consulted.
 func (p *textParser) intern(b []byte) string {
-	if s, ok := p.strs[string(b)]; ok {
-		return s
+	h := sampleHash(b) & (internCacheSize - 1)
+	if e := &p.cache[h]; e.raw == string(b) && e.clean != "" {
+		return e.clean
 	}
-	k := string(b)
-	s := CleanText(k)
-	p.strs[k] = s
-	return s
+	e, ok := p.strs[string(b)]
+	if !ok {
+		k := string(b)
+		e = internEntry{raw: k, clean: CleanText(k)}
+		p.strs[k] = e
+	}
+	p.cache[h] = e
+	return e.clean
+}
+
+// internEntry is one intern cache slot: the raw bytes as a string and
+// their cleaned form.
+type internEntry struct{ raw, clean string }
+
+// sampleHash hashes the length and five sampled bytes of b: enough to
+// tell apart the function names and files of one dump most of the time.
+func sampleHash(b []byte) uint32 {
+	n := len(b)
+	h := uint32(n)
+	if n > 1 {
+		h = h*31 + uint32(b[n-1])
+		h = h*31 + uint32(b[n-2])
+		h = h*31 + uint32(b[n/2])
+		h = h*31 + uint32(b[n/3])
+		h = h*31 + uint32(b[2*n/3])
+	}
+	return h ^ h>>13
 }

@@ -30,15 +30,46 @@ type strayLine struct {
 	text string
 }
 
+// slab hands out exactly sized slices carved from large blocks, so that a
+// goroutine's frames and argument words cost no allocation of their own.
+// The slices are capped: appending to one never writes into another.
+type slab[T any] struct {
+	buf  []T
+	size int // elements per block
+}
+
+// take returns a slice of n elements holding a copy of src (len(src) == n).
+func (s *slab[T]) take(src []T) []T {
+	n := len(src)
+	if n > cap(s.buf)-len(s.buf) {
+		if n > s.size/4 {
+			return append([]T(nil), src...) // large: its own allocation
+		}
+		s.buf = make([]T, 0, s.size)
+	}
+	from := len(s.buf)
+	s.buf = append(s.buf, src...)
+	return s.buf[from:len(s.buf):len(s.buf)]
+}
+
+// Slab block sizes: about 90 KB of frames and 64 KB of argument words.
+const (
+	frameSlabSize = 1024
+	argSlabSize   = 4096
+)
+
 // goroutineBuilder assembles one goroutine from its header and stack lines.
 // Frames and arguments collect in buffers reused from goroutine to
-// goroutine and are copied out once, at the end, into exactly sized slices.
+// goroutine and are copied out once, at the end, into exactly sized slices
+// carved from slabs.
 type goroutineBuilder struct {
-	a      *goroutineAlloc // nil when no goroutine is open
-	frames []Frame
-	spans  []argSpan
-	args   []Arg
-	next   expect
+	a         *goroutineAlloc // nil when no goroutine is open
+	frames    []Frame
+	spans     []argSpan
+	args      []Arg
+	frameSlab slab[Frame]
+	argSlab   slab[Arg]
+	next      expect
 	// blank is set once a blank line followed the stack: the goroutine
 	// stays open only for lines that continue its stack.
 	blank bool
@@ -243,17 +274,17 @@ func (b *goroutineBuilder) endAncestor() {
 }
 
 // finish returns the goroutine with its frames and arguments copied out of
-// the builder's buffers: one allocation for the frames and one for all of
-// the goroutine's argument words.
+// the builder's buffers into slab slices.
 func (b *goroutineBuilder) finish() *Goroutine {
 	b.endAncestor()
 	g := &b.a.g
 	if len(b.frames) > 0 {
-		g.Frames = make([]Frame, len(b.frames))
-		copy(g.Frames, b.frames)
+		if b.frameSlab.size == 0 {
+			b.frameSlab.size, b.argSlab.size = frameSlabSize, argSlabSize
+		}
+		g.Frames = b.frameSlab.take(b.frames)
 		if len(b.args) > 0 {
-			args := make([]Arg, len(b.args))
-			copy(args, b.args)
+			args := b.argSlab.take(b.args)
 			for i, s := range b.spans {
 				if s.to > s.from {
 					g.Frames[i].Args = args[s.from:s.to:s.to]

@@ -218,7 +218,23 @@ func parseDec(b []byte) (int64, int) {
 	return v, i
 }
 
-// parseHex reads "0x" and hex digits at the start of b.
+// hexDigit maps a byte to its value as a hex digit, or 0xff.
+var hexDigit = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	for c := byte('0'); c <= '9'; c++ {
+		t[c] = c - '0'
+	}
+	for c := byte('a'); c <= 'f'; c++ {
+		t[c] = c - 'a' + 10
+		t[c-'a'+'A'] = c - 'a' + 10
+	}
+	return t
+}()
+
+// parseHex reads "0x" and hex digits at the start of b and returns the
+// value and the bytes read (0 if none, or if it overflows 64 bits).
 func parseHex(b []byte) (uint64, int) {
 	if len(b) < 3 || b[0] != '0' || b[1] != 'x' {
 		return 0, 0
@@ -226,20 +242,9 @@ func parseHex(b []byte) (uint64, int) {
 	var v uint64
 	i := 2
 	for ; i < len(b); i++ {
-		c := b[i]
-		var d byte
-		switch {
-		case '0' <= c && c <= '9':
-			d = c - '0'
-		case 'a' <= c && c <= 'f':
-			d = c - 'a' + 10
-		case 'A' <= c && c <= 'F':
-			d = c - 'A' + 10
-		default:
-			if i == 2 {
-				return 0, 0
-			}
-			return v, i
+		d := hexDigit[b[i]]
+		if d == 0xff {
+			break
 		}
 		if v>>60 != 0 {
 			return 0, 0
