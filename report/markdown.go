@@ -28,7 +28,11 @@ func writeMarkdownSummary(t *textWriter, d *Document) {
 	s := d.Summary
 	if len(d.Findings) > 0 {
 		f := d.Findings[0]
-		t.printf("# Incident: %s\n\n", mdText(orDefault(f.Title, f.Category)))
+		kind := "Goroutine analysis"
+		if f.Severity == "high" || f.Severity == "critical" {
+			kind = "Incident"
+		}
+		t.printf("# %s: %s\n\n", kind, mdText(orDefault(f.Title, f.Category)))
 	} else {
 		t.printf("# Goroutine analysis: no timeout hole found\n\n")
 	}
