@@ -184,10 +184,16 @@ func tellingFrame(frames []parser.Frame) string {
 			return f.Func
 		}
 	}
+	// Only the runtime and plumbing: the goroutine's own function
+	// (runtime.forcegchelper, net/http.(*conn).serve) says the most,
+	// found under the scheduler's entry frames that system tracebacks add.
+	for i := len(frames) - 1; i >= 0; i-- {
+		if !schedulerEntry[frames[i].Func] {
+			return frames[i].Func
+		}
+	}
 	if len(frames) > 0 {
-		// Only the runtime and plumbing: the goroutine's own function
-		// (runtime.forcegchelper, net/http.(*conn).serve) says the most.
-		return frames[len(frames)-1].Func
+		return frames[0].Func
 	}
 	return "(no frames)"
 }
@@ -195,6 +201,13 @@ func tellingFrame(frames []parser.Frame) string {
 // plumbingPackages are the packages every blocking read or write passes
 // through on its way to the poller.
 var plumbingPackages = map[string]bool{"net": true, "bufio": true, "io": true, "syscall": true, "os": true}
+
+// schedulerEntry are the frames at the bottom of every stack under
+// GOTRACEBACK=system or in a SIGQUIT dump.
+var schedulerEntry = map[string]bool{
+	"runtime.goexit": true, "runtime.mcall": true, "runtime.mstart": true, "runtime.mstart0": true,
+	"runtime.mstart1": true, "runtime.systemstack": true, "runtime.rt0_go": true,
+}
 
 func plumbingFrame(fn string) bool { return plumbingPackages[parser.FuncPackage(fn)] }
 

@@ -225,7 +225,7 @@ func (m *model) findingsView(h int) []string {
 	st := m.st
 	listH, detailH := m.findingsLayout()
 	w := m.width
-	fnW := max(10, w-36)
+	fnW := max(10, w-51) // what the columns before the function leave
 	out := []string{st.header.Render(fmt.Sprintf("  %-3s %-4s  %-22s %7s %6s  %s", "#", "SEV", "CATEGORY", "GORS", "WAIT", "ROOT FUNCTION"))}
 	if len(m.data.findings) == 0 {
 		out = append(out, "  No findings: no goroutine is blocked past a deadline in this capture.")
