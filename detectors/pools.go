@@ -110,7 +110,7 @@ func (a *analysis) linkPools() error {
 				waiter: w, holder: n, rel: RelWaitsOn, object: w.object, confidence: confPoolDriver,
 				reason: fmt.Sprintf("likely holder: blocked inside database/sql or a driver while holding a connection (%s)", why),
 				evidence: []Evidence{{Kind: "frame", GoroutineID: firstID(n.grp),
-					Text: fmt.Sprintf("%d goroutine(s) blocked in %s hold connections", n.grp.Count, n.grp.Frames[max(n.cls.anchor, 0)].Func)}},
+					Text: fmt.Sprintf("%d goroutine(s) blocked in %s hold connections", n.grp.Count, blockingFunc(n))}},
 			})
 		}
 	}
@@ -169,7 +169,7 @@ func (a *analysis) linkSpawned() error {
 							"the senders wait for their creator, which waits for them", id),
 						evidence: []Evidence{{Kind: "created-by", GoroutineID: firstID(c.grp),
 							Text: fmt.Sprintf("%d goroutine(s) blocked sending in %s were created by %s in goroutine %d, which is in WaitGroup.Wait",
-								c.grp.Count, c.grp.Frames[max(c.cls.anchor, 0)].Func, c.grp.CreatedBy.Func, id)}},
+								c.grp.Count, blockingFunc(c), c.grp.CreatedBy.Func, id)}},
 					})
 					linked = true
 					continue
@@ -179,7 +179,7 @@ func (a *analysis) linkSpawned() error {
 					reason: fmt.Sprintf("goroutine %d waits for goroutines it started, which are blocked", id),
 					evidence: []Evidence{{Kind: "created-by", GoroutineID: firstID(c.grp),
 						Text: fmt.Sprintf("%d goroutine(s) in %s were created by %s in goroutine %d", c.grp.Count,
-							c.grp.Frames[max(c.cls.anchor, 0)].Func, c.grp.CreatedBy.Func, id)}},
+							blockingFunc(c), c.grp.CreatedBy.Func, id)}},
 				})
 				linked = true
 			}
@@ -200,7 +200,7 @@ func (a *analysis) linkSpawned() error {
 					waiter: w, holder: c, rel: RelWaitsOn, confidence: 0.5,
 					reason: "likely workers: started by a function on the waiter's stack (no parent goroutine ID recorded)",
 					evidence: []Evidence{{Kind: "created-by", GoroutineID: firstID(c.grp),
-						Text: fmt.Sprintf("%d goroutine(s) in %s were started by a function on the waiter's stack", c.grp.Count, c.grp.Frames[max(c.cls.anchor, 0)].Func)}},
+						Text: fmt.Sprintf("%d goroutine(s) in %s were started by a function on the waiter's stack", c.grp.Count, blockingFunc(c))}},
 				})
 			}
 		}
@@ -226,4 +226,14 @@ func spawnedFrom(frames []parser.Frame, c *parser.Group) bool {
 		}
 	}
 	return false
+}
+
+// blockingFunc names the call a group is blocked in, for evidence text;
+// "an unknown frame" for a group with no frames (a stack the capture could
+// not print).
+func blockingFunc(n *node) string {
+	if fi := tellingFrame(n); fi >= 0 && fi < len(n.grp.Frames) {
+		return n.grp.Frames[fi].Func
+	}
+	return "an unknown frame"
 }
