@@ -351,6 +351,9 @@ func rootEvidence(root *node) []Evidence {
 	if root.cls.scope != scopeNone {
 		ev = append(ev, Evidence{Kind: "frame", GoroutineID: first.ID, Text: "request-scoped: " + root.cls.scope.String()})
 	}
+	if path := requestPath(root); path != "" {
+		ev = append(ev, Evidence{Kind: "frame", GoroutineID: first.ID, Text: "request path: " + path})
+	}
 	if text := channelSpread(root.grp); text != "" {
 		ev = append(ev, Evidence{Kind: "argument", GoroutineID: first.ID, Text: text})
 	}
@@ -435,4 +438,37 @@ func dedupe(list []string) []string {
 		}
 	}
 	return out
+}
+
+// requestPath spells out how a request reached the blocking call: the
+// server frame, the handler (the outermost application frame above it) and
+// the call that blocks.
+func requestPath(n *node) string {
+	frames := n.grp.Frames
+	serve := -1
+	for i := len(frames) - 1; i >= 0 && serve < 0; i-- {
+		for _, r := range requestFrames {
+			if frames[i].Func == r.fn {
+				serve = i
+				break
+			}
+		}
+	}
+	block := tellingFrame(n)
+	if serve < 0 || block < 0 || block >= serve {
+		return ""
+	}
+	handler := -1
+	for i := serve - 1; i > block; i-- {
+		if n.cls.app >= 0 && !isLibraryFrame(frames[i], nil) {
+			handler = i
+			break
+		}
+	}
+	parts := []string{frames[serve].Func}
+	if handler >= 0 {
+		parts = append(parts, frames[handler].Func+" (handler)")
+	}
+	parts = append(parts, frames[block].Func)
+	return strings.Join(parts, " → ")
 }

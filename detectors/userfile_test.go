@@ -121,3 +121,14 @@ func TestAnalyzeRejectsInvalidUserSignature(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// TestExampleSignatureFile keeps the documented example loadable.
+func TestExampleSignatureFile(t *testing.T) {
+	sigs, err := LoadSignatures(filepath.Join("testdata", "signatures.example.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sigs) != 2 || sigs[0].Category != CatIONoDeadline || !sigs[1].Background || sigs[0].Severity != SevHigh {
+		t.Errorf("loaded %+v", sigs)
+	}
+}
