@@ -44,44 +44,10 @@ func (f *analyzeFlags) register(fs *flag.FlagSet, forInputs bool) {
 }
 
 func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("ctxhole analyze", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var af analyzeFlags
-	af.register(fs, true)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: ctxhole analyze [flags] FILE|DIR|- ...")
-		fmt.Fprintln(stderr)
-		fmt.Fprintln(stderr, "Reads goroutine dumps (debug=2, debug=1, proto, SIGQUIT and panic output, pprof -traces),")
-		fmt.Fprintln(stderr, "mutex and block profiles and execution traces; a directory is read whole; - is stdin.")
-		fmt.Fprintln(stderr, "Exit status: 0 success, 1 a finding at or above --fail-on, 2 usage or input error.")
-		fmt.Fprintln(stderr)
-		fmt.Fprintln(stderr, "flags:")
-		fs.PrintDefaults()
-	}
-	paths, err := parseInterspersed(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
-	}
-	if err != nil {
-		return exitUsage // the flag package has printed the error and usage
-	}
-	if len(paths) == 0 {
-		fmt.Fprintln(stderr, "ctxhole analyze: no input: give files, directories or - for standard input")
-		fs.Usage()
-		return exitUsage
-	}
-	threshold, code := af.threshold(stderr)
-	if code != exitOK {
+	af, paths, threshold, code := parseAnalyzeArgs(args, stderr)
+	if code != exitOK || paths == nil {
 		return code
 	}
-	if code := af.check(stderr, "ctxhole analyze"); code != exitOK {
-		return code
-	}
-	if af.tui && slices.Contains(paths, "-") {
-		fmt.Fprintln(stderr, "ctxhole analyze: --tui reads keys from standard input, so the capture cannot come from it: save it to a file")
-		return exitUsage
-	}
-
 	var dopts detectors.Options
 	if af.signatures != "" {
 		sigs, err := detectors.LoadSignatures(af.signatures)
@@ -109,6 +75,46 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return explore(c, r, af, stdin, stdout, stderr)
 	}
 	return render(c, r, af, threshold, stdout, stderr)
+}
+
+// parseAnalyzeArgs reads analyze's flags and inputs. It returns a non-zero
+// code, or nil paths with exitOK after -h, when there is nothing to run.
+func parseAnalyzeArgs(args []string, stderr io.Writer) (analyzeFlags, []string, *detectors.Severity, int) {
+	fs := flag.NewFlagSet("ctxhole analyze", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var af analyzeFlags
+	af.register(fs, true)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: ctxhole analyze [flags] FILE|DIR|- ...")
+		fmt.Fprintln(stderr)
+		fmt.Fprintln(stderr, "Reads goroutine dumps (debug=2, debug=1, proto, SIGQUIT and panic output, pprof -traces),")
+		fmt.Fprintln(stderr, "mutex and block profiles and execution traces; a directory is read whole; - is stdin.")
+		fmt.Fprintln(stderr, "Exit status: 0 success, 1 a finding at or above --fail-on, 2 usage or input error.")
+		fmt.Fprintln(stderr)
+		fmt.Fprintln(stderr, "flags:")
+		fs.PrintDefaults()
+	}
+	paths, err := parseInterspersed(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return af, nil, nil, exitOK
+	}
+	if err != nil {
+		return af, nil, nil, exitUsage // the flag package has printed the error and usage
+	}
+	if len(paths) == 0 {
+		fmt.Fprintln(stderr, "ctxhole analyze: no input: give files, directories or - for standard input")
+		fs.Usage()
+		return af, nil, nil, exitUsage
+	}
+	threshold, code := af.threshold(stderr)
+	if code == exitOK {
+		code = af.check(stderr, "ctxhole analyze")
+	}
+	if code == exitOK && af.tui && slices.Contains(paths, "-") {
+		fmt.Fprintln(stderr, "ctxhole analyze: --tui reads keys from standard input, so the capture cannot come from it: save it to a file")
+		code = exitUsage
+	}
+	return af, paths, threshold, code
 }
 
 // explore hands the capture and its diagnosis to the terminal UI.
