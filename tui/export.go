@@ -77,5 +77,5 @@ func (m *model) export() {
 		m.setError(err.Error())
 		return
 	}
-	m.status = fmt.Sprintf("saved %s to %s", findingLabel(fd), path)
+	m.status = fmt.Sprintf("saved finding %d as JSON to %s", fd.rank, path)
 }

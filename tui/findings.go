@@ -168,7 +168,8 @@ func (m *model) findingsKey(msg tea.KeyMsg) {
 		case key.Matches(msg, k.Open) && len(fd.nodes[fs.node].stack) > 0:
 			fs.focus = focusStack
 		case key.Matches(msg, k.Back):
-			fs.focus = focusList
+			fs.focus, fs.detail = focusList, pane{}
+			return
 		case key.Matches(msg, k.PageUp):
 			fs.detail.offset -= detailH - 1
 			return

@@ -89,6 +89,15 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.mouse(tea.MouseEvent(msg))
 		return m, nil
 	case tea.KeyMsg:
+		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
+			// Keys typed faster than the terminal is read arrive as one
+			// message ("/pq"); each is a command of its own.
+			var cmds []tea.Cmd
+			for _, r := range msg.Runes {
+				cmds = append(cmds, m.key(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt}))
+			}
+			return m, tea.Sequence(cmds...)
+		}
 		return m, m.key(msg)
 	}
 	return m, nil
@@ -242,7 +251,8 @@ func (m *model) statusLine() string {
 	case m.status != "" && m.statusErr:
 		return m.st.errorText.Render(m.status)
 	case m.status != "":
-		return m.status
+		// Messages end with what matters (a path): cut their start.
+		return fitLeft(m.status, m.width)
 	case m.help:
 		return m.st.status.Render("?/esc close help · q quit")
 	}

@@ -391,3 +391,28 @@ func TestColourFramesWellFormed(t *testing.T) {
 		checkFrame(t, frame, 80, 24)
 	}
 }
+
+// TestFastTyping sends several keys in one message, as bubbletea delivers
+// keys typed faster than it reads: each acts as if typed alone.
+func TestFastTyping(t *testing.T) {
+	c := loadFixture(t, "db-driver-no-ctx", "goroutine-debug2.txt")
+	m := newTestModel(t, c, pqFinding(t, c), 80, 24)
+	m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("2/pq")})
+	if m.view != viewBrowser || m.input == nil || m.input.value != "pq" {
+		t.Fatalf("view %d input %+v after \"2/pq\"", m.view, m.input)
+	}
+	press(m, "enter")
+	_, cmd := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("1q")})
+	if m.view != viewFindings {
+		t.Errorf("view %d after \"1q\"", m.view)
+	}
+	if cmd == nil {
+		t.Fatal("\"1q\" did not quit")
+	}
+	// A paste into the filter stays text.
+	press(m, "/")
+	m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("q1"), Paste: true})
+	if m.input == nil || m.input.value != "q1" {
+		t.Errorf("pasted filter %+v", m.input)
+	}
+}
