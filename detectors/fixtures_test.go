@@ -111,12 +111,14 @@ func rootHasFunction(f *Finding, fn string) bool {
 	return false
 }
 
-// rootGoroutines counts the goroutines of the root link and of the links
-// that share its object (the same hole reached from other stacks).
+// rootGoroutines counts the goroutines of the root link, of the links that
+// share its object (the same hole reached from other stacks) and, for a lock
+// cycle, of every member of the cycle.
 func rootGoroutines(f *Finding) int {
 	n := 0
 	for _, l := range f.Chain {
-		if l.Relation == RelRoot || (l.Depth == 1 && l.Relation == RelSameObject) {
+		inCycle := f.Category == CatLockCycle && l.Category == CatLockCycle && l.Relation != RelCycle
+		if l.Relation == RelRoot || (l.Depth == 1 && l.Relation == RelSameObject) || inCycle {
 			n += l.Goroutines
 		}
 	}

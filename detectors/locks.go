@@ -1,7 +1,9 @@
 package detectors
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/ctxhole/ctxhole/parser"
@@ -120,12 +122,73 @@ func (a *analysis) linkLocks() error {
 			found[waiter] = true
 		})
 	}
+	a.lockHolderByNearWord(waiters, found)
 	for _, w := range waiters {
 		if !found[w] {
 			a.lockHolderByCallSite(w)
 		}
 	}
 	return nil
+}
+
+// lockHolderByNearWord links waiters whose lock no frame names exactly to a
+// goroutine holding a pointer to the struct the lock lives in: an argument
+// word a little below the lock address (the lock is a field of what that
+// goroutine works on). The waiters' own receivers are often stale "?"
+// words under the register ABI, so this looks at the holders' side.
+func (a *analysis) lockHolderByNearWord(waiters []*node, found map[*node]bool) {
+	type want struct {
+		addr uint64
+		n    *node
+	}
+	var wants []want
+	for _, w := range waiters {
+		if !found[w] && w.object != 0 {
+			wants = append(wants, want{w.object, w})
+		}
+	}
+	if len(wants) == 0 {
+		return
+	}
+	slices.SortFunc(wants, func(x, y want) int { return cmp.Compare(x.addr, y.addr) })
+	for _, holder := range a.nodes {
+		linked := make(map[*node]bool)
+		for _, g := range holder.grp.Members {
+			for fi := range g.Frames {
+				f := &g.Frames[fi]
+				if pkg := f.Package(); pkg == "sync" || pkg == "internal/sync" || pkg == "runtime" {
+					continue
+				}
+				for _, arg := range f.Args {
+					if arg.Unused || arg.Value == 0 {
+						continue
+					}
+					i, _ := slices.BinarySearchFunc(wants, arg.Value, func(x want, v uint64) int { return cmp.Compare(x.addr, v) })
+					for ; i < len(wants) && wants[i].addr-arg.Value < maxArgOffset; i++ {
+						w := wants[i].n
+						if w == holder || linked[w] || (isLockWaiter(holder) && holder.object == w.object) {
+							continue
+						}
+						linked[w] = true
+						conf := confAddrUncertain
+						if arg.Uncertain || !w.objectCertain {
+							conf = confSameFunc
+						}
+						fr := *f
+						a.addEdge(&edge{
+							waiter: w, holder: holder, rel: RelWaitsOn, object: w.object, confidence: conf,
+							reason: fmt.Sprintf("goroutine %d holds 0x%x in %s, the struct that contains the lock 0x%x (+0x%x), and is not queued on it",
+								g.ID, arg.Value, f.Func, w.object, w.object-arg.Value),
+							evidence: []Evidence{{Kind: "argument", GoroutineID: g.ID, Frame: &fr,
+								Text: fmt.Sprintf("%s(0x%x%s) in goroutine %d: the lock 0x%x is a field at +0x%x of this object",
+									f.Func, arg.Value, uncertainMark(arg), g.ID, w.object, w.object-arg.Value)}},
+						})
+						found[w] = true
+					}
+				}
+			}
+		}
+	}
 }
 
 func uncertainMark(arg parser.Arg) string {
