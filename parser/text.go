@@ -41,6 +41,7 @@ func ReadText(r io.Reader, name string) ([]*Snapshot, error) {
 		seen:  make(map[int64]struct{}),
 	}
 	p.gap.reset()
+	p.b.frameSlab.size, p.b.argSlab.size = frameSlabSize, argSlabSize
 	for {
 		raw, start, skipped, err := p.lr.next()
 		if err != nil {

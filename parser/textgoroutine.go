@@ -34,22 +34,42 @@ type strayLine struct {
 // goroutine's frames and argument words cost no allocation of their own.
 // The slices are capped: appending to one never writes into another.
 type slab[T any] struct {
-	buf  []T
-	size int // elements per block
+	block []T
+	used  int
+	size  int // elements per block
 }
 
-// take returns a slice of n elements holding a copy of src (len(src) == n).
+// take returns a slice holding a copy of src.
 func (s *slab[T]) take(src []T) []T {
 	n := len(src)
-	if n > cap(s.buf)-len(s.buf) {
+	if n > len(s.block)-s.used {
 		if n > s.size/4 {
 			return append([]T(nil), src...) // large: its own allocation
 		}
-		s.buf = make([]T, 0, s.size)
+		s.block, s.used = make([]T, s.size), 0
 	}
-	from := len(s.buf)
-	s.buf = append(s.buf, src...)
-	return s.buf[from:len(s.buf):len(s.buf)]
+	out := s.block[s.used : s.used+n : s.used+n]
+	copy(out, src)
+	s.used += n
+	return out
+}
+
+// rest returns the free part of the current block as an empty slice to
+// append to in place; commit then claims what was appended.
+func (s *slab[T]) rest() []T { return s.block[s.used:s.used] }
+
+// grow moves cur, a full slice obtained from rest, to a new block with
+// room to spare and returns it there.
+func (s *slab[T]) grow(cur []T) []T {
+	s.block, s.used = make([]T, max(s.size, 2*len(cur)+1)), 0
+	return s.block[:copy(s.block, cur)]
+}
+
+// commit claims the first n elements of rest and returns them, capped.
+func (s *slab[T]) commit(n int) []T {
+	out := s.block[s.used : s.used+n : s.used+n]
+	s.used += n
+	return out
 }
 
 // Slab block sizes: about 90 KB of frames and 64 KB of argument words.
@@ -59,12 +79,12 @@ const (
 )
 
 // goroutineBuilder assembles one goroutine from its header and stack lines.
-// Frames and arguments collect in buffers reused from goroutine to
-// goroutine and are copied out once, at the end, into exactly sized slices
-// carved from slabs.
+// Frames are appended in place to the free end of a slab block; argument
+// words collect in a buffer reused from goroutine to goroutine and are
+// copied out at the end into a slab slice.
 type goroutineBuilder struct {
 	a         *goroutineAlloc // nil when no goroutine is open
-	frames    []Frame
+	frames    []Frame         // the open goroutine's frames, in frameSlab
 	spans     []argSpan
 	args      []Arg
 	frameSlab slab[Frame]
@@ -108,7 +128,7 @@ func (b *goroutineBuilder) start(p *textParser, h *header, lineNo int) {
 // reset empties the builder for the next goroutine, keeping its buffers.
 func (b *goroutineBuilder) reset() {
 	b.a = nil
-	b.frames = b.frames[:0]
+	b.frames = b.frameSlab.rest()
 	b.spans = b.spans[:0]
 	b.args = b.args[:0]
 	b.next = expectFunc
@@ -217,6 +237,9 @@ func (b *goroutineBuilder) appendFrame(f Frame, span argSpan) {
 		b.ancFrames = append(b.ancFrames, f)
 		return
 	}
+	if len(b.frames) == cap(b.frames) {
+		b.frames = b.frameSlab.grow(b.frames)
+	}
 	b.frames = append(b.frames, f)
 	b.spans = append(b.spans, span)
 }
@@ -273,16 +296,13 @@ func (b *goroutineBuilder) endAncestor() {
 	b.anc = nil
 }
 
-// finish returns the goroutine with its frames and arguments copied out of
-// the builder's buffers into slab slices.
+// finish returns the goroutine with its frames and arguments in slab
+// slices.
 func (b *goroutineBuilder) finish() *Goroutine {
 	b.endAncestor()
 	g := &b.a.g
 	if len(b.frames) > 0 {
-		if b.frameSlab.size == 0 {
-			b.frameSlab.size, b.argSlab.size = frameSlabSize, argSlabSize
-		}
-		g.Frames = b.frameSlab.take(b.frames)
+		g.Frames = b.frameSlab.commit(len(b.frames))
 		if len(b.args) > 0 {
 			args := b.argSlab.take(b.args)
 			for i, s := range b.spans {
