@@ -29,6 +29,11 @@ func backgroundSignatures() []Signature {
 		bg("runtime/pprof.writer", "runtime/pprof", "runtime/pprof.*"),
 		bg("runtime/trace.reader", "runtime/trace", "runtime/trace.Start.func1"),
 		bg("runtime/trace.flightrecorder", "runtime/trace", "runtime/trace.(*FlightRecorder).*"),
+		// os/exec's helpers copy a child's output and watch its context;
+		// the Cmd.Wait that waits for them is the finding.
+		bg("os/exec.copy", "os/exec", "os/exec.(*Cmd).writerDescriptor.func*"),
+		bg("os/exec.start", "os/exec", "os/exec.(*Cmd).Start.func*"),
+		bg("os/exec.watchCtx", "os/exec", "os/exec.(*Cmd).watchCtx*"),
 		bg("context.afterFunc", "context", "context.(*afterFuncCtx).*"),
 		bg("context.propagate", "context", "context.(*cancelCtx).propagateCancel.func*"),
 

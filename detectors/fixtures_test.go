@@ -158,6 +158,15 @@ var aggregatedGaps = map[string]bool{
 	"goroutine-leak/goroutine-debug1.txt":    true,
 	"goroutine-leak/goroutine.pb.gz":         true,
 	"goroutine-leak/root":                    true,
+	// debug=1 and proto print no wait state and no argument words: a
+	// receive on a channel (nil or not) whose runtime frames are hidden
+	// leaves only the application frame, and a lock cycle needs the lock
+	// and owner addresses.
+	"chan-recv-blocked/goroutine-debug1.txt": true,
+	"nil-channel/goroutine-debug1.txt":       true,
+	"nil-channel/goroutine.pb.gz":            true,
+	"lock-cycle/goroutine-debug1.txt":        true,
+	"lock-cycle/goroutine.pb.gz":             true,
 }
 
 // TestFixtureAggregated analyzes the debug=1 and proto captures of every
