@@ -219,6 +219,15 @@ func TestFixtureIncidents(t *testing.T) {
 		for kind, paths := range inputs {
 			t.Run(name+"/"+kind, func(t *testing.T) {
 				r := analyzeLoaded(t, paths...)
+				if exp.Category != string(CatGoroutineLeak) {
+					// A bundle holds one moment in several dumps (debug=2,
+					// SIGQUIT): they must not look like growth.
+					for _, f := range r.Findings {
+						if f.Category == CatGoroutineLeak && f.Growth != nil {
+							t.Errorf("growth across dumps of one moment: %s", f.Title)
+						}
+					}
+				}
 				if exp.Category == "" {
 					for _, f := range r.Findings {
 						if f.Severity >= SevHigh {
