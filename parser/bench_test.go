@@ -75,7 +75,7 @@ var herdBlockers = []func(h *herd, i int){
 	},
 	func(h *herd, _ int) { // sleep
 		for !h.released.Load() {
-			time.Sleep(20 * time.Second)
+			time.Sleep(2 * time.Second)
 		}
 	},
 	func(h *herd, i int) { // IO wait, or the fd's read lock behind it
