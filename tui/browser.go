@@ -202,7 +202,7 @@ func (m *model) groupDoc(row *groupRow) doc {
 	bs := &m.bv
 	st := m.st
 	g := row.g
-	d := doc{cursorLine: -1}
+	d := doc{cursorLine: -1, stackLine: -1}
 	d.add(st.header.Render(fmt.Sprintf("%s goroutines · %s · wait %s", row.count, row.state, row.wait)))
 	if len(g.IDs) > 0 {
 		for i, l := range wrap(fmtIDs(g.IDs, 40), m.width-6) {

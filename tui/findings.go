@@ -28,6 +28,8 @@ type findingsState struct {
 	node    int // index into the current finding's nodes
 	frame   int // index into the current node's stack
 	detail  pane
+	// toStack asks the next sync to scroll the detail to the stack.
+	toStack bool
 	// collapsed records folded chain nodes per finding.
 	collapsed map[[2]int]bool
 }
@@ -117,7 +119,27 @@ func (m *model) syncFindings() {
 		fs.frame = max(0, min(fs.frame, len(fd.nodes[fs.node].stack)-1))
 	}
 	d := m.findingDoc(fd)
+	if fs.toStack && d.stackLine >= 0 {
+		fs.detail.offset = d.stackLine
+	}
+	fs.toStack = false
 	fs.detail.clamp(len(d.lines), d.cursorLine, detailH)
+}
+
+// startFrame is where the stack cursor starts: the blocking frame, else
+// the first application frame, else the top.
+func startFrame(stack []frameRow) int {
+	for i, f := range stack {
+		if f.blocking {
+			return i
+		}
+	}
+	for i, f := range stack {
+		if f.app {
+			return i
+		}
+	}
+	return 0
 }
 
 func contains(xs []int, x int) bool {
@@ -166,7 +188,9 @@ func (m *model) findingsKey(msg tea.KeyMsg) {
 		case key.Matches(msg, k.Expand):
 			delete(fs.collapsed, [2]int{fd.rank, fs.node})
 		case key.Matches(msg, k.Open) && len(fd.nodes[fs.node].stack) > 0:
-			fs.focus = focusStack
+			// Into the stack: the cursor on the blocking call (else the
+			// first application frame), the pane from the STACK heading.
+			fs.focus, fs.frame, fs.toStack = focusStack, startFrame(fd.nodes[fs.node].stack), true
 		case key.Matches(msg, k.Back):
 			fs.focus, fs.detail = focusList, pane{}
 			return
@@ -279,7 +303,7 @@ func (m *model) findingDoc(fd *findingData) doc {
 	st := m.st
 	f := fd.f
 	w := m.width
-	d := doc{cursorLine: -1}
+	d := doc{cursorLine: -1, stackLine: -1}
 	for _, l := range wrap(fd.title, w-1) {
 		d.add(st.header.Render(l))
 	}
@@ -338,6 +362,7 @@ func (m *model) findingDoc(fd *findingData) doc {
 
 	if fs.node < len(fd.nodes) {
 		n := fd.nodes[fs.node]
+		d.stackLine = len(d.lines)
 		d.add(st.header.Render("STACK") + st.dim.Render("  "+n.stackTitle+" · ● application frame"))
 		if len(n.stack) == 0 {
 			d.add("  (no stack recorded for this link)")

@@ -25,33 +25,39 @@ func TestFindingsNavigation(t *testing.T) {
 		cursor    int
 		focus     focus
 		node      int
-		frame     int
+		frame     int // -1: the last frame; with fromStart, counted from where the cursor enters the stack
+		fromStart bool
 		collapsed bool
 	}{
-		{"opening screen", nil, 0, focusList, 0, 0, false},
-		{"down moves the list", []string{"j"}, 1, focusList, 0, 0, false},
-		{"down stops at the end", []string{"j", "j", "down", "G"}, 1, focusList, 0, 0, false},
-		{"up stops at the top", []string{"k", "up", "g"}, 0, focusList, 0, 0, false},
-		{"enter focuses the chain", []string{"enter"}, 0, focusChain, 0, 0, false},
-		{"down walks the chain", []string{"enter", "j", "j"}, 0, focusChain, 2, 0, false},
-		{"chain cursor stops at the last link", []string{"enter", "j", "j", "j"}, 0, focusChain, 2, 0, false},
-		{"enter opens the link's stack", []string{"enter", "j", "enter", "j", "j"}, 0, focusStack, 1, 2, false},
-		{"stack cursor is clamped", []string{"enter", "enter", "G", "j"}, 0, focusStack, 0, -1, false},
-		{"esc backs out of the stack", []string{"enter", "enter", "esc"}, 0, focusChain, 0, 0, false},
-		{"backspace backs out to the list", []string{"enter", "enter", "backspace", "backspace"}, 0, focusList, 0, 0, false},
-		{"left collapses the root", []string{"enter", "h"}, 0, focusChain, 0, 0, true},
-		{"down on a collapsed root stays", []string{"enter", "h", "j"}, 0, focusChain, 0, 0, true},
-		{"right expands again", []string{"enter", "h", "l", "j"}, 0, focusChain, 1, 0, false},
-		{"left on a leaf moves to its parent", []string{"enter", "j", "j", "h"}, 0, focusChain, 0, 0, false},
-		{"moving the list resets the chain", []string{"enter", "j", "esc", "j", "k"}, 0, focusList, 0, 0, false},
+		{"opening screen", nil, 0, focusList, 0, 0, false, false},
+		{"down moves the list", []string{"j"}, 1, focusList, 0, 0, false, false},
+		{"down stops at the end", []string{"j", "j", "down", "G"}, 1, focusList, 0, 0, false, false},
+		{"up stops at the top", []string{"k", "up", "g"}, 0, focusList, 0, 0, false, false},
+		{"enter focuses the chain", []string{"enter"}, 0, focusChain, 0, 0, false, false},
+		{"down walks the chain", []string{"enter", "j", "j"}, 0, focusChain, 2, 0, false, false},
+		{"chain cursor stops at the last link", []string{"enter", "j", "j", "j"}, 0, focusChain, 2, 0, false, false},
+		{"enter opens the link's stack", []string{"enter", "j", "enter", "j", "j"}, 0, focusStack, 1, 2, true, false},
+		{"stack cursor is clamped", []string{"enter", "enter", "G", "j"}, 0, focusStack, 0, -1, false, false},
+		{"esc backs out of the stack", []string{"enter", "enter", "esc"}, 0, focusChain, 0, 0, true, false},
+		{"the stack opens on the blocking call (pq startup)", []string{"enter", "enter"}, 0, focusStack, 0, 11, false, false},
+		{"backspace backs out to the list", []string{"enter", "enter", "backspace", "backspace"}, 0, focusList, 0, 0, true, false},
+		{"left collapses the root", []string{"enter", "h"}, 0, focusChain, 0, 0, false, true},
+		{"down on a collapsed root stays", []string{"enter", "h", "j"}, 0, focusChain, 0, 0, false, true},
+		{"right expands again", []string{"enter", "h", "l", "j"}, 0, focusChain, 1, 0, false, false},
+		{"left on a leaf moves to its parent", []string{"enter", "j", "j", "h"}, 0, focusChain, 0, 0, false, false},
+		{"moving the list resets the chain", []string{"enter", "j", "esc", "j", "k"}, 0, focusList, 0, 0, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := newTestModel(t, c, r, 80, 24)
 			press(m, tt.keys...)
 			fs := m.fv
-			if tt.frame < 0 { // the last frame
-				tt.frame = len(m.currentFinding().nodes[fs.node].stack) - 1
+			stack := m.currentFinding().nodes[fs.node].stack
+			switch {
+			case tt.frame < 0:
+				tt.frame = len(stack) - 1
+			case tt.fromStart:
+				tt.frame += startFrame(stack)
 			}
 			if fs.list.cursor != tt.cursor || fs.focus != tt.focus || fs.node != tt.node || fs.frame != tt.frame {
 				t.Errorf("cursor %d focus %d node %d frame %d; want %d %d %d %d",

@@ -81,6 +81,8 @@ func (p *pane) clamp(docLen, cursorLine, h int) {
 type doc struct {
 	lines      []string
 	cursorLine int
+	// stackLine is the line of the STACK heading, -1 if none.
+	stackLine int
 }
 
 func (d *doc) add(lines ...string) { d.lines = append(d.lines, lines...) }
