@@ -88,8 +88,12 @@ type gState struct {
 	blkRecorded string
 	blkRef      stackRef
 	blkReason   reasonID
-	wakeHandle  trace.Stack
-	wakeRef     stackRef
+	wakeHandle  [2]trace.Stack // its last two stacks when waking others
+	wakeRef     [2]stackRef
+	// wakesAs is what a wake by this goroutine means: a deadline firing
+	// when it runs a context's deadline timer, a timer for another
+	// time.AfterFunc callback, a goroutine otherwise.
+	wakesAs WakeKind
 	site        *siteAgg
 	edge        *edgeAgg
 }
@@ -195,7 +199,7 @@ func (b *traceBuilder) reasonID(r string) reasonID {
 func (b *traceBuilder) newGeneration() {
 	b.gens++
 	for _, g := range b.gs {
-		g.blkHandle, g.wakeHandle = trace.NoStack, trace.NoStack
+		g.blkHandle, g.wakeHandle = trace.NoStack, [2]trace.Stack{}
 		if g.sysStack != trace.NoStack {
 			// A system call spanning generations: resolve its stack now
 			// rather than keep the old generation's tables alive.
@@ -238,9 +242,11 @@ func (b *traceBuilder) event(ev *trace.Event) {
 	default:
 		return
 	}
-	b.noteProc(ev.Proc())
 	st := ev.StateTransition()
 	if st.Resource.Kind != trace.ResourceGoroutine {
+		if st.Resource.Kind == trace.ResourceProc {
+			b.noteProc(st.Resource.Proc())
+		}
 		return
 	}
 	from, to := st.Goroutine()
@@ -298,7 +304,7 @@ func (b *traceBuilder) event(ev *trace.Event) {
 }
 
 func (b *traceBuilder) newG(id trace.GoID, t trace.Time) *gState {
-	g := &gState{id: int64(id), created: t, runnableAt: -1, state: trace.GoUndetermined}
+	g := &gState{id: int64(id), created: t, runnableAt: -1, state: trace.GoUndetermined, wakesAs: WakeGoroutine}
 	b.gs[id] = g
 	b.gcache[uint64(id)%gCacheSize] = g
 	return g
@@ -317,6 +323,7 @@ func (b *traceBuilder) firstStatus(id trace.GoID, to trace.GoState, stk trace.St
 		ref := b.stacks.ref(stk)
 		frames := b.stacks.frames(ref)
 		g.fn = startFunc(frames)
+		g.classifyWaker()
 		var reason reasonID
 		if to == trace.GoWaiting {
 			reason = b.reasonID(traceReason("", frames))
@@ -353,6 +360,7 @@ func (b *traceBuilder) create(g *gState, ev *trace.Event, st *trace.StateTransit
 		cb.Func, cb.File, cb.Line = f.Func, f.File, f.Line
 	}
 	g.createdBy = cb
+	g.classifyWaker()
 	switch to {
 	case trace.GoRunnable:
 		b.enqueue(g, t)
@@ -453,23 +461,24 @@ func (b *traceBuilder) wake(g *gState, ev *trace.Event, t trace.Time) {
 	w.g = int64(waker)
 	wg := b.g(waker)
 	stk := ev.Stack()
+	w.kind = WakeGoroutine
 	switch {
 	case wg == nil:
 		w.stack = b.stacks.ref(stk)
-	case stk != wg.wakeHandle || stk == trace.NoStack:
-		wg.wakeHandle = stk
-		wg.wakeRef = b.stacks.ref(stk)
-		w.stack = wg.wakeRef
+	case stk == wg.wakeHandle[0] && stk != trace.NoStack:
+		w.stack = wg.wakeRef[0]
+	case stk == wg.wakeHandle[1] && stk != trace.NoStack:
+		w.stack = wg.wakeRef[1]
 	default:
-		w.stack = wg.wakeRef
+		w.stack = b.stacks.ref(stk)
+		wg.wakeHandle[1], wg.wakeRef[1] = wg.wakeHandle[0], wg.wakeRef[0]
+		wg.wakeHandle[0], wg.wakeRef[0] = stk, w.stack
 	}
-	switch {
-	case b.stacks.deadline(w.stack), wg != nil && isDeadlineFunc(wg.fn):
+	if wg != nil {
+		w.kind = wg.wakesAs
+	}
+	if b.stacks.deadline(w.stack) {
 		w.kind = WakeDeadline
-	case wg != nil && wg.timerCallback():
-		w.kind = WakeTimer
-	default:
-		w.kind = WakeGoroutine
 	}
 	if wg != nil && wg.hasClosed && wg.lastClosed.end <= t {
 		lc := &wg.lastClosed
@@ -482,12 +491,20 @@ func (b *traceBuilder) wake(g *gState, ev *trace.Event, t trace.Time) {
 	b.unblock(g, t, w)
 }
 
-// timerCallback reports whether the goroutine was started by the runtime
-// with no goroutine and no creation stack while tracing, running a
-// non-runtime function: a time.AfterFunc callback.
-func (g *gState) timerCallback() bool {
+// classifyWaker sets what a wake by g means, once its start function and
+// creation are known. A goroutine the runtime started while tracing, with
+// no creating goroutine and no creation stack, running a function outside
+// the runtime, is a time.AfterFunc callback.
+func (g *gState) classifyWaker() {
 	cb := g.createdBy
-	return cb != nil && cb.Parent == 0 && cb.Func == "" && !g.beforeStart && g.fn != "" && FuncPackage(g.fn) != "runtime"
+	switch {
+	case isDeadlineFunc(g.fn):
+		g.wakesAs = WakeDeadline
+	case cb != nil && cb.Parent == 0 && cb.Func == "" && !g.beforeStart && g.fn != "" && FuncPackage(g.fn) != "runtime":
+		g.wakesAs = WakeTimer
+	default:
+		g.wakesAs = WakeGoroutine
+	}
 }
 
 // anonymousWake classifies a wake no goroutine performed: the network
@@ -625,7 +642,7 @@ func (b *traceBuilder) exit(g *gState, t trace.Time) {
 	if slot := &b.gcache[uint64(g.id)%gCacheSize]; *slot == g {
 		*slot = nil
 	}
-	g.blkHandle, g.wakeHandle, g.sysStack = trace.NoStack, trace.NoStack, trace.NoStack
+	g.blkHandle, g.wakeHandle, g.sysStack = trace.NoStack, [2]trace.Stack{}, trace.NoStack
 	g.site, g.edge = nil, nil
 	if g.total == 0 {
 		return

@@ -53,8 +53,8 @@ func foldTrace(rd *trace.Reader, cr *countingReader, b *traceBuilder) (int64, er
 		if batch.err != nil {
 			return batch.offset, batch.err
 		}
-		// Drop the events' references to their generation's tables.
-		clear(batch.events)
+		// The events are overwritten by the next fill; until then they
+		// keep at most one generation's tables alive.
 		batch.events = batch.events[:0]
 		free <- batch
 	}
