@@ -94,8 +94,8 @@ type gState struct {
 	// when it runs a context's deadline timer, a timer for another
 	// time.AfterFunc callback, a goroutine otherwise.
 	wakesAs WakeKind
-	site        *siteAgg
-	edge        *edgeAgg
+	site    *siteAgg
+	edge    *edgeAgg
 }
 
 // edgeKey identifies a wake edge.
