@@ -341,7 +341,7 @@ func rootEvidence(root *node) []Evidence {
 	}
 	if state != "" {
 		ev = append(ev, Evidence{Kind: "state", GoroutineID: first.ID,
-			Text: fmt.Sprintf("%d goroutine(s) in state %q", root.grp.Count, state)})
+			Text: fmt.Sprintf("%s in state %q", goroutines(root.grp.Count), state)})
 	}
 	if root.grp.WaitKnown > 0 {
 		ev = append(ev, Evidence{Kind: "wait", GoroutineID: first.ID,

@@ -50,10 +50,10 @@ func titleFor(f *Finding, root *node) string {
 			len(f.Chain)-1, f.Goroutines, since)
 	}
 	if waiting > 0 {
-		return fmt.Sprintf("%d goroutine(s) %s behind %d goroutine(s) blocked in %s%s",
-			waiting, waiterPhrase(f), root.grp.Count, rootFn, since)
+		return fmt.Sprintf("%s %s behind %s blocked in %s%s",
+			goroutines(waiting), waiterPhrase(f), goroutines(root.grp.Count), rootFn, since)
 	}
-	return fmt.Sprintf("%d goroutine(s) %s in %s%s", f.Goroutines, CategoryPhrase(f.Category), rootFn, since)
+	return fmt.Sprintf("%s %s in %s%s", goroutines(f.Goroutines), CategoryPhrase(f.Category), rootFn, since)
 }
 
 // waiterPhrase says what the goroutines of a chain below its root do.
@@ -82,7 +82,7 @@ func (a *analysis) explanationFor(f *Finding, root *node) string {
 	if len(f.Chain) > 0 && f.Chain[0].Function != "" {
 		rootFn = f.Chain[0].Function
 	}
-	fmt.Fprintf(&b, "%d goroutine(s) are blocked in %s", root.grp.Count, rootFn)
+	fmt.Fprintf(&b, "%s %s blocked in %s", goroutines(root.grp.Count), isAre(root.grp.Count), rootFn)
 	if root.grp.WaitKnown > 0 {
 		fmt.Fprintf(&b, " and have been for %s to %s", fmtWait(root.grp.WaitMin), fmtWait(root.grp.WaitMax))
 	} else {
@@ -110,14 +110,14 @@ func (a *analysis) explanationFor(f *Finding, root *node) string {
 		}
 		switch l.Relation {
 		case RelSameObject:
-			fmt.Fprintf(&b, "%d more goroutine(s) in %s queue on the same %s. ", l.Goroutines, shortFunc(l.Function), queueNoun(l.Category))
+			fmt.Fprintf(&b, "%s more in %s queue on the same %s. ", goroutines(l.Goroutines), shortFunc(l.Function), queueNoun(l.Category))
 		case RelCycle:
 		default:
 			obj := ""
 			if l.Object != 0 {
 				obj = fmt.Sprintf(" 0x%x", l.Object)
 			}
-			fmt.Fprintf(&b, "%d goroutine(s) in %s wait on them (%s%s)", l.Goroutines, shortFunc(l.Function), queueNoun(l.Category), obj)
+			fmt.Fprintf(&b, "%s in %s wait on them (%s%s)", goroutines(l.Goroutines), shortFunc(l.Function), queueNoun(l.Category), obj)
 			if l.WaitKnown {
 				fmt.Fprintf(&b, ", the longest for %s", fmtWait(l.WaitMax))
 			}
@@ -160,4 +160,19 @@ func upperFirst(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// goroutines counts goroutines in words: "1 goroutine", "12 goroutines".
+func goroutines(n int) string {
+	if n == 1 {
+		return "1 goroutine"
+	}
+	return fmt.Sprintf("%d goroutines", n)
+}
+
+func isAre(n int) string {
+	if n == 1 {
+		return "is"
+	}
+	return "are"
 }

@@ -110,7 +110,7 @@ func (a *analysis) linkPools() error {
 				waiter: w, holder: n, rel: RelWaitsOn, object: w.object, confidence: confPoolDriver,
 				reason: fmt.Sprintf("likely holder: blocked inside database/sql or a driver while holding a connection (%s)", why),
 				evidence: []Evidence{{Kind: "frame", GoroutineID: firstID(n.grp),
-					Text: fmt.Sprintf("%d goroutine(s) blocked in %s hold connections", n.grp.Count, blockingFunc(n))}},
+					Text: fmt.Sprintf("%s blocked in %s hold connections", goroutines(n.grp.Count), blockingFunc(n))}},
 			})
 		}
 	}
@@ -168,8 +168,8 @@ func (a *analysis) linkSpawned() error {
 						reason: fmt.Sprintf("goroutine %d started these senders and is blocked in WaitGroup.Wait, so it cannot receive: "+
 							"the senders wait for their creator, which waits for them", id),
 						evidence: []Evidence{{Kind: "created-by", GoroutineID: firstID(c.grp),
-							Text: fmt.Sprintf("%d goroutine(s) blocked sending in %s were created by %s in goroutine %d, which is in WaitGroup.Wait",
-								c.grp.Count, blockingFunc(c), c.grp.CreatedBy.Func, id)}},
+							Text: fmt.Sprintf("%s blocked sending in %s were created by %s in goroutine %d, which is in WaitGroup.Wait",
+								goroutines(c.grp.Count), blockingFunc(c), c.grp.CreatedBy.Func, id)}},
 					})
 					linked = true
 					continue
@@ -178,7 +178,7 @@ func (a *analysis) linkSpawned() error {
 					waiter: w, holder: c, rel: RelWaitsOn, confidence: conf,
 					reason: fmt.Sprintf("goroutine %d waits for goroutines it started, which are blocked", id),
 					evidence: []Evidence{{Kind: "created-by", GoroutineID: firstID(c.grp),
-						Text: fmt.Sprintf("%d goroutine(s) in %s were created by %s in goroutine %d", c.grp.Count,
+						Text: fmt.Sprintf("%s in %s were created by %s in goroutine %d", goroutines(c.grp.Count),
 							blockingFunc(c), c.grp.CreatedBy.Func, id)}},
 				})
 				linked = true
@@ -200,7 +200,7 @@ func (a *analysis) linkSpawned() error {
 					waiter: w, holder: c, rel: RelWaitsOn, confidence: 0.5,
 					reason: "likely workers: started by a function on the waiter's stack (no parent goroutine ID recorded)",
 					evidence: []Evidence{{Kind: "created-by", GoroutineID: firstID(c.grp),
-						Text: fmt.Sprintf("%d goroutine(s) in %s were started by a function on the waiter's stack", c.grp.Count, blockingFunc(c))}},
+						Text: fmt.Sprintf("%s in %s were started by a function on the waiter's stack", goroutines(c.grp.Count), blockingFunc(c))}},
 				})
 			}
 		}
