@@ -419,3 +419,93 @@ func TestLiveLockCycleByID(t *testing.T) {
 		t.Errorf("confidence %.2f for a cycle found by call site, want it lowered", f.Confidence)
 	}
 }
+
+// liveIdleWorker waits for work that never comes.
+func liveIdleWorker(jobs chan int, done *sync.WaitGroup) {
+	defer done.Done()
+	for range jobs {
+	}
+}
+
+// TestLiveLeakByCount starts far more identical idle workers than anything
+// else in the process: one snapshot is enough to call that a leak.
+func TestLiveLeakByCount(t *testing.T) {
+	jobs := make(chan int)
+	var done sync.WaitGroup
+	const n = 1500
+	done.Add(n)
+	for range n {
+		go liveIdleWorker(jobs, &done)
+	}
+	defer func() {
+		close(jobs)
+		done.Wait()
+	}()
+	waitParked(t, "detectors.liveIdleWorker(", n)
+
+	r, err := Analyze(captureLive(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := findingWith(r, CatGoroutineLeak, "liveIdleWorker")
+	if f == nil {
+		t.Fatalf("no goroutine-leak finding for %d idle workers\n%s", n, describe(r, 6))
+	}
+	if f.Goroutines < n {
+		t.Errorf("leak finding covers %d goroutines, want ≥ %d", f.Goroutines, n)
+	}
+	// Fewer than the threshold are idle workers, not a leak.
+	r, err = Analyze(captureLive(t), Options{LeakMinCount: 10 * n})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if findingWith(r, CatGoroutineLeak, "liveIdleWorker") != nil {
+		t.Errorf("%d workers reported as a leak with LeakMinCount %d", n, 10*n)
+	}
+}
+
+// liveStranded sends a result nobody will receive: its caller gave up.
+func liveStranded(out chan int, release chan struct{}, done *sync.WaitGroup) {
+	defer done.Done()
+	select {
+	case out <- 1:
+	case <-release:
+	}
+}
+
+// TestLiveLeakAcrossSnapshots takes two real dumps a known time apart while
+// goroutines accumulate and expects the growth with its rate.
+func TestLiveLeakAcrossSnapshots(t *testing.T) {
+	release := make(chan struct{})
+	var done sync.WaitGroup
+	spawn := func(k int) {
+		done.Add(k)
+		for range k {
+			go liveStranded(make(chan int), release, &done)
+		}
+	}
+	defer func() {
+		close(release)
+		done.Wait()
+	}()
+	spawn(10)
+	waitParked(t, "detectors.liveStranded(", 10)
+	first := captureLive(t).Snapshots[0]
+	spawn(30)
+	waitParked(t, "detectors.liveStranded(", 40)
+	second := captureLive(t).Snapshots[0]
+	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	first.Source.Time, second.Source.Time = t0, t0.Add(30*time.Second)
+
+	r, err := Analyze(&parser.Capture{Snapshots: []*parser.Snapshot{second, first}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := findingWith(r, CatGoroutineLeak, "liveStranded")
+	if f == nil || f.Growth == nil {
+		t.Fatalf("no growth finding\n%s", describe(r, 6))
+	}
+	if f.Growth.From != 10 || f.Growth.To != 40 || !f.Growth.RateKnown || f.Growth.PerMinute != 60 {
+		t.Errorf("growth %+v, want 10 → 40 at 60 per minute", *f.Growth)
+	}
+}
