@@ -124,6 +124,9 @@ func (p *textParser) line(cl *cleanLine, start int64) {
 		return
 	}
 	if p.b.open() {
+		if isRuntimeDiagnostic(t) && !p.b.blank {
+			return
+		}
 		if _, _, _, ok := preambleMarker(t, cl.pre); ok || p.b.blank {
 			p.closeGoroutine()
 		} else {
@@ -253,18 +256,19 @@ func (p *textParser) closeGoroutine() {
 // finish closes what is open at the end of input and checks for
 // truncation.
 func (p *textParser) finish() ([]*Snapshot, error) {
+	atCap := p.cur != nil && p.lr.off-p.curFrom == runtimeStackCap
+	if atCap {
+		p.cur.Truncated = true
+		p.warn(p.lr.no, -1, fmt.Sprintf("dump is exactly %d bytes, where the runtime stops writing (pprof's 64 MiB goroutine stack buffer): goroutines after the cut are missing", runtimeStackCap))
+	}
 	if p.b.open() {
 		// A last line without its newline that is no stack line was cut.
 		cutLine := !p.lr.eofNewline && len(p.b.strays) > 0 && p.b.strays[len(p.b.strays)-1].line == p.lr.no
-		if p.b.midFrame() || cutLine {
+		if (p.b.midFrame() || cutLine) && !atCap {
 			p.cur.Truncated = true
 			p.warn(p.lr.no, -1, "input ends in the middle of a goroutine's stack: the dump is truncated")
 		}
 		p.closeGoroutine()
-	}
-	if p.cur != nil && p.lr.off-p.curFrom == runtimeStackCap {
-		p.cur.Truncated = true
-		p.warn(p.lr.no, -1, fmt.Sprintf("dump is exactly %d bytes, where the runtime stops writing (pprof's 64 MiB goroutine stack buffer): goroutines after the cut are missing", runtimeStackCap))
 	}
 	if len(p.snaps) == 0 {
 		err := errors.New(`no goroutine header ("goroutine N [state]:") found`)

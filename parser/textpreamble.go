@@ -288,7 +288,7 @@ func isRuntimeTrailer(b []byte) bool {
 		bytes.HasPrefix(b, []byte("*** Test killed")):
 		return true
 	}
-	if isRegisterLine(b) {
+	if isRegisterLine(b) || isRuntimeDiagnostic(b) {
 		return true
 	}
 	if _, _, ok := funcLine(b); ok {
@@ -311,4 +311,20 @@ func isRegisterLine(b []byte) bool {
 	rest := trimBlank(b[i:])
 	_, n := parseHex(rest)
 	return n > 0 && n == len(rest)
+}
+
+// isRuntimeDiagnostic recognises what the runtime prints when a traceback
+// runs into trouble (an unknown pc in cgo code, a bad frame): "runtime:
+// ..." messages, "stack: frame={...}" and the stack hex dump that follows,
+// "0x00007fffc09c2840:  0x0000000000000000  0x...". They can sit inside a
+// goroutine's block and are skipped without a warning.
+func isRuntimeDiagnostic(b []byte) bool {
+	switch {
+	case bytes.HasPrefix(b, []byte("runtime: ")), bytes.HasPrefix(b, []byte("stack: frame={")):
+		return true
+	case bytes.HasPrefix(b, []byte("0x")):
+		_, n := parseHex(b)
+		return n > 0 && n+1 < len(b) && b[n] == ':' && b[n+1] == ' '
+	}
+	return false
 }
