@@ -134,7 +134,7 @@ func (m *model) chainTimeline(fd *findingData) (timeline, bool) {
 		}
 		r.detail = append(r.detail,
 			fmt.Sprintf("%s ×%s %s · %s", clean(string(l.Category)), fmtCount(l.Goroutines), clean(string(l.Relation)), clean(l.Function)),
-			fmt.Sprintf("blocked %s → %s", fmtOffset(l.Start), endText(l.End)))
+			fmt.Sprintf("blocked %s → %s", startText(l.Start), endText(l.End)))
 		for _, e := range l.Wakes {
 			r.detail = append(r.detail, wakeText(e))
 		}
@@ -146,11 +146,18 @@ func (m *model) chainTimeline(fd *findingData) (timeline, bool) {
 	return tl, true
 }
 
+func startText(start time.Duration) string {
+	if start <= 0 {
+		return "from the trace's start"
+	}
+	return "at " + fmtOffset(start)
+}
+
 func endText(end time.Duration) string {
 	if end < 0 {
-		return "never woken before the trace ended"
+		return "never woken while traced"
 	}
-	return fmtOffset(end)
+	return "woken at " + fmtOffset(end)
 }
 
 // wakeText says who woke whom for a wake edge.
