@@ -117,11 +117,8 @@ func (g *gapState) add(text, pre []byte, lineNo int, ts []byte) {
 		g.unknownSince = 0
 		g.contPanic = -1
 		g.contLines = 0
-		switch k {
-		case preamblePanic:
+		if k == preamblePanic {
 			g.contPanic = len(g.items) - 1
-		case preambleTestTimeout:
-			g.contPanic = -1
 		}
 		return
 	}
@@ -156,8 +153,8 @@ func (g *gapState) push(it preambleItem) {
 	if len(g.items) >= maxPreambleItems {
 		copy(g.items, g.items[1:])
 		g.items = g.items[:len(g.items)-1]
-		if g.contPanic > 0 {
-			g.contPanic--
+		if g.contPanic >= 0 {
+			g.contPanic-- // -1 when the item it pointed to was dropped
 		}
 	}
 	g.items = append(g.items, it)
