@@ -169,12 +169,13 @@ func liveTransfer(from, to *liveAccount, ready, done *sync.WaitGroup, gate chan 
 	ready.Done()
 	<-gate
 	to.mu.Lock()
+	defer to.mu.Unlock()
+	if from.stolen.Load() {
+		return // the test broke the deadlock and released from on our behalf
+	}
 	to.bal++
 	from.bal--
-	to.mu.Unlock()
-	if !from.stolen.Load() {
-		from.mu.Unlock()
-	}
+	from.mu.Unlock()
 }
 
 // breakCycle ends a deadlock between the holder of a and the holder of b
@@ -370,12 +371,13 @@ func (l *liveLedger) transfer(from, to string, ready, done *sync.WaitGroup, gate
 	ready.Done()
 	<-gate
 	b.mu.Lock()
+	defer b.mu.Unlock()
+	if a.stolen.Load() {
+		return // the test broke the deadlock and released a on our behalf
+	}
 	b.bal++
 	a.bal--
-	b.mu.Unlock()
-	if !a.stolen.Load() {
-		a.mu.Unlock()
-	}
+	a.mu.Unlock()
 }
 
 func (l *liveLedger) balance(id string, done *sync.WaitGroup) int {
