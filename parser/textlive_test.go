@@ -246,9 +246,9 @@ func main() {
 }
 `
 
-// runProgram builds and runs src as a main package with the go command
-// and returns its standard error; the program is expected to fail.
-func runProgram(t *testing.T, src string, env []string, buildFlags ...string) []byte {
+// buildProgram builds src as a main package with the go command and
+// returns the executable's path.
+func buildProgram(t *testing.T, src string, env []string, buildFlags ...string) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds a program")
@@ -267,13 +267,87 @@ func runProgram(t *testing.T, src string, env []string, buildFlags ...string) []
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Skipf("cannot build with %v: %v\n%s", buildFlags, err, out)
 	}
+	return filepath.Join(dir, "prog")
+}
+
+// runFailing runs a program expected to fail and returns its standard
+// error.
+func runFailing(t *testing.T, prog string, args ...string) []byte {
+	t.Helper()
 	var stderr bytes.Buffer
-	cmd := exec.Command(filepath.Join(dir, "prog"))
+	cmd := exec.Command(prog, args...)
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err == nil {
-		t.Fatal("program exited cleanly")
+		t.Fatalf("%s %v exited cleanly", prog, args)
 	}
 	return stderr.Bytes()
+}
+
+// runProgram builds and runs src and returns its standard error; the
+// program is expected to fail.
+func runProgram(t *testing.T, src string, env []string, buildFlags ...string) []byte {
+	t.Helper()
+	return runFailing(t, buildProgram(t, src, env, buildFlags...))
+}
+
+// crashProgram dies in the way its argument names.
+const crashProgram = `package main
+
+import (
+	"errors"
+	"os"
+)
+
+type node struct{ next *node }
+
+func recurse(n int) int { return recurse(n+1) + 1 }
+
+func main() {
+	switch os.Args[1] {
+	case "nil":
+		var n *node
+		println(n.next)
+	case "multiline":
+		panic(errors.New("first line\nsecond line"))
+	case "overflow":
+		recurse(0)
+	}
+}
+`
+
+// TestReadTextCrashPreambles reads the preambles of real crashes: a nil
+// dereference (a "[signal SIGSEGV ...]" line), a panic value over several
+// lines, and a stack overflow (runtime diagnostics, "fatal error:" and a
+// "runtime stack:" section before the goroutines).
+func TestReadTextCrashPreambles(t *testing.T) {
+	t.Parallel()
+	prog := buildProgram(t, crashProgram, nil)
+	tests := []struct {
+		mode string
+		want func(p Preamble) bool
+	}{
+		{"nil", func(p Preamble) bool {
+			return slices.Equal(p.Panic, []string{"runtime error: invalid memory address or nil pointer dereference"}) &&
+				strings.HasPrefix(p.Signal, "SIGSEGV: segmentation violation code=")
+		}},
+		{"multiline", func(p Preamble) bool { return slices.Equal(p.Panic, []string{"first line\nsecond line"}) }},
+		{"overflow", func(p Preamble) bool { return p.Fatal == "stack overflow" && p.Panic == nil }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.mode, func(t *testing.T) {
+			raw := runFailing(t, prog, tt.mode)
+			s := readOne(t, raw)
+			if !tt.want(s.Preamble) {
+				t.Errorf("preamble %+v\n%s", s.Preamble, raw[:min(len(raw), 600)])
+			}
+			if len(s.Warnings) != 0 || s.Source.Line != 1 && tt.mode != "overflow" {
+				t.Errorf("warnings %v, starts at line %d", s.Warnings, s.Source.Line)
+			}
+			if g := s.Goroutines[0]; g.ID != 1 || g.Status != StatusRunning || len(g.Frames) == 0 {
+				t.Errorf("first goroutine %+v", g)
+			}
+		})
+	}
 }
 
 func TestReadTextDeadlock(t *testing.T) {
