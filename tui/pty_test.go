@@ -200,6 +200,16 @@ func TestBinaryInPty(t *testing.T) {
 		mark = term.waitFor(mark, first)
 	}
 
+	// Grow the terminal: the redraw fits the new width (the header's
+	// summary moves to the new right edge).
+	if err := pty.Setsize(term.pty, &pty.Winsize{Rows: 30, Cols: 120}); err != nil {
+		t.Fatal(err)
+	}
+	mark = term.waitFor(mark, "Timeline"+strings.Repeat(" ", 40))
+	if err := pty.Setsize(term.pty, &pty.Winsize{Rows: 24, Cols: 80}); err != nil {
+		t.Fatal(err)
+	}
+
 	term.send("2")
 	mark = term.waitFor(mark, "filter: no filter")
 	term.send("/", "p", "q", "\r")

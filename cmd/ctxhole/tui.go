@@ -56,11 +56,6 @@ func runTUI(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "ctxhole tui: the UI reads keys from standard input, so the capture cannot come from it: save it to a file")
 		return exitUsage
 	}
-	if !isTerminal(stdout) {
-		fmt.Fprintln(stderr, "ctxhole tui: standard output is not a terminal; use ctxhole analyze for a report")
-		return exitUsage
-	}
-
 	var dopts detectors.Options
 	if tf.signatures != "" {
 		sigs, err := detectors.LoadSignatures(tf.signatures)
@@ -69,6 +64,10 @@ func runTUI(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 		dopts.Signatures = sigs
+	}
+	if !isTerminal(stdout) {
+		fmt.Fprintln(stderr, "ctxhole tui: standard output is not a terminal; use ctxhole analyze for a report")
+		return exitUsage
 	}
 
 	// Everything is computed before the UI opens; on a huge dump that
