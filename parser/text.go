@@ -10,6 +10,10 @@ import (
 // growing its buffer: a debug=2 dump of exactly this many bytes was cut.
 const runtimeStackCap = 64 << 20
 
+// maxWarnings bounds the warnings kept per snapshot: a log of noise must
+// not turn into a list as long as itself.
+const maxWarnings = 1000
+
 // maxStrays bounds the unrecognised lines held inside one goroutine block
 // while the parser waits to see whether the stack goes on after them.
 const maxStrays = 32
@@ -86,6 +90,7 @@ type textParser struct {
 	blanksKept bool
 	gap        gapState
 	pending    []Warning // warnings before the first snapshot
+	suppressed int       // warnings beyond maxWarnings, not kept
 	readErr    error
 	no         int // the line being read: its first record's for joined records
 	// join collects the records of a line containerd split ("P" tags);
@@ -232,6 +237,8 @@ func (p *textParser) startSnapshot(cl *cleanLine, start int64) {
 	if p.cur == nil {
 		s.Warnings = append(s.Warnings, p.pending...)
 		p.pending = nil
+	} else {
+		p.flushSuppressed()
 	}
 	p.snaps = append(p.snaps, s)
 	p.cur = s
@@ -281,6 +288,7 @@ func (p *textParser) finish() ([]*Snapshot, error) {
 		p.cur.Warnings = append(p.cur.Warnings, p.pending...)
 		p.pending = nil
 	}
+	p.flushSuppressed()
 	return p.snaps, nil
 }
 
@@ -288,11 +296,25 @@ func (p *textParser) finish() ([]*Snapshot, error) {
 // first one.
 func (p *textParser) warn(line int, off int64, msg string) {
 	w := Warning{File: p.name, Line: line, Offset: off, Msg: msg}
-	if p.cur == nil {
-		p.pending = append(p.pending, w)
+	list := &p.pending
+	if p.cur != nil {
+		list = &p.cur.Warnings
+	}
+	if len(*list) >= maxWarnings {
+		p.suppressed++
 		return
 	}
-	p.cur.Warnings = append(p.cur.Warnings, w)
+	*list = append(*list, w)
+}
+
+// flushSuppressed closes the current snapshot's warnings with a count of
+// those left out.
+func (p *textParser) flushSuppressed() {
+	if p.suppressed > 0 && p.cur != nil {
+		p.cur.Warnings = append(p.cur.Warnings, Warning{File: p.name, Offset: -1,
+			Msg: fmt.Sprintf("%d more warnings not listed", p.suppressed)})
+	}
+	p.suppressed = 0
 }
 
 // internCacheSize is the number of entries of the intern cache, a power

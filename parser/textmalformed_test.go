@@ -234,6 +234,24 @@ func (c *cappedDump) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// TestReadTextWarningCap: a stack full of foreign lines gives a bounded
+// list of warnings that says how many it left out.
+func TestReadTextWarningCap(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("goroutine 1 [running]:\n")
+	for i := range 3000 {
+		fmt.Fprintf(&b, "main.f%d()\nnoise line %d\n\t/src/main.go:%d +0x1\n", i, i, i+1)
+	}
+	snaps, err := ReadText(strings.NewReader(b.String()), "noise.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := snaps[0].Warnings
+	if len(snaps[0].Goroutines[0].Frames) != 3000 || len(w) != maxWarnings+1 || w[maxWarnings].Msg != "2000 more warnings not listed" {
+		t.Errorf("%d frames, %d warnings, last %v", len(snaps[0].Goroutines[0].Frames), len(w), w[len(w)-1])
+	}
+}
+
 // TestReadTextRandomBytes feeds random mutations of a dump: never a panic,
 // and never more goroutines than headers.
 func TestReadTextRandomBytes(t *testing.T) {
