@@ -38,7 +38,9 @@ func (a *analysis) traceIdle() error {
 			continue
 		}
 		switch {
-		case n.cls.hole() && s.n == len(n.grp.IDs) && s.first > tr.Duration-minWait:
+		case n.cls.hole() && s.n == len(n.grp.IDs) && s.first > tr.Duration-minWait && n.cls.reason != rSleep:
+			// (A short sleep at the end is how a polling loop looks: it
+			// stays a finding, as in a dump.)
 			n.cls.background = true
 			n.cls.reasons = append(n.cls.reasons, fmt.Sprintf(
 				"trace: blocked only from +%s, less than %s before the trace ended at +%s: not stuck",

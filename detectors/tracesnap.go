@@ -56,14 +56,23 @@ func snapshotFromTrace(tr *parser.Trace, all []*parser.Trace) *parser.Snapshot {
 			if st.Syscall {
 				g.Status, g.State = parser.StatusSyscall, "syscall"
 			} else {
-				g.Status, g.State, g.Reason = parser.StatusWaiting, st.Reason, st.Reason
+				reason := st.Reason
+				if st.BeforeStart {
+					reason = earlierReason(tg, all, reason)
+				}
+				g.Status, g.State, g.Reason = parser.StatusWaiting, reason, reason
 				if g.State == "" {
 					g.State = "waiting"
 				}
 			}
 		} else {
 			g.Status = tg.EndStatus
-			g.State = tg.EndStatus.String()
+			if g.Status == parser.StatusSyscall {
+				// In a system call too short to count as a block: the
+				// goroutine is executing, not stuck.
+				g.Status = parser.StatusRunning
+			}
+			g.State = g.Status.String()
 		}
 		snap.Goroutines = append(snap.Goroutines, g)
 	}
@@ -83,4 +92,39 @@ func latestTrace(traces []*parser.Trace) *parser.Trace {
 		}
 	}
 	return latest
+}
+
+// earlierReason returns the wait reason an earlier trace of the process
+// recorded for the block tg was already in when its own trace began. A
+// trace states no reason for such a goroutine and its stack cannot tell a
+// nil channel from a live one; the trace in which it blocked can. The
+// earlier block counts only if it was still open at the end of that trace
+// at the same place in the application's code.
+func earlierReason(tg *parser.TraceGoroutine, all []*parser.Trace, reason string) string {
+	for _, other := range all {
+		og := other.Goroutine(tg.ID)
+		if og == nil || og.Stuck == nil || og.Stuck.BeforeStart || og.Stuck.Reason == "" {
+			continue
+		}
+		if sameAppFrames(og.Stuck.Frames, tg.Stuck.Frames) {
+			return og.Stuck.Reason
+		}
+	}
+	return reason
+}
+
+// sameAppFrames compares two stacks from their first frame outside the
+// runtime on: a block recorded when it began and restated later differ in
+// the runtime frames they show.
+func sameAppFrames(a, b []parser.Frame) bool {
+	i, j := firstNonRuntime(a), firstNonRuntime(b)
+	if i < 0 || j < 0 || len(a)-i != len(b)-j {
+		return false
+	}
+	for k := range a[i:] {
+		if a[i+k].Func != b[j+k].Func || a[i+k].Line != b[j+k].Line {
+			return false
+		}
+	}
+	return true
 }

@@ -367,10 +367,9 @@ func (b *traceBuilder) create(g *gState, ev *trace.Event, st *trace.StateTransit
 	case trace.GoWaiting:
 		g.open = blockRec{start: t, end: -1}
 		g.isOpen = true
-	case trace.GoSyscall:
-		g.open = blockRec{start: t, end: -1, syscall: true}
-		g.isOpen = true
 	}
+	// A goroutine created in a system call is a thread coming from C into
+	// Go: running foreign code, not blocked.
 }
 
 // enqueue marks g runnable since at (-1: since an unknown time).

@@ -40,6 +40,8 @@ func TestTraceReason(t *testing.T) {
 		{"", frames("runtime.gopark", "runtime.chanrecv", "runtime.chanrecv1", "main.f"), "chan receive"},
 		{"", frames("main.f"), ""},
 		{"forever", frames("runtime.gopark", "runtime.block", "main.f"), "select (no cases)"},
+		{"forever", frames("runtime.chanrecv1", "main.f"), "chan receive (nil chan)"},
+		{"forever", frames("runtime.chansend1", "main.f"), "chan send (nil chan)"},
 		{"forever", frames("main.f"), "select (no cases)"},
 		{"unspecified", frames("main.f"), ""},
 		// A reason from a newer runtime is kept, cleaned.

@@ -35,16 +35,23 @@ func traceReason(recorded string, frames []Frame) string {
 	if r, ok := traceReasons[recorded]; ok && r != "" {
 		return r
 	}
-	if _, r := InferReason(frames); r != "" {
-		return r
-	}
-	switch recorded {
-	case "sync":
-		return "semacquire"
-	case "forever":
-		// A nil channel and an empty select both block forever; the
-		// trace drops the runtime frame that would tell them apart.
+	_, inferred := InferReason(frames)
+	if recorded == "forever" {
+		// Blocked by construction: a nil channel, or a select with no
+		// cases. The frames say which operation.
+		switch inferred {
+		case "chan receive":
+			return "chan receive (nil chan)"
+		case "chan send":
+			return "chan send (nil chan)"
+		}
 		return "select (no cases)"
+	}
+	if inferred != "" {
+		return inferred
+	}
+	if recorded == "sync" {
+		return "semacquire"
 	}
 	if _, ok := traceReasons[recorded]; ok || recorded == "" {
 		return ""
