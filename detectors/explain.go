@@ -3,6 +3,7 @@ package detectors
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // categoryPhrases say in a few words what each category's goroutines do.
@@ -49,6 +50,11 @@ func titleFor(f *Finding, root *node) string {
 		return fmt.Sprintf("Lock-order deadlock: %d goroutine groups each hold a lock the next one wants (%d goroutines)%s",
 			len(f.Chain)-1, f.Goroutines, since)
 	}
+	if waiting > 0 && f.Category == CatWaitGroupStuck && f.Chain[0].Category == CatWaitGroupStuck &&
+		f.Chain[1].Category == CatChanSendBlocked {
+		return fmt.Sprintf("Wait cycle: %s in WaitGroup.Wait in %s while the %s they wait for are blocked sending their results to them%s",
+			goroutines(root.grp.Count), rootFn, goroutines(waiting), since)
+	}
 	if waiting > 0 {
 		return fmt.Sprintf("%s %s behind %s blocked in %s%s",
 			goroutines(waiting), waiterPhrase(f), goroutines(root.grp.Count), rootFn, since)
@@ -67,6 +73,8 @@ func waiterPhrase(f *Finding) string {
 				return "queued for a database connection"
 			case CatWaitGroupStuck:
 				return "waiting in WaitGroup.Wait"
+			case CatChanSendBlocked:
+				return "blocked sending"
 			}
 			return "waiting"
 		}
@@ -84,7 +92,7 @@ func (a *analysis) explanationFor(f *Finding, root *node) string {
 	}
 	fmt.Fprintf(&b, "%s %s blocked in %s", goroutines(root.grp.Count), isAre(root.grp.Count), rootFn)
 	if root.grp.WaitKnown > 0 {
-		fmt.Fprintf(&b, " and have been for %s to %s", fmtWait(root.grp.WaitMin), fmtWait(root.grp.WaitMax))
+		fmt.Fprintf(&b, " and %s been for %s", hasHave(root.grp.Count), waitSpan(root.grp.WaitMin, root.grp.WaitMax))
 	} else {
 		b.WriteString(" (the capture prints no wait duration for them)")
 	}
@@ -98,7 +106,7 @@ func (a *analysis) explanationFor(f *Finding, root *node) string {
 	if root.cls.watcherMissing {
 		b.WriteString("No context-watcher goroutine of this driver exists in the capture, which means the calls were made with a context that can never be cancelled (context.Background(), or GORM without WithContext). ")
 	}
-	if root.cls.scope != scopeNone {
+	if root.cls.scope != scopeNone && f.Category != CatHTTPServerNoTimeout {
 		fmt.Fprintf(&b, "They are request-scoped (%s): a caller is waiting on each of them, far past any sane deadline. ", root.cls.scope)
 	}
 	if root.cls.parentGone {
@@ -110,14 +118,21 @@ func (a *analysis) explanationFor(f *Finding, root *node) string {
 		}
 		switch l.Relation {
 		case RelSameObject:
-			fmt.Fprintf(&b, "%s more in %s queue on the same %s. ", goroutines(l.Goroutines), shortFunc(l.Function), queueNoun(l.Category))
+			if noun := queueNoun(l.Category); noun != "" {
+				fmt.Fprintf(&b, "%s more in %s queue on the same %s. ", goroutines(l.Goroutines), shortFunc(l.Function), noun)
+			} else {
+				fmt.Fprintf(&b, "Another %s, from a different stack, %s stuck the same way in %s. ", goroutines(l.Goroutines), isAre(l.Goroutines), shortFunc(l.Function))
+			}
 		case RelCycle:
 		default:
 			obj := ""
 			if l.Object != 0 {
 				obj = fmt.Sprintf(" 0x%x", l.Object)
 			}
-			fmt.Fprintf(&b, "%s in %s wait on them (%s%s)", goroutines(l.Goroutines), shortFunc(l.Function), queueNoun(l.Category), obj)
+			fmt.Fprintf(&b, "%s in %s wait on them", goroutines(l.Goroutines), shortFunc(l.Function))
+			if noun := queueNoun(l.Category); noun != "" {
+				fmt.Fprintf(&b, " (%s%s)", noun, obj)
+			}
 			if l.WaitKnown {
 				fmt.Fprintf(&b, ", the longest for %s", fmtWait(l.WaitMax))
 			}
@@ -126,6 +141,9 @@ func (a *analysis) explanationFor(f *Finding, root *node) string {
 	}
 	if f.Category == CatWaitGroupStuck && len(f.Chain) > 1 && f.Chain[0].Category == CatWaitGroupStuck && f.Chain[1].Category == CatChanSendBlocked {
 		b.WriteString("This is a wait cycle: Wait is called before the results channel is drained, and a worker blocked on its send never reaches Done. Drain the channel concurrently (or size its buffer for every worker) and close it after Wait. ")
+	}
+	if f.Category == CatHTTPServerNoTimeout {
+		b.WriteString(serverConnBreakdown(f))
 	}
 	if f.Category == CatMutexConvoy && len(f.Chain) > 0 && f.Chain[0].Category == CatMutexConvoy {
 		b.WriteString("No holder could be identified: it may be running (a CPU-bound loop under the lock), or the lock was never released (an Unlock missing on an error path or after a panic). ")
@@ -149,7 +167,7 @@ func queueNoun(c Category) string {
 	case CatWaitGroupStuck:
 		return "WaitGroup"
 	}
-	return "what they hold"
+	return ""
 }
 
 // upperFirst capitalises a sentence, but not one that starts with an
@@ -175,4 +193,59 @@ func isAre(n int) string {
 		return "is"
 	}
 	return "are"
+}
+
+// serverConnBreakdown splits the connections of an http-server-no-timeout
+// finding by what they wait for, since each is bounded by another timeout:
+// a request stalled mid-headers or mid-body (ReadHeaderTimeout,
+// ReadTimeout), an idle keep-alive connection (IdleTimeout), a response
+// the client does not read (WriteTimeout).
+func serverConnBreakdown(f *Finding) string {
+	var midRequest, idle, writing int
+	for _, grp := range chainGroups(f) {
+		switch {
+		case hasFrame(grp.Frames, "net/http.(*conn).readRequest"):
+			midRequest += grp.Count
+		case hasFrame(grp.Frames, "net.(*conn).Write"):
+			writing += grp.Count
+		case hasFrame(grp.Frames, "net/http.(*connReader).Read"):
+			idle += grp.Count
+		}
+	}
+	var parts []string
+	if midRequest > 0 {
+		parts = append(parts, fmt.Sprintf("%s stopped sending mid-request (bounded by ReadHeaderTimeout and ReadTimeout)", connections(midRequest)))
+	}
+	if idle > 0 {
+		parts = append(parts, fmt.Sprintf("%s sat idle between keep-alive requests (bounded by IdleTimeout)", connections(idle)))
+	}
+	if writing > 0 {
+		parts = append(parts, fmt.Sprintf("%s got stuck writing a response the client does not read (bounded by WriteTimeout)", connections(writing)))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "Of these, " + strings.Join(parts, "; ") + ". "
+}
+
+func connections(n int) string {
+	if n == 1 {
+		return "1 connection"
+	}
+	return fmt.Sprintf("%d connections", n)
+}
+
+func hasHave(n int) string {
+	if n == 1 {
+		return "has"
+	}
+	return "have"
+}
+
+// waitSpan prints a range of waits, once when both ends are equal.
+func waitSpan(lo, hi time.Duration) string {
+	if fmtWait(lo) == fmtWait(hi) {
+		return fmtWait(hi)
+	}
+	return fmtWait(lo) + " to " + fmtWait(hi)
 }
