@@ -78,7 +78,8 @@ func (m *model) openEditor() tea.Cmd {
 		m.setError("the frame names no file")
 		return nil
 	}
-	if st, err := os.Stat(fr.file); err != nil || st.IsDir() {
+	path, ok := localFile(fr.file)
+	if !ok {
 		m.setError(fmt.Sprintf("%s is not on this machine", fr.file))
 		return nil
 	}
@@ -92,7 +93,7 @@ func (m *model) openEditor() tea.Cmd {
 	if editor == "" {
 		editor = "vi"
 	}
-	name, args := editorArgs(editor, fr.file, fr.line)
+	name, args := editorArgs(editor, path, fr.line)
 	cmd := exec.Command(name, args...)
 	return tea.ExecProcess(cmd, func(err error) tea.Msg { return editorDoneMsg{err: err} })
 }

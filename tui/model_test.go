@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -270,8 +271,10 @@ func TestEditorArgs(t *testing.T) {
 func TestEditorNeedsLocalFile(t *testing.T) {
 	c := loadFixture(t, "db-driver-no-ctx", "goroutine-debug2.txt")
 	m := newTestModel(t, c, pqFinding(t, c), 80, 24)
-	// The fixture's frames name module paths that do not exist here.
-	if cmd := press(m, "enter", "enter", "e"); cmd != nil {
+	press(m, "enter", "enter")
+	fd := m.currentFinding()
+	fd.nodes[0].stack[m.fv.frame].file = "example.invalid/svc/gone.go"
+	if cmd := press(m, "e"); cmd != nil {
 		t.Fatal("e returned a command for a file that is not on this machine")
 	}
 	if !m.statusErr || !strings.Contains(m.status, "not on this machine") {
@@ -283,7 +286,6 @@ func TestEditorNeedsLocalFile(t *testing.T) {
 	if err := os.WriteFile(src, []byte("package main\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	fd := m.currentFinding()
 	fd.nodes[0].stack[0].file, fd.nodes[0].stack[0].line = src, 1
 	m.fv.frame = 0
 	if cmd := press(m, "e"); cmd == nil {
@@ -420,5 +422,36 @@ func TestFastTyping(t *testing.T) {
 	m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("q1"), Paste: true})
 	if m.input == nil || m.input.value != "q1" {
 		t.Errorf("pasted filter %+v", m.input)
+	}
+}
+
+// TestLocalFile resolves the file names dumps print to files here: as
+// given, module-relative (-trimpath) in the main module, in the module
+// cache and in GOROOT.
+func TestLocalFile(t *testing.T) {
+	root := repoRoot(t)
+	tests := []struct {
+		file string
+		want string // "" when it must not resolve
+	}{
+		{"github.com/ctxhole/ctxhole/tui/localfile.go", filepath.Join(root, "tui", "localfile.go")},
+		{"net/http/server.go", filepath.Join(goEnv("GOROOT"), "src", "net", "http", "server.go")},
+		{"github.com/lib/pq@v1.12.3/conn.go", filepath.Join(goEnv("GOMODCACHE"), "github.com", "lib", "pq@v1.12.3", "conn.go")},
+		{"github.com/ctxhole/ctxhole/no/such.go", ""},
+		{"/nonexistent/abs/path.go", ""},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if tt.want != "" && !isFile(tt.want) {
+			t.Logf("%s: %s is not on this machine, skipped", tt.file, tt.want)
+			continue
+		}
+		got, ok := localFile(tt.file)
+		if ok != (tt.want != "") || got != tt.want {
+			t.Errorf("localFile(%q) = %q, %v; want %q", tt.file, got, ok, tt.want)
+		}
+	}
+	if got := escapeModulePath("github.com/IBM/sarama@v1.0.0/x.go"); got != "github.com/!i!b!m/sarama@v1.0.0/x.go" {
+		t.Errorf("escapeModulePath = %q", got)
 	}
 }
