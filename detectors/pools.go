@@ -3,6 +3,7 @@ package detectors
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/ctxhole/ctxhole/parser"
 )
@@ -202,10 +203,48 @@ func (a *analysis) linkSpawned() error {
 					evidence: []Evidence{{Kind: "created-by", GoroutineID: firstID(c.grp),
 						Text: fmt.Sprintf("%s in %s were started by a function on the waiter's stack", goroutines(c.grp.Count), blockingFunc(c))}},
 				})
+				linked = true
 			}
+		}
+		if !linked {
+			a.workersByTime(w)
 		}
 	}
 	return nil
+}
+
+// workersByTime is the last resort for a WaitGroup whose workers no
+// creation record names: blocked goroutines started from the waiter's own
+// application package that got stuck in the same minute as the waiter. The
+// Wait began when the last worker was started, and workers that block at
+// once block with it.
+func (a *analysis) workersByTime(w *node) {
+	if w.grp.WaitKnown == 0 || w.cls.app < 0 {
+		return
+	}
+	pkg := w.grp.Frames[w.cls.app].Package()
+	for _, c := range a.nodes {
+		if c == w || c.cls.background || !c.cls.hole() || c.grp.CreatedBy == nil || c.grp.WaitKnown == 0 {
+			continue
+		}
+		if parser.FuncPackage(c.grp.CreatedBy.Func) != pkg || absDuration(c.grp.WaitMax-w.grp.WaitMax) > time.Minute {
+			continue
+		}
+		a.addEdge(&edge{
+			waiter: w, holder: c, rel: RelWaitsOn, confidence: 0.4,
+			reason: fmt.Sprintf("likely workers: created in %s, the waiter's package, and stuck since the same minute (no creation record links them)", pkg),
+			evidence: []Evidence{{Kind: "wait", GoroutineID: firstID(c.grp),
+				Text: fmt.Sprintf("%s in %s, created by %s, blocked for %s; the WaitGroup waiter for %s",
+					goroutines(c.grp.Count), blockingFunc(c), c.grp.CreatedBy.Func, fmtWait(c.grp.WaitMax), fmtWait(w.grp.WaitMax))}},
+		})
+	}
+}
+
+func absDuration(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
 }
 
 // spawnedFrom reports whether a group was likely started by a function on
