@@ -55,5 +55,11 @@ func TestRealworldConcourse(t *testing.T) {
 			t.Errorf("critical finding without a chain: %s", f.Title)
 		}
 	}
+	// Go 1.4 prints no parent goroutine IDs: the scheduler's WaitGroup is
+	// tied to its workers, stuck in lib/pq since the same minute, by time.
+	f := findingWith(r, CatDBDriverNoCtx, "github.com/concourse/atc/scheduler.(*Runner).schedule")
+	if f == nil || f.Chain[0].Category != CatDBDriverNoCtx {
+		t.Errorf("the scheduler's WaitGroup.Wait is not linked to its lib/pq workers\n%s", describe(r, 8))
+	}
 	t.Logf("\n%s", describe(r, 8))
 }
