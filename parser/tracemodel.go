@@ -65,8 +65,9 @@ func (t *Trace) Goroutine(id int64) *TraceGoroutine {
 // TraceGoroutine is one goroutine's history in a trace.
 type TraceGoroutine struct {
 	ID int64
-	// Func is the goroutine's start function when the trace names it (the
-	// bottom frame of its creation stack), "" otherwise.
+	// Func is the goroutine's start function when the trace names it (from
+	// its creation event, or the outermost frame of the stack it was
+	// blocked in when the trace began), "" otherwise.
 	Func string
 	// CreatedBy is where the goroutine was created, when the trace saw its
 	// creation: the creating goroutine (Parent, 0 for the runtime or a
@@ -132,11 +133,11 @@ type WakeKind uint8
 // Wake kinds.
 const (
 	WakeNone      WakeKind = iota // never woken
-	WakeGoroutine                 // another goroutine unblocked it (channel send, Unlock, Done...)
-	WakeDeadline                  // a context deadline fired (context.WithDeadlineCause.func2)
-	WakeTimer                     // a timer fired with no goroutine to blame
-	WakeNetpoll                   // the network poller: data arrived
-	WakeSystem                    // the runtime itself (GC, syscall return)
+	WakeGoroutine                 // another goroutine unblocked it (channel send, Unlock, Done, cancel...)
+	WakeDeadline                  // a context deadline fired: woken by its timer (context.WithDeadlineCause.func2)
+	WakeTimer                     // a timer fired: a sleep, a timer channel, another time.AfterFunc callback
+	WakeNetpoll                   // the network poller: data arrived (or an I/O deadline passed)
+	WakeSystem                    // the runtime itself (GC, a system call returning without its P)
 )
 
 var wakeKindNames = [...]string{"none", "goroutine", "deadline", "timer", "netpoll", "system"}
