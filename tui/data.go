@@ -239,7 +239,7 @@ func fmtWaitRange(lo, hi time.Duration, known bool) string {
 	return fmtWait(lo, true) + "–" + fmtWait(hi, true)
 }
 
-// stack returns a group's frames for display, building them once.
+// frames returns a group's frames for display, building them once.
 func (row *groupRow) frames() []frameRow {
 	if row.stack == nil {
 		row.stack = frameRows(row.g.Frames, -1, "")

@@ -54,7 +54,7 @@ next:
 	}
 }
 
-// current returns the finding under the list cursor, or nil.
+// currentFinding returns the finding under the list cursor, or nil.
 func (m *model) currentFinding() *findingData {
 	fs := &m.fv
 	if fs.list.cursor < 0 || fs.list.cursor >= len(fs.visible) {
@@ -82,7 +82,7 @@ func (m *model) visibleNodes(fd *findingData) []int {
 	return out
 }
 
-// layout returns the findings list's height (rows, without its header)
+// findingsLayout returns the findings list's height (rows, without its header)
 // and the detail pane's height.
 func (m *model) findingsLayout() (listH, detailH int) {
 	h := m.bodyHeight()

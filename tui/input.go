@@ -9,9 +9,9 @@ import (
 // lineInput is the one-line filter editor opened by "/". The filter is
 // applied as it is typed; enter keeps it, esc restores the previous one.
 type lineInput struct {
-	value string
-	prev  string
-	view_ view
+	value  string
+	prev   string
+	target view
 }
 
 // startInput opens the filter editor for the current list.
@@ -31,7 +31,7 @@ func (m *model) startInput() {
 		m.status = "the timeline follows the finding selected in the findings view (1)"
 		return
 	}
-	m.input = &lineInput{value: cur, prev: cur, view_: m.view}
+	m.input = &lineInput{value: cur, prev: cur, target: m.view}
 }
 
 func (m *model) inputKey(msg tea.KeyMsg) {
@@ -60,7 +60,7 @@ func (m *model) inputKey(msg tea.KeyMsg) {
 	default:
 		return
 	}
-	m.setQuery(in.view_, in.value)
+	m.setQuery(in.target, in.value)
 }
 
 // setQuery applies a text filter to a view's list.
