@@ -472,3 +472,13 @@ func requestPath(n *node) string {
 	parts = append(parts, frames[block].Func)
 	return strings.Join(parts, " → ")
 }
+
+// blockingFunc names the call a group is blocked in, for evidence text;
+// "an unknown frame" for a group with no frames (a stack the capture could
+// not print).
+func blockingFunc(n *node) string {
+	if fi := tellingFrame(n); fi >= 0 && fi < len(n.grp.Frames) {
+		return n.grp.Frames[fi].Func
+	}
+	return "an unknown frame"
+}

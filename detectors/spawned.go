@@ -1,0 +1,149 @@
+package detectors
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ctxhole/ctxhole/parser"
+)
+
+// linkSpawned links goroutines waiting for goroutines they started: a
+// WaitGroup.Wait and its workers, a handler receiving the result of the
+// goroutine it spawned. "created by ... in goroutine N" names the parent.
+func (a *analysis) linkSpawned() error {
+	children := make(map[int64][]*node)
+	for _, n := range a.nodes {
+		seen := make(map[int64]bool)
+		for _, m := range n.grp.Members {
+			if m.CreatedBy != nil && m.CreatedBy.Parent != 0 && !seen[m.CreatedBy.Parent] {
+				seen[m.CreatedBy.Parent] = true
+				children[m.CreatedBy.Parent] = append(children[m.CreatedBy.Parent], n)
+			}
+		}
+	}
+	for _, w := range a.nodes {
+		conf := 0.0
+		switch {
+		case w.cls.category == CatWaitGroupStuck:
+			conf = 0.8
+		case w.cls.hole() && (!w.cls.matched || w.cls.match.sig.Priority >= prioGeneric) &&
+			(w.cls.reason == rChanRecv || w.cls.reason == rSelect || w.cls.reason == rCond):
+			// A generic wait on a channel: maybe for the goroutines it
+			// started. A library wait (a gRPC Recv) is on the network.
+			conf = 0.55
+		default:
+			continue
+		}
+		linked := false
+		for _, id := range w.grp.IDs {
+			for _, c := range children[id] {
+				if c == w || c.cls.background || !maybeBlocked(c.grp) {
+					continue
+				}
+				if w.cls.category == CatWaitGroupStuck && c.cls.reason == rChanSend {
+					// The workers cannot finish because they hand their
+					// result to a channel their creator reads only after
+					// Wait returns: a wait cycle whose root is the Wait.
+					a.addEdge(&edge{
+						waiter: c, holder: w, rel: RelWaitsOn, confidence: 0.7,
+						reason: fmt.Sprintf("goroutine %d started these senders and is blocked in WaitGroup.Wait, so it cannot receive: "+
+							"the senders wait for their creator, which waits for them", id),
+						evidence: []Evidence{{Kind: "created-by", GoroutineID: firstID(c.grp),
+							Text: fmt.Sprintf("%s blocked sending in %s were created by %s in goroutine %d, which is in WaitGroup.Wait",
+								goroutines(c.grp.Count), blockingFunc(c), c.grp.CreatedBy.Func, id)}},
+					})
+					linked = true
+					continue
+				}
+				a.addEdge(&edge{
+					waiter: w, holder: c, rel: RelWaitsOn, confidence: conf,
+					reason: fmt.Sprintf("goroutine %d waits for goroutines it started, which are blocked", id),
+					evidence: []Evidence{{Kind: "created-by", GoroutineID: firstID(c.grp),
+						Text: fmt.Sprintf("%s in %s were created by %s in goroutine %d", goroutines(c.grp.Count),
+							blockingFunc(c), c.grp.CreatedBy.Func, id)}},
+				})
+				linked = true
+			}
+		}
+		if linked || w.cls.category != CatWaitGroupStuck {
+			continue
+		}
+		// Before Go 1.21 no parent ID is printed, and a trace that began
+		// after the workers started has no creation record: workers created
+		// by a function on the waiter's own stack, or running a closure of
+		// one, are its likely workers.
+		for _, c := range a.nodes {
+			if c == w || c.cls.background || !c.cls.hole() || (c.grp.CreatedBy != nil && c.grp.CreatedBy.Parent != 0) {
+				continue
+			}
+			if spawnedFrom(w.grp.Frames, c.grp) {
+				a.addEdge(&edge{
+					waiter: w, holder: c, rel: RelWaitsOn, confidence: 0.5,
+					reason: "likely workers: started by a function on the waiter's stack (no parent goroutine ID recorded)",
+					evidence: []Evidence{{Kind: "created-by", GoroutineID: firstID(c.grp),
+						Text: fmt.Sprintf("%s in %s were started by a function on the waiter's stack", goroutines(c.grp.Count), blockingFunc(c))}},
+				})
+				linked = true
+			}
+		}
+		if !linked {
+			a.workersByTime(w)
+		}
+	}
+	return nil
+}
+
+// workersByTime is the last resort for a WaitGroup whose workers no
+// creation record names: blocked goroutines started from the waiter's own
+// application package that got stuck in the same minute as the waiter. The
+// Wait began when the last worker was started, and workers that block at
+// once block with it.
+func (a *analysis) workersByTime(w *node) {
+	if w.grp.WaitKnown == 0 || w.cls.app < 0 {
+		return
+	}
+	pkg := w.grp.Frames[w.cls.app].Package()
+	for _, c := range a.nodes {
+		if c == w || c.cls.background || !c.cls.hole() || c.grp.CreatedBy == nil || c.grp.WaitKnown == 0 {
+			continue
+		}
+		if parser.FuncPackage(c.grp.CreatedBy.Func) != pkg || absDuration(c.grp.WaitMax-w.grp.WaitMax) > time.Minute {
+			continue
+		}
+		a.addEdge(&edge{
+			waiter: w, holder: c, rel: RelWaitsOn, confidence: 0.4,
+			reason: fmt.Sprintf("likely workers: created in %s, the waiter's package, and stuck since the same minute (no creation record links them)", pkg),
+			evidence: []Evidence{{Kind: "wait", GoroutineID: firstID(c.grp),
+				Text: fmt.Sprintf("%s in %s, created by %s, blocked for %s; the WaitGroup waiter for %s",
+					goroutines(c.grp.Count), blockingFunc(c), c.grp.CreatedBy.Func, fmtWait(c.grp.WaitMax), fmtWait(w.grp.WaitMax))}},
+		})
+	}
+}
+
+func absDuration(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
+}
+
+// spawnedFrom reports whether a group was likely started by a function on
+// the given stack: its creator is that function, or its outermost frame is
+// one of that function's closures (F.func1, F.gowrap2).
+func spawnedFrom(frames []parser.Frame, c *parser.Group) bool {
+	if c.CreatedBy != nil && hasFrame(frames, c.CreatedBy.Func) {
+		return true
+	}
+	if len(c.Frames) == 0 {
+		return false
+	}
+	outer := c.Frames[len(c.Frames)-1].Func
+	for _, f := range frames {
+		if rest, ok := strings.CutPrefix(outer, f.Func+"."); ok &&
+			(strings.HasPrefix(rest, "func") || strings.HasPrefix(rest, "gowrap")) {
+			return true
+		}
+	}
+	return false
+}
