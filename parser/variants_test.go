@@ -983,3 +983,52 @@ func TestVariantsRaceReport(t *testing.T) {
 	}
 	vtCheckWaits(t, s, 26, false)
 }
+
+// vtNonGo matches the C frames the runtime prints without a symbolizer.
+var vtNonGo = regexp.MustCompile(`(?m)^non-Go function at pc=0x([0-9a-f]+)\r?$`)
+
+// TestVariantsCgoFrames checks a SIGQUIT (GOTRACEBACK=crash) landing while
+// a goroutine sits in a C call, with a cgo traceback function registered:
+// the C frames print as "non-Go function at pc=" lines, which become
+// frames with their PCs, in order, ahead of the Go frames of the call.
+func TestVariantsCgoFrames(t *testing.T) {
+	for _, v := range vtVersions {
+		rel := filepath.Join("go"+v, "sigquit-cgo.txt")
+		t.Run(rel, func(t *testing.T) {
+			raw := vtRaw(t, rel)
+			var want []uint64
+			for _, m := range vtNonGo.FindAllSubmatch(raw, -1) {
+				pc, err := strconv.ParseUint(string(m[1]), 16, 64)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want = append(want, pc)
+			}
+			if len(want) == 0 {
+				t.Fatal("capture holds no non-Go frames")
+			}
+			s := vtText(t, rel)
+			if s.Preamble.Signal != "SIGQUIT: quit" {
+				t.Errorf("signal %q", s.Preamble.Signal)
+			}
+			var got []uint64
+			for _, g := range s.Goroutines {
+				for i, f := range g.Frames {
+					if f.Func != "non-Go function" {
+						continue
+					}
+					got = append(got, f.PC)
+					if f.File != "" || f.Line != 0 {
+						t.Errorf("goroutine %d: non-Go frame %+v has a location", g.ID, f)
+					}
+					if vtFrameIndex(g, "main.stallInC") < i || g.Status != StatusSyscall {
+						t.Errorf("goroutine %d [%s]: non-Go frame %d not ahead of main.stallInC", g.ID, g.State, i)
+					}
+				}
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("non-Go frame PCs %x, want %x", got, want)
+			}
+		})
+	}
+}
