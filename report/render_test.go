@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/ctxhole/ctxhole/detectors"
 	"github.com/ctxhole/ctxhole/parser"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
 func TestWriteTable(t *testing.T) {
@@ -350,5 +352,47 @@ func TestFitColumns(t *testing.T) {
 	}
 	if same := fitColumns(200, header, rows, []int{1, 2}); same[0][2] != rows[0][2] {
 		t.Errorf("a table that fits was rewrapped: %q", same[0][2])
+	}
+}
+
+// TestRenderSparseFindings: findings with missing parts (no stack, an
+// application frame index out of range, a timed link with no trace end, a
+// nil wake edge) render in every format without panicking and validate.
+func TestRenderSparseFindings(t *testing.T) {
+	sch := compileSchema(t)
+	tests := []struct {
+		name string
+		f    *detectors.Finding
+	}{
+		{"bare finding", &detectors.Finding{Category: detectors.CatUnclassified}},
+		{"app frame out of range", &detectors.Finding{Category: detectors.CatUnclassified, Root: detectors.Root{AppFrame: 5}}},
+		{"negative app frame", &detectors.Finding{Category: detectors.CatCondWait, Root: detectors.Root{AppFrame: -7,
+			Frames: []parser.Frame{{Func: "sync.(*Cond).Wait", File: "sync/cond.go", Line: 70}}}}},
+		{"timed link without a trace end", &detectors.Finding{Category: detectors.CatChanSendBlocked,
+			Chain: []detectors.Link{{Relation: detectors.RelRoot, Timed: true, Start: time.Second, End: -1, Wakes: []*parser.WakeEdge{nil}}}}},
+		{"growth without a rate", &detectors.Finding{Category: detectors.CatGoroutineLeak, Growth: &detectors.Growth{From: 1, To: 9, Snapshots: 2}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := Build(&parser.Capture{}, &detectors.Report{Findings: []*detectors.Finding{tt.f}}, testTool)
+			var buf bytes.Buffer
+			if err := WriteTable(&buf, d, Options{Verbose: true}); err != nil {
+				t.Fatal(err)
+			}
+			if err := WriteMarkdown(&buf, d, Options{Verbose: true}); err != nil {
+				t.Fatal(err)
+			}
+			buf.Reset()
+			if err := WriteJSON(&buf, d); err != nil {
+				t.Fatal(err)
+			}
+			inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(buf.Bytes()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := sch.Validate(inst); err != nil {
+				t.Errorf("does not validate: %v", err)
+			}
+		})
 	}
 }
