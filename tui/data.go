@@ -313,6 +313,18 @@ func rootFunction(f *detectors.Finding) string {
 // chainNodes turns a finding's pre-order chain into tree rows with their
 // connector glyphs and stacks.
 func chainNodes(f *detectors.Finding) []chainNode {
+	if len(f.Chain) == 0 && len(f.Root.Frames) > 0 {
+		// A finding without a chain still has its root: show it as the
+		// one node, so that its stack is reachable like any other.
+		root := *f
+		fn := f.Root.Frames[0].Func
+		if a := f.Root.AppFrame; a >= 0 && a < len(f.Root.Frames) {
+			fn = f.Root.Frames[a].Func
+		}
+		root.Chain = []detectors.Link{{Relation: detectors.RelRoot, Category: f.Category, Goroutines: f.Goroutines,
+			Function: fn, State: f.Root.State, WaitMax: f.Root.Wait, WaitKnown: f.Root.WaitKnown, Group: f.Root.Group, End: -1}}
+		f = &root
+	}
 	nodes := make([]chainNode, len(f.Chain))
 	last := make([]bool, len(f.Chain)) // last child of its parent
 	for i := range f.Chain {

@@ -455,3 +455,19 @@ func TestLocalFile(t *testing.T) {
 		t.Errorf("escapeModulePath = %q", got)
 	}
 }
+
+// TestFindingWithoutChain reaches the root stack of a finding whose
+// detector linked no chain.
+func TestFindingWithoutChain(t *testing.T) {
+	c := loadFixture(t, "db-driver-no-ctx", "goroutine-debug2.txt")
+	r := pqFinding(t, c)
+	r.Findings[0].Chain = nil
+	m := newTestModel(t, c, r, 80, 24)
+	press(m, "enter", "enter")
+	if m.fv.focus != focusStack {
+		t.Fatalf("focus %d, want the root's stack", m.fv.focus)
+	}
+	if !cursorOn(screen(m), "main.(*server).orderStatus") {
+		t.Errorf("the cursor is not on the root's application frame:\n%s", screen(m))
+	}
+}
