@@ -51,6 +51,9 @@ var knownLibraryPrefixes = []string{
 	"cloud.google.com/go",
 	"github.com/hashicorp/",
 	"go.etcd.io/",
+	"github.com/robfig/cron",
+	"github.com/fsnotify/fsnotify",
+	"github.com/patrickmn/go-cache",
 }
 
 // isStdlib reports whether an import path belongs to the standard library
