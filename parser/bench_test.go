@@ -200,6 +200,26 @@ type benchDump struct {
 	headers int
 }
 
+// cpuClock measures the process CPU time of a benchmark loop: on a shared
+// machine wall time swings with other load, CPU time much less.
+type cpuClock struct {
+	start time.Duration
+	ok    bool
+}
+
+func startCPU() cpuClock {
+	t, ok := processCPU()
+	return cpuClock{t, ok}
+}
+
+// report adds the CPU time per operation as "cpu-ns/op".
+func (c cpuClock) report(b *testing.B) {
+	t, ok := processCPU()
+	if c.ok && ok && b.N > 0 {
+		b.ReportMetric(float64(t-c.start)/float64(b.N), "cpu-ns/op")
+	}
+}
+
 // heapObjects reads the bytes of live and not yet swept heap objects.
 func heapObjects(s []metrics.Sample) uint64 {
 	metrics.Read(s)
@@ -250,6 +270,7 @@ func benchmarkReadText(b *testing.B, dump []byte, headers int) {
 		b.SetBytes(int64(len(dump)))
 		b.ReportAllocs()
 		var n int
+		cpu := startCPU()
 		for b.Loop() {
 			snaps, err := ReadText(bytes.NewReader(dump), "bench")
 			if err != nil {
@@ -260,6 +281,7 @@ func benchmarkReadText(b *testing.B, dump []byte, headers int) {
 				n += len(s.Goroutines)
 			}
 		}
+		cpu.report(b)
 		b.ReportMetric(float64(n), "goroutines")
 		b.ReportMetric(float64(headers-n), "lost")
 		peak, retained := peakHeap(func() any {
@@ -273,10 +295,12 @@ func benchmarkReadText(b *testing.B, dump []byte, headers int) {
 		b.SetBytes(int64(len(dump)))
 		b.ReportAllocs()
 		var n int
+		cpu := startCPU()
 		for b.Loop() {
 			gs, _ := gostackparse.Parse(bytes.NewReader(dump))
 			n = len(gs)
 		}
+		cpu.report(b)
 		b.ReportMetric(float64(n), "goroutines")
 		b.ReportMetric(float64(headers-n), "lost")
 		peak, retained := peakHeap(func() any {
