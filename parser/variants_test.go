@@ -1068,3 +1068,131 @@ func TestVariantsCgoFrames(t *testing.T) {
 		})
 	}
 }
+
+// vtArgWord matches one argument word of a frame line: a hex value
+// (possibly "?"-marked), "_" or an elision "...".
+var vtArgWord = regexp.MustCompile(`0x[0-9a-f]+\??|_|\.\.\.`)
+
+// vtLocation matches a frame's location line.
+var vtLocation = regexp.MustCompile(`^\t(.+):(\d+)(?: \+0x([0-9a-f]+))?(?: fp=0x[0-9a-f]+ sp=0x[0-9a-f]+ pc=0x([0-9a-f]+))?$`)
+
+// TestVariantsFramesMatchText re-reads every frame of every unwrapped text
+// capture straight from its lines, with a scanner of its own, and compares
+// function, argument words ("?" and "_" marks, elisions, inlining), file,
+// line, offset and pc with what the parser made of them.
+func TestVariantsFramesMatchText(t *testing.T) {
+	root := vtDir(t)
+	matches, err := filepath.Glob(filepath.Join(root, "go*", "*.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	frames := 0
+	for _, path := range matches {
+		rel, _ := filepath.Rel(root, path)
+		base := filepath.Base(rel)
+		if strings.HasPrefix(base, "wrapped-") || strings.HasSuffix(base, "debug1.txt") {
+			continue
+		}
+		lines := strings.Split(string(vtRaw(t, rel)), "\n")
+		s := vtText(t, rel)
+		for _, g := range s.Goroutines {
+			frames += vtCompareFrames(t, rel, lines, g)
+		}
+	}
+	if frames < 10000 {
+		t.Errorf("compared %d frames, want the whole set", frames)
+	}
+}
+
+// vtCompareFrames compares the frames of g with the lines after its header
+// and returns how many it compared.
+func vtCompareFrames(t *testing.T, rel string, lines []string, g *Goroutine) int {
+	t.Helper()
+	fi := 0
+	for i := g.Line; i < len(lines) && fi < len(g.Frames); i++ {
+		l := lines[i]
+		switch {
+		case l == "" || strings.HasPrefix(l, "created by ") || strings.HasPrefix(l, "[originating"):
+			i = len(lines)
+			continue
+		case strings.HasPrefix(l, "...") || strings.HasPrefix(l, "\t"):
+			continue
+		case strings.HasPrefix(l, "non-Go function at pc="):
+			fi++
+			continue
+		}
+		f := g.Frames[fi]
+		fi++
+		open := strings.LastIndexByte(l, '(')
+		if open < 0 || !strings.HasSuffix(l, ")") {
+			t.Errorf("%s:%d: not a frame line: %q", rel, i+1, l)
+			continue
+		}
+		where := rel + ":" + strconv.Itoa(i+1)
+		if f.Func != l[:open] {
+			t.Errorf("%s: func %q, line says %q", where, f.Func, l[:open])
+		}
+		args := l[open+1 : len(l)-1]
+		if args == "..." {
+			if !f.Inlined || len(f.Args) != 0 {
+				t.Errorf("%s: inlined frame parsed as %+v", where, f)
+			}
+		} else {
+			vtCompareArgs(t, where, args, f)
+		}
+		if i+1 >= len(lines) {
+			continue
+		}
+		m := vtLocation.FindStringSubmatch(lines[i+1])
+		if m == nil {
+			t.Errorf("%s: no location line after the frame: %q", where, lines[i+1])
+			continue
+		}
+		line, _ := strconv.Atoi(m[2])
+		var off, pc uint64
+		if m[3] != "" {
+			off, _ = strconv.ParseUint(m[3], 16, 64)
+		}
+		if m[4] != "" {
+			pc, _ = strconv.ParseUint(m[4], 16, 64)
+		}
+		if f.File != m[1] || f.Line != line || f.Offset != off || f.PC != pc {
+			t.Errorf("%s: location %s:%d +%#x pc=%#x, line says %q", where, f.File, f.Line, f.Offset, f.PC, lines[i+1])
+		}
+	}
+	if fi != len(g.Frames) {
+		t.Errorf("%s: goroutine %d has %d frames, its lines %d", rel, g.ID, len(g.Frames), fi)
+	}
+	return fi
+}
+
+// vtCompareArgs compares a frame's parsed arguments with the printed list.
+func vtCompareArgs(t *testing.T, where, printed string, f Frame) {
+	t.Helper()
+	var want []Arg
+	elided := false
+	for _, w := range vtArgWord.FindAllString(printed, -1) {
+		switch {
+		case w == "...":
+			elided = true
+		case w == "_":
+			want = append(want, Arg{Unused: true})
+		default:
+			v, err := strconv.ParseUint(strings.TrimSuffix(w[2:], "?"), 16, 64)
+			if err != nil {
+				t.Fatalf("%s: %v", where, err)
+			}
+			want = append(want, Arg{Value: v, Uncertain: strings.HasSuffix(w, "?")})
+		}
+	}
+	if len(want) == 0 {
+		want = nil
+	}
+	got := f.Args
+	if len(got) == 0 {
+		got = nil
+	}
+	if !reflect.DeepEqual(got, want) || f.ArgsElided != elided || f.Inlined {
+		t.Errorf("%s: args %+v elided %v inlined %v, printed (%s)", where, f.Args, f.ArgsElided, f.Inlined, printed)
+	}
+}
