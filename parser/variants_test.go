@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -1194,5 +1195,122 @@ func vtCompareArgs(t *testing.T, where, printed string, f Frame) {
 	}
 	if !reflect.DeepEqual(got, want) || f.ArgsElided != elided || f.Inlined {
 		t.Errorf("%s: args %+v elided %v inlined %v, printed (%s)", where, f.Args, f.ArgsElided, f.Inlined, printed)
+	}
+}
+
+// vtHeaderLine splits a goroutine header: ID, gp, m, mp and the bracket.
+var vtHeaderLine = regexp.MustCompile(`^goroutine (\d+)(?: gp=0x([0-9a-f]+) m=(\d+|nil)(?: mp=0x([0-9a-f]+))?)? \[(.*)\]:$`)
+
+// vtLabel matches one "key": "value" pair of a labels:{...} set.
+var vtLabel = regexp.MustCompile(`("(?:[^"\\]|\\.)*"): ("(?:[^"\\]|\\.)*")`)
+
+// TestVariantsHeadersMatchText re-reads the header line of every goroutine
+// of every unwrapped text capture with a scanner of its own and compares
+// ID, gp/m/mp, state, leaked/durable flags, minutes, thread lock, synctest
+// bubble and labels with the parsed goroutine; Goroutine.Line must point
+// at that header.
+func TestVariantsHeadersMatchText(t *testing.T) {
+	root := vtDir(t)
+	matches, err := filepath.Glob(filepath.Join(root, "go*", "*.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	headers := 0
+	for _, path := range matches {
+		rel, _ := filepath.Rel(root, path)
+		base := filepath.Base(rel)
+		if strings.HasPrefix(base, "wrapped-") || strings.HasSuffix(base, "debug1.txt") {
+			continue
+		}
+		lines := strings.Split(string(vtRaw(t, rel)), "\n")
+		for _, g := range vtText(t, rel).Goroutines {
+			if g.Line < 1 || g.Line > len(lines) {
+				t.Errorf("%s: goroutine %d at line %d", rel, g.ID, g.Line)
+				continue
+			}
+			vtCompareHeader(t, fmt.Sprintf("%s:%d", rel, g.Line), lines[g.Line-1], g)
+			headers++
+		}
+	}
+	if headers < 2000 {
+		t.Errorf("compared %d headers, want the whole set", headers)
+	}
+}
+
+// vtCompareHeader compares one header line with its parsed goroutine.
+func vtCompareHeader(t *testing.T, where, line string, g *Goroutine) {
+	t.Helper()
+	m := vtHeaderLine.FindStringSubmatch(line)
+	if m == nil {
+		t.Errorf("%s: goroutine %d's line is no header: %q", where, g.ID, line)
+		return
+	}
+	id, _ := strconv.ParseInt(m[1], 10, 64)
+	var gp, mp uint64
+	mid := int64(-1)
+	if m[2] != "" {
+		gp, _ = strconv.ParseUint(m[2], 16, 64)
+	}
+	if m[3] != "" && m[3] != "nil" {
+		mid, _ = strconv.ParseInt(m[3], 10, 64)
+	}
+	if m[4] != "" {
+		mp, _ = strconv.ParseUint(m[4], 16, 64)
+	}
+	if g.ID != id || g.GP != gp || g.M != mid || g.MP != mp {
+		t.Errorf("%s: id %d gp %#x m %d mp %#x, line says %q", where, g.ID, g.GP, g.M, g.MP, line)
+	}
+
+	inner := m[5]
+	var labels []Label
+	if i := strings.Index(inner, " labels:{"); i >= 0 {
+		for _, kv := range vtLabel.FindAllStringSubmatch(inner[i:], -1) {
+			k, err1 := strconv.Unquote(kv[1])
+			v, err2 := strconv.Unquote(kv[2])
+			if err1 != nil || err2 != nil {
+				t.Fatalf("%s: labels %q", where, inner[i:])
+			}
+			labels = append(labels, Label{Key: k, Value: v})
+		}
+		sort.Slice(labels, func(a, b int) bool { return labels[a].Key < labels[b].Key })
+		inner = inner[:i]
+	}
+	parts := strings.Split(inner, ", ")
+	state := parts[0]
+	leaked := strings.Contains(state, " (leaked)")
+	state = strings.Replace(state, " (leaked)", "", 1)
+	scan := strings.Contains(state, " (scan)")
+	state = strings.Replace(state, " (scan)", "", 1)
+	durable := strings.Contains(state, "(durable)")
+	var wait time.Duration
+	var known, locked bool
+	var bubble int64
+	for _, p := range parts[1:] {
+		switch {
+		case strings.HasSuffix(p, " minutes"):
+			n, _ := strconv.Atoi(strings.TrimSuffix(p, " minutes"))
+			wait, known = time.Duration(n)*time.Minute, true
+		case p == "locked to thread":
+			locked = true
+		case strings.HasPrefix(p, "synctest bubble ") || strings.HasPrefix(p, "synctest group "):
+			bubble, _ = strconv.ParseInt(p[strings.LastIndexByte(p, ' ')+1:], 10, 64)
+		default:
+			t.Errorf("%s: unknown header item %q", where, p)
+		}
+	}
+	gotState := strings.Replace(g.State, " (durable)", "", 1)
+	if gotState != strings.Replace(state, " (durable)", "", 1) || g.Durable != durable || g.Scan != scan ||
+		(g.Status == StatusLeaked) != leaked {
+		t.Errorf("%s: state %q status %v durable %v scan %v, line says %q", where, g.State, g.Status, g.Durable, g.Scan, line)
+	}
+	if g.Wait != wait || g.WaitKnown != known || g.LockedToThread != locked || g.Bubble != bubble {
+		t.Errorf("%s: wait %v/%v locked %v bubble %d, line says %q", where, g.Wait, g.WaitKnown, g.LockedToThread, g.Bubble, line)
+	}
+	got := g.Labels
+	if len(got) == 0 {
+		got = nil
+	}
+	if !reflect.DeepEqual(got, labels) {
+		t.Errorf("%s: labels %v, line says %q", where, g.Labels, line)
 	}
 }
