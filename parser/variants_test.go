@@ -1314,3 +1314,57 @@ func vtCompareHeader(t *testing.T, where, line string, g *Goroutine) {
 		t.Errorf("%s: labels %v, line says %q", where, g.Labels, line)
 	}
 }
+
+// TestVariantsFormatsAgree reads the debug=2, debug=1 and proto dumps the
+// service wrote one after the other and checks that the three formats
+// count the same goroutines in the same places (by innermost function of
+// package main; the writing goroutine itself differs between them and is
+// left out).
+func TestVariantsFormatsAgree(t *testing.T) {
+	byMain := func(s *Snapshot) map[string]int {
+		out := map[string]int{}
+		for _, g := range s.Goroutines {
+			if vtFrameIndex(g, "main.captureService") >= 0 {
+				continue
+			}
+			fn := "(no main frame)"
+			for _, f := range g.Frames {
+				if strings.HasPrefix(f.Func, "main.") {
+					fn = f.Func
+					break
+				}
+			}
+			out[vtShape.ReplaceAllString(fn, "[...]")] += g.Count
+		}
+		return out
+	}
+	for _, v := range vtVersions {
+		dir := "go" + v
+		want := byMain(vtText(t, filepath.Join(dir, "debug2.txt")))
+		if len(want) < 20 {
+			t.Errorf("%s: %d distinct main functions in debug2, want the service's", dir, len(want))
+		}
+		for _, file := range []string{"debug1.txt", "goroutine.pb.gz"} {
+			c := vtRead(t, filepath.Join(dir, file))
+			if got := byMain(c.Snapshots[0]); !reflect.DeepEqual(got, want) {
+				t.Errorf("%s/%s: goroutines by main function %v, debug2 has %v", dir, file, got, want)
+			}
+			// The text formats print a generic instantiation as "[...]";
+			// the proto's function table holds the compiler's shape name
+			// ("[go.shape.string]"). One function must have one name in
+			// every format, or groups and signatures split by format.
+			for _, g := range c.Snapshots[0].Goroutines {
+				for _, f := range g.Frames {
+					if strings.Contains(f.Func, "go.shape.") {
+						t.Errorf("parser bug: %s/%s: frame %q keeps the shape type; text formats print %q",
+							dir, file, f.Func, vtShape.ReplaceAllString(f.Func, "[...]"))
+					}
+				}
+			}
+		}
+	}
+}
+
+// vtShape matches the compiler's shape type arguments in a generic
+// function's symbol name.
+var vtShape = regexp.MustCompile(`\[go\.shape\.[^\]]*\]`)
