@@ -207,7 +207,13 @@ func (a *analysis) classifyGroup(grp *parser.Group, watchers map[string]int) cla
 	if c.anchor < 0 {
 		c.anchor = firstNonRuntime(grp.Frames)
 	}
-	a.judgeIdle(grp, &c)
+	if a.snap.Preamble.Deadlock() {
+		// The runtime declared every goroutine asleep for good: no wait
+		// is an idle loop that work will wake.
+		c.reasons = append(c.reasons, "the runtime declared a global deadlock (\"all goroutines are asleep\")")
+	} else {
+		a.judgeIdle(grp, &c)
+	}
 	if c.category == "" && !c.background && c.reason != "" && c.reason != "running" && c.reason != "runnable" {
 		c.category = CatUnclassified
 		c.why = fmt.Sprintf("blocked in %q and no signature matched this stack", c.reason)

@@ -237,6 +237,7 @@ func (a *analysis) lockHolderByCallSite(w *node) {
 		return
 	}
 	caller := w.grp.Frames[ci]
+	enclosing := enclosingFunc(caller.Func)
 	recvType := ""
 	if r := caller.Receiver(); r != "" {
 		recvType = caller.Package() + "." + strings.TrimPrefix(r, "*")
@@ -256,6 +257,9 @@ func (a *analysis) lockHolderByCallSite(w *node) {
 			switch {
 			case f.Func == caller.Func && f.Line != caller.Line:
 				conf = confSameFunc
+			case enclosing != "" && f.Func == enclosing:
+				// The lock was captured by a closure from this function.
+				conf = confSameFunc - 0.1
 			case recvType != "" && f.Receiver() != "" && f.Package()+"."+strings.TrimPrefix(f.Receiver(), "*") == recvType:
 				conf = confSameType
 			}
@@ -320,4 +324,22 @@ func betterHolder(n, best *node) bool {
 		return n.grp.Count < best.grp.Count
 	}
 	return n.grp.WaitMax > best.grp.WaitMax
+}
+
+// enclosingFunc returns the function a closure is defined in
+// ("main.deadlock" for "main.deadlock.func1" or "main.deadlock.func1.2"),
+// or "" for a function that is not a closure.
+func enclosingFunc(fn string) string {
+	start := strings.LastIndexByte(fn, '/') + 1
+	for i := start; ; {
+		j := strings.Index(fn[i:], ".func")
+		if j < 0 {
+			return ""
+		}
+		k := i + j + len(".func")
+		if k < len(fn) && fn[k] >= '0' && fn[k] <= '9' {
+			return fn[:i+j]
+		}
+		i = k
+	}
 }

@@ -71,11 +71,13 @@ func (a *analysis) severityFor(f *Finding, root *node) Severity {
 		// call in flight looks exactly like this in a healthy service.
 		sev = min(sev, SevLow)
 	}
-	if a.snap != nil && a.snap.Preamble.Deadlock() && sev >= SevMedium {
-		sev = SevCritical
-	}
 	if f.Category == CatSleepPoll {
 		sev = min(sev, SevLow)
+	}
+	if a.snap != nil && a.snap.Preamble.Deadlock() && f.Category != CatUnclassified {
+		// The runtime itself declared that every goroutine is asleep for
+		// good: nothing here will ever wake.
+		sev = SevCritical
 	}
 	return sev
 }

@@ -31,7 +31,7 @@ func (a *analysis) linkSpawned() error {
 			(w.cls.reason == rChanRecv || w.cls.reason == rSelect || w.cls.reason == rCond):
 			// A generic wait on a channel: maybe for the goroutines it
 			// started. A library wait (a gRPC Recv) is on the network.
-			conf = 0.55
+			conf = 0.45
 		default:
 			continue
 		}
