@@ -42,10 +42,11 @@ func ReadText(r io.Reader, name string) ([]*Snapshot, error) {
 		lr:    newLineReader(r),
 		strs:  make(map[string]internEntry, 1024),
 		cache: new([internCacheSize]internEntry),
-		seen:  make(map[int64]struct{}),
+		seen:  make(map[int64]int),
 	}
 	p.gap.reset()
 	p.b.frameSlab.size, p.b.argSlab.size = frameSlabSize, argSlabSize
+	p.b.gSlab.size, p.b.labelSlab.size = gSlabSize, labelSlabSize
 	for {
 		raw, start, skipped, err := p.lr.next()
 		if err != nil {
@@ -82,9 +83,9 @@ type textParser struct {
 	cache   *[internCacheSize]internEntry
 	snaps   []*Snapshot
 	cur     *Snapshot
-	curFrom int64 // byte offset of the current snapshot's first header
-	seen    map[int64]struct{}
-	crash   bool // GOTRACEBACK=crash: several per-thread dumps of one crash
+	curFrom int64         // byte offset of the current snapshot's first header
+	seen    map[int64]int // goroutine ID -> index in the current snapshot
+	crash   bool          // GOTRACEBACK=crash: several per-thread dumps of one crash
 	// blanksKept is set once a header of the current dump followed a blank
 	// line: the input keeps the runtime's blank lines.
 	blanksKept bool
@@ -251,13 +252,39 @@ func (p *textParser) startSnapshot(cl *cleanLine, start int64) {
 // closeGoroutine finishes the open goroutine and adds it to the snapshot.
 func (p *textParser) closeGoroutine() {
 	g := p.b.finish()
-	p.cur.Goroutines = append(p.cur.Goroutines, g)
-	p.seen[g.ID] = struct{}{}
+	if i, dup := p.seen[g.ID]; dup && p.crash && g.ID != 0 {
+		mergeRepeat(p.cur.Goroutines[i], g)
+	} else {
+		p.seen[g.ID] = len(p.cur.Goroutines)
+		p.cur.Goroutines = append(p.cur.Goroutines, g)
+	}
 	for _, s := range p.b.strays {
 		t := []byte(s.text)
 		p.gap.add(t, t, s.line, nil)
 	}
 	p.b.reset()
+}
+
+// mergeRepeat folds into g a later listing of the same goroutine. Under
+// GOTRACEBACK=crash each thread's section lists the goroutine it was
+// running again, with the stack the goroutine list could not print
+// ("goroutine running on other thread; stack unavailable"). One snapshot
+// is one moment, so the goroutine stays one, in its first place, and takes
+// the stack when it had none.
+func mergeRepeat(g, again *Goroutine) {
+	if len(g.Frames) > 0 || len(again.Frames) == 0 {
+		return
+	}
+	g.Frames, g.Elided, g.StackUnavailable = again.Frames, again.Elided, false
+	if g.CreatedBy == nil {
+		g.CreatedBy = again.CreatedBy
+	}
+	if g.Ancestors == nil {
+		g.Ancestors = again.Ancestors
+	}
+	if g.Reason != "" {
+		g.Reason = normaliseReason(g.Reason, g.Frames)
+	}
 }
 
 // finish closes what is open at the end of input and checks for

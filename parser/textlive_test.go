@@ -47,10 +47,33 @@ func readOne(t *testing.T, raw []byte) *Snapshot {
 	if len(snaps) != 1 {
 		t.Fatalf("got %d snapshots, want 1", len(snaps))
 	}
-	if got, want := len(snaps[0].Goroutines), countHeaders(raw); got != want {
-		t.Fatalf("parsed %d goroutines, %d headers in the dump", got, want)
+	if got, want := len(snaps[0].Goroutines), uniqueHeaders(raw); got != want {
+		t.Fatalf("parsed %d goroutines, %d distinct goroutines in the dump's headers", got, want)
+	}
+	seen := map[int64]bool{}
+	for _, g := range snaps[0].Goroutines {
+		if seen[g.ID] && g.ID != 0 {
+			t.Errorf("goroutine %d listed twice", g.ID)
+		}
+		seen[g.ID] = true
 	}
 	return snaps[0]
+}
+
+// uniqueHeaders counts the goroutines a single dump's headers name: each
+// ID once (a GOTRACEBACK=crash dump lists running goroutines again in
+// their thread's section), every "goroutine 0" (a thread's g0).
+func uniqueHeaders(raw []byte) int {
+	ids := map[string]bool{}
+	n := 0
+	for _, h := range headerLine.FindAll(raw, -1) {
+		id := strings.Fields(string(h))[1]
+		if id == "0" || !ids[id] {
+			n++
+		}
+		ids[id] = true
+	}
+	return n
 }
 
 // zooExpect is what each zoo goroutine must parse to.

@@ -294,3 +294,72 @@ func checkReadTextInvariants(t *testing.T, b []byte) {
 		t.Fatalf("%d goroutines from %d header-like lines", total, headers)
 	}
 }
+
+// crashRepeats follows the layout of a GOTRACEBACK=crash SIGQUIT dump (see
+// fixtures/variants/captures/*/sigquit-crash.txt): the goroutine list, then
+// one section per thread that lists again the goroutine it was running.
+const crashRepeats = `SIGQUIT: quit
+PC=0x4923a1 m=0 sigcode=0
+
+goroutine 0 gp=0x6c9b00 m=0 mp=0x6ca8c0 [idle]:
+runtime.futex(0x6caa18, 0x80, 0x0)
+	runtime/sys_linux_amd64.s:557 +0x21 fp=0x7ffc sp=0x7ffb pc=0x4923a1
+
+goroutine 37 gp=0x1f4ce5cf6780 m=3 mp=0x1f4ce5c53008 [syscall]:
+syscall.read(0x0?)
+	syscall/zsyscall_linux_amd64.go:736 +0x38 fp=0x1 sp=0x2 pc=0x48c6c5
+
+goroutine 7 gp=0x1f4ce5c19c20 m=7 mp=0x1f4ce5c53808 [running]:
+	goroutine running on other thread; stack unavailable
+created by main.startSpinners in goroutine 1
+	main/crash.go:37 +0x3a
+
+rax    0xca
+rip    0x4923a1
+
+-----
+
+SIGQUIT: quit
+PC=0x503496 m=7 sigcode=0
+
+goroutine 7 gp=0x1f4ce5c19c20 m=7 mp=0x1f4ce5c53808 [running]:
+main.spin(0x0?)
+	main/crash.go:50 +0x36 fp=0x3 sp=0x4 pc=0x503496
+created by main.startSpinners in goroutine 1
+	main/crash.go:37 +0x3a
+
+goroutine 37 gp=0x1f4ce5cf6780 m=3 mp=0x1f4ce5c53008 [syscall]:
+syscall.read(0x0?)
+	syscall/zsyscall_linux_amd64.go:736 +0x38 fp=0x1 sp=0x2 pc=0x48c6c5
+
+goroutine 0 gp=0x1f4ce5c101e0 m=8 mp=0x1f4ce5d0b808 [idle]:
+runtime.futex(0x6caa18, 0x80, 0x0)
+	runtime/sys_linux_amd64.s:557 +0x21 fp=0x7ffc sp=0x7ffb pc=0x4923a1
+
+rax    0xca
+`
+
+// TestReadTextCrashRepeats: goroutines a crash dump lists twice are one
+// goroutine, with the stack its thread's section supplies.
+func TestReadTextCrashRepeats(t *testing.T) {
+	snaps, err := ReadText(strings.NewReader(crashRepeats), "crash.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(snaps) != 1 {
+		t.Fatalf("%d snapshots, want 1", len(snaps))
+	}
+	s := snaps[0]
+	var ids []int64
+	for _, g := range s.Goroutines {
+		ids = append(ids, g.ID)
+	}
+	if !slices.Equal(ids, []int64{0, 37, 7, 0}) || len(s.Warnings) != 0 {
+		t.Fatalf("goroutines %v, warnings %v", ids, s.Warnings)
+	}
+	spin := s.Goroutines[2]
+	if spin.StackUnavailable || len(spin.Frames) != 1 || spin.Frames[0].Func != "main.spin" || spin.Frames[0].PC != 0x503496 ||
+		spin.CreatedBy == nil || spin.CreatedBy.Parent != 1 || spin.Line != 12 {
+		t.Errorf("spinner %+v frames %+v", spin, spin.Frames)
+	}
+}
