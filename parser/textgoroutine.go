@@ -65,6 +65,15 @@ func (s *slab[T]) grow(cur []T) []T {
 	return s.block[:copy(s.block, cur)]
 }
 
+// one returns a pointer to a fresh zero element.
+func (s *slab[T]) one() *T {
+	if s.used == len(s.block) {
+		s.block, s.used = make([]T, s.size), 0
+	}
+	s.used++
+	return &s.block[s.used-1]
+}
+
 // commit claims the first n elements of rest and returns them, capped.
 func (s *slab[T]) commit(n int) []T {
 	out := s.block[s.used : s.used+n : s.used+n]
@@ -72,10 +81,13 @@ func (s *slab[T]) commit(n int) []T {
 	return out
 }
 
-// Slab block sizes: about 90 KB of frames and 64 KB of argument words.
+// Slab block sizes: about 90 KB of frames, 64 KB of argument words, 64 KB
+// of goroutines and 32 KB of labels.
 const (
 	frameSlabSize = 1024
 	argSlabSize   = 4096
+	gSlabSize     = 256
+	labelSlabSize = 1024
 )
 
 // goroutineBuilder assembles one goroutine from its header and stack lines.
@@ -89,6 +101,9 @@ type goroutineBuilder struct {
 	args      []Arg
 	frameSlab slab[Frame]
 	argSlab   slab[Arg]
+	gSlab     slab[goroutineAlloc]
+	labelSlab slab[Label]
+	labels    []Label // the open goroutine's labels before they are sorted
 	next      expect
 	// blank is set once a blank line followed the stack: the goroutine
 	// stays open only for lines that continue its stack.
@@ -104,7 +119,7 @@ func (b *goroutineBuilder) open() bool { return b.a != nil }
 
 // start opens a goroutine for header h found on line lineNo.
 func (b *goroutineBuilder) start(p *textParser, h *header, lineNo int) {
-	a := &goroutineAlloc{}
+	a := b.gSlab.one()
 	b.a = a
 	g := &a.g
 	g.ID = h.id
@@ -119,7 +134,10 @@ func (b *goroutineBuilder) start(p *textParser, h *header, lineNo int) {
 	g.Bubble = h.bubble
 	g.GP, g.M, g.MP = h.gp, h.m, h.mp
 	if h.labels != nil {
-		g.Labels = parseLabels(h.labels)
+		b.labels = parseLabels(b.labels[:0], h.labels, p.intern)
+		if len(b.labels) > 0 {
+			g.Labels = b.labelSlab.take(b.labels)
+		}
 	}
 	g.Line = lineNo
 	b.next = expectFunc

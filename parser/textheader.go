@@ -157,13 +157,15 @@ func (h *header) stripFlags(s []byte) []byte {
 	}
 }
 
-// parseLabels parses the inside of `labels:{"k": "v", "k2": "v2"}` (Go
-// 1.26, GODEBUG=tracebacklabels=1). Keys and values are quoted the way the
-// runtime's printquoted does, which strconv.Unquote reads.
-func parseLabels(b []byte) []Label {
-	var out []Label
+// parseLabels appends to dst the labels inside `labels:{"k": "v", "k2":
+// "v2"}` (Go 1.26, GODEBUG=tracebacklabels=1), sorted by key. Keys and
+// values are quoted the way the runtime's printquoted does, which
+// strconv.Unquote reads; str turns the raw bytes of a string without
+// escapes into a (shared) string.
+func parseLabels(dst []Label, b []byte, str func([]byte) string) []Label {
+	start := len(dst)
 	for len(b) > 0 {
-		k, n := quotedAt(b)
+		k, n := quotedAt(b, str)
 		if n == 0 {
 			break
 		}
@@ -171,33 +173,38 @@ func parseLabels(b []byte) []Label {
 		if !bytes.HasPrefix(b, []byte(": ")) {
 			break
 		}
-		v, n := quotedAt(b[2:])
+		v, n := quotedAt(b[2:], str)
 		if n == 0 {
 			break
 		}
 		b = bytes.TrimPrefix(b[2+n:], []byte(", "))
-		out = append(out, Label{Key: CleanText(k), Value: CleanText(v)})
+		dst = append(dst, Label{Key: k, Value: v})
 	}
-	slices.SortStableFunc(out, func(a, b Label) int { return strings.Compare(a.Key, b.Key) })
-	return out
+	slices.SortStableFunc(dst[start:], func(a, b Label) int { return strings.Compare(a.Key, b.Key) })
+	return dst
 }
 
 // quotedAt reads a double-quoted string at the start of b and returns its
-// value and length, or n == 0.
-func quotedAt(b []byte) (string, int) {
+// cleaned value and length, or n == 0.
+func quotedAt(b []byte, str func([]byte) string) (string, int) {
 	if len(b) < 2 || b[0] != '"' {
 		return "", 0
 	}
+	escaped := false
 	for i := 1; i < len(b); i++ {
 		switch b[i] {
 		case '\\':
+			escaped = true
 			i++
 		case '"':
+			if !escaped {
+				return str(b[1:i]), i + 1
+			}
 			s, err := strconv.Unquote(string(b[:i+1]))
 			if err != nil {
 				s = string(b[1:i])
 			}
-			return s, i + 1
+			return CleanText(s), i + 1
 		}
 	}
 	return "", 0
