@@ -32,10 +32,10 @@ type cleanLine struct {
 	partial bool
 }
 
-// strip reduces raw (a line without its newline) to the dump's text. ansi
-// is scratch space for lines that carry escape sequences.
-func (lp *linePrefix) strip(raw []byte, ansi *[]byte) cleanLine {
-	var cl cleanLine
+// strip reduces raw (a line without its newline) to the dump's text in cl.
+// ansi is scratch space for lines that carry escape sequences.
+func (lp *linePrefix) strip(raw []byte, ansi *[]byte, cl *cleanLine) {
+	*cl = cleanLine{}
 	if bytes.IndexByte(raw, 0x1b) >= 0 {
 		*ansi = stripANSI((*ansi)[:0], raw)
 		raw = *ansi
@@ -50,8 +50,7 @@ func (lp *linePrefix) strip(raw []byte, ansi *[]byte) cleanLine {
 	} else if n := journaldLen(raw); n > 0 {
 		raw = raw[n:]
 	}
-	lp.rest(raw, &cl)
-	return cl
+	lp.rest(raw, cl)
 }
 
 // rest fills in cl from raw, the line without its timestamp: the learned
