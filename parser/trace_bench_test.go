@@ -28,6 +28,9 @@ const benchTraceBytes = 100 << 20
 // time and CPU time differ); peak-live-MB, the largest live heap a garbage
 // collection found during the reads, above the live heap before; and for
 // the analysis retained-KB, the heap its result holds after the read.
+// "transitions" is the bare loop plus Event.StateTransition on every state
+// transition: what any analysis through the package's public API must pay
+// to learn what each event is, before doing anything with it.
 // "ctxhole-half" reads the first half of the same trace (cut mid-generation:
 // it ends with a truncation warning): next to the full trace it shows what
 // grows with trace length and what does not.
@@ -55,6 +58,32 @@ func BenchmarkTraceAnalysis(b *testing.B) {
 				} else if err != nil {
 					b.Fatal(err)
 				}
+			}
+		})
+	})
+	b.Run("transitions", func(b *testing.B) {
+		b.SetBytes(size)
+		measure(b, func() {
+			f := openBench(b, path)
+			defer f.Close()
+			r, err := xtrace.NewReader(bufio.NewReader(f))
+			if err != nil {
+				b.Fatal(err)
+			}
+			goroutines := 0
+			for {
+				ev, err := r.ReadEvent()
+				if err == io.EOF {
+					break
+				} else if err != nil {
+					b.Fatal(err)
+				}
+				if ev.Kind() == xtrace.EventStateTransition && ev.StateTransition().Resource.Kind == xtrace.ResourceGoroutine {
+					goroutines++
+				}
+			}
+			if goroutines == 0 {
+				b.Fatal("no goroutine transitions")
 			}
 		})
 	})

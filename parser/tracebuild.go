@@ -95,7 +95,7 @@ type gState struct {
 	// time.AfterFunc callback, a goroutine otherwise.
 	wakesAs WakeKind
 	site    *siteAgg
-	edge    *edgeAgg
+	edge    [2]*edgeAgg // the last two edges it was woken through
 }
 
 // edgeKey identifies a wake edge.
@@ -595,14 +595,19 @@ func (b *traceBuilder) site(g *gState, stk stackRef, reason reasonID, kind WakeK
 // edge counts the wake that closed rec, through g's edge cache.
 func (b *traceBuilder) edge(g *gState, rec *blockRec, d time.Duration) {
 	k := edgeKey{waiter: rec.stack, waker: rec.wakerStack, reason: rec.reason, kind: rec.wakeKind}
-	e := g.edge
-	if e == nil || e.key != k {
+	var e *edgeAgg
+	switch {
+	case g.edge[0] != nil && g.edge[0].key == k:
+		e = g.edge[0]
+	case g.edge[1] != nil && g.edge[1].key == k:
+		e = g.edge[1]
+	default:
 		e = b.edges[k]
 		if e == nil {
 			e = &edgeAgg{key: k, first: rec.end}
 			b.edges[k] = e
 		}
-		g.edge = e
+		g.edge[0], g.edge[1] = e, g.edge[0]
 	}
 	e.count++
 	e.last = rec.end
@@ -642,7 +647,7 @@ func (b *traceBuilder) exit(g *gState, t trace.Time) {
 		*slot = nil
 	}
 	g.blkHandle, g.wakeHandle, g.sysStack = trace.NoStack, [2]trace.Stack{}, trace.NoStack
-	g.site, g.edge = nil, nil
+	g.site, g.edge = nil, [2]*edgeAgg{}
 	if g.total == 0 {
 		return
 	}
