@@ -30,7 +30,10 @@ const maxStrays = 32
 // goroutines, at a goroutine ID already seen in the current dump, and at a
 // "[running]" goroutine — the one that takes the dump is printed first —
 // that follows foreign text or comes without the blank line the runtime
-// prints between goroutines.
+// prints between goroutines (when the input keeps those). The per-thread
+// sections of a GOTRACEBACK=crash dump ("-----", then the signal again)
+// belong to the dump they follow; a goroutine they list again is counted
+// once and takes the stack its first listing could not print.
 //
 // The input is streamed: memory holds the model and one line (lines longer
 // than 1 MiB are skipped with a warning). ReadText returns an *Error only
