@@ -145,13 +145,12 @@ func chainWaiters(f *Finding, fn string) int {
 
 // aggregatedGaps are the incidents whose principal cause an aggregated
 // capture (debug=1, proto) cannot show: they carry no goroutine IDs, so no
-// "created by ... in goroutine N" link and no argument words; the pool's
-// holders (a transaction held across an HTTP call) and the WaitGroup's
-// workers are linked only through those. A leak needs several snapshots.
+// "created by ... in goroutine N" link and no argument words; the
+// WaitGroup's workers (plain functions, not closures of the waiter) are
+// linked only through those. A leak needs several snapshots.
 // debug=1 hides runtime frames, so a plain channel send whose only other
 // frame is the application's leaves no trace of the channel.
 var aggregatedGaps = map[string]bool{
-	"db-pool-exhausted/root":                 true,
 	"chan-send-blocked/goroutine-debug1.txt": true,
 	"waitgroup-stuck/root":                   true,
 	"waitgroup-stuck/goroutine.pb.gz":        true,

@@ -91,6 +91,7 @@ func (a *analysis) linkPools() error {
 			}
 		}
 	}
+	a.txHoldersByCount(waiters, found)
 	for _, w := range waiters {
 		if found[w] {
 			continue
@@ -124,4 +125,49 @@ func hasDatabaseFrame(frames []parser.Frame) bool {
 		}
 	}
 	return false
+}
+
+// txHoldersByCount is for captures without goroutine IDs (debug=1, proto),
+// where a transaction's awaitDone helper cannot name its owner: when
+// exactly one group of blocked application goroutines is as large as the
+// number of open transactions, those goroutines are the likely holders (a
+// transaction held across a slow call is the classic way to drain a pool).
+func (a *analysis) txHoldersByCount(waiters []*node, found map[*node]bool) {
+	open := 0
+	for _, n := range a.nodes {
+		if hasFrame(n.grp.Frames, "database/sql.(*Tx).awaitDone") {
+			open += n.grp.Count
+		}
+	}
+	if open == 0 {
+		return
+	}
+	var match *node
+	for _, n := range a.nodes {
+		if n.grp.Count != open || !n.cls.hole() || n.cls.app < 0 || isPoolWaiter(n) || isLockWaiter(n) ||
+			hasDatabaseFrame(n.grp.Frames) {
+			continue
+		}
+		if match != nil {
+			return // ambiguous: say nothing rather than guess
+		}
+		match = n
+	}
+	if match == nil {
+		return
+	}
+	for _, w := range waiters {
+		if found[w] {
+			continue
+		}
+		a.addEdge(&edge{
+			waiter: w, holder: match, rel: RelWaitsOn, object: w.object, confidence: 0.35,
+			reason: fmt.Sprintf("likely holders: %s blocked in %s, as many as the open transactions (%d) — the capture has no goroutine IDs to tie them exactly",
+				goroutines(match.grp.Count), blockingFunc(match), open),
+			evidence: []Evidence{{Kind: "frame", GoroutineID: firstID(match.grp),
+				Text: fmt.Sprintf("%d database/sql.(*Tx).awaitDone helpers (open transactions) and %s blocked in %s",
+					open, goroutines(match.grp.Count), blockingFunc(match))}},
+		})
+		found[w] = true
+	}
 }
