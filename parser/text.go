@@ -271,11 +271,11 @@ func (p *textParser) closeGoroutine() {
 // mergeRepeat folds into g a later listing of the same goroutine. Under
 // GOTRACEBACK=crash each thread's section lists the goroutine it was
 // running again, with the stack the goroutine list could not print
-// ("goroutine running on other thread; stack unavailable"). One snapshot
-// is one moment, so the goroutine stays one, in its first place, and takes
-// the stack when it had none.
+// ("goroutine running on other thread; stack unavailable") or with more of
+// it (the C frames of a goroutine in cgo). One snapshot is one moment, so
+// the goroutine stays one, in its first place, with the richer stack.
 func mergeRepeat(g, again *Goroutine) {
-	if len(g.Frames) > 0 || len(again.Frames) == 0 {
+	if len(again.Frames) <= len(g.Frames) {
 		return
 	}
 	g.Frames, g.Elided, g.StackUnavailable = again.Frames, again.Elided, false

@@ -329,8 +329,10 @@ created by main.startSpinners in goroutine 1
 	main/crash.go:37 +0x3a
 
 goroutine 37 gp=0x1f4ce5cf6780 m=3 mp=0x1f4ce5c53008 [syscall]:
+non-Go function at pc=0x54141c
 syscall.read(0x0?)
 	syscall/zsyscall_linux_amd64.go:736 +0x38 fp=0x1 sp=0x2 pc=0x48c6c5
+rax    0xfffffffffffffffc
 
 goroutine 0 gp=0x1f4ce5c101e0 m=8 mp=0x1f4ce5d0b808 [idle]:
 runtime.futex(0x6caa18, 0x80, 0x0)
@@ -340,7 +342,8 @@ rax    0xca
 `
 
 // TestReadTextCrashRepeats: goroutines a crash dump lists twice are one
-// goroutine, with the stack its thread's section supplies.
+// goroutine, with the richer stack (the thread section's, for a goroutine
+// whose stack was unavailable or that was in C).
 func TestReadTextCrashRepeats(t *testing.T) {
 	snaps, err := ReadText(strings.NewReader(crashRepeats), "crash.txt")
 	if err != nil {
@@ -356,6 +359,9 @@ func TestReadTextCrashRepeats(t *testing.T) {
 	}
 	if !slices.Equal(ids, []int64{0, 37, 7, 0}) || len(s.Warnings) != 0 {
 		t.Fatalf("goroutines %v, warnings %v", ids, s.Warnings)
+	}
+	if f := s.Goroutines[1].Frames; len(f) != 2 || f[0].Func != "non-Go function" || f[0].PC != 0x54141c {
+		t.Errorf("goroutine 37 frames %+v, want the thread section's, C frame first", f)
 	}
 	spin := s.Goroutines[2]
 	if spin.StackUnavailable || len(spin.Frames) != 1 || spin.Frames[0].Func != "main.spin" || spin.Frames[0].PC != 0x503496 ||
