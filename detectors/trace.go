@@ -33,20 +33,19 @@ const (
 	maxLinkWakes = 3
 )
 
-// joinedTrace returns the trace of the analyzed process: the one whose
-// goroutines the snapshot holds most of (goroutine IDs match across a dump
-// and a trace of the same process), the latest on ties. Nil if no trace
-// shares a goroutine with the snapshot.
+// joinedTrace returns the trace of the analyzed process: the one sharing
+// the most stuck goroutines with the snapshot (goroutine IDs match across a
+// dump and a trace of the same process; a goroutine counts when the trace
+// has it blocked in the function the snapshot shows), the latest on ties.
+// Nil if no trace shares one: low IDs exist in every process, so an ID
+// alone proves nothing.
 func (a *analysis) joinedTrace() *parser.Trace {
 	var best *parser.Trace
 	bestN := 0
 	for _, tr := range a.capture.Traces {
 		n := 0
 		for _, tg := range tr.Goroutines {
-			if tg.Exited {
-				continue
-			}
-			if _, ok := a.byID[tg.ID]; ok {
+			if g, ok := a.byID[tg.ID]; ok && !tg.Exited && sameBlock(g, tg) {
 				n++
 			}
 		}
@@ -57,8 +56,25 @@ func (a *analysis) joinedTrace() *parser.Trace {
 	return best
 }
 
+// sameBlock reports whether trace goroutine tg is blocked where snapshot
+// goroutine g is: its open block's stack holds g's first frame outside the
+// runtime and, when g has one, its first application frame (library frames
+// such as an HTTP round trip are common to many goroutines).
+func sameBlock(g *parser.Goroutine, tg *parser.TraceGoroutine) bool {
+	if tg.Stuck == nil {
+		return false
+	}
+	i := firstNonRuntime(g.Frames)
+	if i < 0 || !hasFunc(tg.Stuck.Frames, g.Frames[i].Func) {
+		return false
+	}
+	app := appFrame(g.Frames, nil)
+	return app < 0 || hasFunc(tg.Stuck.Frames, g.Frames[app].Func)
+}
+
 // stuckSpan is when the members of a group blocked, from the trace: the
-// earliest and latest start of their open blocks.
+// earliest and latest start of their open blocks, for the members the trace
+// has blocked where the snapshot does.
 type stuckSpan struct {
 	first, last time.Duration
 	id          int64 // the member that blocked first
@@ -68,11 +84,11 @@ type stuckSpan struct {
 	reason      string
 }
 
-func stuckOf(tr *parser.Trace, ids []int64) stuckSpan {
+func (a *analysis) stuckOf(tr *parser.Trace, ids []int64) stuckSpan {
 	var s stuckSpan
 	for _, id := range ids {
 		tg := tr.Goroutine(id)
-		if tg == nil || tg.Stuck == nil {
+		if g := a.byID[id]; tg == nil || g == nil || !sameBlock(g, tg) {
 			continue
 		}
 		st := tg.Stuck
@@ -100,7 +116,7 @@ func (a *analysis) traceLinks() error {
 	}
 	spans := make(map[*node]stuckSpan, len(a.nodes))
 	for _, n := range a.nodes {
-		if s := stuckOf(tr, n.grp.IDs); s.n > 0 {
+		if s := a.stuckOf(tr, n.grp.IDs); s.n > 0 {
 			spans[n] = s
 		}
 	}
@@ -210,7 +226,7 @@ func (a *analysis) traceTiming() error {
 			if l.Group == nil {
 				continue
 			}
-			s := stuckOf(tr, l.Group.IDs)
+			s := a.stuckOf(tr, l.Group.IDs)
 			if s.n == 0 {
 				continue
 			}
@@ -219,14 +235,14 @@ func (a *analysis) traceTiming() error {
 			l.Wakes = siteEdges(tr, s.frames)
 			f.Evidence = append(f.Evidence, linkEvidence(tr, s))
 		}
-		if rt := tr.Goroutine(f.Root.GoroutineID); rt != nil && rt.Stuck != nil {
+		if rt, g := tr.Goroutine(f.Root.GoroutineID), a.byID[f.Root.GoroutineID]; rt != nil && g != nil && sameBlock(g, rt) {
 			f.Root.Since, f.Root.Timed = rt.Stuck.Start, true
 		}
 		if !timed {
 			continue
 		}
 		f.TraceEnd = tr.Duration
-		f.Evidence = append(f.Evidence, siteEvidence(tr, f)...)
+		f.Evidence = append(f.Evidence, a.siteEvidence(tr, f)...)
 		if tr.SchedLatencyMax >= starvationLatency {
 			f.Evidence = append(f.Evidence, Evidence{Kind: "trace",
 				Text: fmt.Sprintf("trace: goroutines waited up to %s runnable before running (%d runnable at once on %d Ps): timers and deadlines fire late",
@@ -278,14 +294,14 @@ func siteEdges(tr *parser.Trace, frames []parser.Frame) []*parser.WakeEdge {
 // siteEvidence reports, for the call sites of a finding's links, how their
 // waits ended during the trace: by a timer or a deadline firing (the caller
 // gave up), by another goroutine, by data arriving, or never.
-func siteEvidence(tr *parser.Trace, f *Finding) []Evidence {
+func (a *analysis) siteEvidence(tr *parser.Trace, f *Finding) []Evidence {
 	var out []Evidence
 	seen := make(map[*parser.WaitSite]bool)
 	for _, l := range f.Chain {
 		if !l.Timed || l.Group == nil {
 			continue
 		}
-		frames := stuckOf(tr, l.Group.IDs).frames
+		frames := a.stuckOf(tr, l.Group.IDs).frames
 		if frames == nil {
 			frames = l.Group.Frames // a resolved chain's link: its trace stack
 		}

@@ -315,6 +315,46 @@ func TestTraceJoinsDump(t *testing.T) {
 	t.Skip("no mutex-convoy fixture")
 }
 
+// A trace of another process shares low goroutine IDs with any dump (the
+// runtime's own goroutines, main) but not where they are blocked: it must
+// not time the dump's chain.
+func TestTraceOfAnotherProcessNotJoined(t *testing.T) {
+	root := fixtureRoot(t)
+	convoy, pool := filepath.Join(root, "mutex-convoy"), filepath.Join(root, "db-pool-exhausted")
+	for _, p := range []string{filepath.Join(convoy, "goroutine-debug2.txt"), filepath.Join(pool, "trace-steady.out")} {
+		if _, err := os.Stat(p); err != nil {
+			t.Skip(err)
+		}
+	}
+	c, err := parser.Load([]string{filepath.Join(convoy, "goroutine-debug2.txt"), filepath.Join(pool, "trace-steady.out")}, parser.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	shared := 0
+	for _, g := range c.Snapshots[0].Goroutines {
+		if c.Traces[0].Goroutine(g.ID) != nil {
+			shared++
+		}
+	}
+	if shared == 0 {
+		t.Skip("the two processes share no goroutine ID; nothing to test")
+	}
+	r, err := Analyze(c, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range r.Findings {
+		if f.Root.Timed || f.TraceEnd != 0 {
+			t.Errorf("%s: timed by another process's trace (%d IDs shared)", f.Category, shared)
+		}
+		for _, l := range f.Chain {
+			if l.Timed {
+				t.Errorf("%s link %s timed by another process's trace", f.Category, l.Function)
+			}
+		}
+	}
+}
+
 // A steady trace alone knows nothing of goroutines created before it began;
 // with the onset trace of the same process, its goroutines get their
 // creation records (goroutine IDs are never reused): the db pool's holders,

@@ -100,7 +100,7 @@ func (a *analysis) coveredSites(tr *parser.Trace) map[string]bool {
 				continue
 			}
 			covered[framesKey(l.Group.Frames)] = true
-			if s := stuckOf(tr, l.Group.IDs); s.n > 0 {
+			if s := a.stuckOf(tr, l.Group.IDs); s.n > 0 {
 				covered[framesKey(s.frames)] = true
 			}
 		}
@@ -168,7 +168,7 @@ func (a *analysis) resolvedChain(tr *parser.Trace, e *parser.WakeEdge, watchers 
 	rl.Timed, rl.Start, rl.End = true, p.Start, p.End
 	wl.Timed, wl.Start, wl.End = true, start, last
 	wl.Wakes = siteEdges(tr, e.WaiterFrames)
-	f.Evidence = append(f.Evidence, siteEvidence(tr, f)...)
+	f.Evidence = append(f.Evidence, a.siteEvidence(tr, f)...)
 	// It resolved: a hole to fix before it hangs the service, not the
 	// cause of a hang.
 	f.Severity = min(f.Severity, SevMedium)

@@ -33,7 +33,7 @@ func (a *analysis) traceIdle() error {
 	onStacks := stackFuncs(tr)
 	minWait := stuckMin(tr)
 	for _, n := range a.nodes {
-		s := stuckOf(tr, n.grp.IDs)
+		s := a.stuckOf(tr, n.grp.IDs)
 		if s.n == 0 {
 			continue
 		}
