@@ -43,6 +43,11 @@ var pastes = []struct {
 			return pasteBase.Add(time.Duration(i+1)*1000).Format(time.RFC3339Nano) + " " + l
 		})
 	}},
+	{name: "kubectl logs --prefix --timestamps", time: pasteBase.Add(1000), apply: func(raw []byte) []byte {
+		return eachLine(raw, func(i int, l string) string {
+			return "[pod/orders-7f9c/app] " + pasteBase.Add(time.Duration(i+1)*1000).Format(time.RFC3339Nano) + " " + l
+		})
+	}},
 	{name: "containerd CRI log", time: pasteBase, apply: func(raw []byte) []byte {
 		return eachLine(raw, func(i int, l string) string {
 			return pasteBase.Add(time.Duration(i)*time.Millisecond).Format("2006-01-02T15:04:05.000000000Z07:00") + " stderr F " + l

@@ -40,6 +40,9 @@ func (lp *linePrefix) strip(raw []byte, ansi *[]byte, cl *cleanLine) {
 		*ansi = stripANSI((*ansi)[:0], raw)
 		raw = *ansi
 	}
+	if n := kubectlPrefixLen(raw); n > 0 {
+		raw = raw[n:] // "[pod/name/container] " of kubectl logs --prefix
+	}
 	if n := rfc3339Len(raw); n > 0 {
 		cl.ts = raw[:n]
 		raw = raw[n:]
@@ -141,6 +144,19 @@ func rfc3339Len(b []byte) int {
 		return i
 	}
 	return 0
+}
+
+// kubectlPrefixLen returns the length of the "[pod/name/container] "
+// prefix `kubectl logs --prefix` puts before each line, or 0.
+func kubectlPrefixLen(b []byte) int {
+	if len(b) < 8 || string(b[:5]) != "[pod/" {
+		return 0
+	}
+	end := bytes.Index(b[:min(len(b), 512)], []byte("] "))
+	if end < 0 || bytes.IndexByte(b[:end], ' ') >= 0 {
+		return 0
+	}
+	return end + 2
 }
 
 // parseTimestamp parses a prefix rfc3339Len accepted; the zero time if it
