@@ -2,6 +2,7 @@ package parser
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"strings"
@@ -46,6 +47,37 @@ var pastes = []struct {
 	{name: "kubectl logs --prefix --timestamps", time: pasteBase.Add(1000), apply: func(raw []byte) []byte {
 		return eachLine(raw, func(i int, l string) string {
 			return "[pod/orders-7f9c/app] " + pasteBase.Add(time.Duration(i+1)*1000).Format(time.RFC3339Nano) + " " + l
+		})
+	}},
+	{name: "Docker json-file log", time: pasteBase, apply: func(raw []byte) []byte {
+		return eachLine(raw, func(i int, l string) string {
+			rec, err := json.Marshal(map[string]string{"log": l + "\n", "stream": "stderr", "time": pasteBase.Add(time.Duration(i) * time.Millisecond).Format(time.RFC3339Nano)})
+			if err != nil {
+				panic(err)
+			}
+			return string(rec)
+		})
+	}},
+	{name: "Docker json-file log, long lines split", time: pasteBase, linesMove: true, apply: func(raw []byte) []byte {
+		// Docker splits lines at 16 KiB into records without the newline;
+		// split at 40 bytes to exercise it on every frame.
+		i := 0
+		record := func(text string) string {
+			rec, err := json.Marshal(map[string]string{"log": text, "stream": "stderr", "time": pasteBase.Add(time.Duration(i) * time.Millisecond).Format(time.RFC3339Nano)})
+			if err != nil {
+				panic(err)
+			}
+			i++
+			return string(rec)
+		}
+		return eachLine(raw, func(_ int, l string) string {
+			var b strings.Builder
+			for len(l) > 40 {
+				b.WriteString(record(l[:40]) + "\n")
+				l = l[40:]
+			}
+			b.WriteString(record(l + "\n"))
+			return b.String()
 		})
 	}},
 	{name: "containerd CRI log", time: pasteBase, apply: func(raw []byte) []byte {

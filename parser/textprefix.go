@@ -2,6 +2,8 @@ package parser
 
 import (
 	"bytes"
+	"encoding/json"
+	"strings"
 	"time"
 )
 
@@ -17,6 +19,42 @@ import (
 // current part of the input.
 type linePrefix struct {
 	learned []byte // the prefix seen before a goroutine header, or nil
+	// record and recordTS hold the text and time of the current Docker
+	// json-file record.
+	record, recordTS []byte
+}
+
+// dockerRecord is one line of Docker's json-file log driver
+// (/var/lib/docker/containers/<id>/<id>-json.log).
+type dockerRecord struct {
+	Log    *string `json:"log"`
+	Stream string  `json:"stream"`
+	Time   string  `json:"time"`
+}
+
+// dockerJSON decodes a Docker json-file record and returns the logged
+// text. A record whose text does not end in a newline is part of a line
+// Docker split (at 16 KiB); cl.partial says so.
+func (lp *linePrefix) dockerJSON(raw []byte, cl *cleanLine) ([]byte, bool) {
+	if !bytes.HasPrefix(raw, []byte(`{"log":`)) || !bytes.HasSuffix(raw, []byte("}")) {
+		return nil, false
+	}
+	var rec dockerRecord
+	if err := json.Unmarshal(raw, &rec); err != nil || rec.Log == nil {
+		return nil, false
+	}
+	text := *rec.Log
+	if strings.HasSuffix(text, "\n") {
+		text = strings.TrimSuffix(strings.TrimSuffix(text, "\n"), "\r")
+	} else {
+		cl.partial = true
+	}
+	lp.record = append(lp.record[:0], text...)
+	if rfc3339Len([]byte(rec.Time+" ")) > 0 {
+		lp.recordTS = append(lp.recordTS[:0], rec.Time...)
+		cl.ts = lp.recordTS
+	}
+	return lp.record, true
 }
 
 // cleanLine is one input line reduced to the dump's text.
@@ -36,6 +74,11 @@ type cleanLine struct {
 // ansi is scratch space for lines that carry escape sequences.
 func (lp *linePrefix) strip(raw []byte, ansi *[]byte, cl *cleanLine) {
 	*cl = cleanLine{}
+	if len(raw) > 0 && raw[0] == '{' {
+		if text, ok := lp.dockerJSON(raw, cl); ok {
+			raw = text
+		}
+	}
 	if bytes.IndexByte(raw, 0x1b) >= 0 {
 		*ansi = stripANSI((*ansi)[:0], raw)
 		raw = *ansi
@@ -43,7 +86,7 @@ func (lp *linePrefix) strip(raw []byte, ansi *[]byte, cl *cleanLine) {
 	if n := kubectlPrefixLen(raw); n > 0 {
 		raw = raw[n:] // "[pod/name/container] " of kubectl logs --prefix
 	}
-	if n := rfc3339Len(raw); n > 0 {
+	if n := rfc3339Len(raw); n > 0 && cl.ts == nil {
 		cl.ts = raw[:n]
 		raw = raw[n:]
 		if len(raw) > 0 && raw[0] == ' ' {
