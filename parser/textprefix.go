@@ -8,12 +8,14 @@ import (
 )
 
 // Dumps are rarely read from a clean file: they come out of `kubectl logs
-// --timestamps`, journald, docker compose or a logging library, each of
-// which puts something in front of every line. The functions here find the
-// dump's own text in such a line. Timestamps vary from line to line, so
-// they are recognised by shape; any other prefix is learned from the first
-// goroutine header that carries it and then matched by shape as well
-// (digits match digits), which covers a logger's own clock.
+// --timestamps [--prefix]`, containerd and Docker log files, journald,
+// docker compose or a logging library, each of which wraps every line. The
+// functions here find the dump's own text in such a line. Timestamps vary
+// from line to line, so they are recognised by shape; any other prefix is
+// learned from the first goroutine header that carries it and then matched
+// by shape as well (digits match digits), which covers a logger's own
+// clock. Lines a log driver split (containerd "P" records, Docker records
+// without a newline) are joined again.
 
 // linePrefix is what the reader knows about the per-line prefix of the
 // current part of the input.
