@@ -54,6 +54,9 @@ func Build(c *parser.Capture, r *detectors.Report, tool Tool) *Document {
 			}
 		}
 		d.Inputs = append(d.Inputs, in)
+		if !in.Primary {
+			continue // its moment's richer capture holds the same goroutines
+		}
 		for _, grp := range parser.GroupGoroutines(s.Goroutines) {
 			d.Groups = append(d.Groups, groupDoc(i, grp))
 		}

@@ -152,7 +152,8 @@ type CreatedBy struct {
 }
 
 // Group is a set of identical goroutines (same state, frames and creator)
-// of one snapshot: parser.GroupGoroutines per snapshot, largest first.
+// of one snapshot: parser.GroupGoroutines per primary snapshot (one per
+// moment captured), largest first.
 type Group struct {
 	Input  int    `json:"input"`
 	Count  int    `json:"count"`

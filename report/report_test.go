@@ -285,6 +285,16 @@ func TestBuildCountsEachMomentOnce(t *testing.T) {
 	if primaries := btoi(d.Inputs[0].Primary) + btoi(d.Inputs[1].Primary); primaries != 1 {
 		t.Errorf("%d primary inputs, want 1", primaries)
 	}
+	grouped := 0
+	for _, g := range d.Groups {
+		if !d.Inputs[g.Input].Primary {
+			t.Errorf("group of input %d, which is not its moment's primary capture", g.Input)
+		}
+		grouped += g.Count
+	}
+	if grouped != live.Count() {
+		t.Errorf("groups hold %d goroutines, want %d", grouped, live.Count())
+	}
 	var buf bytes.Buffer
 	if err := WriteTable(&buf, d, Options{}); err != nil {
 		t.Fatal(err)
