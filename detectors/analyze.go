@@ -56,6 +56,13 @@ type analysis struct {
 	edges  []*edge
 
 	findings []*Finding
+
+	// siteIndex maps function names and receiver types to the groups
+	// holding them (callSiteIndex), nil until first used.
+	siteIndex map[string][]*node
+	// siteCache holds the scored holder candidates per lock site
+	// (siteCandidates), filled as sites are met.
+	siteCache map[string][]siteCandidate
 }
 
 // node is one group of identical goroutines of the analyzed snapshot,
@@ -63,7 +70,10 @@ type analysis struct {
 // one stack wait on different objects.
 type node struct {
 	grp *parser.Group
-	cls classification
+	// origin is the group this node was split from (grp itself when not
+	// split): nodes of one origin share a stack.
+	origin *parser.Group
+	cls    classification
 	// object is the address the members wait on (lock, *sql.DB,
 	// WaitGroup), 0 if none or unknown; objectCertain is false when the
 	// word was printed with "?".

@@ -63,44 +63,84 @@ func liveIncident(n int) (stop func()) {
 	}
 }
 
-// BenchmarkAnalyze measures the analysis of a real debug=2 dump of
-// benchGoroutines goroutines side by side with parsing the same bytes, the
-// baseline: the ratio of the two ns/op says what diagnosis costs on top of
-// reading.
-func BenchmarkAnalyze(b *testing.B) {
-	stop := liveIncident(benchGoroutines)
-	var buf bytes.Buffer
-	if err := pprof.Lookup("goroutine").WriteTo(&buf, 2); err != nil {
-		b.Fatal(err)
+// liveManyLocks starts n pairs of goroutines, each pair a holder parked
+// while holding its own mutex and a waiter queued on it: thousands of
+// distinct locks, the worst case for holder searches.
+func liveManyLocks(n int) (stop func()) {
+	release := make(chan struct{})
+	var wg sync.WaitGroup
+	for range n {
+		var mu sync.Mutex
+		held := make(chan struct{})
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			mu.Lock()
+			close(held)
+			<-release
+			mu.Unlock()
+		}()
+		<-held
+		go func() {
+			defer wg.Done()
+			mu.Lock()
+			n-- // a write under the lock: the queueing is the point
+			mu.Unlock()
+		}()
 	}
-	stop()
-	dump := buf.Bytes()
+	return func() {
+		close(release)
+		wg.Wait()
+	}
+}
 
-	b.Run("parse-baseline", func(b *testing.B) {
-		b.SetBytes(int64(len(dump)))
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := parser.ReadText(bytes.NewReader(dump), "bench.txt"); err != nil {
-				b.Fatal(err)
-			}
+// BenchmarkAnalyze measures the analysis of real debug=2 dumps side by
+// side with parsing the same bytes, the baseline: the ratio of the two
+// ns/op says what diagnosis costs on top of reading. "convoy" is a process
+// of benchGoroutines goroutines, most of them stuck; "many-locks" has
+// thousands of distinct contended mutexes.
+func BenchmarkAnalyze(b *testing.B) {
+	for _, sc := range []struct {
+		name  string
+		start func() func()
+		want  Category
+	}{
+		{"convoy", func() func() { return liveIncident(benchGoroutines) }, CatMutexConvoy},
+		{"many-locks", func() func() { return liveManyLocks(benchGoroutines / 4) }, CatMutexConvoy},
+	} {
+		stop := sc.start()
+		var buf bytes.Buffer
+		if err := pprof.Lookup("goroutine").WriteTo(&buf, 2); err != nil {
+			b.Fatal(err)
 		}
-	})
-	snaps, err := parser.ReadText(bytes.NewReader(dump), "bench.txt")
-	if err != nil {
-		b.Fatal(err)
+		stop()
+		dump := buf.Bytes()
+		b.Run(sc.name+"/parse-baseline", func(b *testing.B) {
+			b.SetBytes(int64(len(dump)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := parser.ReadText(bytes.NewReader(dump), "bench.txt"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		snaps, err := parser.ReadText(bytes.NewReader(dump), "bench.txt")
+		if err != nil {
+			b.Fatal(err)
+		}
+		c := &parser.Capture{Snapshots: snaps}
+		b.Run(sc.name+"/analyze", func(b *testing.B) {
+			b.SetBytes(int64(len(dump)))
+			b.ReportAllocs()
+			for b.Loop() {
+				r, err := Analyze(c, Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(r.Findings) == 0 || r.Findings[0].Category != sc.want {
+					b.Fatalf("principal finding %s, want %s\n%s", r.Findings[0].Category, sc.want, describe(r, 3))
+				}
+			}
+		})
 	}
-	c := &parser.Capture{Snapshots: snaps}
-	b.Run("analyze", func(b *testing.B) {
-		b.SetBytes(int64(len(dump)))
-		b.ReportAllocs()
-		for b.Loop() {
-			r, err := Analyze(c, Options{})
-			if err != nil {
-				b.Fatal(err)
-			}
-			if len(r.Findings) == 0 || r.Findings[0].Category != CatMutexConvoy {
-				b.Fatalf("principal finding %v, want the convoy", r.Findings)
-			}
-		}
-	})
 }

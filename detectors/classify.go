@@ -99,6 +99,10 @@ type classification struct {
 	matched    bool
 	category   Category
 	background bool
+	// idle is set when background was judged from the goroutine's own
+	// circumstances (an application loop parked on a channel), not from a
+	// library's background row: such a goroutine can still hold a lock.
+	idle bool
 	anchor     int // frame index of the blocking call
 	app        int // first application frame, -1 if none
 	scope      scope
@@ -121,10 +125,34 @@ func (c *classification) hole() bool { return !c.background && c.category != "" 
 // classify assigns every group of the analyzed snapshot its category.
 func (a *analysis) classify() error {
 	watchers := a.watcherCounts()
+	memo := make(map[*parser.Group]matchPair)
 	for _, n := range a.nodes {
-		n.cls = a.classifyGroup(n.grp, watchers)
+		// Nodes split from one group by lock address share its stack:
+		// match the signature tables once per original group.
+		m, ok := memo[n.origin]
+		if !ok || n.origin == nil {
+			m = a.matchTables(n.grp)
+			if n.origin != nil {
+				memo[n.origin] = m
+			}
+		}
+		n.cls = a.classifyMatched(n.grp, m, watchers)
 	}
 	return nil
+}
+
+// matchPair is the best hole row and the best background row for a stack.
+type matchPair struct {
+	hole, bg     sigMatch
+	okHole, okBg bool
+}
+
+func (a *analysis) matchTables(grp *parser.Group) matchPair {
+	reason := effectiveReason(grp)
+	var m matchPair
+	m.hole, m.okHole = bestMatch(a.sigs, grp.Frames, reason)
+	m.bg, m.okBg = bestMatch(a.bgSigs, grp.Frames, reason)
+	return m
 }
 
 // watcherCounts counts, for every Watcher pattern of the signatures, the
@@ -162,15 +190,20 @@ func frameIndex(frames []parser.Frame, pattern string) int {
 	return -1
 }
 
+// classifyGroup classifies one group against the signature tables.
 func (a *analysis) classifyGroup(grp *parser.Group, watchers map[string]int) classification {
+	return a.classifyMatched(grp, a.matchTables(grp), watchers)
+}
+
+// classifyMatched classifies a group whose best table rows are known.
+func (a *analysis) classifyMatched(grp *parser.Group, m matchPair, watchers map[string]int) classification {
 	c := classification{reason: effectiveReason(grp), anchor: -1}
 	c.app = appFrame(grp.Frames, a.libPrefixes)
 	c.scope, c.parentGone, c.parentID = a.scopeOf(grp)
 	if !maybeBlocked(grp) {
 		return c
 	}
-	hole, okHole := bestMatch(a.sigs, grp.Frames, c.reason)
-	bg, okBg := bestMatch(a.bgSigs, grp.Frames, c.reason)
+	hole, okHole, bg, okBg := m.hole, m.okHole, m.bg, m.okBg
 	if okBg && (!okHole || bgWins(bg, hole, len(grp.Frames))) {
 		c.background = true
 		c.match, c.matched = bg, true
@@ -300,7 +333,7 @@ func (a *analysis) judgeIdle(grp *parser.Group, c *classification) {
 		// parent printed) or a pile of them, it is a hole.
 		return
 	}
-	c.background = true
+	c.background, c.idle = true, true
 	c.reasons = append(c.reasons, "long-lived loop waiting for work (not request-scoped, creator alive)")
 }
 

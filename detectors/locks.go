@@ -227,53 +227,52 @@ func (a *analysis) scanWords(want map[uint64][]*node, visit func(waiter, holder 
 	}
 }
 
+// How a call-site holder candidate relates to the waiter's lock site.
+const (
+	viaFunc = iota + 1
+	viaClosure
+	viaSibling
+	viaType
+)
+
+// siteCandidate is one possible holder for the waiters of one lock site.
+type siteCandidate struct {
+	n     *node
+	conf  float64
+	frame parser.Frame
+	how   int
+}
+
 // lockHolderByCallSite falls back to stacks when no address links a lock to
 // its holder (the register ABI often prints no receiver, aggregated formats
 // print no arguments): a goroutine inside the function that takes the lock
-// but at another line, or inside a method of the same receiver type.
+// but at another line, inside the function a locking closure was defined
+// in, inside a sibling closure, or inside a method of the same receiver
+// type.
 func (a *analysis) lockHolderByCallSite(w *node) {
 	ci := lockCaller(w.grp.Frames)
 	if ci < 0 {
 		return
 	}
 	caller := w.grp.Frames[ci]
-	enclosing := enclosingFunc(caller.Func)
-	recvType := ""
-	if r := caller.Receiver(); r != "" {
-		recvType = caller.Package() + "." + strings.TrimPrefix(r, "*")
-	}
-	var best *node
-	bestConf := 0.0
-	var bestFrame parser.Frame
-	for _, n := range a.nodes {
+	var best *siteCandidate
+	for i, c := range a.siteCandidates(caller) {
+		n := c.n
 		if n == w || (isLockWaiter(n) && (n.object == w.object || w.object == 0 || n.object == 0) && sameLockSite(n, caller)) {
 			continue
 		}
-		if n.cls.background {
-			continue
+		conf := c.conf
+		// The holder usually got stuck before its waiters.
+		if n.grp.WaitKnown > 0 && w.grp.WaitKnown > 0 && n.grp.WaitMax >= w.grp.WaitMax {
+			conf += 0.05
 		}
-		for _, f := range n.grp.Frames {
-			conf := 0.0
-			switch {
-			case f.Func == caller.Func && f.Line != caller.Line:
-				conf = confSameFunc
-			case enclosing != "" && f.Func == enclosing:
-				// The lock was captured by a closure from this function.
-				conf = confSameFunc - 0.1
-			case recvType != "" && f.Receiver() != "" && f.Package()+"."+strings.TrimPrefix(f.Receiver(), "*") == recvType:
-				conf = confSameType
-			}
-			if conf == 0 {
-				continue
-			}
-			// The holder usually got stuck before its waiters.
-			if n.grp.WaitKnown > 0 && w.grp.WaitKnown > 0 && n.grp.WaitMax >= w.grp.WaitMax {
-				conf += 0.05
-			}
-			if conf > bestConf || (conf == bestConf && best != nil && betterHolder(n, best)) {
-				best, bestConf, bestFrame = n, conf, f
-			}
-			break
+		if best == nil || conf > best.conf || (conf == best.conf && betterHolder(n, best.n)) {
+			cand := a.siteCache[siteKey(caller)][i]
+			cand.conf = conf
+			best = &cand
+		}
+		if i >= 8 && best != nil {
+			break // candidates come best first; the rest cannot win
 		}
 	}
 	if best == nil {
@@ -285,17 +284,144 @@ func (a *analysis) lockHolderByCallSite(w *node) {
 	} else if !w.objectCertain {
 		why = "the lock address was printed with \"?\" (uncertain under the register ABI)"
 	}
-	how := fmt.Sprintf("it is inside %s, the function that takes the lock, at another line (%s)", caller.Func, bestFrame.Location())
-	if bestConf < confSameFunc {
-		how = fmt.Sprintf("it is inside %s, a method of the lock owner's type", bestFrame.Func)
+	var how string
+	switch best.how {
+	case viaFunc:
+		how = fmt.Sprintf("it is inside %s, the function that takes the lock, at another line (%s)", caller.Func, best.frame.Location())
+	case viaClosure:
+		how = fmt.Sprintf("it is inside %s, where the locking closure %s was defined", best.frame.Func, caller.Func)
+	case viaSibling:
+		how = fmt.Sprintf("it is inside %s, a closure of the same function as the locking closure %s, sharing what it captured", best.frame.Func, caller.Func)
+	default:
+		how = fmt.Sprintf("it is inside %s, a method of the lock owner's type", best.frame.Func)
 	}
-	fr := bestFrame
+	fr := best.frame
 	a.addEdge(&edge{
-		waiter: w, holder: best, rel: RelWaitsOn, object: w.object, confidence: bestConf,
+		waiter: w, holder: best.n, rel: RelWaitsOn, object: w.object, confidence: best.conf,
 		reason: fmt.Sprintf("likely holder by call site (%s): %s", why, how),
-		evidence: []Evidence{{Kind: "frame", Frame: &fr, GoroutineID: firstID(best.grp),
+		evidence: []Evidence{{Kind: "frame", Frame: &fr, GoroutineID: firstID(best.n.grp),
 			Text: fmt.Sprintf("likely holder: %s; %s", how, why)}},
 	})
+}
+
+func siteKey(caller parser.Frame) string {
+	return fmt.Sprintf("%s:%d", caller.Func, caller.Line)
+}
+
+// siteCandidates scores, once per lock site, every group that could hold
+// the lock taken there, best first; waiters at one site (thousands of
+// them, each on its own lock, in the worst case) share the list.
+func (a *analysis) siteCandidates(caller parser.Frame) []siteCandidate {
+	key := siteKey(caller)
+	if list, ok := a.siteCache[key]; ok {
+		return list
+	}
+	enclosing := enclosingFunc(caller.Func)
+	recvType := receiverType(caller)
+	idx := a.callSiteIndex()
+	seen := make(map[*node]bool)
+	var list []siteCandidate
+	for _, k := range []string{caller.Func, enclosing, typeKey(recvType), enclosingKey(enclosing)} {
+		if k == "" {
+			continue
+		}
+		for _, n := range idx[k] {
+			if seen[n] || (n.cls.background && !n.cls.idle) {
+				continue
+			}
+			seen[n] = true
+			best := siteCandidate{n: n}
+			for _, f := range n.grp.Frames {
+				conf, how := 0.0, 0
+				switch {
+				case f.Func == caller.Func && f.Line != caller.Line:
+					conf, how = confSameFunc, viaFunc
+				case enclosing != "" && f.Func == enclosing:
+					conf, how = confSameFunc-0.1, viaClosure
+				case enclosing != "" && f.Func != caller.Func && enclosingFunc(f.Func) == enclosing:
+					// A sibling closure: it shares the captured lock.
+					conf, how = confSameType, viaSibling
+				case recvType != "" && receiverType(f) == recvType:
+					conf, how = confSameType, viaType
+				default:
+					continue
+				}
+				if conf > best.conf {
+					best.conf, best.frame, best.how = conf, f, how
+				}
+			}
+			if best.conf > 0 {
+				list = append(list, best)
+			}
+		}
+	}
+	slices.SortStableFunc(list, func(x, y siteCandidate) int {
+		if c := cmp.Compare(y.conf, x.conf); c != 0 {
+			return c
+		}
+		if betterHolder(x.n, y.n) {
+			return -1
+		}
+		if betterHolder(y.n, x.n) {
+			return 1
+		}
+		return 0
+	})
+	if a.siteCache == nil {
+		a.siteCache = make(map[string][]siteCandidate)
+	}
+	a.siteCache[key] = list
+	return list
+}
+
+// receiverType names a method's receiver type with its package
+// ("main.priceCache"), "" for a plain function.
+func receiverType(f parser.Frame) string {
+	r := f.Receiver()
+	if r == "" {
+		return ""
+	}
+	return f.Package() + "." + strings.TrimPrefix(r, "*")
+}
+
+func enclosingKey(fn string) string {
+	if fn == "" {
+		return ""
+	}
+	return "closure-of:" + fn
+}
+
+func typeKey(recvType string) string {
+	if recvType == "" {
+		return ""
+	}
+	return "type:" + recvType
+}
+
+// callSiteIndex maps every function name, every receiver type
+// ("type:pkg.T") and every function that defines closures
+// ("closure-of:pkg.F") to the groups whose stacks hold it, so that holder
+// searches cost the candidates, not the whole snapshot, even with
+// thousands of distinct locks. Built once, on first use.
+func (a *analysis) callSiteIndex() map[string][]*node {
+	if a.siteIndex != nil {
+		return a.siteIndex
+	}
+	idx := make(map[string][]*node)
+	for _, n := range a.nodes {
+		seen := make(map[string]bool)
+		for _, f := range n.grp.Frames {
+			for _, k := range []string{f.Func, typeKey(receiverType(f)), enclosingKey(enclosingFunc(f.Func))} {
+				if k != "" && !seen[k] {
+					seen[k] = true
+					idx[k] = append(idx[k], n)
+				}
+			}
+		}
+	}
+	delete(idx, "")
+	a.siteIndex = idx
+	return idx
 }
 
 // sameLockSite reports whether a lock-waiting node takes its lock from the

@@ -96,7 +96,7 @@ func splitByObject(grp *parser.Group) []*node {
 		b.members = append(b.members, m)
 	}
 	if len(order) <= 1 {
-		n := &node{grp: grp}
+		n := &node{grp: grp, origin: grp}
 		if len(grp.Members) > 0 {
 			n.object, n.objectCertain, _ = waitObject(grp.First().Frames)
 		} else {
@@ -107,7 +107,7 @@ func splitByObject(grp *parser.Group) []*node {
 	nodes := make([]*node, 0, len(order))
 	for _, b := range order {
 		for _, g := range parser.GroupGoroutines(b.members) {
-			nodes = append(nodes, &node{grp: g, object: b.addr, objectCertain: b.certain})
+			nodes = append(nodes, &node{grp: g, origin: grp, object: b.addr, objectCertain: b.certain})
 		}
 	}
 	return nodes

@@ -73,38 +73,53 @@ const (
 // matchPattern reports whether a function name matches a signature pattern:
 // an exact name, or a pattern whose "*" stand for any run of characters
 // ("github.com/lib/pq.(*conn).recv*", "go.mongodb.org/mongo-driver*/topology.(*pool).checkOut").
+// A "*" right after "(" is a pointer receiver, never a wildcard. It runs
+// for every frame against every row, so it does not allocate.
 func matchPattern(pattern, fn string) bool {
-	parts := splitWildcards(pattern)
-	if len(parts) == 1 {
+	seg, rest, wild := nextSegment(pattern)
+	if !wild {
 		return pattern == fn
 	}
-	if !strings.HasPrefix(fn, parts[0]) {
+	if !strings.HasPrefix(fn, seg) {
 		return false
 	}
-	rest := fn[len(parts[0]):]
-	last := len(parts) - 1
-	for _, p := range parts[1:last] {
-		i := strings.Index(rest, p)
-		if i < 0 {
+	fn = fn[len(seg):]
+	for {
+		seg, rest, wild = nextSegment(rest)
+		if !wild {
+			// The last segment must end the name.
+			return len(fn) >= len(seg) && strings.HasSuffix(fn, seg)
+		}
+		k := strings.Index(fn, seg)
+		if k < 0 {
 			return false
 		}
-		rest = rest[i+len(p):]
+		fn = fn[k+len(seg):]
 	}
-	return strings.HasSuffix(rest, parts[last]) && len(rest) >= len(parts[last])
 }
 
-// splitWildcards splits a pattern at its wildcards. "(*" is a pointer
-// receiver, never a wildcard.
-func splitWildcards(pattern string) []string {
-	var parts []string
-	start := 0
+// nextSegment splits a pattern at its first wildcard: the literal text
+// before it, the pattern after it, and whether there was one.
+func nextSegment(pattern string) (seg, rest string, wild bool) {
 	for i := 0; i < len(pattern); i++ {
 		if pattern[i] == '*' && (i == 0 || pattern[i-1] != '(') {
-			parts = append(parts, pattern[start:i])
-			start = i + 1
+			return pattern[:i], pattern[i+1:], true
 		}
 	}
-	return append(parts, pattern[start:])
+	return pattern, "", false
+}
+
+// splitWildcards splits a pattern at its wildcards.
+func splitWildcards(pattern string) []string {
+	var parts []string
+	for {
+		seg, rest, wild := nextSegment(pattern)
+		parts = append(parts, seg)
+		if !wild {
+			return parts
+		}
+		pattern = rest
+	}
 }
 
 // sigMatch is where a signature matched a stack.
