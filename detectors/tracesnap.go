@@ -36,6 +36,7 @@ func snapshotFromTrace(tr *parser.Trace, all []*parser.Trace) *parser.Snapshot {
 	snap := &parser.Snapshot{
 		Source: parser.Source{File: tr.Source.File, Format: parser.FormatExecTrace, Time: tr.Source.Time},
 	}
+	sites := blockSites(tr)
 	for _, tg := range tr.Goroutines {
 		if tg.Exited {
 			continue
@@ -51,6 +52,21 @@ func snapshotFromTrace(tr *parser.Trace, all []*parser.Trace) *parser.Snapshot {
 		}
 		if st := tg.Stuck; st != nil {
 			g.Frames = st.Frames
+			if st.BeforeStart {
+				// Stated with the runtime's frames; goroutines that block
+				// at the same place while tracing are recorded with fewer.
+				// One place, one stack, one group.
+				if site, ok := sites[framesKey(trimRuntime(st.Frames))]; ok {
+					g.Frames = site.frames
+					if g.CreatedBy == nil && site.createdBy != nil && site.fn == tg.Func {
+						// Those created while tracing name the go
+						// statement; the parent goroutine stays unknown.
+						cb := *site.createdBy
+						cb.Parent = 0
+						g.CreatedBy = &cb
+					}
+				}
+			}
 			g.Wait = st.Duration(tr.Duration)
 			g.WaitKnown = true
 			if st.Syscall {
@@ -127,4 +143,47 @@ func sameAppFrames(a, b []parser.Frame) bool {
 		}
 	}
 	return true
+}
+
+// blockSite is a place goroutines blocked at while the trace ran.
+type blockSite struct {
+	frames    []parser.Frame
+	fn        string            // start function of a goroutine that blocked there
+	createdBy *parser.CreatedBy // its creation, when the trace saw it
+}
+
+// blockSites indexes the stacks goroutines blocked in while the trace ran,
+// by their frames without the runtime's, preferring goroutines whose
+// creation the trace saw.
+func blockSites(tr *parser.Trace) map[string]blockSite {
+	sites := make(map[string]blockSite)
+	add := func(tg *parser.TraceGoroutine, b *parser.BlockInterval) {
+		if b.BeforeStart || len(b.Frames) == 0 {
+			return
+		}
+		k := framesKey(trimRuntime(b.Frames))
+		if old, ok := sites[k]; ok && (old.createdBy != nil || tg.CreatedBy == nil) {
+			return
+		}
+		sites[k] = blockSite{frames: b.Frames, fn: tg.Func, createdBy: tg.CreatedBy}
+	}
+	for _, tg := range tr.Goroutines {
+		if tg.Stuck != nil {
+			add(tg, tg.Stuck)
+		}
+		for i := range tg.Blocks {
+			add(tg, &tg.Blocks[i])
+		}
+	}
+	return sites
+}
+
+// trimRuntime drops a stack's leading runtime frames.
+func trimRuntime(frames []parser.Frame) []parser.Frame {
+	for i, f := range frames {
+		if f.Package() != "runtime" {
+			return frames[i:]
+		}
+	}
+	return nil
 }
