@@ -30,6 +30,7 @@ func (a *analysis) passes() []pass {
 		{"chains", (*analysis).buildChains},
 		{"trace-history", (*analysis).traceHistory}, // chains the trace saw form and resolve
 		{"leaks", (*analysis).findLeaks},
+		{"trace-leaks", (*analysis).traceLeaks},    // groups a trace saw accumulate
 		{"trace-timing", (*analysis).traceTiming},  // link start/end, wakes, trace evidence
 		{"contention", (*analysis).joinContention}, // mutex/block profile delay at the chain's sites
 		{"rank", (*analysis).rank},

@@ -38,7 +38,7 @@ func TestContentionJoinsConvoy(t *testing.T) {
 			}
 		}
 
-		r := analyzeFiles(t, inc.dir, "goroutine-debug2.txt", "mutex.pb.gz", "block.pb.gz")
+		r := analyzeFiles(t, inc.dir, inc.dump, "mutex.pb.gz", "block.pb.gz")
 		if len(r.Findings) == 0 || r.Findings[0].Category != CatMutexConvoy {
 			t.Fatalf("principal finding is not the convoy: %+v", r.Findings)
 		}

@@ -41,6 +41,9 @@ func fixtureRoot(t *testing.T) string {
 // traceIncident is one fixture incident with its traces.
 type traceIncident struct {
 	name, dir string
+	// dump is its goroutine dump: goroutine-debug2.txt, or the last of a
+	// series (goroutine-debug2.1.txt, .2.txt ...).
+	dump string
 	expect    struct {
 		Category       string `json:"category"`
 		RootFunction   string `json:"root_function"`
@@ -61,7 +64,12 @@ func traceIncidents(t *testing.T) []traceIncident {
 	var out []traceIncident
 	for _, e := range entries {
 		dir := filepath.Join(root, e.Name())
-		need := []string{"manifest.json", "goroutine-debug2.txt", "trace-onset.out", "trace-steady.out"}
+		dump := "goroutine-debug2.txt"
+		if series, _ := filepath.Glob(filepath.Join(dir, "goroutine-debug2.*.txt")); len(series) > 0 {
+			slices.Sort(series)
+			dump = filepath.Base(series[len(series)-1])
+		}
+		need := []string{"manifest.json", dump, "trace-onset.out", "trace-steady.out"}
 		ok := true
 		for _, n := range need {
 			if _, err := os.Stat(filepath.Join(dir, n)); err != nil {
@@ -71,7 +79,7 @@ func traceIncidents(t *testing.T) []traceIncident {
 		if !ok {
 			continue
 		}
-		inc := traceIncident{name: e.Name(), dir: dir}
+		inc := traceIncident{name: e.Name(), dir: dir, dump: dump}
 		var m struct {
 			Expect json.RawMessage `json:"expect"`
 		}
@@ -169,7 +177,7 @@ func TestTraceAloneDiagnoses(t *testing.T) {
 			if why := traceBlind[inc.name]; why != "" {
 				t.Skip(why)
 			}
-			dump := analyzeFiles(t, inc.dir, "goroutine-debug2.txt")
+			dump := analyzeFiles(t, inc.dir, inc.dump)
 			for _, kind := range []string{"trace-onset.out", "trace-steady.out"} {
 				if why := steadyBlind[inc.name]; why != "" && kind == "trace-steady.out" {
 					t.Logf("%s alone: %s", kind, why)
@@ -293,7 +301,7 @@ func TestTraceJoinsDump(t *testing.T) {
 		if inc.name != "mutex-convoy" {
 			continue
 		}
-		r := analyzeFiles(t, inc.dir, "goroutine-debug2.txt", "trace-steady.out")
+		r := analyzeFiles(t, inc.dir, inc.dump, "trace-steady.out")
 		if len(r.Findings) == 0 {
 			t.Fatal("no finding")
 		}
