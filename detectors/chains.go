@@ -145,8 +145,9 @@ func (a *analysis) attachTree(f *Finding, n *node, depth int, rel Relation, chil
 	l := a.link(n, depth, rel)
 	f.Chain = append(f.Chain, l)
 	n.finding = f
+	merged := a.mergeLeafSplits(f, children[n], children, seen, depth+1)
 	for _, e := range children[n] {
-		if e.waiter.finding != nil && e.waiter.finding != f {
+		if merged[e.waiter] || (e.waiter.finding != nil && e.waiter.finding != f) {
 			continue
 		}
 		idx := len(f.Chain)
@@ -157,6 +158,60 @@ func (a *analysis) attachTree(f *Finding, n *node, depth int, rel Relation, chil
 		f.Evidence = append(f.Evidence, e.evidence...)
 		f.Reasons = append(f.Reasons, e.reason)
 	}
+}
+
+// mergeLeafSplits folds waiters that share one stack but were split by the
+// object they wait on (each on its own lock) back into one link when
+// nothing waits on them: a thousand per-connection locks behind one holder
+// read as one line, "1000 goroutines, each on its own lock". It returns the
+// nodes it folded.
+func (a *analysis) mergeLeafSplits(f *Finding, edges []*edge, children map[*node][]*edge, seen map[*node]bool, depth int) map[*node]bool {
+	byOrigin := make(map[*parser.Group][]*edge)
+	var order []*parser.Group
+	for _, e := range edges {
+		w := e.waiter
+		if w.origin == nil || w.origin == w.grp || len(children[w]) > 0 || seen[w] ||
+			(w.finding != nil && w.finding != f) {
+			continue
+		}
+		if _, ok := byOrigin[w.origin]; !ok {
+			order = append(order, w.origin)
+		}
+		byOrigin[w.origin] = append(byOrigin[w.origin], e)
+	}
+	merged := make(map[*node]bool)
+	for _, origin := range order {
+		list := byOrigin[origin]
+		if len(list) < 2 {
+			continue
+		}
+		var members []*parser.Goroutine
+		for _, e := range list {
+			members = append(members, e.waiter.grp.Members...)
+			merged[e.waiter], seen[e.waiter] = true, true
+			e.waiter.finding = f
+		}
+		groups := parser.GroupGoroutines(members)
+		if len(groups) != 1 {
+			// Not one identity after all: leave them to attach one by one.
+			for _, e := range list {
+				delete(merged, e.waiter)
+				delete(seen, e.waiter)
+				e.waiter.finding = nil
+			}
+			continue
+		}
+		first := list[0].waiter
+		l := a.link(first, depth, list[0].rel)
+		l.Group, l.Goroutines, l.Object = groups[0], groups[0].Count, 0
+		l.IDs = sampleIDs(groups[0].IDs, a.opts.maxIDs())
+		l.WaitMax, l.WaitKnown = groups[0].WaitMax, groups[0].WaitKnown > 0
+		f.Chain = append(f.Chain, l)
+		f.Evidence = append(f.Evidence, Evidence{Kind: "argument", GoroutineID: firstID(groups[0]),
+			Text: fmt.Sprintf("%s in %s, each waiting on its own object (%d distinct addresses)", goroutines(groups[0].Count), l.Function, len(list))})
+		f.Reasons = append(f.Reasons, list[0].reason)
+	}
+	return merged
 }
 
 // attach adds one waiter (and what waits on it through its own edges) under

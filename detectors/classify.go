@@ -102,10 +102,10 @@ type classification struct {
 	// idle is set when background was judged from the goroutine's own
 	// circumstances (an application loop parked on a channel), not from a
 	// library's background row: such a goroutine can still hold a lock.
-	idle bool
-	anchor     int // frame index of the blocking call
-	app        int // first application frame, -1 if none
-	scope      scope
+	idle   bool
+	anchor int // frame index of the blocking call
+	app    int // first application frame, -1 if none
+	scope  scope
 	// parentGone is set when the creating goroutine is named ("in goroutine
 	// N") and no longer exists: whoever was to receive or release is gone.
 	parentGone bool

@@ -511,3 +511,28 @@ func TestLiveLeakAcrossSnapshots(t *testing.T) {
 		t.Errorf("growth %+v, want 10 → 40 at 60 per minute", *f.Growth)
 	}
 }
+
+// TestLiveManyLocks has each waiter queued on its own mutex, every mutex
+// held by a sibling closure parked on a channel: the waiters, split by lock
+// address, must come back together as one link behind their holders.
+func TestLiveManyLocks(t *testing.T) {
+	const n = 200
+	stop := liveManyLocks(n)
+	defer stop()
+	waitParked(t, "liveManyLocks.func2", n)
+
+	r, err := Analyze(captureLive(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := findingWith(r, CatMutexConvoy, "liveManyLocks.func2")
+	if f == nil {
+		t.Fatalf("no convoy finding\n%s", describe(r, 5))
+	}
+	if !rootHasFunction(f, "github.com/ctxhole/ctxhole/detectors.liveManyLocks.func1") {
+		t.Errorf("root is not the holders\n%s", describe(r, 5))
+	}
+	if len(f.Chain) != 2 || f.Chain[1].Goroutines != n {
+		t.Errorf("want the root and one link of %d waiters, got %d links\n%s", n, len(f.Chain), describe(r, 5))
+	}
+}
