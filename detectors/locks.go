@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/ctxhole/ctxhole/parser"
@@ -267,7 +268,7 @@ func (a *analysis) lockHolderByCallSite(w *node) {
 			conf += 0.05
 		}
 		if best == nil || conf > best.conf || (conf == best.conf && betterHolder(n, best.n)) {
-			cand := a.siteCache[siteKey(caller)][i]
+			cand := c
 			cand.conf = conf
 			best = &cand
 		}
@@ -305,7 +306,7 @@ func (a *analysis) lockHolderByCallSite(w *node) {
 }
 
 func siteKey(caller parser.Frame) string {
-	return fmt.Sprintf("%s:%d", caller.Func, caller.Line)
+	return caller.Func + ":" + strconv.Itoa(caller.Line)
 }
 
 // siteCandidates scores, once per lock site, every group that could hold
