@@ -309,6 +309,14 @@ func (a *analysis) judgeIdle(grp *parser.Group, c *classification) {
 				"a context that is ever cancelled"
 			c.fix = fixChanRecv
 			c.confidence = 0.55
+			if c.scope == scopeHTTP {
+				// The handler itself: it ignores r.Context(), or nothing
+				// cancels it because the server sets no WriteTimeout.
+				c.category = CatHTTPServerNoTimeout
+				c.why = "an HTTP handler waits in a select that never fires: it does not watch r.Context(), " +
+					"or the client is still connected and no WriteTimeout or handler deadline bounds it"
+				c.fix = fixHTTPServer
+			}
 		}
 		return
 	}

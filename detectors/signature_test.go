@@ -126,7 +126,7 @@ func TestGenericReasons(t *testing.T) {
 		{"sleep", parser.StatusWaiting, CatSleepPoll},
 		{"", parser.StatusSyscall, CatSyscallBlocked},
 		{"IO wait", parser.StatusWaiting, CatIONoDeadline},
-		{"select", parser.StatusWaiting, CatUnclassified},
+		{"select", parser.StatusWaiting, CatHTTPServerNoTimeout}, // a handler ignoring r.Context()
 		{"GC assist wait", parser.StatusWaiting, CatUnclassified},
 	}
 	for _, tt := range tests {
