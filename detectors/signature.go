@@ -18,8 +18,10 @@ type Signature struct {
 	// Frames are function patterns that must all appear in the stack,
 	// innermost first and in that order; the first one is the anchor (the
 	// blocking call). A pattern is an exact function name as a dump prints
-	// it ("github.com/lib/pq.(*conn).startup") or a prefix ending in "*".
-	// An empty list matches any stack (reason-only rows).
+	// it ("github.com/lib/pq.(*conn).startup"), where "*" stands for any run
+	// of characters ("github.com/lib/pq.(*conn).recv*"); the "*" of a
+	// pointer receiver "(*T)" is literal. An empty list matches any stack
+	// (reason-only rows).
 	Frames []string
 	// Not lists function patterns that must not appear anywhere in the
 	// stack: a more specific row covers those stacks (lib/pq reads during
@@ -52,9 +54,11 @@ type Signature struct {
 	// goroutines waiting on them would otherwise name it (a driver that
 	// ignores the context explains the pool it exhausts).
 	Dominant bool
-	// Priority orders rows whose anchors match equally: lower wins. User
+	// Priority ranks rows before their anchors are compared: lower wins,
+	// so a library row beats the standard-library read it sits on. User
 	// rows have priority 0; library rows 10; standard-library protocol rows
-	// 20; raw transport rows 25; reason-only rows 30.
+	// 20; raw transport rows 25; reason-only rows 30. Background rows win
+	// over a hole row when they match at or outside its blocking call.
 	Priority int
 }
 
