@@ -395,3 +395,39 @@ func TestTraceOnsetAndSteadyTogether(t *testing.T) {
 		})
 	}
 }
+
+// A trace is a continuous series of snapshots: the leak fixture's steady
+// trace alone shows the group growing at the rate the generator leaks.
+func TestTraceLeakRate(t *testing.T) {
+	for _, inc := range traceIncidents(t) {
+		if inc.expect.Category != string(CatGoroutineLeak) {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(inc.dir, "manifest.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m struct {
+			Expect struct {
+				LeakPerSecond float64 `json:"leak_per_second"`
+			} `json:"expect"`
+		}
+		if err := json.Unmarshal(data, &m); err != nil || m.Expect.LeakPerSecond <= 0 {
+			t.Skipf("no leak rate in the manifest: %v", err)
+		}
+		for _, kind := range []string{"trace-onset.out", "trace-steady.out"} {
+			r := analyzeFiles(t, inc.dir, kind)
+			if len(r.Findings) == 0 || r.Findings[0].Category != CatGoroutineLeak || r.Findings[0].Growth == nil {
+				t.Errorf("%s: principal finding is not a leak with its growth", kind)
+				continue
+			}
+			g := r.Findings[0].Growth
+			want := m.Expect.LeakPerSecond * 60
+			if !g.RateKnown || g.PerMinute < want/2 || g.PerMinute > want*2 || g.To <= g.From {
+				t.Errorf("%s: growth %d -> %d at %.1f/min (known %v), want about %.0f/min", kind, g.From, g.To, g.PerMinute, g.RateKnown, want)
+			}
+		}
+		return
+	}
+	t.Skip("no goroutine-leak fixture")
+}
