@@ -43,8 +43,8 @@ type traceIncident struct {
 	name, dir string
 	// dump is its goroutine dump: goroutine-debug2.txt, or the last of a
 	// series (goroutine-debug2.1.txt, .2.txt ...).
-	dump string
-	expect    struct {
+	dump   string
+	expect struct {
 		Category       string `json:"category"`
 		RootFunction   string `json:"root_function"`
 		WaiterFunction string `json:"waiter_function"`
