@@ -240,7 +240,7 @@ func (a *analysis) classifyMatched(grp *parser.Group, m matchPair, watchers map[
 	if c.anchor < 0 {
 		c.anchor = firstNonRuntime(grp.Frames)
 	}
-	if a.snap.Preamble.Deadlock() {
+	if a.snap != nil && a.snap.Preamble.Deadlock() {
 		// The runtime declared every goroutine asleep for good: no wait
 		// is an idle loop that work will wake.
 		c.reasons = append(c.reasons, "the runtime declared a global deadlock (\"all goroutines are asleep\")")
