@@ -320,6 +320,13 @@ func (a *analysis) judgeIdle(grp *parser.Group, c *classification) {
 		}
 		return
 	}
+	if c.parentGone && grp.Count > 1 && c.reason != rChanSend && oneParent(grp) {
+		// Started together by one goroutine that has since returned (a
+		// setup function that launched a pool): workers waiting for work.
+		c.background, c.idle = true, true
+		c.reasons = append(c.reasons, fmt.Sprintf("all %d were started by goroutine %d, which has exited: a worker pool waiting for work", grp.Count, c.parentID))
+		return
+	}
 	if c.parentGone {
 		c.reasons = append(c.reasons, fmt.Sprintf("its creator, goroutine %d, has exited: nobody is left on the other side", c.parentID))
 		if c.reason == rSelect && !c.matched {
@@ -422,4 +429,21 @@ func shortFunc(fn string) string {
 		return fn[i+1:]
 	}
 	return fn
+}
+
+// oneParent reports whether every member of a group was created by the
+// same goroutine: a pool, where per-request leaks have one creator each.
+func oneParent(grp *parser.Group) bool {
+	var parent int64
+	for _, m := range grp.Members {
+		if m.CreatedBy == nil || m.CreatedBy.Parent == 0 {
+			return false
+		}
+		if parent == 0 {
+			parent = m.CreatedBy.Parent
+		} else if m.CreatedBy.Parent != parent {
+			return false
+		}
+	}
+	return parent != 0
 }

@@ -536,3 +536,38 @@ func TestLiveManyLocks(t *testing.T) {
 		t.Errorf("want the root and one link of %d waiters, got %d links\n%s", n, len(f.Chain), describe(r, 5))
 	}
 }
+
+// TestLivePoolStartedBySetupGoroutine: workers launched together by a
+// goroutine that has returned are a pool waiting for work, not stranded
+// receivers.
+func TestLivePoolStartedBySetupGoroutine(t *testing.T) {
+	jobs := make(chan int)
+	var done sync.WaitGroup
+	done.Add(4)
+	started := make(chan struct{})
+	go func() {
+		for range 4 {
+			go liveIdleWorker(jobs, &done)
+		}
+		close(started)
+	}()
+	<-started
+	defer func() {
+		close(jobs)
+		done.Wait()
+	}()
+	waitParked(t, "detectors.liveIdleWorker(", 4)
+	time.Sleep(10 * time.Millisecond) // the setup goroutine has returned
+
+	r, err := Analyze(captureLive(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range r.Findings {
+		for _, l := range f.Chain {
+			if l.Group != nil && hasFrame(l.Group.Frames, "github.com/ctxhole/ctxhole/detectors.liveIdleWorker") {
+				t.Errorf("idle pool reported as %s: %s", f.Category, f.Title)
+			}
+		}
+	}
+}
