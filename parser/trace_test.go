@@ -112,7 +112,9 @@ func TestReadTraceMutexHolderAndWaiters(t *testing.T) {
 	if read.Waker.Kind != WakeNetpoll || read.Waker.Goroutine != 0 {
 		t.Errorf("holder's read woken by %v G%d, want the network poller", read.Waker.Kind, read.Waker.Goroutine)
 	}
-	if d := read.End - read.Start; d < holdFor*8/10 || d > holdFor*3 {
+	// The upper bound only guards against nonsense: a loaded machine
+	// delays the peer's answer, never hurries it.
+	if d := read.End - read.Start; d < holdFor*8/10 || d > holdFor+5*time.Second {
 		t.Errorf("holder blocked %v on the network, want about %v", d, holdFor)
 	}
 	if holder.CreatedBy == nil || holder.CreatedBy.Parent == 0 || holder.BeforeStart {
@@ -181,7 +183,7 @@ func TestReadTraceDeadlineAndCancel(t *testing.T) {
 	if b.Waker.Kind != WakeDeadline {
 		t.Errorf("deadline waiter woken by %v, want deadline", b.Waker.Kind)
 	}
-	if d := b.End - b.Start; d < deadlineAfter*8/10 || d > deadlineAfter*4 {
+	if d := b.End - b.Start; d < deadlineAfter*8/10 || d > deadlineAfter+5*time.Second {
 		t.Errorf("deadline waiter blocked %v, want about %v", d, deadlineAfter)
 	}
 
