@@ -23,8 +23,9 @@ type Trace struct {
 	Edges []*WakeEdge
 	// Sites are wait statistics per blocking call site.
 	Sites []*WaitSite
-	// Version is the Go version that wrote the trace ("go1.26"), from its
-	// header.
+	// Version is the trace format's Go version from its header ("go1.26"):
+	// the release that introduced the format, which later releases may
+	// keep writing (Go 1.24 writes "go1.23", Go 1.20 "go1.19").
 	Version string
 	// Generations counts the trace's generations (Go 1.22+ traces restart
 	// their tables about once a second; older traces have one).
