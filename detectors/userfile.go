@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/ctxhole/ctxhole/parser"
 )
 
 // maxSignatureFile bounds the size of a --signatures file.
@@ -96,11 +98,14 @@ func parseSignatures(path string, data []byte) ([]Signature, error) {
 	}
 	out := make([]Signature, 0, len(file.Signatures))
 	for i, js := range file.Signatures {
+		// Everything a user file says may reach a terminal: strip control
+		// characters as the parser does for captures.
+		clean := parser.CleanText
 		s := Signature{
-			ID: js.ID, Library: js.Library, Frames: js.Frames, Not: js.Not, Reasons: js.Reasons,
+			ID: clean(js.ID), Library: clean(js.Library), Frames: js.Frames, Not: js.Not, Reasons: js.Reasons,
 			Category: Category(js.Category), Background: js.Background, ContextAware: js.ContextAware,
-			Watcher: js.Watcher, Why: js.Why, Confidence: js.Confidence, Dominant: js.Dominant,
-			Fix:      Fix{Summary: js.Fix.Summary, Detail: js.Fix.Detail, Code: js.Fix.Code},
+			Watcher: js.Watcher, Why: clean(js.Why), Confidence: js.Confidence, Dominant: js.Dominant,
+			Fix:      Fix{Summary: clean(js.Fix.Summary), Detail: clean(js.Fix.Detail), Code: cleanCode(js.Fix.Code)},
 			Severity: SevMedium,
 		}
 		if js.Severity != "" {
@@ -167,4 +172,14 @@ func jsonPosition(data []byte, err error) error {
 func lineAt(data []byte, off int64) int {
 	off = max(0, min(off, int64(len(data))))
 	return 1 + bytes.Count(data[:off], []byte{'\n'})
+}
+
+// cleanCode strips control characters from a code example line by line,
+// keeping its newlines.
+func cleanCode(code string) string {
+	lines := strings.Split(code, "\n")
+	for i, l := range lines {
+		lines[i] = parser.CleanText(l)
+	}
+	return strings.Join(lines, "\n")
 }

@@ -132,3 +132,23 @@ func TestExampleSignatureFile(t *testing.T) {
 		t.Errorf("loaded %+v", sigs)
 	}
 }
+
+// TestLoadSignaturesStripsControls keeps a hostile signature file from
+// moving the cursor or retitling the terminal of whoever reads the report.
+func TestLoadSignaturesStripsControls(t *testing.T) {
+	path := writeSignatures(t, `{"signatures": [{"id": "x\u001b[2J", "frames": ["a.b"], "category": "io-no-deadline",
+		"why": "bad\u001b]0;title\u0007 why", "fix": {"summary": "s\u001b[31m", "code": "a := 1\n\u001b[Hb := 2"}}]}`)
+	sigs, err := LoadSignatures(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := sigs[0]
+	for _, text := range []string{s.ID, s.Why, s.Fix.Summary, s.Fix.Code} {
+		if strings.ContainsRune(text, 0x1b) || strings.ContainsRune(text, 0x07) {
+			t.Errorf("control characters kept in %q", text)
+		}
+	}
+	if s.Fix.Code != "a := 1\nb := 2" {
+		t.Errorf("code %q: newlines must survive, escapes must not", s.Fix.Code)
+	}
+}
