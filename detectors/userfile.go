@@ -104,7 +104,7 @@ func parseSignatures(path string, data []byte) ([]Signature, error) {
 		s := Signature{
 			ID: clean(js.ID), Library: clean(js.Library), Frames: js.Frames, Not: js.Not, Reasons: js.Reasons,
 			Category: Category(js.Category), Background: js.Background, ContextAware: js.ContextAware,
-			Watcher: js.Watcher, Why: clean(js.Why), Confidence: js.Confidence, Dominant: js.Dominant,
+			Watcher: clean(js.Watcher), Why: clean(js.Why), Confidence: js.Confidence, Dominant: js.Dominant,
 			Fix:      Fix{Summary: clean(js.Fix.Summary), Detail: clean(js.Fix.Detail), Code: cleanCode(js.Fix.Code)},
 			Severity: SevMedium,
 		}
