@@ -177,8 +177,13 @@ func channelSpread(grp *parser.Group) string {
 	return fmt.Sprintf("%d goroutines wait on %d distinct channels: one abandoned channel per caller", known, len(chans))
 }
 
-// fmtWait prints a wait as the runtime counts it, in whole minutes.
+// fmtWait prints a wait as the runtime counts it, in whole minutes, or
+// exactly when it is shorter (trace-measured).
 func fmtWait(d time.Duration) string {
+	if d < time.Minute {
+		// Only a trace measures waits under a minute, and exactly.
+		return d.Round(time.Millisecond).String()
+	}
 	m := int(d / time.Minute)
 	if m == 1 {
 		return "1 minute"
