@@ -26,6 +26,10 @@ type analyzeFlags struct {
 	tui        bool
 	timeline   bool
 	signatures string
+	// exportPprof names the file --export-pprof writes; exportFinding
+	// limits it to one finding by rank (0: all).
+	exportPprof   string
+	exportFinding int
 }
 
 // register defines the flags on fs. The input-related ones (--fail-on,
@@ -40,6 +44,8 @@ func (f *analyzeFlags) register(fs *flag.FlagSet, forInputs bool) {
 		fs.StringVar(&f.failOn, "fail-on", "", "exit 1 when a finding at or above `SEVERITY` (info, low, medium, high, critical) exists")
 		fs.StringVar(&f.signatures, "signatures", "", "read extra library signatures (in-house clients) from the JSON `FILE`")
 		fs.BoolVar(&f.timeline, "timeline", false, "draw the principal finding's chain as a time-aligned ASCII Gantt chart (needs an execution trace; table and markdown output)")
+		fs.StringVar(&f.exportPprof, "export-pprof", "", "also write the findings' goroutines to `FILE` as a pprof goroutine profile labelled by category (go tool pprof -http)")
+		fs.IntVar(&f.exportFinding, "export-finding", 0, "with --export-pprof, export only finding `N` (by rank, from 1); 0 exports all")
 	}
 }
 
@@ -71,10 +77,39 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ctxhole analyze: %v\n", err)
 		return exitUsage
 	}
+	if af.exportPprof != "" {
+		if err := exportPprof(af.exportPprof, r, af.exportFinding, stderr); err != nil {
+			fmt.Fprintf(stderr, "ctxhole analyze: %v\n", err)
+			return exitUsage
+		}
+	}
 	if af.tui {
 		return explore(c, r, af, stdin, stdout, stderr)
 	}
 	return render(c, r, af, threshold, stdout, stderr)
+}
+
+// exportPprof writes the findings' goroutines (or finding #only's) as a
+// pprof goroutine profile and says where.
+func exportPprof(path string, r *detectors.Report, only int, stderr io.Writer) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("--export-pprof: %w", err)
+	}
+	if err := report.WritePprof(f, r, only); err != nil {
+		f.Close()
+		os.Remove(path)
+		return fmt.Errorf("--export-pprof: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("--export-pprof: %w", err)
+	}
+	what := fmt.Sprintf("the goroutines of %d finding(s)", len(r.Findings))
+	if only > 0 {
+		what = fmt.Sprintf("the goroutines of finding #%d", only)
+	}
+	fmt.Fprintf(stderr, "ctxhole: wrote %s to %s (view: go tool pprof -http :8080 %s)\n", what, path, path)
+	return nil
 }
 
 // parseAnalyzeArgs reads analyze's flags and inputs. It returns a non-zero
@@ -109,6 +144,10 @@ func parseAnalyzeArgs(args []string, stderr io.Writer) (analyzeFlags, []string, 
 	threshold, code := af.threshold(stderr)
 	if code == exitOK {
 		code = af.check(stderr, "ctxhole analyze")
+	}
+	if code == exitOK && (af.exportFinding < 0 || af.exportFinding > 0 && af.exportPprof == "") {
+		fmt.Fprintln(stderr, "ctxhole analyze: --export-finding takes a finding's rank (1, 2, ...) and goes with --export-pprof")
+		code = exitUsage
 	}
 	if code == exitOK && af.tui && slices.Contains(paths, "-") {
 		fmt.Fprintln(stderr, "ctxhole analyze: --tui reads keys from standard input, so the capture cannot come from it: save it to a file")
