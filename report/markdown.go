@@ -92,26 +92,36 @@ func writeMarkdownTimeline(t *textWriter, d *Document) {
 	}
 	f := d.Findings[0]
 	var events []timelineEvent
+	var stuck []string // links still blocked when the trace ended
 	timed := false
 	for _, l := range f.Chain {
-		if l.Timed && l.StartNS != nil {
-			timed = true
-			events = append(events, timelineEvent{
-				at: *l.StartNS, when: formatOffset(*l.StartNS),
-				what: fmt.Sprintf("%s block in %s (%s)", plural(l.Goroutines, "goroutine"), code(l.Function), mdText(l.Relation)),
-			})
-			switch {
-			case l.NeverWoken:
-				end, when := int64(1<<63-1), "end of trace"
-				if f.TraceEndNS != nil {
-					end, when = *f.TraceEndNS, "end of trace, "+formatOffset(*f.TraceEndNS)
-				}
-				events = append(events, timelineEvent{at: end, when: when,
-					what: fmt.Sprintf("%s in %s still blocked: never woken", plural(l.Goroutines, "goroutine"), code(l.Function))})
-			case l.EndNS != nil:
-				events = append(events, timelineEvent{at: *l.EndNS, when: formatOffset(*l.EndNS), what: fmt.Sprintf("%s released%s", code(l.Function), wakeSuffix(l.Wakes))})
-			}
+		if !l.Timed || l.StartNS == nil {
+			continue
 		}
+		timed = true
+		who := fmt.Sprintf("%s in %s", plural(l.Goroutines, "goroutine"), code(l.Function))
+		if *l.StartNS == 0 {
+			events = append(events, timelineEvent{at: 0, when: "trace start",
+				what: fmt.Sprintf("%s already blocked (%s)", who, mdText(l.Relation))})
+		} else {
+			events = append(events, timelineEvent{at: *l.StartNS, when: formatOffset(*l.StartNS),
+				what: fmt.Sprintf("%s block (%s)", who, mdText(l.Relation))})
+		}
+		switch {
+		case l.NeverWoken:
+			stuck = append(stuck, who)
+		case l.EndNS != nil:
+			events = append(events, timelineEvent{at: *l.EndNS, when: formatOffset(*l.EndNS),
+				what: fmt.Sprintf("%s released%s", who, wakeSuffix(l.Wakes))})
+		}
+	}
+	if len(stuck) > 0 {
+		end, when := int64(1<<63-1), "end of trace"
+		if f.TraceEndNS != nil {
+			end, when = *f.TraceEndNS, "end of trace, "+formatOffset(*f.TraceEndNS)
+		}
+		events = append(events, timelineEvent{at: end, when: when,
+			what: "still blocked, never woken: " + strings.Join(stuck, "; ")})
 	}
 	if !timed {
 		for _, l := range f.Chain {

@@ -150,8 +150,9 @@ func TestWriteMarkdown(t *testing.T) {
 		{
 			name: "traced finding",
 			r:    &detectors.Report{Findings: []*detectors.Finding{findingFor(t, live, true)}},
-			want: []string{"Offsets from the start of the execution trace.", "| +0.840s | 1 goroutine block in ",
-				"| end of trace, +5.000s | 1 goroutine in `", "still blocked: never woken", "released: 3 by deadline"},
+			want: []string{"Offsets from the start of the execution trace.", "| +0.840s | 1 goroutine in `",
+				"| +0.850s | 3 goroutines in `", "`github.com/ctxhole/ctxhole/report.queueOnLock` block (waits-on) |",
+				"| end of trace, +5.000s | still blocked, never woken: 1 goroutine in `", "| +2.850s | 3 goroutines in `", "released: 3 by deadline"},
 		},
 	}
 	for _, tt := range tests {
@@ -394,5 +395,28 @@ func TestRenderSparseFindings(t *testing.T) {
 				t.Errorf("does not validate: %v", err)
 			}
 		})
+	}
+}
+
+func TestMarkdownTimelineFromTraceStart(t *testing.T) {
+	f := &detectors.Finding{
+		Category: detectors.CatLockCycle, Severity: detectors.SevCritical, TraceEnd: 5 * time.Second,
+		Chain: []detectors.Link{
+			{Relation: detectors.RelRoot, Goroutines: 1, Function: "main.(*ledger).transfer", Timed: true, Start: 0, End: -1},
+			{Depth: 1, Relation: detectors.RelCycle, Goroutines: 1, Function: "main.(*ledger).transfer", Timed: true, Start: 0, End: -1},
+		},
+	}
+	var buf bytes.Buffer
+	if err := WriteMarkdown(&buf, Build(&parser.Capture{}, &detectors.Report{Findings: []*detectors.Finding{f}}, testTool), Options{}); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, want := range []string{
+		"| trace start | 1 goroutine in `main.(*ledger).transfer` already blocked (root) |",
+		"| end of trace, +5.000s | still blocked, never woken: 1 goroutine in `main.(*ledger).transfer`; 1 goroutine in `main.(*ledger).transfer` |",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("timeline lacks %q:\n%s", want, out)
+		}
 	}
 }
