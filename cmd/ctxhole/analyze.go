@@ -177,7 +177,7 @@ func render(c *parser.Capture, r *detectors.Report, af analyzeFlags, threshold *
 	case "markdown", "md":
 		err = report.WriteMarkdown(stdout, doc, opts)
 		if err == nil && af.timeline {
-			err = writeTimeline(stdout, r, true)
+			err = writeTimeline(stdout, r, true, 0)
 		}
 	default:
 		for _, w := range doc.Summary.Warnings {
@@ -188,7 +188,7 @@ func render(c *parser.Capture, r *detectors.Report, af analyzeFlags, threshold *
 		opts.Width = width
 		err = report.WriteTable(stdout, doc, opts)
 		if err == nil && af.timeline {
-			err = writeTimeline(stdout, r, false)
+			err = writeTimeline(stdout, r, false, opts.Width)
 		}
 	}
 	if err != nil {
@@ -206,8 +206,8 @@ func render(c *parser.Capture, r *detectors.Report, af analyzeFlags, threshold *
 }
 
 // writeTimeline draws the principal finding's chain as a Gantt chart, in a
-// code fence for Markdown.
-func writeTimeline(w io.Writer, r *detectors.Report, markdown bool) error {
+// code fence for Markdown, width columns wide (0: the chart's default).
+func writeTimeline(w io.Writer, r *detectors.Report, markdown bool, width int) error {
 	if r == nil || len(r.Findings) == 0 {
 		_, err := fmt.Fprintln(w, "\ntimeline: no finding to draw")
 		return err
@@ -219,7 +219,7 @@ func writeTimeline(w io.Writer, r *detectors.Report, markdown bool) error {
 	if _, err := fmt.Fprint(w, head+pre); err != nil {
 		return err
 	}
-	if err := report.WriteGantt(w, r.Findings[0], 0); err != nil {
+	if err := report.WriteGantt(w, r.Findings[0], width); err != nil {
 		return fmt.Errorf("drawing the timeline: %w", err)
 	}
 	_, err := fmt.Fprint(w, post)
