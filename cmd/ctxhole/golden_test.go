@@ -190,3 +190,35 @@ func TestAnalyzeRealWorld(t *testing.T) {
 		})
 	}
 }
+
+// TestAnalyzeVariants renders every format-variant capture (Go 1.17 to
+// 1.26: system tracebacks, SIGQUIT, panics, deadlocks, test timeouts,
+// ancestors, labels, a 64 MiB cut dump...) in all three formats: each must
+// succeed, the JSON must validate and no output may carry a control
+// character but newlines and tabs.
+func TestAnalyzeVariants(t *testing.T) {
+	t.Chdir(repoRoot(t))
+	files, err := filepath.Glob("fixtures/variants/captures/*/*")
+	if err != nil || len(files) == 0 {
+		t.Skipf("no variant captures: %v", err)
+	}
+	for _, f := range files {
+		if strings.HasPrefix(filepath.Base(f), ".") {
+			continue
+		}
+		t.Run(strings.TrimPrefix(f, "fixtures/variants/captures/"), func(t *testing.T) {
+			for _, format := range []string{"table", "json", "markdown"} {
+				code, out, errOut := runCmd(t, "", "analyze", "-v", "-o", format, f)
+				if code != exitOK {
+					t.Fatalf("-o %s: exit %d: %s", format, code, errOut)
+				}
+				if format == "json" {
+					validateJSON(t, []byte(out))
+				}
+				if i := strings.IndexFunc(out, func(r rune) bool { return r < 0x20 && r != '\n' && r != '\t' || r == 0x7f }); i >= 0 {
+					t.Errorf("-o %s: control character %q at byte %d", format, out[i], i)
+				}
+			}
+		})
+	}
+}
