@@ -1080,7 +1080,7 @@ func TestVariantsCgoFrames(t *testing.T) {
 				// with its Go frames only, and in its thread's section
 				// (after "-----") with the C frames on top. The richer
 				// listing must win.
-				t.Errorf("parser bug: non-Go frame PCs %x, want %x (the thread section's stack of the goroutine in C was dropped for its first, shorter listing)", got, want)
+				t.Errorf("non-Go frame PCs %x, want %x (the thread section's stack of the goroutine in C was dropped for its first, shorter listing)", got, want)
 			}
 		})
 	}
@@ -1400,7 +1400,7 @@ func TestVariantsFormatsAgree(t *testing.T) {
 			for _, g := range c.Snapshots[0].Goroutines {
 				for _, f := range g.Frames {
 					if strings.Contains(f.Func, "go.shape.") {
-						t.Errorf("parser bug: %s/%s: frame %q keeps the shape type; text formats print %q",
+						t.Errorf("%s/%s: frame %q keeps the shape type; text formats print %q",
 							dir, file, f.Func, vtShape.ReplaceAllString(f.Func, "[...]"))
 					}
 				}
