@@ -48,9 +48,12 @@ func Build(c *parser.Capture, r *detectors.Report, tool Tool) *Document {
 		d.Summary.Deadlock = d.Summary.Deadlock || s.Preamble.Deadlock()
 		if m, ok := moment[s]; ok {
 			in.Primary, in.Moment = true, m
+			in.ByState = map[string]int{}
 			d.Summary.Goroutines += s.Count()
 			for _, g := range s.Goroutines {
-				d.Summary.ByState[stateKey(g.Status, g.Reason)] += g.Count
+				k := stateKey(g.Status, g.Reason)
+				in.ByState[k] += g.Count
+				d.Summary.ByState[k] += g.Count
 			}
 		}
 		d.Inputs = append(d.Inputs, in)

@@ -58,10 +58,13 @@ type Input struct {
 	// and the same dump in kubectl's log) are one moment, of which the
 	// richest is counted in the summary (parser.Capture.Moments). Moment
 	// numbers the distinct moments in capture order (primaries only).
-	Primary   bool      `json:"primary,omitempty"`
-	Moment    int       `json:"moment,omitempty"`
-	Truncated bool      `json:"truncated,omitempty"`
-	Preamble  *Preamble `json:"preamble,omitempty"`
+	Primary bool `json:"primary,omitempty"`
+	// ByState counts a primary snapshot's goroutines as Summary.ByState
+	// does; across moments it shows which states grew.
+	ByState   map[string]int `json:"by_state,omitempty"`
+	Moment    int            `json:"moment,omitempty"`
+	Truncated bool           `json:"truncated,omitempty"`
+	Preamble  *Preamble      `json:"preamble,omitempty"`
 	// ProfileKind ("mutex" or "block") and Samples describe a contention
 	// profile.
 	ProfileKind string `json:"profile_kind,omitempty"`

@@ -88,6 +88,22 @@ func TestBuildSummaryCounts(t *testing.T) {
 	if d.Summary.Findings != 0 || len(d.Findings) != 0 {
 		t.Errorf("findings without a report: %d", len(d.Findings))
 	}
+	for i, in := range d.Inputs {
+		n := 0
+		for _, c := range in.ByState {
+			n += c
+		}
+		if n != in.Goroutines {
+			t.Errorf("input %d: by_state adds up to %d, want %d", i, n, in.Goroutines)
+		}
+	}
+	var buf bytes.Buffer
+	if err := WriteTable(&buf, d, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "| STATE ") || !strings.Contains(buf.String(), "| INPUT 0 | INPUT 1 |") {
+		t.Errorf("two moments, but the states table has no column per moment:\n%s", buf.String())
+	}
 }
 
 func cmpFloat(a, b float64) int {

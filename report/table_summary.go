@@ -66,24 +66,7 @@ func writeSummaryTable(t *textWriter, d *Document) {
 	}
 	t.table(tableSpec{header: []string{"#", "file", "format", "contents", "captured"}, rows: rows, right: []int{0}, flex: []int{1, 3}})
 
-	if len(s.ByState) > 0 {
-		t.heading("GOROUTINES BY STATE")
-		states := make([]string, 0, len(s.ByState))
-		for k := range s.ByState {
-			states = append(states, k)
-		}
-		slices.SortFunc(states, func(a, b string) int {
-			if c := cmp.Compare(s.ByState[b], s.ByState[a]); c != 0 {
-				return c
-			}
-			return cmp.Compare(a, b)
-		})
-		rows = rows[:0]
-		for _, k := range states {
-			rows = append(rows, []string{k, strconv.Itoa(s.ByState[k])})
-		}
-		t.table(tableSpec{header: []string{"state", "goroutines"}, rows: rows, right: []int{1}, flex: []int{0}})
-	}
+	writeStatesTable(t, d)
 
 	if len(s.LongestWaits) > 0 {
 		t.heading("LONGEST WAITS")
@@ -128,4 +111,62 @@ func warningString(w Warning) string {
 	default:
 		return fmt.Sprintf("%s: %s", w.File, w.Message)
 	}
+}
+
+// writeStatesTable counts goroutines by state: one column when one moment
+// was captured, else one column per moment (oldest first), so that what
+// grows between moments stands out.
+func writeStatesTable(t *textWriter, d *Document) {
+	s := d.Summary
+	if len(s.ByState) == 0 {
+		return
+	}
+	var moments []int // primary inputs, by moment
+	for i, in := range d.Inputs {
+		if in.Primary {
+			moments = append(moments, i)
+		}
+	}
+	slices.SortStableFunc(moments, func(a, b int) int { return cmp.Compare(d.Inputs[a].Moment, d.Inputs[b].Moment) })
+	states := make([]string, 0, len(s.ByState))
+	for k := range s.ByState {
+		states = append(states, k)
+	}
+	// Largest in the latest moment first: the state the process is in.
+	latest := s.ByState
+	if len(moments) > 1 {
+		latest = d.Inputs[moments[len(moments)-1]].ByState
+	}
+	slices.SortFunc(states, func(a, b string) int {
+		if c := cmp.Compare(latest[b], latest[a]); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(s.ByState[b], s.ByState[a]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
+	})
+	header := []string{"state", "goroutines"}
+	right := []int{1}
+	if len(moments) > 1 {
+		header, right = []string{"state"}, nil
+		for _, i := range moments {
+			right = append(right, len(header))
+			header = append(header, "input "+strconv.Itoa(i))
+		}
+	}
+	rows := make([][]string, 0, len(states))
+	for _, k := range states {
+		row := []string{k}
+		if len(moments) > 1 {
+			for _, i := range moments {
+				row = append(row, strconv.Itoa(d.Inputs[i].ByState[k]))
+			}
+		} else {
+			row = append(row, strconv.Itoa(s.ByState[k]))
+		}
+		rows = append(rows, row)
+	}
+	t.heading("GOROUTINES BY STATE")
+	t.table(tableSpec{header: header, rows: rows, right: right, flex: []int{0}})
 }
