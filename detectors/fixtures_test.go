@@ -9,26 +9,15 @@ import (
 	"testing"
 
 	"github.com/ctxhole/ctxhole/parser"
+
+	"github.com/ctxhole/ctxhole/internal/testrepo"
 )
 
 // repoRoot walks up from the package directory to the directory holding
 // go.mod.
 func repoRoot(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the package directory")
-		}
-		dir = parent
-	}
+	return testrepo.MustRoot(t)
 }
 
 // fixtureExpect is the "expect" block the fixture generator writes from

@@ -11,31 +11,15 @@ import (
 	"time"
 
 	"github.com/ctxhole/ctxhole/parser"
+
+	"github.com/ctxhole/ctxhole/internal/testrepo"
 )
 
 // fixtureRoot returns fixtures/captures of the repository, skipping the
 // test when it is absent.
 func fixtureRoot(t *testing.T) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no go.mod above the test")
-		}
-		dir = parent
-	}
-	root := filepath.Join(dir, "fixtures", "captures")
-	if _, err := os.Stat(root); err != nil {
-		t.Skip("no fixture captures")
-	}
-	return root
+	return testrepo.Path(t, "fixtures", "captures")
 }
 
 // traceIncident is one fixture incident with its traces.

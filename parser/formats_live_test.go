@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ctxhole/ctxhole/internal/testrepo"
 )
 
 // This file parks goroutines at known places so that the profiles the
@@ -178,29 +180,12 @@ func fxWrite(t testing.TB, dir, name string, data []byte) string {
 // fxRepoRoot finds the repository root by walking up to go.mod.
 func fxRepoRoot(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
+	return testrepo.MustRoot(t)
 }
 
 // fxRealworld returns the path of a shared real-world capture, skipping the
 // test when it is absent.
 func fxRealworld(t testing.TB, name string) string {
 	t.Helper()
-	path := filepath.Join(fxRepoRoot(t), "..", "shared", "realworld", name)
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("real-world capture not available: %v", err)
-	}
-	return path
+	return testrepo.RealWorld(t, name)
 }

@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/ctxhole/ctxhole/internal/testrepo"
 )
 
 // FuzzReadText checks that no input makes ReadText panic, return an error
@@ -37,23 +39,5 @@ func FuzzReadText(f *testing.F) {
 
 // realworldDirOrEmpty is realworldDir for fuzz seeding: "" when absent.
 func realworldDirOrEmpty() string {
-	dir, err := os.Getwd()
-	if err != nil {
-		return ""
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
-	rw := filepath.Join(dir, "..", "shared", "realworld")
-	if _, err := os.Stat(rw); err != nil {
-		return ""
-	}
-	return rw
+	return testrepo.RealWorldDir()
 }

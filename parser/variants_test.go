@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ctxhole/ctxhole/internal/testrepo"
 )
 
 // The format-variant captures of fixtures/variants (regen.sh there makes
@@ -53,21 +55,7 @@ func vtMinor(t *testing.T, v string) int {
 // (the first parent holding go.mod).
 func vtDir(t *testing.T) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test directory")
-		}
-		dir = parent
-	}
-	return filepath.Join(dir, "fixtures", "variants", "captures")
+	return testrepo.Path(t, "fixtures", "variants", "captures")
 }
 
 // vtRaw returns the bytes of a capture, decompressed if gzipped.

@@ -12,6 +12,8 @@ import (
 
 	"github.com/ctxhole/ctxhole/detectors"
 	"github.com/ctxhole/ctxhole/parser"
+
+	"github.com/ctxhole/ctxhole/internal/testrepo"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden frames in testdata/")
@@ -19,20 +21,7 @@ var update = flag.Bool("update", false, "rewrite the golden frames in testdata/"
 // repoRoot walks up from the package directory to the module root.
 func repoRoot(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
+	return testrepo.MustRoot(t)
 }
 
 // loadFixture parses one capture file of an incident fixture.
