@@ -56,14 +56,27 @@ var knownLibraryPrefixes = []string{
 	"github.com/patrickmn/go-cache",
 }
 
-// isStdlib reports whether an import path belongs to the standard library
-// (its first element has no dot; "main" is the application).
+// stdlibRoots are the first elements of the standard library's import
+// paths. "No dot in the first element" is not enough: modules named without
+// a dot ("myservice/internal/db") are application code.
+var stdlibRoots = map[string]bool{
+	"archive": true, "bufio": true, "builtin": true, "bytes": true, "cmp": true,
+	"compress": true, "container": true, "context": true, "crypto": true,
+	"database": true, "debug": true, "embed": true, "encoding": true,
+	"errors": true, "expvar": true, "flag": true, "fmt": true, "go": true,
+	"hash": true, "html": true, "image": true, "index": true, "internal": true,
+	"io": true, "iter": true, "log": true, "maps": true, "math": true,
+	"mime": true, "net": true, "os": true, "path": true, "plugin": true,
+	"reflect": true, "regexp": true, "runtime": true, "slices": true,
+	"sort": true, "strconv": true, "strings": true, "structs": true,
+	"sync": true, "syscall": true, "testing": true, "text": true, "time": true,
+	"unicode": true, "unique": true, "unsafe": true, "vendor": true, "weak": true,
+}
+
+// isStdlib reports whether an import path belongs to the standard library.
 func isStdlib(pkg string) bool {
-	if pkg == "" || pkg == "main" {
-		return false
-	}
 	first, _, _ := strings.Cut(pkg, "/")
-	return !strings.Contains(first, ".")
+	return stdlibRoots[first]
 }
 
 // isKnownLibrary reports whether an import path belongs to a library
@@ -102,3 +115,8 @@ func appFrame(frames []parser.Frame, extra []string) int {
 	}
 	return -1
 }
+
+// AppFrame returns the index of the first application frame of a stack —
+// not the runtime, the standard library or a library ctxhole knows — or -1.
+// Renderers use it to mark the frame a reader should look at first.
+func AppFrame(frames []parser.Frame) int { return appFrame(frames, nil) }

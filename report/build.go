@@ -155,7 +155,7 @@ func groupDoc(input int, grp *parser.Group) Group {
 		GoroutineIDs:        append([]int64{}, grp.IDs...),
 		LockedToThread:      grp.LockedToThread,
 		Stack:               frames(grp.Frames),
-		AppFrameIndex:       appFrameIndex(grp.Frames),
+		AppFrameIndex:       detectors.AppFrame(grp.Frames),
 		Elided:              grp.Elided,
 		CreatedBy:           createdBy(grp.CreatedBy),
 	}
@@ -369,7 +369,7 @@ func firstFunc(fs []parser.Frame) string {
 	if len(fs) == 0 {
 		return ""
 	}
-	if i := appFrameIndex(fs); i >= 0 {
+	if i := detectors.AppFrame(fs); i >= 0 {
 		return clean(fs[i].Func)
 	}
 	return clean(fs[0].Func)

@@ -215,31 +215,6 @@ func TestFormatWait(t *testing.T) {
 	}
 }
 
-func TestAppFrame(t *testing.T) {
-	tests := []struct {
-		fn   string
-		want bool
-	}{
-		{"runtime.gopark", false},
-		{"database/sql.(*DB).conn", false},
-		{"internal/sync.(*Mutex).lockSlow", false},
-		{"github.com/lib/pq.(*conn).startup", false},
-		{"golang.org/x/net/http2.(*ClientConn).RoundTrip", false},
-		{"main.handler", true},
-		{"myservice/internal/db.(*Store).Get", true},
-		{"github.com/acme/orders.(*Service).Place", true},
-	}
-	for _, tt := range tests {
-		if got := isAppFunc(tt.fn); got != tt.want {
-			t.Errorf("isAppFunc(%q) = %v, want %v", tt.fn, got, tt.want)
-		}
-	}
-	fs := []parser.Frame{{Func: "runtime.gopark"}, {Func: "sync.(*Mutex).Lock"}, {Func: "main.work"}}
-	if got := appFrameIndex(fs); got != 2 {
-		t.Errorf("appFrameIndex = %d, want 2", got)
-	}
-}
-
 func TestRootCell(t *testing.T) {
 	stack := []Frame{
 		{Function: "github.com/lib/pq.(*conn).startup", File: "github.com/lib/pq/conn.go", Line: 1100},
