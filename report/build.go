@@ -98,7 +98,9 @@ func Build(c *parser.Capture, r *detectors.Report, tool Tool) *Document {
 	d.Summary.LongestWaits = longestWaits(d.Groups, primarySnapshot(d))
 	if r != nil {
 		for i, f := range r.Findings {
-			d.Findings = append(d.Findings, findingDoc(i+1, f))
+			fd := findingDoc(i+1, f)
+			fd.Root.BlockedSince = blockedSince(c, f.Root)
+			d.Findings = append(d.Findings, fd)
 			d.Summary.BySeverity[f.Severity.String()]++
 		}
 	}

@@ -1,5 +1,7 @@
 package report
 
+import "time"
+
 // SchemaVersion is the version of the JSON document WriteJSON produces. It
 // changes only when a field is removed or changes meaning; fields are added
 // within a version. docs/schema/report.v1.json is its JSON Schema.
@@ -234,6 +236,10 @@ type Root struct {
 	// SinceNS is the trace offset at which the root blocked, present only
 	// when a trace shows it.
 	SinceNS *int64 `json:"since_ns,omitempty"`
+	// BlockedSince is the wall-clock time the root blocked at or before:
+	// its snapshot's capture time minus its wait. Present only when both
+	// are known (a bundle's manifest, a timestamped log).
+	BlockedSince *time.Time `json:"blocked_since,omitempty"`
 }
 
 // Link is one step of a blocking chain. Chains are trees flattened in

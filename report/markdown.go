@@ -45,6 +45,9 @@ func writeMarkdownSummary(t *textWriter, d *Document) {
 		if loc := location(f.Root.File, f.Root.Line); loc != "" {
 			t.printf(" at %s", code(loc))
 		}
+		if f.Root.BlockedSince != nil {
+			t.printf(", blocked since %s", sinceString(*f.Root.BlockedSince))
+		}
 		t.printf(".\n")
 		t.printf("- **Fix:** %s\n", mdText(f.Fix.Summary))
 		if len(d.Findings) > 1 {

@@ -55,6 +55,9 @@ func writeFindingDetail(t *textWriter, f Finding, opts Options) {
 	if f.Title != "" {
 		t.printf("  %s\n", f.Title)
 	}
+	if f.Root.BlockedSince != nil {
+		t.printf("  root blocked since %s\n", sinceString(*f.Root.BlockedSince))
+	}
 	if f.Growth != nil {
 		t.printf("  growth: %s\n", growthString(f.Growth))
 	}
