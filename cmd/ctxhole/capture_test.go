@@ -38,14 +38,13 @@ func TestHelperStuckService(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	go func() { // the dependency: accepts and never answers
-		var held []net.Conn
+	go func() { // the dependency: accepts, reads, and never answers
 		for {
 			c, err := dep.Accept()
 			if err != nil {
 				return
 			}
-			held = append(held, c)
+			go io.Copy(io.Discard, c)
 		}
 	}()
 
