@@ -47,8 +47,7 @@ func titleFor(f *Finding, root *node) string {
 	}
 	waiting := waitingGoroutines(f)
 	if f.Category == CatLockCycle {
-		return fmt.Sprintf("Lock-order deadlock: %d goroutine groups each hold a lock the next one wants (%d goroutines)%s",
-			len(f.Chain)-1, f.Goroutines, since)
+		return lockCycleTitle(f, since)
 	}
 	if waiting > 0 && f.Category == CatWaitGroupStuck && f.Chain[0].Category == CatWaitGroupStuck &&
 		f.Chain[1].Category == CatChanSendBlocked {
@@ -248,4 +247,25 @@ func waitSpan(lo, hi time.Duration) string {
 		return fmtWait(hi)
 	}
 	return fmtWait(lo) + " to " + fmtWait(hi)
+}
+
+// lockCycleTitle names a lock-order deadlock by its members: the links of
+// the cycle (the closing "cycle" link repeats the root and is not counted)
+// and the goroutines queued behind them.
+func lockCycleTitle(f *Finding, since string) string {
+	members := 0
+	for _, l := range f.Chain {
+		if l.Category == CatLockCycle && l.Relation != RelCycle {
+			members += l.Goroutines
+		}
+	}
+	other := "the next one wants"
+	if members == 2 {
+		other = "the other wants"
+	}
+	title := fmt.Sprintf("Lock-order deadlock: %d goroutines each hold a lock %s", members, other)
+	if queued := f.Goroutines - members; queued > 0 {
+		title += fmt.Sprintf("; %d more queue behind them", queued)
+	}
+	return title + since
 }

@@ -36,14 +36,22 @@ func captureLive(t *testing.T) *parser.Capture {
 	return &parser.Capture{Snapshots: snaps}
 }
 
-// waitParked waits until n goroutines are parked in a frame containing fn.
+// waitParked waits until n goroutines are parked (not running or
+// runnable: a goroutine still spinning in Mutex.lockSlow or just started is
+// not yet what the test wants to capture) with a frame containing fn.
 func waitParked(t *testing.T, fn string, n int) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
+	buf := make([]byte, 8<<20)
 	for time.Now().Before(deadline) {
-		buf := make([]byte, 1<<20)
-		s := string(buf[:runtime.Stack(buf, true)])
-		if strings.Count(s, fn) >= n {
+		parked := 0
+		for _, g := range strings.Split(string(buf[:runtime.Stack(buf, true)]), "\n\n") {
+			header, _, _ := strings.Cut(g, "\n")
+			if strings.Contains(g, fn) && !strings.Contains(header, "[running") && !strings.Contains(header, "[runnable") {
+				parked++
+			}
+		}
+		if parked >= n {
 			return
 		}
 		time.Sleep(5 * time.Millisecond)
