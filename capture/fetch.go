@@ -52,7 +52,7 @@ func (c *capturer) fetch(ctx context.Context, e endpoint, extra time.Duration) {
 		fmt.Fprintf(c.opts.Progress, "ctxhole capture: %s: %v\n", e.name, err)
 	} else if e.emptyNote != "" {
 		if empty, perr := emptyProfile(filepath.Join(c.opts.Dir, e.name)); perr == nil && empty {
-			entry.Note = e.emptyNote
+			entry.Empty, entry.Note = true, e.emptyNote
 		}
 	}
 	c.record(entry)

@@ -106,6 +106,7 @@ func loadDir(c *Capture, dir string, opts Options) error {
 	if err != nil {
 		c.Warnings = append(c.Warnings, skipWarning(filepath.Join(dir, ManifestName), err))
 	}
+	c.Warnings = append(c.Warnings, manifestWarnings(dir, man)...)
 	var (
 		read, tried int
 		firstErr    error
@@ -226,4 +227,29 @@ func (c *Capture) merge(part *Capture) {
 	c.Contention = append(c.Contention, part.Contention...)
 	c.Traces = append(c.Traces, part.Traces...)
 	c.Warnings = append(c.Warnings, part.Warnings...)
+}
+
+// manifestWarnings reports what the bundle's capture could not take: a
+// fetch that failed (an endpoint the service does not expose) or a capture
+// that came back empty (mutex or block profiling never enabled). The
+// capture went on without them; the report must say so.
+func manifestWarnings(dir string, m *Manifest) []Warning {
+	if m == nil {
+		return nil
+	}
+	var ws []Warning
+	for _, f := range m.Files {
+		path := filepath.Join(dir, filepath.FromSlash(f.Name))
+		if f.Error != "" {
+			ws = append(ws, Warning{File: path, Offset: -1, Msg: "not captured: " + CleanText(f.Error)})
+		}
+		if f.Empty {
+			msg := "captured empty"
+			if f.Note != "" {
+				msg += ": " + CleanText(f.Note)
+			}
+			ws = append(ws, Warning{File: path, Offset: -1, Msg: msg})
+		}
+	}
+	return ws
 }

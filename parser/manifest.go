@@ -39,9 +39,11 @@ type ManifestFile struct {
 	URLPath    string    `json:"url_path,omitempty"`
 	CapturedAt time.Time `json:"captured_at,omitzero"`
 	Bytes      int64     `json:"bytes,omitempty"`
-	// Error is set when the fetch failed; Note explains an empty or
-	// degraded capture (e.g. mutex profiling not enabled).
+	// Error is set when the fetch failed. Empty marks a capture that came
+	// back with nothing in it (a mutex or block profile whose sampling rate
+	// was never set), and Note says why or adds context.
 	Error string `json:"error,omitempty"`
+	Empty bool   `json:"empty,omitempty"`
 	Note  string `json:"note,omitempty"`
 }
 
