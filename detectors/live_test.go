@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ctxhole/ctxhole/internal/testnet"
 	"github.com/ctxhole/ctxhole/parser"
 )
 
@@ -101,7 +102,7 @@ func (c *liveCache) get() int {
 }
 
 func TestLiveMutexHeldAcrossRead(t *testing.T) {
-	client, server := loopbackPair(t)
+	client, server := testnet.Pair(t)
 	defer client.Close()
 	defer server.Close()
 	c := &liveCache{conn: client}
@@ -131,33 +132,6 @@ func TestLiveMutexHeldAcrossRead(t *testing.T) {
 		t.Errorf("severity %s with no wait durations printed, want at most medium", f.Severity)
 	}
 	server.Close() // releases the holder
-}
-
-// loopbackPair returns the two ends of a real TCP connection on loopback.
-func loopbackPair(t *testing.T) (net.Conn, net.Conn) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	accepted := make(chan net.Conn, 1)
-	go func() {
-		c, err := ln.Accept()
-		if err == nil {
-			accepted <- c
-		}
-		close(accepted)
-	}()
-	client, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	server, ok := <-accepted
-	if !ok {
-		t.Fatal("accept failed")
-	}
-	return client, server
 }
 
 type liveAccount struct {

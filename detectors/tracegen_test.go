@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ctxhole/ctxhole/internal/testnet"
 	"github.com/ctxhole/ctxhole/parser"
 )
 
@@ -54,29 +55,7 @@ const nReaders = 8
 // no argument words: only the trace can link the readers to the refresher.
 func recordStuckRefresh(t *testing.T) *parser.Trace {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Skipf("no loopback: %v", err)
-	}
-	defer ln.Close()
-	accepted := make(chan net.Conn, 1)
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			close(accepted)
-			return
-		}
-		accepted <- c
-	}()
-	client, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	peer := <-accepted
-	if peer == nil {
-		t.Fatal("accept failed")
-	}
-	defer peer.Close()
+	client, peer := testnet.Pair(t)
 
 	var buf bytes.Buffer
 	if err := trace.Start(&buf); err != nil {
@@ -161,7 +140,7 @@ func refreshOnce(mu *sync.Mutex, c net.Conn) {
 // behind it, then everything moved again: nothing is stuck when the trace
 // ends, but the trace saw the chain form and resolve.
 func TestTraceResolvedChain(t *testing.T) {
-	client, peer := loopback(t)
+	client, peer := testnet.Pair(t)
 	var buf bytes.Buffer
 	if err := trace.Start(&buf); err != nil {
 		t.Skipf("cannot trace: %v", err)
@@ -215,33 +194,4 @@ func TestTraceResolvedChain(t *testing.T) {
 		t.Errorf("readers link %s x%d %v..%v, want %d+ waits released after the read ended at %v",
 			readers.Relation, readers.Goroutines, readers.Start, readers.End, nReaders, root.End)
 	}
-}
-
-// loopback returns both ends of a loopback TCP connection.
-func loopback(t *testing.T) (net.Conn, net.Conn) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Skipf("no loopback: %v", err)
-	}
-	defer ln.Close()
-	accepted := make(chan net.Conn, 1)
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			close(accepted)
-			return
-		}
-		accepted <- c
-	}()
-	client, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	peer := <-accepted
-	if peer == nil {
-		t.Fatal("accept failed")
-	}
-	t.Cleanup(func() { client.Close(); peer.Close() })
-	return client, peer
 }

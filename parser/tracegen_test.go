@@ -3,6 +3,7 @@ package parser
 import (
 	"bytes"
 	"context"
+	"github.com/ctxhole/ctxhole/internal/testnet"
 	"io"
 	"net"
 	"runtime"
@@ -34,35 +35,6 @@ func recordTrace(t testing.TB, fn func()) []byte {
 	fn()
 	trace.Stop()
 	return buf.Bytes()
-}
-
-// loopbackPair returns two ends of a loopback TCP connection.
-func loopbackPair(t testing.TB) (client, server net.Conn) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Skipf("no loopback: %v", err)
-	}
-	defer ln.Close()
-	accepted := make(chan net.Conn, 1)
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			accepted <- nil
-			return
-		}
-		accepted <- c
-	}()
-	client, err = net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatalf("dial loopback: %v", err)
-	}
-	server = <-accepted
-	if server == nil {
-		t.Fatal("accept on loopback failed")
-	}
-	t.Cleanup(func() { client.Close(); server.Close() })
-	return client, server
 }
 
 // convoyHolder takes mu and holds it across a read the peer answers late.
@@ -114,8 +86,8 @@ func preBlockedReader(c net.Conn, done chan<- struct{}) {
 // trace and a reader blocked since before the trace began.
 func recordConvoy(t testing.TB) []byte {
 	t.Helper()
-	holderConn, peerConn := loopbackPair(t)
-	preConn, prePeer := loopbackPair(t)
+	holderConn, peerConn := testnet.Pair(t)
+	preConn, prePeer := testnet.Pair(t)
 
 	preDone := make(chan struct{})
 	go preBlockedReader(preConn, preDone)
