@@ -75,7 +75,10 @@ func (c *capturer) fetchTrace(ctx context.Context) {
 	secs := int((c.opts.Trace + time.Second - 1) / time.Second)
 	e := endpoint{kind: "trace", path: "trace", query: fmt.Sprintf("seconds=%d", secs), name: "trace.out"}
 	done := make(chan struct{})
+	var ticker sync.WaitGroup
+	ticker.Add(1)
 	go func() {
+		defer ticker.Done()
 		tick := time.NewTicker(time.Second)
 		defer tick.Stop()
 		start := time.Now()
@@ -90,6 +93,8 @@ func (c *capturer) fetchTrace(ctx context.Context) {
 	}()
 	c.fetch(ctx, e, time.Duration(secs)*time.Second)
 	close(done)
+	// Joined so no progress line is written after Run returns.
+	ticker.Wait()
 }
 
 // get streams url into path, capped at MaxBytes, and returns the bytes

@@ -71,6 +71,7 @@ func liveManyLocks(n int) (stop func()) {
 	var wg sync.WaitGroup
 	for range n {
 		var mu sync.Mutex
+		var writes int // guarded by mu: each pair writes its own counter
 		held := make(chan struct{})
 		wg.Add(2)
 		go func() {
@@ -84,7 +85,7 @@ func liveManyLocks(n int) (stop func()) {
 		go func() {
 			defer wg.Done()
 			mu.Lock()
-			n-- // a write under the lock: the queueing is the point
+			writes++ // a write under the lock: the queueing is the point
 			mu.Unlock()
 		}()
 	}

@@ -89,7 +89,12 @@ func protoError(name string, data []byte, err error) error {
 	if ferr != nil {
 		return &Error{File: name, Offset: off, Err: fmt.Errorf("corrupt or truncated pprof profile: %w", ferr)}
 	}
-	return &Error{File: name, Offset: -1, Err: fmt.Errorf("corrupt pprof profile: %w", err)}
+	// Every field is whole, yet the profile does not decode: a cut that
+	// fell exactly on a field boundary (the string table, which the runtime
+	// writes last, is missing or short) or a corrupt reference. Where more
+	// data was expected is the end.
+	return &Error{File: name, Offset: int64(len(data)), Err: fmt.Errorf(
+		"corrupt or truncated pprof profile: its fields are whole but it does not decode (cut at a field boundary?): %w", err)}
 }
 
 // errProtoTruncated reports protobuf framing that runs past the end.

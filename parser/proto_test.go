@@ -185,7 +185,6 @@ func TestReadContentionLive(t *testing.T) {
 func TestReadProtoRejects(t *testing.T) {
 	heap := fxProfile(t, "heap", 0)
 	threads := fxProfile(t, "threadcreate", 0)
-	goroutines := fxGunzip(t, fxProfile(t, "goroutine", 0))
 	tests := []struct {
 		name    string
 		data    []byte
@@ -195,7 +194,6 @@ func TestReadProtoRejects(t *testing.T) {
 	}{
 		{"heap", heap, true, []string{"heap profile", "alloc_objects/count", "goroutine, mutex and block"}, -1},
 		{"threadcreate", threads, true, []string{"threadcreate profile"}, -1},
-		{"truncated", goroutines[:len(goroutines)/2], false, []string{"truncated pprof profile"}, -2},
 		{"garbage", []byte{0x00, 0xff, 0xfe, 0x01, 0x02, 0x03, 0x99, 0x42}, true, []string{"binary data starting 00 ff fe"}, 0},
 		{"bad wire type", []byte{0x0a, 0x00, 0x0b, 0x01, 0x02}, false, []string{"wire type 3"}, 2},
 	}
@@ -219,6 +217,65 @@ func TestReadProtoRejects(t *testing.T) {
 				t.Errorf("offset %d, want inside the data", pe.Offset)
 			case tt.offset >= -1 && pe.Offset != tt.offset:
 				t.Errorf("offset %d, want %d", pe.Offset, tt.offset)
+			}
+		})
+	}
+}
+
+// TestReadProtoTruncated cuts a real goroutine profile at chosen offsets:
+// inside a field's tag, inside a length, inside a payload and exactly on
+// field boundaries (where the framing is whole and only decoding can tell).
+// Every cut is reported as a truncated profile with an offset inside the
+// data or at its end, never a bare "malformed" with no position.
+func TestReadProtoTruncated(t *testing.T) {
+	data := fxGunzip(t, fxProfile(t, "goroutine", 0))
+	// The top-level field boundaries, walked like protoFraming does.
+	var bounds []int
+	for off := 0; off < len(data); {
+		bounds = append(bounds, off)
+		tag, n := protoVarint(data[off:])
+		if n == 0 {
+			t.Fatalf("bad tag at %d", off)
+		}
+		off += n
+		switch tag & 7 {
+		case 0:
+			_, n = protoVarint(data[off:])
+			off += n
+		case 2:
+			l, n := protoVarint(data[off:])
+			off += n + int(l)
+		default:
+			t.Fatalf("wire type %d at %d", tag&7, off)
+		}
+	}
+	if len(bounds) < 6 {
+		t.Fatalf("only %d fields", len(bounds))
+	}
+	cuts := map[string]int{
+		"after the first field":    bounds[1],
+		"on the middle boundary":   bounds[len(bounds)/2],
+		"before the last field":    bounds[len(bounds)-1],
+		"inside a tag":             bounds[len(bounds)/2] + 1, // the length varint of a field
+		"inside a payload":         bounds[1] + (bounds[2]-bounds[1])/2 + 1,
+		"one byte short":           len(data) - 1,
+		"half way (the old flake)": len(data) / 2,
+	}
+	for name, cut := range cuts {
+		t.Run(name, func(t *testing.T) {
+			_, err := Read(bytes.NewReader(data[:cut]), "cut.pb", Options{})
+			var pe *Error
+			if !errors.As(err, &pe) || pe.File != "cut.pb" {
+				t.Fatalf("cut at %d: err = %v, want an *Error naming the file", cut, err)
+			}
+			if errors.Is(err, ErrUnknownFormat) {
+				t.Errorf("cut at %d: reported as an unknown format: %v", cut, err)
+			}
+			if !strings.Contains(err.Error(), "truncated pprof profile") {
+				t.Errorf("cut at %d: %v, want a truncated profile", cut, err)
+			}
+			if pe.Offset <= 0 || pe.Offset > int64(cut) {
+				t.Errorf("cut at %d: offset %d, want in (0, %d]", cut, pe.Offset, cut)
 			}
 		})
 	}
