@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"encoding/binary"
 	"slices"
 	"time"
 )
@@ -22,20 +23,24 @@ const sameMomentWindow = 2 * time.Second
 // within two seconds of each other. When a time is unknown, they are one
 // moment when they hold the same number of goroutines and, if both list
 // goroutine IDs, the same IDs.
+//
+// Each snapshot joins the first earlier moment whose first capture it
+// matches. The matching is linear in the number of snapshots (plus sorting
+// each one's IDs once): a folder of thousands of dumps from a hostile or
+// simply busy source must not cost a pairwise comparison.
 func (c *Capture) Moments() []*Snapshot {
-	var moments [][]*Snapshot
+	var (
+		moments [][]*Snapshot
+		idx     momentIndex
+	)
 	for _, s := range c.Snapshots {
-		placed := false
-		for i, m := range moments {
-			if sameMoment(m[0], s) {
-				moments[i] = append(m, s)
-				placed = true
-				break
-			}
+		k := newMomentKey(s)
+		if i := idx.find(k); i >= 0 {
+			moments[i] = append(moments[i], s)
+			continue
 		}
-		if !placed {
-			moments = append(moments, []*Snapshot{s})
-		}
+		idx.add(k, len(moments))
+		moments = append(moments, []*Snapshot{s})
 	}
 	out := make([]*Snapshot, 0, len(moments))
 	for _, m := range moments {
@@ -56,19 +61,135 @@ func (c *Capture) Moments() []*Snapshot {
 	return out
 }
 
+// sameMoment reports whether two snapshots show one moment of the process
+// (see Moments). Moments uses momentIndex, which answers the same question
+// for many snapshots at once.
 func sameMoment(a, b *Snapshot) bool {
-	if !a.Source.Time.IsZero() && !b.Source.Time.IsZero() {
-		d := a.Source.Time.Sub(b.Source.Time)
+	return newMomentKey(a).matches(newMomentKey(b))
+}
+
+// momentKey is what deciding "same moment" needs of a snapshot, computed
+// once.
+type momentKey struct {
+	time  time.Time
+	count int
+	ids   string // the sorted goroutine IDs, encoded; "" if none are listed
+}
+
+func newMomentKey(s *Snapshot) momentKey {
+	k := momentKey{time: s.Source.Time, count: s.Count()}
+	if ids := goroutineIDs(s); len(ids) > 0 {
+		b := make([]byte, 0, 8*len(ids))
+		for _, id := range ids {
+			b = binary.AppendVarint(b, id)
+		}
+		k.ids = string(b)
+	}
+	return k
+}
+
+// matches is the pairwise rule: capture times within sameMomentWindow when
+// both are known; otherwise the same count and, when both list IDs, the
+// same IDs.
+func (a momentKey) matches(b momentKey) bool {
+	if !a.time.IsZero() && !b.time.IsZero() {
+		d := a.time.Sub(b.time)
 		return d <= sameMomentWindow && d >= -sameMomentWindow
 	}
-	if a.Count() != b.Count() {
+	if a.count != b.count {
 		return false
 	}
-	ia, ib := goroutineIDs(a), goroutineIDs(b)
-	if len(ia) == 0 || len(ib) == 0 {
-		return true
+	return a.ids == "" || b.ids == "" || a.ids == b.ids
+}
+
+// momentIndex finds, among the moments so far, the first one whose leading
+// snapshot matches a key, without comparing against every moment. Timed
+// leaders are bucketed by sameMomentWindow: two timed leaders are always
+// more than the window apart (the later would have joined the earlier), so
+// a bucket and its neighbours hold a handful. Every leader is also indexed
+// by count, and by count and IDs, for the comparisons where a time is
+// missing.
+type momentIndex struct {
+	leaders []momentKey
+	timed   map[int64][]int // time bucket -> timed leaders
+	// By count: the first leader, the first without IDs, and the first
+	// with each ID set. all* hold every leader, untimed* the untimed ones.
+	allByCount, allNoIDs, untimedByCount, untimedNoIDs map[int]int
+	allByIDs, untimedByIDs                             map[momentKey]int
+}
+
+func (x *momentIndex) bucket(t time.Time) int64 {
+	return t.UnixNano() / int64(sameMomentWindow)
+}
+
+// find returns the index of the first moment k belongs to, or -1.
+func (x *momentIndex) find(k momentKey) int {
+	best := -1
+	consider := func(i int, ok bool) {
+		if ok && (best < 0 || i < best) && x.leaders[i].matches(k) {
+			best = i
+		}
 	}
-	return slices.Equal(ia, ib)
+	byCount, noIDs, byIDs := x.allByCount, x.allNoIDs, x.allByIDs
+	if !k.time.IsZero() {
+		b := x.bucket(k.time)
+		for _, bb := range []int64{b - 1, b, b + 1} {
+			for _, i := range x.timed[bb] {
+				consider(i, true)
+			}
+		}
+		// Against an untimed leader only the count and IDs speak.
+		byCount, noIDs, byIDs = x.untimedByCount, x.untimedNoIDs, x.untimedByIDs
+	}
+	if k.ids == "" {
+		i, ok := byCount[k.count]
+		consider(i, ok)
+	} else {
+		i, ok := noIDs[k.count]
+		consider(i, ok)
+		i, ok = byIDs[momentKey{count: k.count, ids: k.ids}]
+		consider(i, ok)
+	}
+	return best
+}
+
+// add records k as the leader of moment i (moments are added in order, so
+// the first leader of each kind is the one kept).
+func (x *momentIndex) add(k momentKey, i int) {
+	if x.timed == nil {
+		x.timed = map[int64][]int{}
+		x.allByCount, x.allNoIDs, x.untimedByCount, x.untimedNoIDs = map[int]int{}, map[int]int{}, map[int]int{}, map[int]int{}
+		x.allByIDs, x.untimedByIDs = map[momentKey]int{}, map[momentKey]int{}
+	}
+	x.leaders = append(x.leaders, k)
+	firstInt := func(m map[int]int, key int) {
+		if _, ok := m[key]; !ok {
+			m[key] = i
+		}
+	}
+	idKey := momentKey{count: k.count, ids: k.ids}
+	firstIDs := func(m map[momentKey]int) {
+		if _, ok := m[idKey]; !ok {
+			m[idKey] = i
+		}
+	}
+	firstInt(x.allByCount, k.count)
+	if k.ids == "" {
+		firstInt(x.allNoIDs, k.count)
+	} else {
+		firstIDs(x.allByIDs)
+	}
+	if !k.time.IsZero() {
+		b := x.bucket(k.time)
+		x.timed[b] = append(x.timed[b], i)
+		return
+	}
+	firstInt(x.untimedByCount, k.count)
+	if k.ids == "" {
+		firstInt(x.untimedNoIDs, k.count)
+	} else {
+		firstIDs(x.untimedByIDs)
+	}
 }
 
 func goroutineIDs(s *Snapshot) []int64 {

@@ -1,6 +1,8 @@
 package parser
 
 import (
+	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 )
@@ -69,5 +71,100 @@ func TestMomentsWithoutTimes(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// momentsPairwise is the rule Moments implements, written the slow way:
+// each snapshot joins the first moment whose first snapshot it matches.
+func momentsPairwise(snaps []*Snapshot) [][]*Snapshot {
+	var moments [][]*Snapshot
+	for _, s := range snaps {
+		placed := false
+		for i, m := range moments {
+			if sameMoment(m[0], s) {
+				moments[i] = append(m, s)
+				placed = true
+				break
+			}
+		}
+		if !placed {
+			moments = append(moments, []*Snapshot{s})
+		}
+	}
+	return moments
+}
+
+// TestMomentsIndexMatchesPairwise checks the indexed matching against the
+// pairwise rule on random mixes of timed and untimed snapshots, with and
+// without goroutine IDs, so the linear-time version decides exactly as the
+// rule reads.
+func TestMomentsIndexMatchesPairwise(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 13))
+	t0 := time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)
+	for round := range 300 {
+		var snaps []*Snapshot
+		for range 1 + rng.IntN(12) {
+			formats := []Format{FormatGoroutineText, FormatGoroutineProto, FormatGoroutineDebug1, FormatPprofTraces}
+			s := &Snapshot{Source: Source{Format: formats[rng.IntN(len(formats))]}}
+			if rng.IntN(2) == 0 {
+				s.Source.Time = t0.Add(time.Duration(rng.IntN(8000)) * time.Millisecond)
+			}
+			n := 1 + rng.IntN(3)
+			withIDs := rng.IntN(2) == 0
+			for j := range n {
+				g := &Goroutine{Count: 1}
+				if withIDs {
+					g.ID = int64(1 + j + rng.IntN(2))
+				}
+				s.Goroutines = append(s.Goroutines, g)
+			}
+			snaps = append(snaps, s)
+		}
+		want := momentsPairwise(snaps)
+		got := (&Capture{Snapshots: snaps}).Moments()
+		if len(got) != len(want) {
+			t.Fatalf("round %d: %d moments, want %d", round, len(got), len(want))
+		}
+		for _, m := range want {
+			best := m[0]
+			for _, s := range m[1:] {
+				if richness(s) > richness(best) {
+					best = s
+				}
+			}
+			if !slices.Contains(got, best) {
+				t.Fatalf("round %d: moment led by %p kept another snapshot", round, m[0])
+			}
+		}
+	}
+}
+
+// TestMomentsLinear: ten thousand one-goroutine dumps, untimed with
+// distinct IDs, then timed three seconds apart, are ten thousand moments
+// each, matched without comparing every pair (the pairwise version took
+// 35 s on such a folder).
+func TestMomentsLinear(t *testing.T) {
+	const n = 10000
+	t0 := time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)
+	for _, timed := range []bool{false, true} {
+		snaps := make([]*Snapshot, n)
+		for i := range snaps {
+			snaps[i] = &Snapshot{Source: Source{Format: FormatGoroutineText}, Goroutines: []*Goroutine{{ID: int64(i + 1), Count: 1}}}
+			if timed {
+				snaps[i].Source.Time = t0.Add(time.Duration(i) * 3 * time.Second)
+			}
+		}
+		c := &Capture{Snapshots: snaps}
+		start := time.Now()
+		ms := c.Moments()
+		if len(ms) != n {
+			t.Fatalf("timed=%v: %d moments, want %d", timed, len(ms), n)
+		}
+		// The pairwise rule compares ~n²/2 = 5e7 pairs, each sorting IDs;
+		// the index does n lookups. A generous bound that only a quadratic
+		// algorithm misses, even under the race detector on 2 busy cores.
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("timed=%v: Moments took %v for %d snapshots", timed, d, n)
+		}
 	}
 }
