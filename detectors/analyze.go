@@ -48,6 +48,7 @@ type analysis struct {
 	series []*parser.Snapshot
 	sigs   []Signature // hole rows: user rows first, then the built-in tables
 	bgSigs []Signature // background rows
+	idle   []idleRow   // idle-by-design waits (idle.go)
 	// libPrefixes are the user signatures' libraries: not application code.
 	libPrefixes []string
 
@@ -123,7 +124,7 @@ func Analyze(c *parser.Capture, opts Options) (*Report, error) {
 }
 
 func newAnalysis(c *parser.Capture, opts Options) *analysis {
-	a := &analysis{opts: opts, capture: c}
+	a := &analysis{opts: opts, capture: c, idle: idleRows()}
 	for _, s := range opts.Signatures {
 		s.Priority = prioUser
 		if s.Background {

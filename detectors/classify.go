@@ -117,6 +117,10 @@ type classification struct {
 	// watcherMissing is set for signatures with a Watcher when no watcher
 	// goroutine exists in the snapshot.
 	watcherMissing bool
+	// idleOver is the idle-by-design row a group matched whose wait is
+	// past the row's limit: reported, but as a hygiene problem (low),
+	// unless something waits on it.
+	idleOver *idleRow
 }
 
 // hole reports whether the group is a candidate finding.
@@ -209,6 +213,9 @@ func (a *analysis) classifyMatched(grp *parser.Group, m matchPair, watchers map[
 		c.match, c.matched = bg, true
 		return c
 	}
+	if !a.snapDeadlock() && a.judgeIdleByDesign(grp, &c) {
+		return c
+	}
 	if okHole {
 		c.match, c.matched = hole, true
 		s := hole.sig
@@ -240,7 +247,7 @@ func (a *analysis) classifyMatched(grp *parser.Group, m matchPair, watchers map[
 	if c.anchor < 0 {
 		c.anchor = firstNonRuntime(grp.Frames)
 	}
-	if a.snap != nil && a.snap.Preamble.Deadlock() {
+	if a.snapDeadlock() {
 		// The runtime declared every goroutine asleep for good: no wait
 		// is an idle loop that work will wake.
 		c.reasons = append(c.reasons, "the runtime declared a global deadlock (\"all goroutines are asleep\")")
@@ -350,6 +357,12 @@ func (a *analysis) judgeIdle(grp *parser.Group, c *classification) {
 	}
 	c.background, c.idle = true, true
 	c.reasons = append(c.reasons, "long-lived loop waiting for work (not request-scoped, creator alive)")
+}
+
+// snapDeadlock reports whether the runtime declared the analyzed snapshot a
+// global deadlock: then nothing is idle, everything is asleep for good.
+func (a *analysis) snapDeadlock() bool {
+	return a.snap != nil && a.snap.Preamble.Deadlock()
 }
 
 func (s scope) String() string {

@@ -74,6 +74,12 @@ func (a *analysis) severityFor(f *Finding, root *node) Severity {
 	if f.Category == CatSleepPoll {
 		sev = min(sev, SevLow)
 	}
+	if root.cls.idleOver != nil && waiters == 0 {
+		// Idle by design and only its length says otherwise: a server
+		// that never closes idle connections wastes descriptors, it does
+		// not hold anyone up.
+		sev = min(sev, SevLow)
+	}
 	if a.snap != nil && a.snap.Preamble.Deadlock() && f.Category != CatUnclassified {
 		// The runtime itself declared that every goroutine is asleep for
 		// good: nothing here will ever wake.

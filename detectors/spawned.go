@@ -69,6 +69,9 @@ func (a *analysis) linkSpawned() error {
 		if linked || w.cls.category != CatWaitGroupStuck {
 			continue
 		}
+		if a.waitsForLoops(w, children) {
+			continue
+		}
 		// Before Go 1.21 no parent ID is printed, and a trace that began
 		// after the workers started has no creation record: workers created
 		// by a function on the waiter's own stack, or running a closure of
@@ -92,6 +95,34 @@ func (a *analysis) linkSpawned() error {
 		}
 	}
 	return nil
+}
+
+// waitsForLoops marks idle a WaitGroup waiter outside any request whose
+// workers (by creation record) are all long-lived loops waiting for work
+// or idle by design: main waiting for its servers to stop is how a
+// service is built, not a hang.
+func (a *analysis) waitsForLoops(w *node, children map[int64][]*node) bool {
+	if w.cls.scope != scopeNone || w.cls.parentGone {
+		return false
+	}
+	n := 0
+	for _, id := range w.grp.IDs {
+		for _, c := range children[id] {
+			if c == w {
+				continue
+			}
+			if !c.cls.background {
+				return false
+			}
+			n += c.grp.Count
+		}
+	}
+	if n == 0 {
+		return false
+	}
+	w.cls.background, w.cls.idle = true, true
+	w.cls.reasons = append(w.cls.reasons, fmt.Sprintf("idle by design: waits for the %s it started, all long-lived loops waiting for work", goroutines(n)))
+	return true
 }
 
 // workersByTime is the last resort for a WaitGroup whose workers no

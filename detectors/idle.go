@@ -1,0 +1,117 @@
+package detectors
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/ctxhole/ctxhole/parser"
+)
+
+// idleRow is a wait that is idle by design: a server connection between
+// requests, a datagram socket waiting for packets. Nobody waits on such a
+// goroutine, so however many there are it is not stuck. It becomes a
+// finding only when something proves it stuck: a wait far beyond the
+// protocol's idle timeouts (Limit), a goroutine waiting on it, or growth by
+// identity across snapshots (leak.go).
+type idleRow struct {
+	sig Signature
+	// Limit is how long the wait may last before it is beyond any idle
+	// timeout of the protocol's usual peers; 0 means never (the wait is
+	// idle however long it lasts).
+	Limit time.Duration
+	// What says, in evidence and reasons, what the goroutine is waiting
+	// for.
+	What string
+}
+
+// idleHTTPLimit is how long an HTTP server connection may sit idle before
+// the wait proves the server never times idle connections out: clients
+// close idle keep-alive connections after 90 s (net/http's
+// DefaultTransport), 60 s (most load balancers) or a few minutes
+// (browsers).
+const idleHTTPLimit = 10 * time.Minute
+
+// idleRows are the idle-by-design waits.
+func idleRows() []idleRow {
+	rowR := func(id, lib string, reasons []string, limit time.Duration, what string, frames, not []string) idleRow {
+		return idleRow{
+			sig:   Signature{ID: id, Library: lib, Frames: frames, Not: not, Background: true, Reasons: reasons},
+			Limit: limit, What: what,
+		}
+	}
+	row := func(id, lib string, limit time.Duration, what string, frames, not []string) idleRow {
+		return rowR(id, lib, []string{rIOWait}, limit, what, frames, not)
+	}
+	return []idleRow{
+		// net/http's conn.serve, after answering a request, waits for the
+		// first bytes of the next one with bufio.Reader.Peek before it
+		// calls readRequest (so ReadHeaderTimeout starts only then).
+		row("net/http.server.keepalive", "net/http", idleHTTPLimit,
+			"an idle keep-alive connection waiting in conn.serve for the client's next request",
+			[]string{"bufio.(*Reader).Peek", "net/http.(*conn).serve"},
+			[]string{"net/http.(*conn).readRequest", "net/http.serverHandler.ServeHTTP", "net/http.HandlerFunc.ServeHTTP"}),
+		// Reading the request line: no byte of the request has arrived
+		// (a new connection, or on runtimes before the Peek an idle
+		// keep-alive one). A client stopped mid-headers is in
+		// ReadMIMEHeader instead, and stays a finding.
+		row("net/http.server.awaitRequest", "net/http", idleHTTPLimit,
+			"a server connection waiting for the first line of the client's next request",
+			[]string{"net/textproto.(*Reader).ReadLine", "net/http.(*conn).readRequest"},
+			[]string{"net/textproto.(*Reader).ReadMIMEHeader", "net/textproto.(*Reader).readContinuedLineSlice"}),
+		// A datagram socket waiting for packets is what Accept is to TCP.
+		row("net.udp.server", "net", 0,
+			"a datagram socket waiting for the next packet, as a listener waits in Accept",
+			[]string{"net.(*UDPConn).Read*"}, nil),
+		row("net.unixgram.server", "net", 0,
+			"a datagram socket waiting for the next packet, as a listener waits in Accept",
+			[]string{"net.(*UnixConn).ReadFrom*"}, nil),
+		row("net.ip.server", "net", 0,
+			"a raw IP socket waiting for the next packet",
+			[]string{"net.(*IPConn).Read*"}, nil),
+		// Outside any request, a goroutine waiting for a child process
+		// supervises it (a shell session, a worker process): the child's
+		// life is the goroutine's job. Under a request it is a hole
+		// (signatures_stdlib.go, os/exec.wait).
+		rowR("os.process.supervise", "os", []string{rSyscall}, 0,
+			"a supervisor waiting for the child process it runs",
+			[]string{"os.(*Process).Wait"}, nil),
+		// A blocking read on a file outside any request: a reader loop on
+		// a terminal, pipe or device, waiting for input.
+		rowR("os.file.readLoop", "os", []string{rSyscall}, 0,
+			"a reader loop waiting for input on a terminal, pipe or device",
+			[]string{"os.(*File).Read"}, nil),
+	}
+}
+
+// judgeIdleByDesign classifies a group that matches an idle row: idle
+// (background) while its wait is within the row's limit, a low-severity
+// finding past it. It reports whether it decided the group.
+func (a *analysis) judgeIdleByDesign(grp *parser.Group, c *classification) bool {
+	var best *idleRow
+	var bestM sigMatch
+	for i := range a.idle {
+		m, ok := a.idle[i].sig.match(grp.Frames, c.reason)
+		if ok && !m.reasonUnknown && (best == nil || m.better(bestM)) {
+			best, bestM = &a.idle[i], m
+		}
+	}
+	if best == nil {
+		return false
+	}
+	if c.scope != scopeNone && best.sig.Library != "net/http" {
+		// Started by a request: a read the request waits for, not a loop.
+		return false
+	}
+	if best.Limit == 0 || grp.WaitKnown == 0 || grp.WaitMax < best.Limit {
+		c.background, c.idle = true, true
+		c.match, c.matched = bestM, true
+		c.reasons = append(c.reasons, "idle by design: "+best.What)
+		return true
+	}
+	c.idleOver = best
+	c.why = best.What + ", idle far longer than any client keeps an idle connection: the server sets no " +
+		"IdleTimeout (nor ReadTimeout), so it keeps every idle connection and its goroutine until the peer goes away"
+	c.reasons = append(c.reasons, fmt.Sprintf("%s for %s, beyond the %s after which peers close idle connections: the server never times them out",
+		best.What, fmtWait(grp.WaitMax), fmtWait(best.Limit)))
+	return false
+}
