@@ -303,7 +303,11 @@ type Ancestor struct {
 type Frame struct {
 	// Func is the function as printed, including receiver and generic
 	// "[...]" ("database/sql.(*DB).conn", "main.worker.func1",
-	// "sync.(*Map[...]).Load").
+	// "sync.(*Map[...]).Load"), except that a vendored or GOPATH-less
+	// import path is reduced to the module path the code came from
+	// ("google.golang.org/grpc.F", not
+	// "github.com/docker/docker/vendor/google.golang.org/grpc.F"; see
+	// UnvendorFunc). File keeps the path as printed.
 	Func string
 	File string
 	Line int

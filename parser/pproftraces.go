@@ -262,7 +262,7 @@ func tracesFrame(t []byte) Frame {
 			}
 		}
 	}
-	f.Func = ElideTypeArgs(CleanText(string(bytes.Join(fields, []byte(" ")))))
+	f.Func = UnvendorFunc(ElideTypeArgs(CleanText(string(bytes.Join(fields, []byte(" "))))))
 	if f.Func == "" {
 		f.Func = "?"
 	}

@@ -60,7 +60,7 @@ func parseDebug1Frame(t []byte, names stringSet) (Frame, error) {
 		}
 		f.Offset, fn = off, fn[:i]
 	}
-	f.Func = names.get(fn)
+	f.Func = UnvendorFunc(names.get(fn))
 	colon := bytes.LastIndexByte(loc, ':')
 	if colon < 0 {
 		return Frame{}, fmt.Errorf("frame %q has no file:line", clipText(t))

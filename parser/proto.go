@@ -288,7 +288,7 @@ func (m funcNames) get(fn *profile.Function) (name, file string) {
 	if v, ok := m[fn]; ok {
 		return v[0], v[1]
 	}
-	v := [2]string{ElideTypeArgs(CleanText(fn.Name)), CleanText(fn.Filename)}
+	v := [2]string{UnvendorFunc(ElideTypeArgs(CleanText(fn.Name))), CleanText(fn.Filename)}
 	m[fn] = v
 	return v[0], v[1]
 }

@@ -360,19 +360,37 @@ func (p *textParser) intern(b []byte) string {
 	if e := &p.cache[h]; e.raw == string(b) && e.clean != "" {
 		return e.clean
 	}
+	return p.internSlow(b, h).clean
+}
+
+// internFunc is intern for function names: it returns the cleaned name
+// with its import path reduced to the module path (see UnvendorFunc).
+func (p *textParser) internFunc(b []byte) string {
+	h := sampleHash(b) & (internCacheSize - 1)
+	if e := &p.cache[h]; e.raw == string(b) && e.clean != "" {
+		return e.fn
+	}
+	return p.internSlow(b, h).fn
+}
+
+// internSlow looks b up in the map, adding it if new, and caches it in
+// slot h.
+func (p *textParser) internSlow(b []byte, h uint32) internEntry {
 	e, ok := p.strs[string(b)]
 	if !ok {
 		k := string(b)
-		e = internEntry{raw: k, clean: CleanText(k)}
+		c := CleanText(k)
+		e = internEntry{raw: k, clean: c, fn: UnvendorFunc(c)}
 		p.strs[k] = e
 	}
 	p.cache[h] = e
-	return e.clean
+	return e
 }
 
-// internEntry is one intern cache slot: the raw bytes as a string and
-// their cleaned form.
-type internEntry struct{ raw, clean string }
+// internEntry is one intern cache slot: the raw bytes as a string, their
+// cleaned form and, should they name a function, its unvendored form (a
+// suffix of clean, computed once per distinct string).
+type internEntry struct{ raw, clean, fn string }
 
 // sampleHash hashes the length and five sampled bytes of b: enough to
 // tell apart the function names and files of one dump most of the time.

@@ -193,7 +193,7 @@ func (b *goroutineBuilder) stackLine(p *textParser, t []byte) bool {
 		} else {
 			g.CreatedBy = cb
 		}
-		*cb = CreatedBy{Func: p.intern(fn), Parent: parent}
+		*cb = CreatedBy{Func: p.internFunc(fn), Parent: parent}
 		b.next = expectCreatedFile
 	case t[0] == '.':
 		n, ok := parseElided(t)
@@ -243,7 +243,7 @@ func (b *goroutineBuilder) frame(p *textParser, name, args []byte) bool {
 		}
 	}
 	span.to = int32(len(b.args))
-	f.Func = p.intern(name)
+	f.Func = p.internFunc(name)
 	b.appendFrame(f, span)
 	b.next = expectFile
 	b.accepted(p)

@@ -71,7 +71,7 @@ func (t *stackTable) intern(frames []Frame) stackRef {
 		return 0
 	}
 	for i := range frames {
-		frames[i].Func = CleanText(frames[i].Func)
+		frames[i].Func = UnvendorFunc(CleanText(frames[i].Func))
 		frames[i].File = CleanText(frames[i].File)
 	}
 	var h maphash.Hash
