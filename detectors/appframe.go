@@ -56,29 +56,6 @@ var knownLibraryPrefixes = []string{
 	"github.com/patrickmn/go-cache",
 }
 
-// stdlibRoots are the first elements of the standard library's import
-// paths. "No dot in the first element" is not enough: modules named without
-// a dot ("myservice/internal/db") are application code.
-var stdlibRoots = map[string]bool{
-	"archive": true, "bufio": true, "builtin": true, "bytes": true, "cmp": true,
-	"compress": true, "container": true, "context": true, "crypto": true,
-	"database": true, "debug": true, "embed": true, "encoding": true,
-	"errors": true, "expvar": true, "flag": true, "fmt": true, "go": true,
-	"hash": true, "html": true, "image": true, "index": true, "internal": true,
-	"io": true, "iter": true, "log": true, "maps": true, "math": true,
-	"mime": true, "net": true, "os": true, "path": true, "plugin": true,
-	"reflect": true, "regexp": true, "runtime": true, "slices": true,
-	"sort": true, "strconv": true, "strings": true, "structs": true,
-	"sync": true, "syscall": true, "testing": true, "text": true, "time": true,
-	"unicode": true, "unique": true, "unsafe": true, "vendor": true, "weak": true,
-}
-
-// isStdlib reports whether an import path belongs to the standard library.
-func isStdlib(pkg string) bool {
-	first, _, _ := strings.Cut(pkg, "/")
-	return stdlibRoots[first]
-}
-
 // isKnownLibrary reports whether an import path belongs to a library
 // ctxhole knows (or the user's signature file names).
 func isKnownLibrary(pkg string, extra []string) bool {
@@ -95,28 +72,23 @@ func isKnownLibrary(pkg string, extra []string) bool {
 	return false
 }
 
-// isLibraryFrame reports whether a frame is runtime, standard library or a
-// known library.
-func isLibraryFrame(f parser.Frame, extra []string) bool {
-	pkg := f.Package()
-	if pkg == "" {
-		// Unqualified names ("panic", "non-Go function"): runtime territory.
-		return true
-	}
-	return isStdlib(pkg) || isKnownLibrary(pkg, extra)
+// libraryTable returns the library test parser.AppFrame takes: the known
+// libraries and the extra prefixes a user's signature file names.
+func libraryTable(extra []string) func(pkg string) bool {
+	return func(pkg string) bool { return isKnownLibrary(pkg, extra) }
 }
 
 // appFrame returns the index of the first application frame, or -1.
 func appFrame(frames []parser.Frame, extra []string) int {
-	for i, f := range frames {
-		if !isLibraryFrame(f, extra) {
-			return i
-		}
-	}
-	return -1
+	return parser.AppFrame(frames, libraryTable(extra))
 }
 
 // AppFrame returns the index of the first application frame of a stack —
 // not the runtime, the standard library or a library ctxhole knows — or -1.
-// Renderers use it to mark the frame a reader should look at first.
+// It is the one answer to "is this application code?": renderers use it to
+// mark the frame a reader should look at first.
 func AppFrame(frames []parser.Frame) int { return appFrame(frames, nil) }
+
+// IsAppFrame reports whether one frame is application code, by the rule
+// AppFrame applies.
+func IsAppFrame(f parser.Frame) bool { return parser.IsAppFrame(f, libraryTable(nil)) }

@@ -17,6 +17,7 @@ func TestAppFrame(t *testing.T) {
 		{"github.com/lib/pq.(*conn).startup", -1},
 		{"golang.org/x/net/http2.(*ClientConn).RoundTrip", -1},
 		{"panic", -1},
+		{"github.com/gorilla/mux.(*Router).ServeHTTP", -1},
 		{"main.handler", 1},
 		{"myservice/internal/db.(*Store).Get", 1},
 		{"github.com/acme/orders.(*Service).Place", 1},
@@ -25,6 +26,11 @@ func TestAppFrame(t *testing.T) {
 		fs := []parser.Frame{{Func: "runtime.gopark"}, {Func: tt.fn}}
 		if got := AppFrame(fs); got != tt.want {
 			t.Errorf("AppFrame([gopark, %s]) = %d, want %d", tt.fn, got, tt.want)
+		}
+	}
+	for _, tt := range tests {
+		if got, want := IsAppFrame(parser.Frame{Func: tt.fn}), tt.want == 1; got != want {
+			t.Errorf("IsAppFrame(%s) = %v, want %v", tt.fn, got, want)
 		}
 	}
 	// A user signature file's packages count as libraries.

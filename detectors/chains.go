@@ -119,7 +119,7 @@ func queueKey(n *node) string {
 		if n.object != 0 {
 			return fmt.Sprintf("lock:%x", n.object)
 		}
-		if ci := lockCaller(n.grp.Frames); ci >= 0 {
+		if ci := parser.SyncCaller(n.grp.Frames); ci >= 0 {
 			return "lock@" + n.grp.Frames[ci].Func
 		}
 	case isPoolWaiter(n):
@@ -254,7 +254,7 @@ func tellingFrame(n *node) int {
 	if n.cls.app >= 0 {
 		return n.cls.app
 	}
-	return firstNonRuntime(n.grp.Frames)
+	return parser.TellingFrame(n.grp.Frames)
 }
 
 func sampleIDs(ids []int64, limit int) []int64 {

@@ -2,7 +2,6 @@ package detectors
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/ctxhole/ctxhole/parser"
 )
@@ -230,7 +229,7 @@ func (a *analysis) classifyMatched(grp *parser.Group, m matchPair, watchers map[
 		if s.Watcher != "" && watchers[s.Watcher] == 0 {
 			c.watcherMissing = true
 			c.confidence += 0.05
-			c.reasons = append(c.reasons, fmt.Sprintf("no %s goroutine exists: no cancellable context was passed", shortFunc(s.Watcher)))
+			c.reasons = append(c.reasons, fmt.Sprintf("no %s goroutine exists: no cancellable context was passed", parser.ShortFunc(s.Watcher)))
 		} else if s.Watcher != "" && watchers[s.Watcher] >= grp.Count {
 			// Every blocked call has its watcher: the context is
 			// cancellable, it just carries no deadline and nobody cancels.
@@ -245,7 +244,7 @@ func (a *analysis) classifyMatched(grp *parser.Group, m matchPair, watchers map[
 		}
 	}
 	if c.anchor < 0 {
-		c.anchor = firstNonRuntime(grp.Frames)
+		c.anchor = parser.TellingFrame(grp.Frames)
 	}
 	if a.snapDeadlock() {
 		// The runtime declared every goroutine asleep for good: no wait
@@ -414,34 +413,6 @@ func framesScope(frames []parser.Frame) scope {
 		}
 	}
 	return scopeNone
-}
-
-// firstNonRuntime returns the index of the first frame outside the runtime
-// and the sync/poll plumbing, the most telling frame of a generic wait.
-func firstNonRuntime(frames []parser.Frame) int {
-	for i, f := range frames {
-		pkg := f.Package()
-		switch {
-		case pkg == "runtime", pkg == "internal/poll", pkg == "internal/sync",
-			strings.HasPrefix(pkg, "internal/runtime"):
-			continue
-		case pkg == "sync" && strings.Contains(f.Func, "runtime_"):
-			continue
-		}
-		return i
-	}
-	if len(frames) > 0 {
-		return 0
-	}
-	return -1
-}
-
-// shortFunc drops the import path's directories from a function name.
-func shortFunc(fn string) string {
-	if i := strings.LastIndexByte(fn, '/'); i >= 0 && !strings.Contains(fn[:i], "(") {
-		return fn[i+1:]
-	}
-	return fn
 }
 
 // oneParent reports whether every member of a group was created by the

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/ctxhole/ctxhole/parser"
@@ -33,7 +32,7 @@ func ContentionSites(p *parser.Contention) []ContentionCite {
 	agg := make(map[key]*ContentionCite)
 	var order []key
 	for _, s := range p.Samples {
-		i := contentionSite(s.Frames)
+		i := parser.SyncCaller(s.Frames)
 		if i < 0 {
 			continue
 		}
@@ -54,19 +53,6 @@ func ContentionSites(p *parser.Contention) []ContentionCite {
 	}
 	slices.SortStableFunc(out, func(x, y ContentionCite) int { return cmp.Compare(y.Delay, x.Delay) })
 	return out
-}
-
-// contentionSite returns the index of a sample's call site: its first frame
-// outside the runtime and the sync plumbing, or -1.
-func contentionSite(frames []parser.Frame) int {
-	for i, f := range frames {
-		switch pkg := f.Package(); {
-		case pkg == "runtime", pkg == "sync", pkg == "internal/sync", strings.HasPrefix(pkg, "internal/runtime"):
-			continue
-		}
-		return i
-	}
-	return -1
 }
 
 // joinContention cites, on every finding, the profile sites in functions
@@ -111,7 +97,7 @@ func findingFuncs(f *Finding) map[string]bool {
 			fns[l.Function] = true
 		}
 		if l.Group != nil {
-			if i := lockCaller(l.Group.Frames); i >= 0 && (l.Category == CatMutexConvoy || containsString(lockReasons, l.Group.Reason)) {
+			if i := parser.SyncCaller(l.Group.Frames); i >= 0 && (l.Category == CatMutexConvoy || containsString(lockReasons, l.Group.Reason)) {
 				fns[l.Group.Frames[i].Func] = true
 			}
 		}

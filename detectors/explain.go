@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/ctxhole/ctxhole/parser"
 )
 
 // categoryPhrases say in a few words what each category's goroutines do.
@@ -39,7 +41,7 @@ func CategoryPhrase(c Category) string {
 func titleFor(f *Finding, root *node) string {
 	rootFn := "?"
 	if len(f.Chain) > 0 && f.Chain[0].Function != "" {
-		rootFn = shortFunc(f.Chain[0].Function)
+		rootFn = parser.ShortFunc(f.Chain[0].Function)
 	}
 	since := ""
 	if f.WaitKnown {
@@ -118,9 +120,9 @@ func (a *analysis) explanationFor(f *Finding, root *node) string {
 		switch l.Relation {
 		case RelSameObject:
 			if noun := queueNoun(l.Category); noun != "" {
-				fmt.Fprintf(&b, "%s more in %s queue on the same %s. ", goroutines(l.Goroutines), shortFunc(l.Function), noun)
+				fmt.Fprintf(&b, "%s more in %s queue on the same %s. ", goroutines(l.Goroutines), parser.ShortFunc(l.Function), noun)
 			} else {
-				fmt.Fprintf(&b, "Another %s, from a different stack, %s stuck the same way in %s. ", goroutines(l.Goroutines), isAre(l.Goroutines), shortFunc(l.Function))
+				fmt.Fprintf(&b, "Another %s, from a different stack, %s stuck the same way in %s. ", goroutines(l.Goroutines), isAre(l.Goroutines), parser.ShortFunc(l.Function))
 			}
 		case RelCycle:
 		default:
@@ -128,7 +130,7 @@ func (a *analysis) explanationFor(f *Finding, root *node) string {
 			if l.Object != 0 {
 				obj = fmt.Sprintf(" 0x%x", l.Object)
 			}
-			fmt.Fprintf(&b, "%s in %s wait on them", goroutines(l.Goroutines), shortFunc(l.Function))
+			fmt.Fprintf(&b, "%s in %s wait on them", goroutines(l.Goroutines), parser.ShortFunc(l.Function))
 			if noun := queueNoun(l.Category); noun != "" {
 				fmt.Fprintf(&b, " (%s%s)", noun, obj)
 			}

@@ -250,7 +250,7 @@ func requestPath(n *node) string {
 	}
 	handler := -1
 	for i := serve - 1; i > block; i-- {
-		if n.cls.app >= 0 && !isLibraryFrame(frames[i], nil) {
+		if n.cls.app >= 0 && IsAppFrame(frames[i]) {
 			handler = i
 			break
 		}

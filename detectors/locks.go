@@ -33,19 +33,6 @@ func isLockWaiter(n *node) bool {
 	return n.cls.category == CatMutexConvoy || containsString(lockReasons, n.cls.reason)
 }
 
-// lockCaller returns the index of the frame that called into sync to take
-// the lock: the first frame after the sync and runtime frames.
-func lockCaller(frames []parser.Frame) int {
-	for i, f := range frames {
-		pkg := f.Package()
-		if pkg == "sync" || pkg == "internal/sync" || pkg == "runtime" || strings.HasPrefix(pkg, "internal/runtime") {
-			continue
-		}
-		return i
-	}
-	return -1
-}
-
 // lockWords are the words that identify a lock's owner in other stacks:
 // the lock address, the receiver of the method that takes it, and argument
 // words of that frame pointing just before the lock.
@@ -56,7 +43,7 @@ func lockWords(n *node) map[uint64]bool {
 	}
 	words[n.object] = n.objectCertain
 	for _, m := range n.grp.Members {
-		ci := lockCaller(m.Frames)
+		ci := parser.SyncCaller(m.Frames)
 		if ci < 0 {
 			continue
 		}
@@ -157,7 +144,7 @@ func (a *analysis) lockHolderByNearWord(waiters []*node, found map[*node]bool) {
 		for _, g := range holder.grp.Members {
 			for fi := range g.Frames {
 				f := &g.Frames[fi]
-				if pkg := f.Package(); pkg == "sync" || pkg == "internal/sync" || pkg == "runtime" {
+				if c := f.Class(); c == parser.ClassRuntime || c == parser.ClassSync {
 					continue
 				}
 				for _, arg := range f.Args {
@@ -207,8 +194,7 @@ func (a *analysis) scanWords(want map[uint64][]*node, visit func(waiter, holder 
 		for _, g := range holder.grp.Members {
 			for fi := range g.Frames {
 				f := &g.Frames[fi]
-				pkg := f.Package()
-				if pkg == "sync" || pkg == "internal/sync" || pkg == "runtime" {
+				if c := f.Class(); c == parser.ClassRuntime || c == parser.ClassSync {
 					continue
 				}
 				for _, arg := range f.Args {
@@ -251,7 +237,7 @@ type siteCandidate struct {
 // in, inside a sibling closure, or inside a method of the same receiver
 // type.
 func (a *analysis) lockHolderByCallSite(w *node) {
-	ci := lockCaller(w.grp.Frames)
+	ci := parser.SyncCaller(w.grp.Frames)
 	if ci < 0 {
 		return
 	}
@@ -428,7 +414,7 @@ func (a *analysis) callSiteIndex() map[string][]*node {
 // sameLockSite reports whether a lock-waiting node takes its lock from the
 // same function as caller: a fellow waiter, never the holder.
 func sameLockSite(n *node, caller parser.Frame) bool {
-	ci := lockCaller(n.grp.Frames)
+	ci := parser.SyncCaller(n.grp.Frames)
 	return ci >= 0 && n.grp.Frames[ci].Func == caller.Func
 }
 

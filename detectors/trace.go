@@ -64,7 +64,7 @@ func sameBlock(g *parser.Goroutine, tg *parser.TraceGoroutine) bool {
 	if tg.Stuck == nil {
 		return false
 	}
-	i := firstNonRuntime(g.Frames)
+	i := parser.TellingFrame(g.Frames)
 	if i < 0 || !hasFunc(tg.Stuck.Frames, g.Frames[i].Func) {
 		return false
 	}
@@ -138,7 +138,7 @@ func (a *analysis) traceLinks() error {
 func (a *analysis) linkByWakeHistory(tr *parser.Trace, w *node, ws stuckSpan, spans map[*node]stuckSpan) {
 	var released []*parser.WakeEdge
 	for _, e := range tr.Edges {
-		if e.Kind == parser.WakeGoroutine && sameFrames(e.WaiterFrames, ws.frames) {
+		if e.Kind == parser.WakeGoroutine && parser.SameStack(e.WaiterFrames, ws.frames) {
 			released = append(released, e)
 		}
 	}
@@ -150,7 +150,7 @@ func (a *analysis) linkByWakeHistory(tr *parser.Trace, w *node, ws stuckSpan, sp
 			}
 			h := a.nodeOf[g]
 			hs, stuck := spans[h]
-			if h == nil || h == w || !stuck || h.cls.background || sameFrames(hs.frames, ws.frames) {
+			if h == nil || h == w || !stuck || h.cls.background || parser.SameStack(hs.frames, ws.frames) {
 				continue
 			}
 			a.addEdge(&edge{
@@ -165,14 +165,16 @@ func (a *analysis) linkByWakeHistory(tr *parser.Trace, w *node, ws stuckSpan, sp
 		}
 	}
 	for _, e := range released {
-		fn := releaserFunc(e.WakerFrames)
-		if fn == "" {
+		// The function the waker released the waiters from.
+		ri := parser.SyncCaller(e.WakerFrames)
+		if ri < 0 {
 			continue
 		}
+		fn := e.WakerFrames[ri].Func
 		var best *node
 		var bestSpan stuckSpan
 		for h, hs := range spans {
-			if h == w || h.cls.background || hs.first > ws.first || sameFrames(hs.frames, ws.frames) || !hasFunc(hs.frames, fn) {
+			if h == w || h.cls.background || hs.first > ws.first || parser.SameStack(hs.frames, ws.frames) || !hasFunc(hs.frames, fn) {
 				continue
 			}
 			if best == nil || hs.first < bestSpan.first || (hs.first == bestSpan.first && firstID(h.grp) < firstID(best.grp)) {
@@ -280,7 +282,7 @@ func linkEvidence(tr *parser.Trace, s stuckSpan) Evidence {
 func siteEdges(tr *parser.Trace, frames []parser.Frame) []*parser.WakeEdge {
 	var out []*parser.WakeEdge
 	for _, e := range tr.Edges {
-		if sameFrames(e.WaiterFrames, frames) {
+		if parser.SameStack(e.WaiterFrames, frames) {
 			out = append(out, e)
 		}
 	}
@@ -306,7 +308,7 @@ func (a *analysis) siteEvidence(tr *parser.Trace, f *Finding) []Evidence {
 			frames = l.Group.Frames // a resolved chain's link: its trace stack
 		}
 		for _, site := range tr.Sites {
-			if seen[site] || !sameFrames(site.Frames, frames) || site.Waits < 2 {
+			if seen[site] || !parser.SameStack(site.Frames, frames) || site.Waits < 2 {
 				continue
 			}
 			seen[site] = true
@@ -319,27 +321,9 @@ func (a *analysis) siteEvidence(tr *parser.Trace, f *Finding) []Evidence {
 	return out
 }
 
-// releaserFunc is the function a waker released waiters from: its first
-// frame outside the runtime and package sync.
-func releaserFunc(frames []parser.Frame) string {
-	for _, f := range frames {
-		switch pkg := f.Package(); {
-		case pkg == "runtime", pkg == "sync", pkg == "internal/sync", pkg == "context",
-			strings.HasPrefix(pkg, "internal/runtime"):
-			continue
-		}
-		return f.Func
-	}
-	return ""
-}
-
+// hasFunc reports whether a stack holds a frame of function fn.
 func hasFunc(frames []parser.Frame, fn string) bool {
-	for _, f := range frames {
-		if f.Func == fn {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(frames, func(f parser.Frame) bool { return f.Func == fn })
 }
 
 // siteName names a call site by its most telling frame.
@@ -347,23 +331,10 @@ func siteName(frames []parser.Frame) string {
 	if i := appFrame(frames, nil); i >= 0 {
 		return frames[i].Func
 	}
-	if i := firstNonRuntime(frames); i >= 0 {
+	if i := parser.TellingFrame(frames); i >= 0 {
 		return frames[i].Func
 	}
 	return "the runtime"
-}
-
-// sameFrames compares two stacks by function, file and line.
-func sameFrames(a, b []parser.Frame) bool {
-	if len(a) != len(b) || len(a) == 0 {
-		return false
-	}
-	for i := range a {
-		if a[i].Func != b[i].Func || a[i].File != b[i].File || a[i].Line != b[i].Line {
-			return false
-		}
-	}
-	return true
 }
 
 // fmtOffset prints a trace offset with a precision that suits it.

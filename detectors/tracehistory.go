@@ -3,7 +3,6 @@ package detectors
 import (
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/ctxhole/ctxhole/parser"
@@ -40,15 +39,15 @@ func (a *analysis) traceHistory() error {
 		if e.Kind != parser.WakeGoroutine || p == nil || p.End-p.Start < histMinHold || e.MaxWait < histMinWait || len(e.Wakers) == 0 {
 			continue
 		}
-		wk := framesKey(e.WaiterFrames)
-		if sameFrames(p.Frames, e.WaiterFrames) || covered[wk] || cancels(e.WakerFrames) ||
+		wk := parser.StackKey(e.WaiterFrames)
+		if parser.SameStack(p.Frames, e.WaiterFrames) || covered[wk] || cancels(e.WakerFrames) ||
 			p.Waker.Kind == parser.WakeDeadline || p.Waker.Kind == parser.WakeTimer {
 			// A hand-off between fellow waiters, a chain already
 			// reported, a cancellation rather than a release, or a
 			// releaser that itself gave up on a timer.
 			continue
 		}
-		k := framesKey(p.Frames) + "\n" + wk
+		k := parser.StackKey(p.Frames) + "\n" + wk
 		if done[k] {
 			continue
 		}
@@ -99,9 +98,9 @@ func (a *analysis) coveredSites(tr *parser.Trace) map[string]bool {
 			if l.Group == nil {
 				continue
 			}
-			covered[framesKey(l.Group.Frames)] = true
+			covered[parser.StackKey(l.Group.Frames)] = true
 			if s := a.stuckOf(tr, l.Group.IDs); s.n > 0 {
-				covered[framesKey(s.frames)] = true
+				covered[parser.StackKey(s.frames)] = true
 			}
 		}
 	}
@@ -132,7 +131,7 @@ func (a *analysis) resolvedChain(tr *parser.Trace, e *parser.WakeEdge, watchers 
 	first, last := e.First, e.Last
 	var ids []int64
 	for _, x := range tr.Edges {
-		if x.Kind == parser.WakeGoroutine && sameFrames(x.WaiterFrames, e.WaiterFrames) {
+		if x.Kind == parser.WakeGoroutine && parser.SameStack(x.WaiterFrames, e.WaiterFrames) {
 			count += x.Count
 			first, last = min(first, x.First), max(last, x.Last)
 			ids = append(ids, x.Waiters...)
@@ -187,7 +186,7 @@ func queueStart(tr *parser.Trace, ids []int64, frames []parser.Frame, fallback t
 			continue
 		}
 		for _, b := range g.Blocks {
-			if sameFrames(b.Frames, frames) && (start < 0 || b.Start < start) {
+			if parser.SameStack(b.Frames, frames) && (start < 0 || b.Start < start) {
 				start = b.Start
 			}
 		}
@@ -196,13 +195,4 @@ func queueStart(tr *parser.Trace, ids []int64, frames []parser.Frame, fallback t
 		return max(fallback, 0)
 	}
 	return start
-}
-
-// framesKey identifies a stack by function, file and line.
-func framesKey(frames []parser.Frame) string {
-	var b strings.Builder
-	for _, f := range frames {
-		fmt.Fprintf(&b, "%s %s:%d\n", f.Func, f.File, f.Line)
-	}
-	return b.String()
 }

@@ -68,7 +68,7 @@ func createdWhileTracing(tr *parser.Trace, ids []int64) (n int, first, last time
 // ended during the trace.
 func neverWoken(tr *parser.Trace, frames []parser.Frame) bool {
 	for _, s := range tr.Sites {
-		if sameFrames(s.Frames, frames) {
+		if parser.SameStack(s.Frames, frames) {
 			return s.Waits == s.NeverWoken
 		}
 	}

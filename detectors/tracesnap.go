@@ -56,7 +56,7 @@ func snapshotFromTrace(tr *parser.Trace, all []*parser.Trace) *parser.Snapshot {
 				// Stated with the runtime's frames; goroutines that block
 				// at the same place while tracing are recorded with fewer.
 				// One place, one stack, one group.
-				if site, ok := sites[framesKey(trimRuntime(st.Frames))]; ok {
+				if site, ok := sites[parser.StackKey(st.Frames)]; ok {
 					g.Frames = site.frames
 					if g.CreatedBy == nil && site.createdBy != nil && site.fn == tg.Func {
 						// Those created while tracing name the go
@@ -122,27 +122,11 @@ func earlierReason(tg *parser.TraceGoroutine, all []*parser.Trace, reason string
 		if og == nil || og.Stuck == nil || og.Stuck.BeforeStart || og.Stuck.Reason == "" {
 			continue
 		}
-		if sameAppFrames(og.Stuck.Frames, tg.Stuck.Frames) {
+		if k := parser.StackKey(og.Stuck.Frames); k != "" && k == parser.StackKey(tg.Stuck.Frames) {
 			return og.Stuck.Reason
 		}
 	}
 	return reason
-}
-
-// sameAppFrames compares two stacks from their first frame outside the
-// runtime on: a block recorded when it began and restated later differ in
-// the runtime frames they show.
-func sameAppFrames(a, b []parser.Frame) bool {
-	i, j := firstNonRuntime(a), firstNonRuntime(b)
-	if i < 0 || j < 0 || len(a)-i != len(b)-j {
-		return false
-	}
-	for k := range a[i:] {
-		if a[i+k].Func != b[j+k].Func || a[i+k].Line != b[j+k].Line {
-			return false
-		}
-	}
-	return true
 }
 
 // blockSite is a place goroutines blocked at while the trace ran.
@@ -161,7 +145,7 @@ func blockSites(tr *parser.Trace) map[string]blockSite {
 		if b.BeforeStart || len(b.Frames) == 0 {
 			return
 		}
-		k := framesKey(trimRuntime(b.Frames))
+		k := parser.StackKey(b.Frames)
 		if old, ok := sites[k]; ok && (old.createdBy != nil || tg.CreatedBy == nil) {
 			return
 		}
@@ -176,14 +160,4 @@ func blockSites(tr *parser.Trace) map[string]blockSite {
 		}
 	}
 	return sites
-}
-
-// trimRuntime drops a stack's leading runtime frames.
-func trimRuntime(frames []parser.Frame) []parser.Frame {
-	for i, f := range frames {
-		if f.Package() != "runtime" {
-			return frames[i:]
-		}
-	}
-	return nil
 }

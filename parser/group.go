@@ -148,26 +148,15 @@ func sameIdentity(a, b *Goroutine) bool {
 // groups of identical goroutines in different snapshots of one process (or
 // of different processes running the same build): status, wait reason,
 // frames (function, file, line) and creator. Frames that only some
-// tracebacks print — runtime frames and go/defer wrappers, which a SIGQUIT
-// or GOTRACEBACK=system dump shows and /debug/pprof/goroutine?debug=2 hides —
-// are left out, so a debug=2 dump and a SIGQUIT dump of one process match.
+// captures print (see TracebackHidden) are left out, so a debug=2 dump and
+// a SIGQUIT dump of one process match.
 // It is what snapshot diffs and leak growth match groups by.
 func (g *Group) Key() string {
 	var b strings.Builder
 	b.WriteString(g.Status.String())
 	b.WriteByte('|')
 	b.WriteString(g.Reason)
-	for _, f := range g.Frames {
-		if tracebackHidden(f) {
-			continue
-		}
-		b.WriteByte('|')
-		b.WriteString(f.Func)
-		b.WriteByte('@')
-		b.WriteString(f.File)
-		b.WriteByte(':')
-		b.WriteString(strconv.Itoa(f.Line))
-	}
+	b.WriteString(StackKey(g.Frames))
 	if g.CreatedBy != nil {
 		b.WriteString("|created-by ")
 		b.WriteString(g.CreatedBy.Func)
@@ -177,12 +166,4 @@ func (g *Group) Key() string {
 		b.WriteString(strconv.Itoa(g.CreatedBy.Line))
 	}
 	return b.String()
-}
-
-// tracebackHidden reports whether the default traceback (debug=2, panics)
-// hides f while system tracebacks print it: runtime frames and the
-// compiler's wrappers for go and defer statements.
-func tracebackHidden(f Frame) bool {
-	return FuncPackage(f.Func) == "runtime" ||
-		strings.Contains(f.Func, ".gowrap") || strings.Contains(f.Func, ".deferwrap")
 }

@@ -499,7 +499,7 @@ func (g *gState) classifyWaker() {
 	switch {
 	case isDeadlineFunc(g.fn):
 		g.wakesAs = WakeDeadline
-	case cb != nil && cb.Parent == 0 && cb.Func == "" && !g.beforeStart && g.fn != "" && FuncPackage(g.fn) != "runtime":
+	case cb != nil && cb.Parent == 0 && cb.Func == "" && !g.beforeStart && g.fn != "" && FuncClass(g.fn) != ClassRuntime:
 		g.wakesAs = WakeTimer
 	default:
 		g.wakesAs = WakeGoroutine

@@ -83,7 +83,7 @@ func (t *stackTable) intern(frames []Frame) stackRef {
 	}
 	sum := h.Sum64()
 	for _, r := range t.byHash[sum] {
-		if sameFrames(t.stacks[r].frames, frames) {
+		if SameStack(t.stacks[r].frames, frames) {
 			return r
 		}
 	}
@@ -108,20 +108,6 @@ func (t *stackTable) intern(frames []Frame) stackRef {
 func (t *stackTable) frames(r stackRef) []Frame { return t.stacks[r].frames }
 
 func (t *stackTable) deadline(r stackRef) bool { return t.stacks[r].deadline }
-
-// sameFrames compares stacks by function, file and line: PCs of one
-// function differ between builds, and the model's identity ignores them.
-func sameFrames(a, b []Frame) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i].Func != b[i].Func || a[i].File != b[i].File || a[i].Line != b[i].Line {
-			return false
-		}
-	}
-	return true
-}
 
 // isDeadlineFunc reports whether fn is the function a context's deadline
 // timer runs: the time.AfterFunc callback of context.WithDeadlineCause

@@ -204,8 +204,7 @@ func longestWaits(groups []Group, input int) []LongestWait {
 // system goroutine.
 func runtimeOnly(stack []Frame) bool {
 	for _, f := range stack {
-		pkg := parser.FuncPackage(f.Function)
-		if pkg != "runtime" && !strings.HasPrefix(pkg, "runtime/") {
+		if parser.FuncClass(f.Function) != parser.ClassRuntime {
 			return false
 		}
 	}

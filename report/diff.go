@@ -122,16 +122,10 @@ func WriteDiffTable(w io.Writer, d *detectors.SnapshotDiff, opts DiffOptions) er
 	return nil
 }
 
-// topFrame returns the group's most telling frame: the first frame outside
-// the runtime, or the innermost one.
+// topFrame returns the group's most telling frame (parser.TellingFrame).
 func topFrame(g *parser.Group) (parser.Frame, bool) {
-	for _, f := range g.Frames {
-		if p := f.Package(); p != "runtime" && p != "internal/poll" && p != "internal/sync" {
-			return f, true
-		}
-	}
-	if len(g.Frames) > 0 {
-		return g.Frames[0], true
+	if i := parser.TellingFrame(g.Frames); i >= 0 {
+		return g.Frames[i], true
 	}
 	return parser.Frame{}, false
 }

@@ -150,7 +150,7 @@ func ganttLabel(l *detectors.Link) string {
 	if l.Goroutines == 1 && len(l.IDs) == 1 {
 		who = fmt.Sprintf("G%d", l.IDs[0])
 	}
-	return fmt.Sprintf("%s%s %s %s", strings.Repeat(" ", l.Depth), l.Relation, who, ganttShort(l.Function))
+	return fmt.Sprintf("%s%s %s %s", strings.Repeat(" ", l.Depth), l.Relation, who, parser.ShortFunc(parser.CleanText(l.Function)))
 }
 
 // ganttNote gives a link's times in words.
@@ -172,8 +172,8 @@ func ganttWake(e *parser.WakeEdge) string {
 		} else if len(e.Wakers) > 1 {
 			who = fmt.Sprintf("%d goroutines", len(e.Wakers))
 		}
-		if fn := ganttWaker(e.WakerFrames); fn != "" {
-			who += " in " + ganttShort(fn)
+		if i := parser.SyncCaller(e.WakerFrames); i >= 0 {
+			who += " in " + parser.ShortFunc(parser.CleanText(e.WakerFrames[i].Func))
 		}
 	case parser.WakeDeadline:
 		who = "their context deadline firing"
@@ -196,29 +196,6 @@ func ganttWake(e *parser.WakeEdge) string {
 		s += fmt.Sprintf(", after its own %s %s", ganttOff(p.End-p.Start), what)
 	}
 	return parser.CleanText(s)
-}
-
-// ganttWaker is the first frame of a waker's stack outside the runtime and
-// the sync plumbing: where it released the waiters from.
-func ganttWaker(frames []parser.Frame) string {
-	for _, f := range frames {
-		switch pkg := f.Package(); {
-		case pkg == "runtime", pkg == "sync", pkg == "internal/sync", strings.HasPrefix(pkg, "internal/runtime"):
-			continue
-		}
-		return f.Func
-	}
-	return ""
-}
-
-// ganttShort drops the directories of a function's import path and cleans it
-// for the terminal.
-func ganttShort(fn string) string {
-	fn = parser.CleanText(fn)
-	if i := strings.LastIndexByte(fn, '/'); i >= 0 && !strings.Contains(fn[:i], "(") {
-		return fn[i+1:]
-	}
-	return fn
 }
 
 // ganttPad fits s to exactly n columns, cutting it with "..." when too long.

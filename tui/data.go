@@ -143,7 +143,7 @@ func (d *dataset) newSnapshot(idx, n int, s *parser.Snapshot) *snapshotData {
 			g:     g,
 			count: fmtCount(g.Count),
 			state: clean(g.State),
-			fn:    clean(tellingFrame(g.Frames)),
+			fn:    clean(tellingFunc(g.Frames)),
 		}
 		row.wait = fmtWaitRange(g.WaitMin, g.WaitMax, g.WaitKnown > 0)
 		stateCount[row.state] += g.Count
@@ -173,60 +173,12 @@ func (d *dataset) newSnapshot(idx, n int, s *parser.Snapshot) *snapshotData {
 	return sd
 }
 
-// tellingFrame returns the function a goroutine is best known by: the
-// first frame outside the runtime and the I/O plumbing under every
-// blocking read (internal/poll, net's file descriptors, bufio, io), so
-// that a driver stuck reading shows as the driver, not as net.(*netFD).Read;
-// for a stack of nothing else, its bottom frame.
-func tellingFrame(frames []parser.Frame) string {
-	for _, f := range frames {
-		if !runtimeFrame(f.Func) && !plumbingFrame(f.Func) {
-			return f.Func
-		}
-	}
-	// Only the runtime and plumbing: the goroutine's own function
-	// (runtime.forcegchelper, net/http.(*conn).serve) says the most,
-	// found under the scheduler's entry frames that system tracebacks add.
-	for i := len(frames) - 1; i >= 0; i-- {
-		if !schedulerEntry[frames[i].Func] {
-			return frames[i].Func
-		}
-	}
-	if len(frames) > 0 {
-		return frames[0].Func
+// tellingFunc names a goroutine by its telling frame (parser.TellingFrame).
+func tellingFunc(frames []parser.Frame) string {
+	if i := parser.TellingFrame(frames); i >= 0 {
+		return frames[i].Func
 	}
 	return "(no frames)"
-}
-
-// plumbingPackages are the packages every blocking read or write passes
-// through on its way to the poller.
-var plumbingPackages = map[string]bool{"net": true, "bufio": true, "io": true, "syscall": true, "os": true}
-
-// schedulerEntry are the frames at the bottom of every stack under
-// GOTRACEBACK=system or in a SIGQUIT dump.
-var schedulerEntry = map[string]bool{
-	"runtime.goexit": true, "runtime.mcall": true, "runtime.mstart": true, "runtime.mstart0": true,
-	"runtime.mstart1": true, "runtime.systemstack": true, "runtime.rt0_go": true,
-}
-
-func plumbingFrame(fn string) bool { return plumbingPackages[parser.FuncPackage(fn)] }
-
-// runtimeFrame reports whether fn belongs to the runtime or an internal
-// package: frames no user can act on.
-func runtimeFrame(fn string) bool {
-	pkg := parser.FuncPackage(fn)
-	return pkg == "runtime" || strings.HasPrefix(pkg, "runtime/internal") || strings.HasPrefix(pkg, "internal/")
-}
-
-// stdlibFrame reports whether fn is in the standard library (an import path
-// whose first element has no dot), which is never application code.
-func stdlibFrame(fn string) bool {
-	pkg := parser.FuncPackage(fn)
-	if pkg == "main" || pkg == "" {
-		return false
-	}
-	first, _, _ := strings.Cut(pkg, "/")
-	return !strings.Contains(first, ".")
 }
 
 func fmtWaitRange(lo, hi time.Duration, known bool) string {
@@ -248,9 +200,9 @@ func (row *groupRow) frames() []frameRow {
 }
 
 // frameRows formats frames. appFrame is the index the detectors marked as
-// the first application frame (-1 if unknown: then every frame outside the
-// standard library counts as application code); blockingFunc names the
-// frame a chain link calls its most telling one.
+// the first application frame (-1 if unknown); it and every frame that is
+// application code by detectors.IsAppFrame are marked; blockingFunc names
+// the frame a chain link calls its most telling one.
 func frameRows(frames []parser.Frame, appFrame int, blockingFunc string) []frameRow {
 	rows := make([]frameRow, 0, len(frames))
 	for i, f := range frames {
@@ -260,11 +212,7 @@ func frameRows(frames []parser.Frame, appFrame int, blockingFunc string) []frame
 			line: f.Line,
 		}
 		fr.loc = fmt.Sprintf("%s:%d", fr.file, f.Line)
-		if appFrame >= 0 {
-			fr.app = i == appFrame || (i > appFrame && !stdlibFrame(f.Func) && !runtimeFrame(f.Func))
-		} else {
-			fr.app = !stdlibFrame(f.Func) && !runtimeFrame(f.Func)
-		}
+		fr.app = i == appFrame || detectors.IsAppFrame(f)
 		fr.blocking = blockingFunc != "" && f.Func == blockingFunc
 		rows = append(rows, fr)
 	}
@@ -305,7 +253,7 @@ func rootFunction(f *detectors.Finding) string {
 		return clean(fr[f.Root.AppFrame].Func)
 	}
 	if len(fr) > 0 {
-		return clean(tellingFrame(fr))
+		return clean(tellingFunc(fr))
 	}
 	return "(unknown)"
 }
@@ -389,7 +337,7 @@ func chainNodes(f *detectors.Finding) []chainNode {
 			n.stackTitle = fmt.Sprintf("%s link", clean(string(l.Relation)))
 			if l.Function != "" {
 				n.stack = []frameRow{{fn: clean(l.Function), file: clean(l.File), line: l.Line,
-					loc: fmt.Sprintf("%s:%d", clean(l.File), l.Line), blocking: true, app: !stdlibFrame(l.Function) && !runtimeFrame(l.Function)}}
+					loc: fmt.Sprintf("%s:%d", clean(l.File), l.Line), blocking: true, app: detectors.IsAppFrame(parser.Frame{Func: l.Function})}}
 			}
 		}
 	}

@@ -191,7 +191,7 @@ func traceFinding(t testing.TB, c *parser.Capture) *detectors.Report {
 	link := func(depth int, rel detectors.Relation, cat detectors.Category, fn string, entry string) detectors.Link {
 		l := detectors.Link{Depth: depth, Relation: rel, Category: cat, Function: fn, Timed: true, Start: -1, End: -1}
 		for _, g := range tr.Goroutines {
-			if g.Stuck == nil || tellingFrame(g.Stuck.Frames) != fn || (entry != "" && g.Func != entry) {
+			if g.Stuck == nil || tellingFunc(g.Stuck.Frames) != fn || (entry != "" && g.Func != entry) {
 				continue
 			}
 			l.Goroutines++
@@ -201,7 +201,7 @@ func traceFinding(t testing.TB, c *parser.Capture) *detectors.Report {
 			}
 		}
 		for _, e := range tr.Edges {
-			if len(e.WaiterFrames) > 0 && tellingFrame(e.WaiterFrames) == fn {
+			if len(e.WaiterFrames) > 0 && tellingFunc(e.WaiterFrames) == fn {
 				l.Wakes = append(l.Wakes, e)
 			}
 		}

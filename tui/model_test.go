@@ -471,3 +471,25 @@ func TestFindingWithoutChain(t *testing.T) {
 		t.Errorf("the cursor is not on the root's application frame:\n%s", screen(m))
 	}
 }
+
+// TestFrameRowsApplication checks that the stack view marks application
+// frames by the detectors' rule: a dotless module path is application code,
+// a known library (gorilla/mux) is not, whatever its position.
+func TestFrameRowsApplication(t *testing.T) {
+	fs := []parser.Frame{
+		{Func: "runtime.gopark"},
+		{Func: "database/sql.(*DB).conn"},
+		{Func: "myservice/internal/db.(*Store).Get"},
+		{Func: "github.com/gorilla/mux.(*Router).ServeHTTP"},
+		{Func: "net/http.serverHandler.ServeHTTP"},
+	}
+	want := []bool{false, false, true, false, false}
+	for _, appFrame := range []int{-1, 2} {
+		rows := frameRows(fs, appFrame, "")
+		for i, r := range rows {
+			if r.app != want[i] {
+				t.Errorf("frameRows(appFrame=%d)[%d] %s: app = %v, want %v", appFrame, i, r.fn, r.app, want[i])
+			}
+		}
+	}
+}

@@ -179,14 +179,3 @@ func plural(n int, word string) string {
 	}
 	return fmtCount(n) + " " + word + "s"
 }
-
-// shortFunc drops the import path's directories from a function name
-// ("github.com/lib/pq.(*conn).recv" → "pq.(*conn).recv"), for narrow
-// columns.
-func shortFunc(fn string) string {
-	pkg := parser.FuncPackage(fn)
-	if i := strings.LastIndexByte(pkg, '/'); i >= 0 {
-		return fn[i+1:]
-	}
-	return fn
-}

@@ -123,7 +123,7 @@ func (m *model) chainTimeline(fd *findingData) (timeline, bool) {
 			continue
 		}
 		r := tlRow{
-			label:   n.prefix + clean(string(l.Relation)) + " " + clean(shortFunc(l.Function)),
+			label:   n.prefix + clean(string(l.Relation)) + " " + clean(parser.ShortFunc(l.Function)),
 			start:   l.Start,
 			end:     l.End,
 			open:    l.End < 0,
@@ -163,8 +163,8 @@ func endText(end time.Duration) string {
 // wakeText says who woke whom for a wake edge.
 func wakeText(e *parser.WakeEdge) string {
 	s := fmt.Sprintf("woken ×%d by %s", e.Count, e.Kind)
-	if len(e.WakerFrames) > 0 {
-		s += " " + clean(tellingFrame(e.WakerFrames))
+	if i := parser.SyncCaller(e.WakerFrames); i >= 0 {
+		s += " " + clean(e.WakerFrames[i].Func)
 	}
 	if len(e.Wakers) > 0 {
 		s += fmt.Sprintf(" (goroutine %d)", e.Wakers[0])
@@ -188,14 +188,14 @@ func (m *model) traceStuckTimeline(t *parser.Trace) (timeline, bool) {
 		}
 		fn := g.Func
 		if len(g.Stuck.Frames) > 0 {
-			fn = tellingFrame(g.Stuck.Frames)
+			fn = tellingFunc(g.Stuck.Frames)
 		}
-		if fn == "" || runtimeFrame(fn) || strings.HasPrefix(fn, "runtime/") {
+		if fn == "" || parser.FuncClass(fn) == parser.ClassRuntime {
 			continue // the runtime's own workers park by design
 		}
 		fn = clean(fn)
 		tl.rows = append(tl.rows, tlRow{
-			label: fmt.Sprintf("g%d %s", g.ID, shortFunc(fn)),
+			label: fmt.Sprintf("g%d %s", g.ID, parser.ShortFunc(fn)),
 			start: g.Stuck.Start,
 			end:   t.Duration,
 			open:  true,
@@ -267,7 +267,7 @@ func (m *model) dumpTimeline(fd *findingData) timeline {
 			mark = "*"
 		}
 		r := tlRow{
-			label:   fmt.Sprintf("%s%s %s", mark, row.count, shortFunc(row.fn)),
+			label:   fmt.Sprintf("%s%s %s", mark, row.count, parser.ShortFunc(row.fn)),
 			start:   -g.WaitMax,
 			end:     0,
 			open:    true,
