@@ -150,6 +150,8 @@ func withDefaults(o Options) Options {
 	if o.Progress == nil {
 		o.Progress = io.Discard
 	}
+	// The trace's ticker and the fetches report concurrently.
+	o.Progress = &lockedWriter{w: o.Progress}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -240,4 +242,18 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// lockedWriter serialises writes from concurrent fetches, so progress
+// lines never interleave and the caller's writer need not be safe for
+// concurrent use.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

@@ -3,11 +3,12 @@ package tui
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/ctxhole/ctxhole/detectors"
+	"github.com/ctxhole/ctxhole/internal/safefile"
 	"github.com/ctxhole/ctxhole/report"
 )
 
@@ -19,13 +20,22 @@ type exportDoc struct {
 	Finding       report.Finding `json:"finding"`
 }
 
-// exportPath is where "y" writes a finding: ctxhole-finding-RANK-CATEGORY.json
-// in the export directory (the working directory by default).
-func exportPath(dir string, rank int, cat detectors.Category) (string, error) {
+// maxExportNames bounds the names "y" tries before giving up.
+const maxExportNames = 100
+
+// exportPath is where "y" writes a finding:
+// ctxhole-finding-RANK-CATEGORY.json in the export directory (the working
+// directory by default), or with ".2", ".3"... before ".json" for a second
+// export of the same finding: a file is never overwritten.
+func exportPath(dir string, rank int, cat detectors.Category, attempt int) (string, error) {
 	if dir == "" {
 		dir = "."
 	}
-	abs, err := filepath.Abs(filepath.Join(dir, fmt.Sprintf("ctxhole-finding-%d-%s.json", rank, cat)))
+	name := fmt.Sprintf("ctxhole-finding-%d-%s.json", rank, cat)
+	if attempt > 1 {
+		name = fmt.Sprintf("ctxhole-finding-%d-%s.%d.json", rank, cat, attempt)
+	}
+	abs, err := filepath.Abs(filepath.Join(dir, name))
 	if err != nil {
 		return "", fmt.Errorf("export path: %w", err)
 	}
@@ -48,20 +58,30 @@ func encodeFinding(rank int, f *detectors.Finding) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// writeFinding writes one finding as indented JSON and returns the path.
+// writeFinding writes one finding as indented JSON to a new file and
+// returns its path. The file is created exclusively (safefile): a symlink
+// or file already at the name, planted or from an earlier export, is left
+// alone and the next name is tried.
 func writeFinding(dir string, rank int, f *detectors.Finding) (string, error) {
-	path, err := exportPath(dir, rank, f.Category)
-	if err != nil {
-		return "", err
-	}
 	data, err := encodeFinding(rank, f)
 	if err != nil {
 		return "", err
 	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		return "", fmt.Errorf("write finding %d: %w", rank, err)
+	for attempt := 1; attempt <= maxExportNames; attempt++ {
+		path, err := exportPath(dir, rank, f.Category, attempt)
+		if err != nil {
+			return "", err
+		}
+		err = safefile.WriteFile(path, data, safefile.Options{})
+		if errors.Is(err, safefile.ErrExists) {
+			continue
+		}
+		if err != nil {
+			return "", fmt.Errorf("write finding %d: %w", rank, err)
+		}
+		return path, nil
 	}
-	return path, nil
+	return "", fmt.Errorf("write finding %d: %d files named ctxhole-finding-%d-%s*.json already exist", rank, maxExportNames, rank, f.Category)
 }
 
 // export is the "y" key: the selected finding to a JSON file, and a status

@@ -11,6 +11,7 @@ import (
 
 	"github.com/charmbracelet/x/term"
 	"github.com/ctxhole/ctxhole/detectors"
+	"github.com/ctxhole/ctxhole/internal/safefile"
 	"github.com/ctxhole/ctxhole/parser"
 	"github.com/ctxhole/ctxhole/report"
 	"github.com/ctxhole/ctxhole/tui"
@@ -30,6 +31,8 @@ type analyzeFlags struct {
 	// limits it to one finding by rank (0: all).
 	exportPprof   string
 	exportFinding int
+	// force lets --export-pprof replace an existing file.
+	force bool
 }
 
 // register defines the flags on fs. The input-related ones (--fail-on,
@@ -46,6 +49,7 @@ func (f *analyzeFlags) register(fs *flag.FlagSet, forInputs bool) {
 		fs.BoolVar(&f.timeline, "timeline", false, "draw the principal finding's chain as a time-aligned ASCII Gantt chart (needs an execution trace; table and markdown output)")
 		fs.StringVar(&f.exportPprof, "export-pprof", "", "also write the findings' goroutines to `FILE` as a pprof goroutine profile labelled by category (go tool pprof -http)")
 		fs.IntVar(&f.exportFinding, "export-finding", 0, "with --export-pprof, export only finding `N` (by rank, from 1); 0 exports all")
+		fs.BoolVar(&f.force, "force", false, "let --export-pprof replace an existing file (never an input, never through a symlink)")
 	}
 }
 
@@ -78,7 +82,7 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	if af.exportPprof != "" {
-		if err := exportPprof(af.exportPprof, r, af.exportFinding, stderr); err != nil {
+		if err := exportPprof(af.exportPprof, safefile.Options{Force: af.force, Inputs: paths}, r, af.exportFinding, stderr); err != nil {
 			fmt.Fprintf(stderr, "ctxhole analyze: %v\n", err)
 			return exitUsage
 		}
@@ -90,18 +94,19 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 // exportPprof writes the findings' goroutines (or finding #only's) as a
-// pprof goroutine profile and says where.
-func exportPprof(path string, r *detectors.Report, only int, stderr io.Writer) error {
-	f, err := os.Create(path)
+// pprof goroutine profile and says where. The file is new unless --force
+// (safefile): never an input, never through a symlink, and a failed write
+// removes only the file this call created.
+func exportPprof(path string, opts safefile.Options, r *detectors.Report, only int, stderr io.Writer) error {
+	f, err := safefile.Create(path, opts)
 	if err != nil {
 		return fmt.Errorf("--export-pprof: %w", err)
 	}
 	if err := report.WritePprof(f, r, only); err != nil {
-		f.Close()
-		os.Remove(path)
+		f.Abort()
 		return fmt.Errorf("--export-pprof: %w", err)
 	}
-	if err := f.Close(); err != nil {
+	if err := f.Commit(); err != nil {
 		return fmt.Errorf("--export-pprof: %w", err)
 	}
 	what := fmt.Sprintf("the goroutines of %d finding(s)", len(r.Findings))

@@ -35,10 +35,17 @@ func runDiff(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	d := detectors.Diff(from, to)
 	opts := report.DiffOptions{All: *all}
+	// The table writer does not report every write error (tablewriter
+	// drops them): the first one is kept here, so a full disk or a closed
+	// pipe is an error and a non-zero exit, not a silent truncated diff.
+	out := &stickyWriter{w: stdout}
 	if *format == "json" {
-		err = report.WriteDiffJSON(stdout, d, opts)
+		err = report.WriteDiffJSON(out, d, opts)
 	} else {
-		err = report.WriteDiffTable(stdout, d, opts)
+		err = report.WriteDiffTable(out, d, opts)
+	}
+	if err == nil && out.err != nil {
+		err = fmt.Errorf("write diff: %w", out.err)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "ctxhole diff: %v\n", err)
@@ -86,4 +93,23 @@ func diffSnapshots(paths []string, stdin io.Reader) (from, to *parser.Snapshot, 
 	default:
 		return nil, nil, fmt.Errorf("want one or two inputs, got %d", len(paths))
 	}
+}
+
+// stickyWriter passes writes through until one fails, then fails every
+// later write with the first error and keeps it for the caller.
+type stickyWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (s *stickyWriter) Write(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	n, err := s.w.Write(p)
+	if err == nil && n < len(p) {
+		err = io.ErrShortWrite
+	}
+	s.err = err
+	return n, err
 }
