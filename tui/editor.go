@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -67,7 +68,9 @@ func bestFrame(frames []frameRow) (frameRow, bool) {
 }
 
 // openEditor suspends the UI and opens the selected frame's file at its
-// line in the user's editor, when the file exists on this machine.
+// line in the user's editor. Only a file that resolves inside a source
+// root is opened (resolveSource), by its absolute path, and the status
+// line names the root it was found in.
 func (m *model) openEditor() tea.Cmd {
 	fr, ok := m.selectedFrame()
 	if !ok {
@@ -78,42 +81,128 @@ func (m *model) openEditor() tea.Cmd {
 		m.setError("the frame names no file")
 		return nil
 	}
-	path, ok := localFile(fr.file)
-	if !ok {
-		m.setError(fmt.Sprintf("%s is not on this machine", fr.file))
+	if m.srcRoots == nil {
+		m.srcRoots = defaultSourceRoots()
+	}
+	path, root, err := resolveSource(fr.file, m.srcRoots)
+	if err != nil {
+		m.setError(err.Error())
 		return nil
 	}
-	editor := m.opts.Editor
-	if editor == "" {
-		editor = os.Getenv("VISUAL")
+	editor, from := m.opts.Editor, "the editor option"
+	for _, v := range []string{"VISUAL", "EDITOR"} {
+		if editor == "" {
+			editor, from = os.Getenv(v), "$"+v
+		}
 	}
 	if editor == "" {
-		editor = os.Getenv("EDITOR")
+		editor, from = "vi", "the default editor"
 	}
-	if editor == "" {
-		editor = "vi"
+	name, args, err := editorCommand(editor, path, fr.line)
+	if err != nil {
+		m.setError(fmt.Sprintf("%s: %v", from, err))
+		return nil
 	}
-	name, args := editorArgs(editor, path, fr.line)
+	m.status = fmt.Sprintf("opened %s:%d (in the %s)", path, fr.line, root)
 	cmd := exec.Command(name, args...)
 	return tea.ExecProcess(cmd, func(err error) tea.Msg { return editorDoneMsg{err: err} })
 }
 
-// editorArgs builds the command line that opens file at line: "+LINE FILE"
-// for the vi, emacs and nano families, "--goto FILE:LINE" for VS Code and
-// "FILE:LINE" for Sublime Text. editor may carry its own arguments
-// ("code --wait").
-func editorArgs(editor, file string, line int) (string, []string) {
-	fields := strings.Fields(editor)
-	name, args := fields[0], fields[1:]
-	switch filepath.Base(name) {
+// editorCommand builds the command line that opens file (absolute) at
+// line. editor is split like a shell word list, without a shell ("code
+// --wait", "'/opt/My Editor/bin/ed' -n"): nothing in it or in the file name
+// is ever interpreted by a shell. The file is passed after "--" for editors
+// whose argument parser knows it (vi, nano and emacs families) and as
+// "--goto FILE:LINE" for VS Code, "FILE:LINE" for Sublime Text and Zed.
+func editorCommand(editor, file string, line int) (string, []string, error) {
+	if !filepath.IsAbs(file) {
+		return "", nil, fmt.Errorf("refusing to open %q: not an absolute path", file)
+	}
+	words, err := splitWords(editor)
+	if err != nil {
+		return "", nil, err
+	}
+	if len(words) == 0 {
+		return "", nil, errors.New("the editor command is empty")
+	}
+	name, args := words[0], words[1:]
+	switch base := filepath.Base(name); base {
 	case "code", "code-insiders", "codium":
-		return name, append(args, "--goto", file+":"+strconv.Itoa(line))
+		return name, append(args, "--goto", file+":"+strconv.Itoa(line)), nil
 	case "subl", "zed":
-		return name, append(args, file+":"+strconv.Itoa(line))
+		return name, append(args, file+":"+strconv.Itoa(line)), nil
 	default:
 		if line > 0 {
 			args = append(args, "+"+strconv.Itoa(line))
 		}
-		return name, append(args, file)
+		if dashDashEditors[base] {
+			args = append(args, "--")
+		}
+		return name, append(args, file), nil
 	}
+}
+
+// dashDashEditors take "--" to end their options: after it, "+cmd" and
+// "-c cmd" are file names, not commands.
+var dashDashEditors = map[string]bool{
+	"vi": true, "vim": true, "nvim": true, "gvim": true, "view": true, "vim.basic": true, "vim.tiny": true,
+	"nano": true, "emacs": true, "kak": true,
+}
+
+// splitWords splits s into words as a POSIX shell would, without running
+// one and without expanding anything: blanks separate words, single quotes
+// keep everything literally, double quotes keep everything but a backslash
+// before " \ $ or `, and a backslash outside quotes keeps the next
+// character.
+func splitWords(s string) ([]string, error) {
+	var (
+		words []string
+		cur   strings.Builder
+		in    bool // inside a word
+	)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n':
+			if in {
+				words = append(words, cur.String())
+				cur.Reset()
+				in = false
+			}
+		case c == '\'':
+			j := strings.IndexByte(s[i+1:], '\'')
+			if j < 0 {
+				return nil, fmt.Errorf("unterminated single quote in %q", s)
+			}
+			cur.WriteString(s[i+1 : i+1+j])
+			i += j + 1
+			in = true
+		case c == '"':
+			i++
+			for ; i < len(s) && s[i] != '"'; i++ {
+				if s[i] == '\\' && i+1 < len(s) && strings.IndexByte("\"\\$`", s[i+1]) >= 0 {
+					i++
+				}
+				cur.WriteByte(s[i])
+			}
+			if i >= len(s) {
+				return nil, fmt.Errorf("unterminated double quote in %q", s)
+			}
+			in = true
+		case c == '\\':
+			if i+1 >= len(s) {
+				return nil, fmt.Errorf("trailing backslash in %q", s)
+			}
+			i++
+			cur.WriteByte(s[i])
+			in = true
+		default:
+			cur.WriteByte(c)
+			in = true
+		}
+	}
+	if in {
+		words = append(words, cur.String())
+	}
+	return words, nil
 }

@@ -2,6 +2,8 @@ package tui
 
 import (
 	"bufio"
+	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,42 +11,109 @@ import (
 	"unicode"
 )
 
-// localFile finds a frame's file on this machine. Dumps name files as the
-// binary was built: absolute paths, or with -trimpath module-relative ones
-// ("github.com/org/svc/internal/db.go", "github.com/lib/pq@v1.12.3/conn.go",
-// "net/http/server.go"). Those are looked up in the main module around the
-// working directory, the module cache and GOROOT.
-func localFile(file string) (string, bool) {
+// sourceRoot is a directory "e" may open files from. Frames name files
+// the capture chose: only files that resolve (symlinks followed) inside a
+// root are handed to the editor, and the root is named on screen.
+type sourceRoot struct {
+	name string // "main module github.com/org/svc", "module cache", "GOROOT"
+	dir  string
+	mod  string // module path, for the main module
+}
+
+func (r sourceRoot) String() string { return r.name + " " + r.dir }
+
+// defaultSourceRoots returns the roots of this machine: the main module
+// around the working directory, the module cache and GOROOT's src.
+func defaultSourceRoots() []sourceRoot {
+	var roots []sourceRoot
+	if dir, mod, ok := mainModule(); ok {
+		roots = append(roots, sourceRoot{name: "main module " + mod, dir: dir, mod: mod})
+	}
+	if cache := goEnv("GOMODCACHE"); cache != "" {
+		roots = append(roots, sourceRoot{name: "module cache", dir: cache})
+	}
+	if root := goEnv("GOROOT"); root != "" {
+		roots = append(roots, sourceRoot{name: "GOROOT", dir: filepath.Join(root, "src")})
+	}
+	return roots
+}
+
+// errNotLocal reports a frame file that is not on this machine under any
+// source root.
+var errNotLocal = errors.New("is not on this machine")
+
+// resolveSource finds a frame's file on this machine. Dumps name files as
+// the binary was built: absolute paths, or with -trimpath module-relative
+// ones ("github.com/org/svc/internal/db.go",
+// "github.com/lib/pq@v1.12.3/conn.go", "net/http/server.go"), looked up in
+// the main module, the module cache and GOROOT. A name relative to the
+// working directory is never used as such: a hostile dump naming
+// "+!touch pwned" must not reach the editor. The result is absolute, free
+// of symlinks and inside the root returned.
+func resolveSource(file string, roots []sourceRoot) (string, sourceRoot, error) {
 	if file == "" {
-		return "", false
+		return "", sourceRoot{}, errors.New("the frame names no file")
 	}
-	if isFile(file) {
-		return file, true
-	}
+	var cands []string
 	if filepath.IsAbs(file) {
-		return "", false
-	}
-	if dir, mod, ok := mainModule(); ok && strings.HasPrefix(file, mod+"/") {
-		if p := filepath.Join(dir, strings.TrimPrefix(file, mod+"/")); isFile(p) {
-			return p, true
-		}
-	}
-	if strings.Contains(file, "@") {
-		if cache := goEnv("GOMODCACHE"); cache != "" {
-			if p := filepath.Join(cache, escapeModulePath(file)); isFile(p) {
-				return p, true
+		cands = append(cands, file)
+	} else {
+		first, _, _ := strings.Cut(file, "/")
+		for _, r := range roots {
+			switch {
+			case r.mod != "" && strings.HasPrefix(file, r.mod+"/"):
+				cands = append(cands, filepath.Join(r.dir, strings.TrimPrefix(file, r.mod+"/")))
+			case r.mod == "" && strings.Contains(file, "@"):
+				cands = append(cands, filepath.Join(r.dir, escapeModulePath(file)))
+			case r.mod == "" && !strings.Contains(first, "."):
+				cands = append(cands, filepath.Join(r.dir, file))
 			}
 		}
 	}
-	first, _, _ := strings.Cut(file, "/")
-	if !strings.Contains(first, ".") {
-		if root := goEnv("GOROOT"); root != "" {
-			if p := filepath.Join(root, "src", file); isFile(p) {
-				return p, true
+	var outside string
+	for _, c := range cands {
+		real, err := filepath.EvalSymlinks(c)
+		if err != nil || !isFile(real) {
+			continue
+		}
+		if real, err = filepath.Abs(real); err != nil {
+			continue
+		}
+		for _, r := range roots {
+			if within(real, r.dir) {
+				return real, r, nil
 			}
 		}
+		outside = real
 	}
-	return "", false
+	if outside != "" {
+		names := make([]string, len(roots))
+		for i, r := range roots {
+			names[i] = r.String()
+		}
+		return "", sourceRoot{}, fmt.Errorf("%s resolves to %s, outside the source roots (%s): not opened",
+			file, outside, strings.Join(names, "; "))
+	}
+	return "", sourceRoot{}, fmt.Errorf("%s %w", file, errNotLocal)
+}
+
+// within reports whether path (absolute, symlinks resolved) lies inside
+// dir once dir's own symlinks are resolved.
+func within(path, dir string) bool {
+	if d, err := filepath.EvalSymlinks(dir); err == nil {
+		dir = d
+	}
+	if d, err := filepath.Abs(dir); err == nil {
+		dir = d
+	}
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
+}
+
+// localFile resolves file against this machine's source roots.
+func localFile(file string) (string, bool) {
+	p, _, err := resolveSource(file, defaultSourceRoots())
+	return p, err == nil
 }
 
 func isFile(p string) bool {

@@ -51,6 +51,9 @@ type model struct {
 	tv timelineState
 	// tlCache holds built timelines by (finding rank, snapshot).
 	tlCache map[[2]int]timeline
+	// srcRoots are the directories "e" opens files from, found on first
+	// use (defaultSourceRoots); tests set them.
+	srcRoots []sourceRoot
 }
 
 func newModel(c *parser.Capture, r *detectors.Report, opts Options, rend *lipgloss.Renderer) *model {

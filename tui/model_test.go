@@ -255,15 +255,19 @@ func TestEditorArgs(t *testing.T) {
 		editor string
 		want   string
 	}{
-		{"vi", "vi +12 /src/a.go"},
-		{"nvim -u NONE", "nvim -u NONE +12 /src/a.go"},
+		{"vi", "vi +12 -- /src/a.go"},
+		{"nvim -u NONE", "nvim -u NONE +12 -- /src/a.go"},
 		{"code --wait", "code --wait --goto /src/a.go:12"},
 		{"/usr/local/bin/subl", "/usr/local/bin/subl /src/a.go:12"},
+		{"micro", "micro +12 /src/a.go"},
 	}
 	for _, tt := range tests {
-		name, args := editorArgs(tt.editor, "/src/a.go", 12)
+		name, args, err := editorCommand(tt.editor, "/src/a.go", 12)
+		if err != nil {
+			t.Fatalf("editorCommand(%q): %v", tt.editor, err)
+		}
 		if got := strings.Join(append([]string{name}, args...), " "); got != tt.want {
-			t.Errorf("editorArgs(%q) = %q, want %q", tt.editor, got, tt.want)
+			t.Errorf("editorCommand(%q) = %q, want %q", tt.editor, got, tt.want)
 		}
 	}
 }
@@ -280,8 +284,9 @@ func TestEditorNeedsLocalFile(t *testing.T) {
 	if !m.statusErr || !strings.Contains(m.status, "not on this machine") {
 		t.Errorf("status %q", m.status)
 	}
-	// A frame whose file exists opens the editor.
+	// A frame whose file exists inside a source root opens the editor.
 	dir := t.TempDir()
+	m.srcRoots = []sourceRoot{{name: "test root", dir: dir}}
 	src := dir + "/main.go"
 	if err := os.WriteFile(src, []byte("package main\n"), 0o644); err != nil {
 		t.Fatal(err)
