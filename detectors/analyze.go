@@ -141,7 +141,7 @@ func newAnalysis(c *parser.Capture, opts Options) *analysis {
 	if len(c.Snapshots) == 0 {
 		return a
 	}
-	a.series = pickSeries(c.Snapshots)
+	a.series = pickSeries(c.Moments())
 	a.snap = a.series[len(a.series)-1]
 	a.byID = make(map[int64]*parser.Goroutine, len(a.snap.Goroutines))
 	for _, g := range a.snap.Goroutines {
@@ -210,9 +210,11 @@ func formatRichness(f parser.Format) int {
 	return 1
 }
 
-// pickSeries returns the snapshots of the richest format present, in time
-// order when every one has a capture time, else in input order. A bundle
-// holds the same moment in several formats; mixing them would fake growth.
+// pickSeries returns, of the moments of a capture (one snapshot per
+// instant, Capture.Moments), those of the richest format present, in time
+// order when every one has a capture time, else in input order. Mixing
+// formats would fake growth (an aggregated record per stack against one
+// goroutine per record) and lose the IDs that tell a leak from churn.
 func pickSeries(snaps []*parser.Snapshot) []*parser.Snapshot {
 	best := 0
 	for _, s := range snaps {

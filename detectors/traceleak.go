@@ -33,7 +33,7 @@ func (a *analysis) traceLeaks() error {
 		}
 		g := &Growth{From: n.grp.Count - created, To: n.grp.Count, Snapshots: 2,
 			PerMinute: float64(created) / tr.Duration.Minutes(), RateKnown: true}
-		a.reportLeak(n, g, []int{g.From, g.To})
+		a.reportLeak(n, g, []int{g.From, g.To}, identityVerdict{traced: true})
 		if f := n.finding; f != nil {
 			f.Evidence = append(f.Evidence, Evidence{Kind: "trace", GoroutineID: firstID(n.grp), Text: fmt.Sprintf(
 				"trace: %d of these goroutines were created between +%s and +%s and blocked here; none of the waits here ended during the %s trace",
