@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/ctxhole/ctxhole/internal/human"
 	"github.com/ctxhole/ctxhole/parser"
 )
 
@@ -208,7 +209,7 @@ func (a *analysis) mergeLeafSplits(f *Finding, edges []*edge, children map[*node
 		l.WaitMax, l.WaitKnown = groups[0].WaitMax, groups[0].WaitKnown > 0
 		f.Chain = append(f.Chain, l)
 		f.Evidence = append(f.Evidence, Evidence{Kind: "argument", GoroutineID: firstID(groups[0]),
-			Text: fmt.Sprintf("%s in %s, each waiting on its own object (%d distinct addresses)", goroutines(groups[0].Count), l.Function, len(list))})
+			Text: fmt.Sprintf("%s in %s, each waiting on its own object (%d distinct addresses)", human.Plural(groups[0].Count, "goroutine"), l.Function, len(list))})
 		f.Reasons = append(f.Reasons, list[0].reason)
 	}
 	return merged

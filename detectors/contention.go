@@ -4,8 +4,8 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-	"time"
 
+	"github.com/ctxhole/ctxhole/internal/human"
 	"github.com/ctxhole/ctxhole/parser"
 )
 
@@ -117,7 +117,7 @@ func citeText(c ContentionCite) string {
 	if c.File != "" {
 		at = fmt.Sprintf("%s (%s:%d)", c.Function, c.File, c.Line)
 	}
-	delay := c.Delay.Round(time.Millisecond)
+	delay := human.Duration(c.Delay)
 	if c.Kind == "mutex" {
 		return fmt.Sprintf("mutex profile: %s of waiting behind locks released in %s, %d contention(s)", delay, at, c.Count)
 	}

@@ -3,8 +3,8 @@ package detectors
 import (
 	"fmt"
 	"strings"
-	"time"
 
+	"github.com/ctxhole/ctxhole/internal/human"
 	"github.com/ctxhole/ctxhole/parser"
 )
 
@@ -45,7 +45,7 @@ func titleFor(f *Finding, root *node) string {
 	}
 	since := ""
 	if f.WaitKnown {
-		since = fmt.Sprintf(" for ≥ %s", fmtWait(f.WaitMax))
+		since = " for " + human.Wait(f.WaitMax, true)
 	}
 	waiting := waitingGoroutines(f)
 	if f.Category == CatLockCycle {
@@ -54,13 +54,13 @@ func titleFor(f *Finding, root *node) string {
 	if waiting > 0 && f.Category == CatWaitGroupStuck && f.Chain[0].Category == CatWaitGroupStuck &&
 		f.Chain[1].Category == CatChanSendBlocked {
 		return fmt.Sprintf("Wait cycle: %s in WaitGroup.Wait in %s while the %s they wait for are blocked sending their results to them%s",
-			goroutines(root.grp.Count), rootFn, goroutines(waiting), since)
+			human.Plural(root.grp.Count, "goroutine"), rootFn, human.Plural(waiting, "goroutine"), since)
 	}
 	if waiting > 0 {
 		return fmt.Sprintf("%s %s behind %s blocked in %s%s",
-			goroutines(waiting), waiterPhrase(f), goroutines(root.grp.Count), rootFn, since)
+			human.Plural(waiting, "goroutine"), waiterPhrase(f), human.Plural(root.grp.Count, "goroutine"), rootFn, since)
 	}
-	return fmt.Sprintf("%s %s in %s%s", goroutines(f.Goroutines), CategoryPhrase(f.Category), rootFn, since)
+	return fmt.Sprintf("%s %s in %s%s", human.Plural(f.Goroutines, "goroutine"), CategoryPhrase(f.Category), rootFn, since)
 }
 
 // waiterPhrase says what the goroutines of a chain below its root do.
@@ -91,9 +91,9 @@ func (a *analysis) explanationFor(f *Finding, root *node) string {
 	if len(f.Chain) > 0 && f.Chain[0].Function != "" {
 		rootFn = f.Chain[0].Function
 	}
-	fmt.Fprintf(&b, "%s %s blocked in %s", goroutines(root.grp.Count), isAre(root.grp.Count), rootFn)
+	fmt.Fprintf(&b, "%s %s blocked in %s", human.Plural(root.grp.Count, "goroutine"), isAre(root.grp.Count), rootFn)
 	if root.grp.WaitKnown > 0 {
-		fmt.Fprintf(&b, " and %s been for %s", hasHave(root.grp.Count), waitSpan(root.grp.WaitMin, root.grp.WaitMax))
+		fmt.Fprintf(&b, " and %s been for %s", hasHave(root.grp.Count), human.WaitRange(root.grp.WaitMin, root.grp.WaitMax, true))
 	} else {
 		b.WriteString(" (the capture prints no wait duration for them)")
 	}
@@ -120,9 +120,9 @@ func (a *analysis) explanationFor(f *Finding, root *node) string {
 		switch l.Relation {
 		case RelSameObject:
 			if noun := queueNoun(l.Category); noun != "" {
-				fmt.Fprintf(&b, "%s more in %s queue on the same %s. ", goroutines(l.Goroutines), parser.ShortFunc(l.Function), noun)
+				fmt.Fprintf(&b, "%s more in %s queue on the same %s. ", human.Plural(l.Goroutines, "goroutine"), parser.ShortFunc(l.Function), noun)
 			} else {
-				fmt.Fprintf(&b, "Another %s, from a different stack, %s stuck the same way in %s. ", goroutines(l.Goroutines), isAre(l.Goroutines), parser.ShortFunc(l.Function))
+				fmt.Fprintf(&b, "Another %s, from a different stack, %s stuck the same way in %s. ", human.Plural(l.Goroutines, "goroutine"), isAre(l.Goroutines), parser.ShortFunc(l.Function))
 			}
 		case RelCycle:
 		default:
@@ -130,12 +130,12 @@ func (a *analysis) explanationFor(f *Finding, root *node) string {
 			if l.Object != 0 {
 				obj = fmt.Sprintf(" 0x%x", l.Object)
 			}
-			fmt.Fprintf(&b, "%s in %s wait on them", goroutines(l.Goroutines), parser.ShortFunc(l.Function))
+			fmt.Fprintf(&b, "%s in %s wait on them", human.Plural(l.Goroutines, "goroutine"), parser.ShortFunc(l.Function))
 			if noun := queueNoun(l.Category); noun != "" {
 				fmt.Fprintf(&b, " (%s%s)", noun, obj)
 			}
 			if l.WaitKnown {
-				fmt.Fprintf(&b, ", the longest for %s", fmtWait(l.WaitMax))
+				fmt.Fprintf(&b, ", the longest for %s", human.Wait(l.WaitMax, true))
 			}
 			b.WriteString(". ")
 		}
@@ -182,13 +182,6 @@ func upperFirst(s string) string {
 }
 
 // goroutines counts goroutines in words: "1 goroutine", "12 goroutines".
-func goroutines(n int) string {
-	if n == 1 {
-		return "1 goroutine"
-	}
-	return fmt.Sprintf("%d goroutines", n)
-}
-
 func isAre(n int) string {
 	if n == 1 {
 		return "is"
@@ -241,14 +234,6 @@ func hasHave(n int) string {
 		return "has"
 	}
 	return "have"
-}
-
-// waitSpan prints a range of waits, once when both ends are equal.
-func waitSpan(lo, hi time.Duration) string {
-	if fmtWait(lo) == fmtWait(hi) {
-		return fmtWait(hi)
-	}
-	return fmtWait(lo) + " to " + fmtWait(hi)
 }
 
 // lockCycleTitle names a lock-order deadlock by its members: the links of

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
+	"github.com/ctxhole/ctxhole/internal/human"
 	"github.com/ctxhole/ctxhole/parser"
 )
 
@@ -126,12 +126,12 @@ func rootEvidence(root *node) []Evidence {
 	}
 	if state != "" {
 		ev = append(ev, Evidence{Kind: "state", GoroutineID: first.ID,
-			Text: fmt.Sprintf("%s in state %q", goroutines(root.grp.Count), state)})
+			Text: fmt.Sprintf("%s in state %q", human.Plural(root.grp.Count, "goroutine"), state)})
 	}
 	if root.grp.WaitKnown > 0 {
 		ev = append(ev, Evidence{Kind: "wait", GoroutineID: first.ID,
-			Text: fmt.Sprintf("blocked for %s–%s (%d of %d goroutines print a wait)",
-				fmtWait(root.grp.WaitMin), fmtWait(root.grp.WaitMax), root.grp.WaitKnown, root.grp.Count)})
+			Text: fmt.Sprintf("blocked for %s (%d of %d goroutines print a wait)",
+				human.WaitRange(root.grp.WaitMin, root.grp.WaitMax, true), root.grp.WaitKnown, root.grp.Count)})
 	}
 	if root.cls.scope != scopeNone {
 		ev = append(ev, Evidence{Kind: "frame", GoroutineID: first.ID, Text: "request-scoped: " + root.cls.scope.String()})
@@ -175,20 +175,6 @@ func channelSpread(grp *parser.Group) string {
 		}
 	}
 	return fmt.Sprintf("%d goroutines wait on %d distinct channels: one abandoned channel per caller", known, len(chans))
-}
-
-// fmtWait prints a wait as the runtime counts it, in whole minutes, or
-// exactly when it is shorter (trace-measured).
-func fmtWait(d time.Duration) string {
-	if d < time.Minute {
-		// Only a trace measures waits under a minute, and exactly.
-		return d.Round(time.Millisecond).String()
-	}
-	m := int(d / time.Minute)
-	if m == 1 {
-		return "1 minute"
-	}
-	return fmt.Sprintf("%d minutes", m)
 }
 
 // confidenceFor combines the root's classification with the weakest link

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ctxhole/ctxhole/internal/human"
 	"github.com/ctxhole/ctxhole/parser"
 )
 
@@ -112,6 +113,6 @@ func (a *analysis) judgeIdleByDesign(grp *parser.Group, c *classification) bool 
 	c.why = best.What + ", idle far longer than any client keeps an idle connection: the server sets no " +
 		"IdleTimeout (nor ReadTimeout), so it keeps every idle connection and its goroutine until the peer goes away"
 	c.reasons = append(c.reasons, fmt.Sprintf("%s for %s, beyond the %s after which peers close idle connections: the server never times them out",
-		best.What, fmtWait(grp.WaitMax), fmtWait(best.Limit)))
+		best.What, human.Wait(grp.WaitMax, true), human.Duration(best.Limit)))
 	return false
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ctxhole/ctxhole/internal/human"
 	"github.com/ctxhole/ctxhole/parser"
 )
 
@@ -98,7 +99,7 @@ func (a *analysis) linkLocks() error {
 			fr := *f
 			when := ""
 			if g.WaitKnown && waiter.grp.WaitKnown > 0 && g.Wait >= waiter.grp.WaitMax {
-				when = fmt.Sprintf("; it has been blocked for %s, since before its waiters", fmtWait(g.Wait))
+				when = fmt.Sprintf("; it has been blocked for %s, since before its waiters", human.Wait(g.Wait, true))
 			}
 			a.addEdge(&edge{
 				waiter: waiter, holder: holder, rel: RelWaitsOn, object: waiter.object, confidence: conf,

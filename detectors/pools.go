@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/ctxhole/ctxhole/internal/human"
 	"github.com/ctxhole/ctxhole/parser"
 )
 
@@ -111,7 +112,7 @@ func (a *analysis) linkPools() error {
 				waiter: w, holder: n, rel: RelWaitsOn, object: w.object, confidence: confPoolDriver,
 				reason: fmt.Sprintf("likely holder: blocked inside database/sql or a driver while holding a connection (%s)", why),
 				evidence: []Evidence{{Kind: "frame", GoroutineID: firstID(n.grp),
-					Text: fmt.Sprintf("%s blocked in %s hold connections", goroutines(n.grp.Count), blockingFunc(n))}},
+					Text: fmt.Sprintf("%s blocked in %s hold connections", human.Plural(n.grp.Count, "goroutine"), blockingFunc(n))}},
 			})
 		}
 	}
@@ -163,10 +164,10 @@ func (a *analysis) txHoldersByCount(waiters []*node, found map[*node]bool) {
 		a.addEdge(&edge{
 			waiter: w, holder: match, rel: RelWaitsOn, object: w.object, confidence: 0.35,
 			reason: fmt.Sprintf("likely holders: %s blocked in %s, as many as the open transactions (%d) — the capture has no goroutine IDs to tie them exactly",
-				goroutines(match.grp.Count), blockingFunc(match), open),
+				human.Plural(match.grp.Count, "goroutine"), blockingFunc(match), open),
 			evidence: []Evidence{{Kind: "frame", GoroutineID: firstID(match.grp),
 				Text: fmt.Sprintf("%d database/sql.(*Tx).awaitDone helpers (open transactions) and %s blocked in %s",
-					open, goroutines(match.grp.Count), blockingFunc(match))}},
+					open, human.Plural(match.grp.Count, "goroutine"), blockingFunc(match))}},
 		})
 		found[w] = true
 	}

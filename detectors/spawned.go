@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ctxhole/ctxhole/internal/human"
 	"github.com/ctxhole/ctxhole/parser"
 )
 
@@ -51,7 +52,7 @@ func (a *analysis) linkSpawned() error {
 							"the senders wait for their creator, which waits for them", id),
 						evidence: []Evidence{{Kind: "created-by", GoroutineID: firstID(c.grp),
 							Text: fmt.Sprintf("%s blocked sending in %s were created by %s in goroutine %d, which is in WaitGroup.Wait",
-								goroutines(c.grp.Count), blockingFunc(c), c.grp.CreatedBy.Func, id)}},
+								human.Plural(c.grp.Count, "goroutine"), blockingFunc(c), c.grp.CreatedBy.Func, id)}},
 					})
 					linked = true
 					continue
@@ -60,7 +61,7 @@ func (a *analysis) linkSpawned() error {
 					waiter: w, holder: c, rel: RelWaitsOn, confidence: conf,
 					reason: fmt.Sprintf("goroutine %d waits for goroutines it started, which are blocked", id),
 					evidence: []Evidence{{Kind: "created-by", GoroutineID: firstID(c.grp),
-						Text: fmt.Sprintf("%s in %s were created by %s in goroutine %d", goroutines(c.grp.Count),
+						Text: fmt.Sprintf("%s in %s were created by %s in goroutine %d", human.Plural(c.grp.Count, "goroutine"),
 							blockingFunc(c), c.grp.CreatedBy.Func, id)}},
 				})
 				linked = true
@@ -85,7 +86,7 @@ func (a *analysis) linkSpawned() error {
 					waiter: w, holder: c, rel: RelWaitsOn, confidence: 0.5,
 					reason: "likely workers: started by a function on the waiter's stack (no parent goroutine ID recorded)",
 					evidence: []Evidence{{Kind: "created-by", GoroutineID: firstID(c.grp),
-						Text: fmt.Sprintf("%s in %s were started by a function on the waiter's stack", goroutines(c.grp.Count), blockingFunc(c))}},
+						Text: fmt.Sprintf("%s in %s were started by a function on the waiter's stack", human.Plural(c.grp.Count, "goroutine"), blockingFunc(c))}},
 				})
 				linked = true
 			}
@@ -121,7 +122,7 @@ func (a *analysis) waitsForLoops(w *node, children map[int64][]*node) bool {
 		return false
 	}
 	w.cls.background, w.cls.idle = true, true
-	w.cls.reasons = append(w.cls.reasons, fmt.Sprintf("idle by design: waits for the %s it started, all long-lived loops waiting for work", goroutines(n)))
+	w.cls.reasons = append(w.cls.reasons, fmt.Sprintf("idle by design: waits for the %s it started, all long-lived loops waiting for work", human.Plural(n, "goroutine")))
 	return true
 }
 
@@ -147,7 +148,7 @@ func (a *analysis) workersByTime(w *node) {
 			reason: fmt.Sprintf("likely workers: created in %s, the waiter's package, and stuck since the same minute (no creation record links them)", pkg),
 			evidence: []Evidence{{Kind: "wait", GoroutineID: firstID(c.grp),
 				Text: fmt.Sprintf("%s in %s, created by %s, blocked for %s; the WaitGroup waiter for %s",
-					goroutines(c.grp.Count), blockingFunc(c), c.grp.CreatedBy.Func, fmtWait(c.grp.WaitMax), fmtWait(w.grp.WaitMax))}},
+					human.Plural(c.grp.Count, "goroutine"), blockingFunc(c), c.grp.CreatedBy.Func, human.Wait(c.grp.WaitMax, true), human.Wait(w.grp.WaitMax, true))}},
 		})
 	}
 }

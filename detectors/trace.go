@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ctxhole/ctxhole/internal/human"
 	"github.com/ctxhole/ctxhole/parser"
 )
 
@@ -155,11 +156,11 @@ func (a *analysis) linkByWakeHistory(tr *parser.Trace, w *node, ws stuckSpan, sp
 			}
 			a.addEdge(&edge{
 				waiter: w, holder: h, rel: RelWokenBy, confidence: confWokenBy,
-				reason: fmt.Sprintf("the trace shows goroutine %d releasing waiters of this call site (%d wake(s), last at +%s); it has been blocked since +%s",
-					id, e.Count, fmtOffset(e.Last), fmtOffset(hs.first)),
+				reason: fmt.Sprintf("the trace shows goroutine %d releasing waiters of this call site (%d wake(s), last at %s); it has been blocked since %s",
+					id, e.Count, human.Offset(e.Last), human.Offset(hs.first)),
 				evidence: []Evidence{{Kind: "trace", GoroutineID: id,
-					Text: fmt.Sprintf("trace: goroutine %d woke %d waiter(s) of %s before it blocked at +%s in %s",
-						id, e.Count, siteName(ws.frames), fmtOffset(hs.first), siteName(hs.frames))}},
+					Text: fmt.Sprintf("trace: goroutine %d woke %d waiter(s) of %s before it blocked at %s in %s",
+						id, e.Count, siteName(ws.frames), human.Offset(hs.first), siteName(hs.frames))}},
 			})
 			return
 		}
@@ -187,11 +188,11 @@ func (a *analysis) linkByWakeHistory(tr *parser.Trace, w *node, ws stuckSpan, sp
 		id := firstID(best.grp)
 		a.addEdge(&edge{
 			waiter: w, holder: best, rel: RelWokenBy, confidence: confReleaserFunc,
-			reason: fmt.Sprintf("waiters of this call site were released from %s before; goroutine %d is stuck inside it since +%s, before the first waiter queued at +%s",
-				fn, id, fmtOffset(bestSpan.first), fmtOffset(ws.first)),
+			reason: fmt.Sprintf("waiters of this call site were released from %s before; goroutine %d is stuck inside it since %s, before the first waiter queued at %s",
+				fn, id, human.Offset(bestSpan.first), human.Offset(ws.first)),
 			evidence: []Evidence{{Kind: "trace", GoroutineID: id,
-				Text: fmt.Sprintf("trace: %d earlier wake(s) of %s came from %s; goroutine %d blocked inside it at +%s, the waiters from +%s",
-					e.Count, siteName(ws.frames), fn, id, fmtOffset(bestSpan.first), fmtOffset(ws.first))}},
+				Text: fmt.Sprintf("trace: %d earlier wake(s) of %s came from %s; goroutine %d blocked inside it at %s, the waiters from %s",
+					e.Count, siteName(ws.frames), fn, id, human.Offset(bestSpan.first), human.Offset(ws.first))}},
 		})
 		return
 	}
@@ -208,7 +209,7 @@ func (a *analysis) checkEdgeTiming(w *node, ws stuckSpan, spans map[*node]stuckS
 		}
 		e.confidence = min(e.confidence+traceTimingBoost, 0.95)
 		e.evidence = append(e.evidence, Evidence{Kind: "trace", GoroutineID: firstID(e.holder.grp),
-			Text: fmt.Sprintf("trace: the holder blocked at +%s, before the first waiter at +%s", fmtOffset(hs.first), fmtOffset(ws.first))})
+			Text: fmt.Sprintf("trace: the holder blocked at %s, before the first waiter at %s", human.Offset(hs.first), human.Offset(ws.first))})
 	}
 }
 
@@ -248,7 +249,7 @@ func (a *analysis) traceTiming() error {
 		if tr.SchedLatencyMax >= starvationLatency {
 			f.Evidence = append(f.Evidence, Evidence{Kind: "trace",
 				Text: fmt.Sprintf("trace: goroutines waited up to %s runnable before running (%d runnable at once on %d Ps): timers and deadlines fire late",
-					tr.SchedLatencyMax.Round(time.Microsecond), tr.MaxRunnable, tr.Procs)})
+					human.Duration(tr.SchedLatencyMax), tr.MaxRunnable, tr.Procs)})
 		}
 	}
 	return nil
@@ -267,14 +268,14 @@ func linkEvidence(tr *parser.Trace, s stuckSpan) Evidence {
 	case s.beforeStart == s.n:
 		fmt.Fprintf(&b, "already blocked in %s when the trace began", siteName(s.frames))
 	case s.n == 1 || s.first == s.last:
-		fmt.Fprintf(&b, "blocked at +%s in %s", fmtOffset(s.first), siteName(s.frames))
+		fmt.Fprintf(&b, "blocked at %s in %s", human.Offset(s.first), siteName(s.frames))
 	default:
-		fmt.Fprintf(&b, "blocked from +%s to +%s in %s", fmtOffset(s.first), fmtOffset(s.last), siteName(s.frames))
+		fmt.Fprintf(&b, "blocked from %s to %s in %s", human.Offset(s.first), human.Offset(s.last), siteName(s.frames))
 	}
 	if s.reason != "" {
 		fmt.Fprintf(&b, " (%s)", s.reason)
 	}
-	fmt.Fprintf(&b, "; none woke before the trace ended at +%s", fmtOffset(tr.Duration))
+	fmt.Fprintf(&b, "; none woke before the trace ended at %s", human.Offset(tr.Duration))
 	return Evidence{Kind: "trace", GoroutineID: s.id, Text: b.String()}
 }
 
@@ -315,7 +316,7 @@ func (a *analysis) siteEvidence(tr *parser.Trace, f *Finding) []Evidence {
 			out = append(out, Evidence{Kind: "trace", Text: fmt.Sprintf(
 				"trace: of %d waits at %s, %d ended by a timer (%d deadlines fired), %d by another goroutine, %d by data, %d never woken (longest %s)",
 				site.Waits, siteName(site.Frames), site.ByTimer, site.ByDeadline, site.ByGoroutine, site.ByNetpoll, site.NeverWoken,
-				site.MaxWait.Round(time.Microsecond))})
+				human.Duration(site.MaxWait))})
 		}
 	}
 	return out
@@ -335,17 +336,4 @@ func siteName(frames []parser.Frame) string {
 		return frames[i].Func
 	}
 	return "the runtime"
-}
-
-// fmtOffset prints a trace offset with a precision that suits it.
-func fmtOffset(d time.Duration) string {
-	switch {
-	case d >= 10*time.Second:
-		return d.Round(100 * time.Millisecond).String()
-	case d >= time.Second:
-		return d.Round(10 * time.Millisecond).String()
-	case d >= time.Millisecond:
-		return d.Round(100 * time.Microsecond).String()
-	}
-	return d.Round(time.Microsecond).String()
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/ctxhole/ctxhole/internal/human"
 	"github.com/ctxhole/ctxhole/parser"
 )
 
@@ -149,16 +150,16 @@ func (a *analysis) resolvedChain(tr *parser.Trace, e *parser.WakeEdge, watchers 
 	}}
 	waiters.cls = a.classifyGroup(waiters.grp, watchers)
 	link := &edge{waiter: waiters, holder: root, rel: RelWokenBy, confidence: confWokenBy,
-		reason: fmt.Sprintf("the trace shows goroutine %d releasing the queue right after its own %s block", holder, fmtOffset(p.End-p.Start))}
+		reason: fmt.Sprintf("the trace shows goroutine %d releasing the queue right after its own %s block", holder, human.Duration(p.End-p.Start))}
 	waiters.out, root.in = []*edge{link}, []*edge{link}
 
 	f := &Finding{}
 	f.Chain = []Link{a.link(root, 0, RelRoot), a.link(waiters, 1, RelWokenBy)}
 	root.finding, waiters.finding = f, f
 	f.Evidence = append(f.Evidence, Evidence{Kind: "trace", GoroutineID: holder, Text: fmt.Sprintf(
-		"trace: goroutine %d was blocked %s in %s (%s) from +%s to +%s; %d waits at %s queued meanwhile (the longest %s) and were released from +%s",
-		holder, fmtOffset(p.End-p.Start), siteName(p.Frames), p.Reason, fmtOffset(p.Start), fmtOffset(p.End),
-		count, siteName(e.WaiterFrames), fmtOffset(e.MaxWait), fmtOffset(first))})
+		"trace: goroutine %d was blocked %s in %s (%s) from %s to %s; %d waits at %s queued meanwhile (the longest %s) and were released from %s",
+		holder, human.Duration(p.End-p.Start), siteName(p.Frames), p.Reason, human.Offset(p.Start), human.Offset(p.End),
+		count, siteName(e.WaiterFrames), human.Duration(e.MaxWait), human.Offset(first))})
 	a.fillFinding(f, root)
 
 	f.Root.Since, f.Root.Timed = p.Start, true

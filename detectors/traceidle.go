@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ctxhole/ctxhole/internal/human"
 	"github.com/ctxhole/ctxhole/parser"
 )
 
@@ -43,8 +44,8 @@ func (a *analysis) traceIdle() error {
 			// stays a finding, as in a dump.)
 			n.cls.background = true
 			n.cls.reasons = append(n.cls.reasons, fmt.Sprintf(
-				"trace: blocked only from +%s, less than %s before the trace ended at +%s: not stuck",
-				fmtOffset(s.first), minWait, fmtOffset(tr.Duration)))
+				"trace: blocked only from %s, less than %s before the trace ended at %s: not stuck",
+				human.Offset(s.first), human.Duration(minWait), human.Offset(tr.Duration)))
 		case n.cls.background && n.cls.category != "" && s.beforeStart == len(n.grp.IDs):
 			a.strandedByTrace(n, tr, onStacks)
 		}
@@ -82,7 +83,7 @@ func (a *analysis) strandedByTrace(n *node, tr *parser.Trace, onStacks map[strin
 	}
 	n.cls.reasons = append(kept, fmt.Sprintf(
 		"trace: parked for the whole %s trace in a goroutine started from %s, which is on no goroutine's stack: nobody is left on the other side",
-		fmtOffset(tr.Duration), creator))
+		human.Duration(tr.Duration), creator))
 }
 
 // stackFuncs are the functions on the stacks of goroutines blocked when the

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ctxhole/ctxhole/internal/human"
 	"github.com/ctxhole/ctxhole/parser"
 )
 
@@ -36,8 +37,8 @@ func (a *analysis) traceLeaks() error {
 		a.reportLeak(n, g, []int{g.From, g.To}, identityVerdict{traced: true})
 		if f := n.finding; f != nil {
 			f.Evidence = append(f.Evidence, Evidence{Kind: "trace", GoroutineID: firstID(n.grp), Text: fmt.Sprintf(
-				"trace: %d of these goroutines were created between +%s and +%s and blocked here; none of the waits here ended during the %s trace",
-				created, fmtOffset(first), fmtOffset(last), fmtOffset(tr.Duration))})
+				"trace: %d of these goroutines were created between %s and %s and blocked here; none of the waits here ended during the %s trace",
+				created, human.Offset(first), human.Offset(last), human.Duration(tr.Duration))})
 		}
 	}
 	return nil

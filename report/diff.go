@@ -9,6 +9,7 @@ import (
 	"github.com/olekukonko/tablewriter"
 
 	"github.com/ctxhole/ctxhole/detectors"
+	"github.com/ctxhole/ctxhole/internal/human"
 	"github.com/ctxhole/ctxhole/parser"
 )
 
@@ -92,10 +93,10 @@ func WriteDiffTable(w io.Writer, d *detectors.SnapshotDiff, opts DiffOptions) er
 	doc := NewDiffDocument(d, opts)
 	elapsed := "unknown (capture times not recorded)"
 	if doc.ElapsedS != nil {
-		elapsed = d.Elapsed.String()
+		elapsed = human.Duration(d.Elapsed)
 	}
-	fmt.Fprintf(w, "from %s (%d goroutines) to %s (%d goroutines), %+d, elapsed %s\n\n",
-		doc.From, doc.Before, doc.To, doc.After, doc.After-doc.Before, elapsed)
+	fmt.Fprintf(w, "from %s (%s) to %s (%s), %+d, elapsed %s\n\n",
+		doc.From, human.Plural(doc.Before, "goroutine"), doc.To, human.Plural(doc.After, "goroutine"), doc.After-doc.Before, elapsed)
 	if len(doc.Groups) == 0 {
 		fmt.Fprintln(w, "no goroutine group changed")
 		return nil
@@ -111,7 +112,7 @@ func WriteDiffTable(w io.Writer, d *detectors.SnapshotDiff, opts DiffOptions) er
 		if g.File != "" {
 			where += "\n" + g.File + ":" + strconv.Itoa(g.Line)
 		}
-		if err := t.Append(g.Change, strconv.Itoa(g.Before), strconv.Itoa(g.After),
+		if err := t.Append(g.Change, human.Count(g.Before), human.Count(g.After),
 			fmt.Sprintf("%+d", g.After-g.Before), rate, g.State, where); err != nil {
 			return fmt.Errorf("write diff: %w", err)
 		}

@@ -73,53 +73,6 @@ func (p painter) severity(s string) string {
 	}
 }
 
-// formatWait renders a wait. Dumps print waits in whole minutes, floored,
-// so a whole number of minutes is shown as a lower bound (">=2m"); trace
-// waits are exact. An unknown wait is "-": the runtime did not print one,
-// which does not mean it was short.
-func formatWait(s float64, known bool) string {
-	if !known {
-		return "-"
-	}
-	if s >= 60 && math.Mod(s, 60) == 0 {
-		return ">=" + formatMinutes(int64(s/60))
-	}
-	return formatDuration(time.Duration(s * float64(time.Second)))
-}
-
-func formatMinutes(m int64) string {
-	if m >= 60 {
-		if m%60 == 0 {
-			return fmt.Sprintf("%dh", m/60)
-		}
-		return fmt.Sprintf("%dh%dm", m/60, m%60)
-	}
-	return fmt.Sprintf("%dm", m)
-}
-
-// formatDuration rounds a duration to three significant places for people.
-func formatDuration(d time.Duration) string {
-	switch {
-	case d <= 0:
-		return "0s"
-	case d < time.Microsecond:
-		return d.String()
-	case d < time.Millisecond:
-		return d.Round(time.Microsecond).String()
-	case d < time.Second:
-		return d.Round(10 * time.Microsecond).String()
-	case d < time.Minute:
-		return d.Round(time.Millisecond).String()
-	default:
-		return d.Round(time.Second).String()
-	}
-}
-
-// formatOffset renders a trace offset as "+1.234s".
-func formatOffset(ns int64) string {
-	return "+" + strconv.FormatFloat(float64(ns)/1e9, 'f', 3, 64) + "s"
-}
-
 // location renders "file:line", or "" when the file is unknown.
 func location(file string, line int) string {
 	if file == "" {
@@ -161,14 +114,6 @@ func idList(ids []int64, max int) string {
 	return b.String()
 }
 
-// plural returns "1 goroutine" / "3 goroutines".
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return strconv.Itoa(n) + " " + word + "s"
-}
-
 // groupState is a group's state for display: the raw state word when the
 // capture printed one, its status otherwise.
 func groupState(g Group) string {
@@ -183,3 +128,6 @@ func groupState(g Group) string {
 
 // nanos converts integer nanoseconds to a duration.
 func nanos(ns int64) time.Duration { return time.Duration(ns) }
+
+// secs converts the document's float seconds to a duration.
+func secs(s float64) time.Duration { return time.Duration(math.Round(s * float64(time.Second))) }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ctxhole/ctxhole/detectors"
+	"github.com/ctxhole/ctxhole/internal/human"
 	"github.com/ctxhole/ctxhole/parser"
 )
 
@@ -45,8 +46,8 @@ func WriteGantt(w io.Writer, f *detectors.Finding, width int) error {
 	barW := max(width-labelW-ganttNoteWidth-3, ganttMinBar)
 
 	g := &ganttWriter{w: w, width: width, labelW: labelW, barW: barW, end: end}
-	g.printf("timeline (offsets from the trace start; # blocked, > still blocked when the trace ended at +%s)\n", ganttOff(end))
-	left, right := "+0s", "+"+ganttOff(end)
+	g.printf("timeline (offsets from the trace start; # blocked, > still blocked when the trace ended at %s)\n", human.Offset(end))
+	left, right := "+0s", human.Offset(end)
 	g.printf("%s %s%s%s\n", ganttPad("", labelW), left, strings.Repeat(" ", max(barW+2-len(left)-len(right), 1)), right)
 	for i := range f.Chain {
 		g.link(&f.Chain[i])
@@ -156,9 +157,9 @@ func ganttLabel(l *detectors.Link) string {
 // ganttNote gives a link's times in words.
 func ganttNote(l *detectors.Link, end time.Duration) string {
 	if l.End < 0 {
-		return fmt.Sprintf("+%s, never woken (%s)", ganttOff(l.Start), ganttOff(end-l.Start))
+		return fmt.Sprintf("%s, never woken (%s)", human.Offset(l.Start), human.Duration(end-l.Start))
 	}
-	return fmt.Sprintf("+%s..+%s (%s)", ganttOff(l.Start), ganttOff(l.End), ganttOff(l.End-l.Start))
+	return fmt.Sprintf("%s..%s (%s)", human.Offset(l.Start), human.Offset(l.End), human.Duration(l.End-l.Start))
 }
 
 // ganttWake says who or what woke a link's goroutines during the trace.
@@ -184,7 +185,7 @@ func ganttWake(e *parser.WakeEdge) string {
 	default:
 		who = "the runtime"
 	}
-	s := fmt.Sprintf("<- %d woken by %s, +%s..+%s, waits up to %s", e.Count, who, ganttOff(e.First), ganttOff(e.Last), ganttOff(e.MaxWait))
+	s := fmt.Sprintf("<- %d woken by %s, %s..%s, waits up to %s", e.Count, who, human.Offset(e.First), human.Offset(e.Last), human.Duration(e.MaxWait))
 	if p := e.WakerPrior; p != nil && p.End > p.Start {
 		what := p.Reason
 		if p.Syscall {
@@ -193,7 +194,7 @@ func ganttWake(e *parser.WakeEdge) string {
 		if what == "" {
 			what = "block"
 		}
-		s += fmt.Sprintf(", after its own %s %s", ganttOff(p.End-p.Start), what)
+		s += fmt.Sprintf(", after its own %s %s", human.Duration(p.End-p.Start), what)
 	}
 	return parser.CleanText(s)
 }
@@ -208,17 +209,4 @@ func ganttPad(s string, n int) string {
 		return string(r[:n-3]) + "..."
 	}
 	return s + strings.Repeat(" ", n-len(r))
-}
-
-// ganttOff prints an offset or duration with a precision that suits it.
-func ganttOff(d time.Duration) string {
-	switch {
-	case d >= 10*time.Second:
-		return d.Round(100 * time.Millisecond).String()
-	case d >= time.Second:
-		return d.Round(10 * time.Millisecond).String()
-	case d >= time.Millisecond:
-		return d.Round(100 * time.Microsecond).String()
-	}
-	return d.Round(time.Microsecond).String()
 }

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/ctxhole/ctxhole/internal/human"
 )
 
 // WriteMarkdown writes an incident write-up for a postmortem: a summary,
@@ -36,12 +38,12 @@ func writeMarkdownSummary(t *textWriter, d *Document) {
 	} else {
 		t.printf("# Goroutine analysis: no timeout hole found\n\n")
 	}
-	t.printf("_Written by %s %s from %s._\n\n", d.Tool.Name, mdText(d.Tool.Version), plural(len(d.Inputs), "input"))
+	t.printf("_Written by %s %s from %s._\n\n", d.Tool.Name, mdText(d.Tool.Version), human.Plural(len(d.Inputs), "input"))
 	t.printf("## Summary\n\n")
 	if len(d.Findings) > 0 {
 		f := d.Findings[0]
 		t.printf("- **Principal root cause:** %s (%s, confidence %.2f): %s goroutines, root in %s",
-			code(f.Category), f.Severity, f.Confidence, strconv.Itoa(f.Goroutines), code(f.Root.Function))
+			code(f.Category), f.Severity, f.Confidence, human.Count(f.Goroutines), code(f.Root.Function))
 		if loc := location(f.Root.File, f.Root.Line); loc != "" {
 			t.printf(" at %s", code(loc))
 		}
@@ -56,7 +58,7 @@ func writeMarkdownSummary(t *textWriter, d *Document) {
 	} else {
 		t.printf("- No goroutine is stuck in a known timeout hole.\n")
 	}
-	t.printf("- **Goroutines:** %d parsed from %s", s.Goroutines, plural(s.Snapshots, "snapshot"))
+	t.printf("- **Goroutines:** %d parsed from %s", s.Goroutines, human.Plural(s.Snapshots, "snapshot"))
 	if len(s.ByState) > 0 {
 		t.printf(" (%s)", stateCounts(s.ByState))
 	}
@@ -68,7 +70,7 @@ func writeMarkdownSummary(t *textWriter, d *Document) {
 		t.printf("- Some inputs were truncated; what was read is analyzed.\n")
 	}
 	for _, lw := range s.LongestWaits[:min(len(s.LongestWaits), 3)] {
-		t.printf("- Waiting %s: %s in %s (%s).\n", formatWait(lw.WaitMaxS, true), plural(lw.Goroutines, "goroutine"), code(lw.Function), mdText(lw.State))
+		t.printf("- Waiting %s: %s in %s (%s).\n", human.Wait(secs(lw.WaitMaxS), true), human.Plural(lw.Goroutines, "goroutine"), code(lw.Function), mdText(lw.State))
 	}
 	if len(s.Warnings) > 0 {
 		t.printf("\n**Parser warnings (%d):**\n\n", len(s.Warnings))
@@ -102,26 +104,26 @@ func writeMarkdownTimeline(t *textWriter, d *Document) {
 			continue
 		}
 		timed = true
-		who := fmt.Sprintf("%s in %s", plural(l.Goroutines, "goroutine"), code(l.Function))
+		who := fmt.Sprintf("%s in %s", human.Plural(l.Goroutines, "goroutine"), code(l.Function))
 		if *l.StartNS == 0 {
 			events = append(events, timelineEvent{at: 0, when: "trace start",
 				what: fmt.Sprintf("%s already blocked (%s)", who, mdText(l.Relation))})
 		} else {
-			events = append(events, timelineEvent{at: *l.StartNS, when: formatOffset(*l.StartNS),
+			events = append(events, timelineEvent{at: *l.StartNS, when: human.Offset(nanos(*l.StartNS)),
 				what: fmt.Sprintf("%s block (%s)", who, mdText(l.Relation))})
 		}
 		switch {
 		case l.NeverWoken:
 			stuck = append(stuck, who)
 		case l.EndNS != nil:
-			events = append(events, timelineEvent{at: *l.EndNS, when: formatOffset(*l.EndNS),
+			events = append(events, timelineEvent{at: *l.EndNS, when: human.Offset(nanos(*l.EndNS)),
 				what: fmt.Sprintf("%s released%s", who, wakeSuffix(l.Wakes))})
 		}
 	}
 	if len(stuck) > 0 {
 		end, when := int64(1<<63-1), "end of trace"
 		if f.TraceEndNS != nil {
-			end, when = *f.TraceEndNS, "end of trace, "+formatOffset(*f.TraceEndNS)
+			end, when = *f.TraceEndNS, "end of trace, "+human.Offset(nanos(*f.TraceEndNS))
 		}
 		events = append(events, timelineEvent{at: end, when: when,
 			what: "still blocked, never woken: " + strings.Join(stuck, "; ")})
@@ -130,8 +132,8 @@ func writeMarkdownTimeline(t *textWriter, d *Document) {
 		for _, l := range f.Chain {
 			if l.WaitKnown {
 				events = append(events, timelineEvent{
-					at: -int64(l.WaitMaxS), when: formatWait(l.WaitMaxS, true) + " before capture",
-					what: fmt.Sprintf("%s blocked in %s (%s)", plural(l.Goroutines, "goroutine"), code(l.Function), mdText(l.Relation)),
+					at: -int64(l.WaitMaxS), when: human.Wait(secs(l.WaitMaxS), true) + " before capture",
+					what: fmt.Sprintf("%s blocked in %s (%s)", human.Plural(l.Goroutines, "goroutine"), code(l.Function), mdText(l.Relation)),
 				})
 			}
 		}
@@ -173,7 +175,7 @@ func writeMarkdownFinding(t *textWriter, f Finding, verbose bool) {
 	if len(f.GoroutineIDs) > 0 {
 		t.printf(" (IDs %s)", idList(f.GoroutineIDs, 20))
 	}
-	t.printf("\n- **Longest wait:** %s\n", formatWait(f.WaitMaxS, f.WaitKnown))
+	t.printf("\n- **Longest wait:** %s\n", human.Wait(secs(f.WaitMaxS), f.WaitKnown))
 	t.printf("- **Confidence:** %.2f", f.Confidence)
 	if len(f.ConfidenceReasons) > 0 {
 		t.printf(": %s", mdText(strings.Join(f.ConfidenceReasons, "; ")))
@@ -202,7 +204,7 @@ func writeMarkdownFinding(t *textWriter, f Finding, verbose bool) {
 	if len(f.Contention) > 0 {
 		t.printf("**Contention profiles**\n\n| kind | where | events | delay |\n|---|---|---:|---:|\n")
 		for _, c := range f.Contention {
-			t.printf("| %s | %s | %d | %s |\n", mdCell(c.Kind), code(c.Function+" "+location(c.File, c.Line)), c.Count, formatWait(c.DelayS, true))
+			t.printf("| %s | %s | %d | %s |\n", mdCell(c.Kind), code(c.Function+" "+location(c.File, c.Line)), c.Count, human.Duration(secs(c.DelayS)))
 		}
 		t.printf("\n")
 	}
@@ -255,7 +257,7 @@ func stackExcerpt(r Root, all bool) string {
 			continue
 		}
 		if skipped > 0 {
-			fmt.Fprintf(&b, "   ... %s ...\n", plural(skipped, "frame"))
+			fmt.Fprintf(&b, "   ... %s ...\n", human.Plural(skipped, "frame"))
 			skipped = 0
 		}
 		m := "   "
@@ -265,7 +267,7 @@ func stackExcerpt(r Root, all bool) string {
 		fmt.Fprintf(&b, "%s%s\n       %s\n", m, fr.Function, location(fr.File, fr.Line))
 	}
 	if skipped > 0 {
-		fmt.Fprintf(&b, "   ... %s ...\n", plural(skipped, "frame"))
+		fmt.Fprintf(&b, "   ... %s ...\n", human.Plural(skipped, "frame"))
 	}
 	return b.String()
 }
@@ -295,8 +297,8 @@ func writeMarkdownGroups(t *textWriter, d *Document, opts Options) {
 		if g.AppFrame != nil {
 			app = code(g.AppFrame.Function + " " + location(shortFile(g.AppFrame.File), g.AppFrame.Line))
 		}
-		wait := formatWait(g.WaitMaxS, g.WaitKnown)
-		t.printf("| %d | %s | %s | %s | %s |\n", g.Count, mdCell(groupState(g)), mdCell(wait), mdCell(top), mdCell(app))
+		wait := human.WaitRange(secs(g.WaitMinS), secs(g.WaitMaxS), g.WaitKnown)
+		t.printf("| %s | %s | %s | %s | %s |\n", human.Count(g.Count), mdCell(groupState(g)), mdCell(wait), mdCell(top), mdCell(app))
 	}
 	t.printf("\n")
 }
@@ -313,7 +315,7 @@ func writeMarkdownInputs(t *textWriter, d *Document) {
 		}
 		n := ""
 		if in.Kind == KindGoroutines {
-			n = strconv.Itoa(in.Goroutines)
+			n = human.Count(in.Goroutines)
 		}
 		t.printf("| %d | %s | %s | %s | %s |\n", i, code(file), mdCell(in.Format), n, mdCell(in.CapturedAt))
 	}

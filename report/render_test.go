@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ctxhole/ctxhole/detectors"
+	"github.com/ctxhole/ctxhole/internal/human"
 	"github.com/ctxhole/ctxhole/parser"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
@@ -52,7 +53,7 @@ func TestWriteTable(t *testing.T) {
 		{
 			name: "traced links show offsets",
 			r:    finding(true),
-			want: []string{"@ +0.840s -> never woken (4.16s to the end of the trace)", "@ +0.850s -> +2.850s (2s); 3 woken by deadline"},
+			want: []string{"@ +840ms -> never woken (4.16s to the end of the trace)", "@ +850ms -> +2.85s (2s); 3 woken by deadline"},
 		},
 		{
 			name:    "colour only styles, never capture text",
@@ -150,9 +151,9 @@ func TestWriteMarkdown(t *testing.T) {
 		{
 			name: "traced finding",
 			r:    &detectors.Report{Findings: []*detectors.Finding{findingFor(t, live, true)}},
-			want: []string{"Offsets from the start of the execution trace.", "| +0.840s | 1 goroutine in `",
-				"| +0.850s | 3 goroutines in `", "`github.com/ctxhole/ctxhole/report.queueOnLock` block (waits-on) |",
-				"| end of trace, +5.000s | still blocked, never woken: 1 goroutine in `", "| +2.850s | 3 goroutines in `", "released: 3 by deadline"},
+			want: []string{"Offsets from the start of the execution trace.", "| +840ms | 1 goroutine in `",
+				"| +850ms | 3 goroutines in `", "`github.com/ctxhole/ctxhole/report.queueOnLock` block (waits-on) |",
+				"| end of trace, +5s | still blocked, never woken: 1 goroutine in `", "| +2.85s | 3 goroutines in `", "released: 3 by deadline"},
 		},
 	}
 	for _, tt := range tests {
@@ -194,7 +195,9 @@ func TestMarkdownEscaping(t *testing.T) {
 	}
 }
 
-func TestFormatWait(t *testing.T) {
+// TestDocumentWait checks that the document's float seconds print through
+// the one wait formatter as the dump or trace measured them.
+func TestDocumentWait(t *testing.T) {
 	tests := []struct {
 		s     float64
 		known bool
@@ -204,13 +207,13 @@ func TestFormatWait(t *testing.T) {
 		{120, true, ">=2m"},
 		{3600, true, ">=1h"},
 		{5400, true, ">=1h30m"},
-		{4.1634, true, "4.163s"},
+		{4.1634, true, "4.16s"},
 		{0.84, true, "840ms"},
 		{0, true, "0s"},
 	}
 	for _, tt := range tests {
-		if got := formatWait(tt.s, tt.known); got != tt.want {
-			t.Errorf("formatWait(%v, %v) = %q, want %q", tt.s, tt.known, got, tt.want)
+		if got := human.Wait(secs(tt.s), tt.known); got != tt.want {
+			t.Errorf("human.Wait(secs(%v), %v) = %q, want %q", tt.s, tt.known, got, tt.want)
 		}
 	}
 }
@@ -388,7 +391,7 @@ func TestMarkdownTimelineFromTraceStart(t *testing.T) {
 	out := buf.String()
 	for _, want := range []string{
 		"| trace start | 1 goroutine in `main.(*ledger).transfer` already blocked (root) |",
-		"| end of trace, +5.000s | still blocked, never woken: 1 goroutine in `main.(*ledger).transfer`; 1 goroutine in `main.(*ledger).transfer` |",
+		"| end of trace, +5s | still blocked, never woken: 1 goroutine in `main.(*ledger).transfer`; 1 goroutine in `main.(*ledger).transfer` |",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("timeline lacks %q:\n%s", want, out)

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/ctxhole/ctxhole/internal/human"
 )
 
 func writeFindingsTable(t *textWriter, d *Document, opts Options) {
@@ -19,8 +21,8 @@ func writeFindingsTable(t *textWriter, d *Document, opts Options) {
 			strconv.Itoa(f.Rank),
 			t.p.severity(f.Severity),
 			f.Category,
-			strconv.Itoa(f.Goroutines),
-			formatWait(f.WaitMaxS, f.WaitKnown),
+			human.Count(f.Goroutines),
+			human.Wait(secs(f.WaitMaxS), f.WaitKnown),
 			rootCell(f.Root),
 			f.Fix.Summary,
 		})
@@ -51,7 +53,7 @@ func rootCell(r Root) string {
 func writeFindingDetail(t *textWriter, f Finding, opts Options) {
 	t.printf("\n%s %s %s  %s, confidence %.2f\n",
 		t.p.bold("#"+strconv.Itoa(f.Rank)), t.p.severity(f.Severity), t.p.bold(f.Category),
-		plural(f.Goroutines, "goroutine"), f.Confidence)
+		human.Plural(f.Goroutines, "goroutine"), f.Confidence)
 	if f.Title != "" {
 		t.printf("  %s\n", f.Title)
 	}
@@ -88,7 +90,7 @@ func writeFindingDetail(t *textWriter, f Finding, opts Options) {
 		if f.Root.State != "" {
 			head += " [" + f.Root.State
 			if f.Root.WaitKnown {
-				head += ", " + formatWait(f.Root.WaitS, true)
+				head += ", " + human.Wait(secs(f.Root.WaitS), true)
 			}
 			head += "]"
 		}
@@ -113,7 +115,7 @@ func writeFindingDetail(t *textWriter, f Finding, opts Options) {
 	if len(f.Contention) > 0 {
 		t.printf("  contention profiles:\n")
 		for _, c := range f.Contention {
-			t.printf("    - %s: %s at %s: %d events, %s delay\n", c.Kind, c.Function, location(c.File, c.Line), c.Count, formatWait(c.DelayS, true))
+			t.printf("    - %s: %s at %s: %d events, %s delay\n", c.Kind, c.Function, location(c.File, c.Line), c.Count, human.Duration(secs(c.DelayS)))
 		}
 	}
 	if f.Fix.Detail != "" {
@@ -139,7 +141,7 @@ func linkLine(p painter, l Link, traceEnd *int64) string {
 	}
 	b.WriteString(p.dim(l.Relation))
 	b.WriteString(": ")
-	fmt.Fprintf(&b, "%s in %s", plural(l.Goroutines, "goroutine"), l.Function)
+	fmt.Fprintf(&b, "%s in %s", human.Plural(l.Goroutines, "goroutine"), l.Function)
 	if loc := location(shortFile(l.File), l.Line); loc != "" {
 		b.WriteString(" (" + loc + ")")
 	}
@@ -148,7 +150,7 @@ func linkLine(p painter, l Link, traceEnd *int64) string {
 		attrs = append(attrs, l.State)
 	}
 	if l.WaitKnown {
-		attrs = append(attrs, formatWait(l.WaitMaxS, true))
+		attrs = append(attrs, human.Wait(secs(l.WaitMaxS), true))
 	}
 	if l.Category != "" {
 		attrs = append(attrs, l.Category)
@@ -171,15 +173,15 @@ func timing(l Link, traceEnd *int64) string {
 	if l.StartNS == nil {
 		return ""
 	}
-	s := "@ " + formatOffset(*l.StartNS)
+	s := "@ " + human.Offset(nanos(*l.StartNS))
 	switch {
 	case l.NeverWoken:
 		s += " -> never woken"
 		if traceEnd != nil && *traceEnd > *l.StartNS {
-			s += " (" + formatDuration(nanos(*traceEnd-*l.StartNS)) + " to the end of the trace)"
+			s += " (" + human.Duration(nanos(*traceEnd-*l.StartNS)) + " to the end of the trace)"
 		}
 	case l.EndNS != nil:
-		s += " -> " + formatOffset(*l.EndNS) + " (" + formatDuration(nanos(*l.EndNS-*l.StartNS)) + ")"
+		s += " -> " + human.Offset(nanos(*l.EndNS)) + " (" + human.Duration(nanos(*l.EndNS-*l.StartNS)) + ")"
 	}
 	for _, w := range l.Wakes {
 		s += fmt.Sprintf("; %d woken by %s", w.Count, wakeBy(w))

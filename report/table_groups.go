@@ -3,6 +3,8 @@ package report
 import (
 	"fmt"
 	"strconv"
+
+	"github.com/ctxhole/ctxhole/internal/human"
 )
 
 func writeGroupsTable(t *textWriter, d *Document, opts Options) {
@@ -36,14 +38,8 @@ func writeGroupsTable(t *textWriter, d *Document, opts Options) {
 		if g.AppFrame != nil {
 			app = g.AppFrame.Function + "\n" + location(shortFile(g.AppFrame.File), g.AppFrame.Line)
 		}
-		wait := "-"
-		if g.WaitKnown {
-			wait = formatWait(g.WaitMinS, true)
-			if g.WaitMaxS != g.WaitMinS {
-				wait += " .. " + formatWait(g.WaitMaxS, true)
-			}
-		}
-		row := []string{strconv.Itoa(g.Count), groupState(g), wait, top, app}
+		wait := human.WaitRange(secs(g.WaitMinS), secs(g.WaitMaxS), g.WaitKnown)
+		row := []string{human.Count(g.Count), groupState(g), wait, top, app}
 		if opts.Verbose {
 			row = append([]string{strconv.Itoa(g.Input)}, row...)
 		}

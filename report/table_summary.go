@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/ctxhole/ctxhole/internal/human"
 )
 
 func writeSummaryTable(t *textWriter, d *Document) {
@@ -19,15 +21,15 @@ func writeSummaryTable(t *textWriter, d *Document) {
 			traces++
 		}
 	}
-	t.printf("%s %s parsed from %s", t.p.bold("ctxhole:"), plural(s.Goroutines, "goroutine"), plural(s.Snapshots, "snapshot"))
+	t.printf("%s %s parsed from %s", t.p.bold("ctxhole:"), human.Plural(s.Goroutines, "goroutine"), human.Plural(s.Snapshots, "snapshot"))
 	if s.Moments != s.Snapshots {
-		t.printf(" of %s", plural(s.Moments, "distinct moment"))
+		t.printf(" of %s", human.Plural(s.Moments, "distinct moment"))
 	}
 	if profiles > 0 {
-		t.printf(", %s", plural(profiles, "contention profile"))
+		t.printf(", %s", human.Plural(profiles, "contention profile"))
 	}
 	if traces > 0 {
-		t.printf(", %s", plural(traces, "trace"))
+		t.printf(", %s", human.Plural(traces, "trace"))
 	}
 	t.printf("\n")
 	if s.Deadlock {
@@ -44,14 +46,14 @@ func writeSummaryTable(t *textWriter, d *Document) {
 		what := ""
 		switch in.Kind {
 		case KindGoroutines:
-			what = plural(in.Goroutines, "goroutine")
+			what = human.Plural(in.Goroutines, "goroutine")
 			if in.DeclaredTotal > 0 && in.DeclaredTotal != in.Goroutines {
 				what += fmt.Sprintf(" (declares %d)", in.DeclaredTotal)
 			}
 		case KindContention:
-			what = fmt.Sprintf("%s profile, %s", in.ProfileKind, plural(in.Samples, "sample"))
+			what = fmt.Sprintf("%s profile, %s", in.ProfileKind, human.Plural(in.Samples, "sample"))
 		case KindTrace:
-			what = fmt.Sprintf("%s, %s", formatDuration(time.Duration(in.DurationS*float64(time.Second))), plural(in.TraceGoroutines, "goroutine"))
+			what = fmt.Sprintf("%s, %s", human.Duration(time.Duration(in.DurationS*float64(time.Second))), human.Plural(in.TraceGoroutines, "goroutine"))
 		}
 		if in.Kind == KindGoroutines && !in.Primary {
 			what += " (same moment, not counted)"
@@ -73,7 +75,7 @@ func writeSummaryTable(t *textWriter, d *Document) {
 		rows = rows[:0]
 		for _, lw := range s.LongestWaits {
 			rows = append(rows, []string{
-				formatWait(lw.WaitMaxS, true), strconv.Itoa(lw.Goroutines), lw.State,
+				human.Wait(secs(lw.WaitMaxS), true), human.Count(lw.Goroutines), lw.State,
 				lw.Function + "\n" + location(shortFile(lw.File), lw.Line), strconv.Itoa(lw.Input),
 			})
 		}
@@ -160,10 +162,10 @@ func writeStatesTable(t *textWriter, d *Document) {
 		row := []string{k}
 		if len(moments) > 1 {
 			for _, i := range moments {
-				row = append(row, strconv.Itoa(d.Inputs[i].ByState[k]))
+				row = append(row, human.Count(d.Inputs[i].ByState[k]))
 			}
 		} else {
-			row = append(row, strconv.Itoa(s.ByState[k]))
+			row = append(row, human.Count(s.ByState[k]))
 		}
 		rows = append(rows, row)
 	}

@@ -7,6 +7,8 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/ctxhole/ctxhole/internal/human"
 )
 
 // browserState is the goroutine browser's state: which snapshot, the
@@ -180,7 +182,7 @@ func (m *model) browserView(h int) []string {
 	out := []string{
 		st.header.Render(sd.label),
 		st.dim.Render(fmt.Sprintf("filter: %s · %s of %s groups · %s goroutines",
-			bs.filter.describe(), fmtCount(len(bs.visible)), fmtCount(len(sd.groups)), fmtCount(bs.shown))),
+			bs.filter.describe(), human.Count(len(bs.visible)), human.Count(len(sd.groups)), human.Count(bs.shown))),
 		st.header.Render(fmt.Sprintf("  %7s  %-16s %-11s %s", "COUNT", "STATE", "WAIT", "FUNCTION")),
 	}
 	if len(bs.visible) == 0 {
@@ -216,10 +218,10 @@ func (m *model) groupDoc(row *groupRow) doc {
 		d.add("IDs: not recorded (aggregated profile)")
 	}
 	if unknown := g.Count - g.WaitKnown; unknown > 0 && g.WaitKnown > 0 {
-		d.add(st.dim.Render(fmt.Sprintf("%s of them printed no wait (under a minute, or not yet stamped by a GC)", fmtCount(unknown))))
+		d.add(st.dim.Render(fmt.Sprintf("%s of them printed no wait (under a minute, or not yet stamped by a GC)", human.Count(unknown))))
 	}
 	if g.LockedToThread > 0 {
-		d.add(fmt.Sprintf("%s locked to their OS thread", fmtCount(g.LockedToThread)))
+		d.add(fmt.Sprintf("%s locked to their OS thread", human.Count(g.LockedToThread)))
 	}
 	if cb := g.CreatedBy; cb != nil {
 		line := "created by " + clean(cb.Func)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ctxhole/ctxhole/detectors"
+	"github.com/ctxhole/ctxhole/internal/human"
 	"github.com/ctxhole/ctxhole/parser"
 )
 
@@ -119,7 +120,7 @@ func newDataset(c *parser.Capture, r *detectors.Report) *dataset {
 
 func (d *dataset) newSnapshot(idx, n int, s *parser.Snapshot) *snapshotData {
 	sd := &snapshotData{time: s.Source.Time, total: s.Count()}
-	sd.label = fmt.Sprintf("%s goroutines · %s", fmtCount(sd.total), clean(s.Source.String()))
+	sd.label = fmt.Sprintf("%s goroutines · %s", human.Count(sd.total), clean(s.Source.String()))
 	if n > 1 {
 		sd.label = fmt.Sprintf("snapshot %d/%d · %s", idx+1, n, sd.label)
 	}
@@ -141,11 +142,11 @@ func (d *dataset) newSnapshot(idx, n int, s *parser.Snapshot) *snapshotData {
 	for gi, g := range parser.GroupGoroutines(s.Goroutines) {
 		row := &groupRow{
 			g:     g,
-			count: fmtCount(g.Count),
+			count: human.Count(g.Count),
 			state: clean(g.State),
 			fn:    clean(tellingFunc(g.Frames)),
 		}
-		row.wait = fmtWaitRange(g.WaitMin, g.WaitMax, g.WaitKnown > 0)
+		row.wait = human.WaitRange(g.WaitMin, g.WaitMax, g.WaitKnown > 0)
 		stateCount[row.state] += g.Count
 		row.terms = append(row.terms, term(row.state))
 		for _, f := range g.Frames {
@@ -181,16 +182,6 @@ func tellingFunc(frames []parser.Frame) string {
 	return "(no frames)"
 }
 
-func fmtWaitRange(lo, hi time.Duration, known bool) string {
-	if !known {
-		return "-"
-	}
-	if fmtWait(lo, true) == fmtWait(hi, true) {
-		return fmtWait(hi, true)
-	}
-	return fmtWait(lo, true) + "–" + fmtWait(hi, true)
-}
-
 // frames returns a group's frames for display, building them once.
 func (row *groupRow) frames() []frameRow {
 	if row.stack == nil {
@@ -224,8 +215,8 @@ func newFindingData(rank int, f *detectors.Finding) *findingData {
 		f:        f,
 		rank:     rank,
 		category: clean(string(f.Category)),
-		count:    fmtCount(f.Goroutines),
-		wait:     fmtWait(f.WaitMax, f.WaitKnown),
+		count:    human.Count(f.Goroutines),
+		wait:     human.Wait(f.WaitMax, f.WaitKnown),
 		title:    clean(f.Title),
 	}
 	fd.rootFunc = rootFunction(f)
@@ -320,9 +311,9 @@ func chainNodes(f *detectors.Finding) []chainNode {
 		}
 		wait := ""
 		if l.WaitKnown {
-			wait = " · " + fmtWait(l.WaitMax, true)
+			wait = " · " + human.Wait(l.WaitMax, true)
 		}
-		n.label = fmt.Sprintf("%s %s ×%s%s  %s", clean(string(l.Relation)), clean(string(l.Category)), fmtCount(l.Goroutines), wait, clean(l.Function))
+		n.label = fmt.Sprintf("%s %s ×%s%s  %s", clean(string(l.Relation)), clean(string(l.Category)), human.Count(l.Goroutines), wait, clean(l.Function))
 		switch {
 		case l.Depth == 0 && len(f.Root.Frames) > 0 && (l.Group == nil || l.Group == f.Root.Group):
 			n.stack = frameRows(f.Root.Frames, f.Root.AppFrame, l.Function)
@@ -332,7 +323,7 @@ func chainNodes(f *detectors.Finding) []chainNode {
 			}
 		case l.Group != nil:
 			n.stack = frameRows(l.Group.Frames, -1, l.Function)
-			n.stackTitle = fmt.Sprintf("%s link, %s goroutines", clean(string(l.Relation)), fmtCount(l.Goroutines))
+			n.stackTitle = fmt.Sprintf("%s link, %s goroutines", clean(string(l.Relation)), human.Count(l.Goroutines))
 		default:
 			n.stackTitle = fmt.Sprintf("%s link", clean(string(l.Relation)))
 			if l.Function != "" {

@@ -3,6 +3,8 @@ package tui
 import (
 	"strings"
 	"time"
+
+	"github.com/ctxhole/ctxhole/internal/human"
 )
 
 // groupFilter is the goroutine browser's filter: text tokens (each must
@@ -106,7 +108,7 @@ func (f groupFilter) describe() string {
 		parts = append(parts, "state "+quote(f.state))
 	}
 	if f.minWait > 0 {
-		parts = append(parts, "wait ≥ "+fmtWait(f.minWait, true))
+		parts = append(parts, "wait ≥ "+human.Duration(f.minWait))
 	}
 	if len(parts) == 0 {
 		return "no filter"

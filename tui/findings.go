@@ -6,6 +6,8 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/ctxhole/ctxhole/internal/human"
 )
 
 // focus is where the findings view's cursor is: the ranked list, the chain
@@ -309,7 +311,7 @@ func (m *model) findingDoc(fd *findingData) doc {
 	}
 	meta := fmt.Sprintf("%s · confidence %.2f · %s goroutines", f.Severity, f.Confidence, fd.count)
 	if f.WaitKnown {
-		meta += " · waiting " + fmtWaitRange(f.WaitMin, f.WaitMax, true)
+		meta += " · waiting " + human.WaitRange(f.WaitMin, f.WaitMax, true)
 	}
 	if g := f.Growth; g != nil {
 		meta += fmt.Sprintf(" · grew %d→%d over %d snapshots", g.From, g.To, g.Snapshots)
@@ -450,7 +452,7 @@ func (m *model) captureSummary() []string {
 		byState[g.state] += g.g.Count
 	}
 	for _, s := range sd.states {
-		out = append(out, fmt.Sprintf("  %8s  %s", fmtCount(byState[s]), s))
+		out = append(out, fmt.Sprintf("  %8s  %s", human.Count(byState[s]), s))
 	}
 	return out
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/ctxhole/ctxhole/detectors"
+	"github.com/ctxhole/ctxhole/internal/human"
 	"github.com/ctxhole/ctxhole/parser"
 )
 
@@ -237,9 +238,9 @@ func (m *model) tabBar() string {
 		}
 	}
 	left := b.String()
-	right := plural(len(m.data.findings), "finding")
+	right := human.Plural(len(m.data.findings), "finding")
 	if len(m.data.snapshots) > 0 {
-		right += " · " + plural(m.data.goroutines, "goroutine")
+		right += " · " + human.Plural(m.data.goroutines, "goroutine")
 	}
 	if gap := m.width - ansi.StringWidth(left) - len(right); gap >= 2 {
 		return left + strings.Repeat(" ", gap) + m.st.dim.Render(right)

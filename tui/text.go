@@ -3,7 +3,6 @@ package tui
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/charmbracelet/x/ansi"
 
@@ -97,59 +96,6 @@ func wrap(s string, w int) []string {
 	return strings.Split(ansi.Wrap(s, w, ""), "\n")
 }
 
-// fmtWait formats a goroutine wait as the runtime measures it: whole
-// minutes, shown as "45m" or "21h48m"; "-" when unknown.
-func fmtWait(d time.Duration, known bool) string {
-	if !known {
-		return "-"
-	}
-	if d < time.Minute {
-		return "<1m"
-	}
-	m := int64(d / time.Minute)
-	if m < 60 {
-		return fmt.Sprintf("%dm", m)
-	}
-	if m < 48*60 {
-		return fmt.Sprintf("%dh%02dm", m/60, m%60)
-	}
-	return fmt.Sprintf("%dd%02dh", m/(24*60), (m/60)%24)
-}
-
-// fmtOffset formats a trace offset or span compactly ("1.25s", "340ms").
-func fmtOffset(d time.Duration) string {
-	switch {
-	case d < 0:
-		return "-"
-	case d == 0:
-		return "0s"
-	case d < time.Millisecond:
-		return fmt.Sprintf("%dµs", d/time.Microsecond)
-	case d < time.Second:
-		return fmt.Sprintf("%dms", d/time.Millisecond)
-	case d < time.Minute:
-		return fmt.Sprintf("%.2fs", d.Seconds())
-	default:
-		return d.Round(time.Second).String()
-	}
-}
-
-// fmtCount formats a count with thousands separators.
-func fmtCount(n int) string {
-	s := fmt.Sprint(n)
-	if n < 0 {
-		return s
-	}
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
-
 // fmtIDs lists goroutine IDs compactly, folding consecutive runs into
 // ranges ("1-4, 9, 12") and stopping after max items.
 func fmtIDs(ids []int64, max int) string {
@@ -170,12 +116,4 @@ func fmtIDs(ids []int64, max int) string {
 		i = j + 1
 	}
 	return strings.Join(parts, ", ")
-}
-
-// plural returns "1 finding" or "3 findings".
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmtCount(n) + " " + word + "s"
 }

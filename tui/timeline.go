@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/ctxhole/ctxhole/internal/human"
 	"github.com/ctxhole/ctxhole/parser"
 )
 
@@ -115,7 +116,7 @@ func (m *model) chainTimeline(fd *findingData) (timeline, bool) {
 		from:  0,
 		to:    end,
 		axisL: "0",
-		axisR: fmtOffset(end),
+		axisR: human.Offset(end),
 	}
 	for _, n := range fd.nodes {
 		l := n.link
@@ -133,7 +134,7 @@ func (m *model) chainTimeline(fd *findingData) (timeline, bool) {
 			r.end = end
 		}
 		r.detail = append(r.detail,
-			fmt.Sprintf("%s ×%s %s · %s", clean(string(l.Category)), fmtCount(l.Goroutines), clean(string(l.Relation)), clean(l.Function)),
+			fmt.Sprintf("%s ×%s %s · %s", clean(string(l.Category)), human.Count(l.Goroutines), clean(string(l.Relation)), clean(l.Function)),
 			fmt.Sprintf("blocked %s → %s", startText(l.Start), endText(l.End)))
 		for _, e := range l.Wakes {
 			r.detail = append(r.detail, wakeText(e))
@@ -150,14 +151,14 @@ func startText(start time.Duration) string {
 	if start <= 0 {
 		return "from the trace's start"
 	}
-	return "at " + fmtOffset(start)
+	return "at " + human.Offset(start)
 }
 
 func endText(end time.Duration) string {
 	if end < 0 {
 		return "never woken while traced"
 	}
-	return "woken at " + fmtOffset(end)
+	return "woken at " + human.Offset(end)
 }
 
 // wakeText says who woke whom for a wake edge.
@@ -169,7 +170,7 @@ func wakeText(e *parser.WakeEdge) string {
 	if len(e.Wakers) > 0 {
 		s += fmt.Sprintf(" (goroutine %d)", e.Wakers[0])
 	}
-	return s + fmt.Sprintf(" between %s and %s, max wait %s", fmtOffset(e.First), fmtOffset(e.Last), fmtOffset(e.MaxWait))
+	return s + fmt.Sprintf(" between %s and %s, max wait %s", human.Offset(e.First), human.Offset(e.Last), human.Duration(e.MaxWait))
 }
 
 // traceStuckTimeline draws the goroutines a trace ended with still blocked,
@@ -180,7 +181,7 @@ func (m *model) traceStuckTimeline(t *parser.Trace) (timeline, bool) {
 			m.st.dim.Render("the selected finding has no timed chain; earliest blocked first")},
 		to:    t.Duration,
 		axisL: "0",
-		axisR: fmtOffset(t.Duration),
+		axisR: human.Offset(t.Duration),
 	}
 	for _, g := range t.Goroutines {
 		if g.Stuck == nil {
@@ -200,7 +201,7 @@ func (m *model) traceStuckTimeline(t *parser.Trace) (timeline, bool) {
 			end:   t.Duration,
 			open:  true,
 			detail: []string{
-				fmt.Sprintf("goroutine %d · %s · blocked since %s%s", g.ID, clean(g.Stuck.Reason), fmtOffset(g.Stuck.Start), beforeStart(g.Stuck.BeforeStart)),
+				fmt.Sprintf("goroutine %d · %s · blocked since %s%s", g.ID, clean(g.Stuck.Reason), human.Offset(g.Stuck.Start), beforeStart(g.Stuck.BeforeStart)),
 				fn,
 			},
 		})
@@ -257,7 +258,7 @@ func (m *model) dumpTimeline(fd *findingData) timeline {
 	if len(order) > 0 {
 		longest := sd.groups[order[0]].g.WaitMax
 		tl.from, tl.to = -longest, 0
-		tl.axisL = "-" + fmtWait(longest, true)
+		tl.axisL = "-" + human.Duration(longest)
 	}
 	for _, gi := range order {
 		row := sd.groups[gi]
