@@ -102,7 +102,7 @@ type edge struct {
 // Analyze diagnoses a capture: it classifies the stuck goroutines of the
 // latest snapshot, links them into blocking chains, finds leaks across
 // snapshots and returns the findings ranked, principal root cause first.
-func Analyze(c *parser.Capture, opts Options) (*Report, error) {
+func Analyze(c *parser.Capture, opts Options) (*Diagnosis, error) {
 	if c == nil {
 		return nil, errors.New("detectors: no capture")
 	}
@@ -120,7 +120,7 @@ func Analyze(c *parser.Capture, opts Options) (*Report, error) {
 	if a.findings == nil {
 		a.findings = []*Finding{}
 	}
-	return &Report{Findings: a.findings}, nil
+	return &Diagnosis{Findings: a.findings}, nil
 }
 
 func newAnalysis(c *parser.Capture, opts Options) *analysis {

@@ -80,8 +80,9 @@ func ParseSeverity(name string) (Severity, error) {
 	return 0, fmt.Errorf("unknown severity %q (want one of %s)", name, strings.Join(severityNames[:], ", "))
 }
 
-// Report is the diagnosis of one capture.
-type Report struct {
+// Diagnosis is what Analyze concludes about one capture: its findings,
+// ranked.
+type Diagnosis struct {
 	// Findings in rank order: the first is the principal root cause.
 	Findings []*Finding
 }

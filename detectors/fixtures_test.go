@@ -66,7 +66,7 @@ func fixtureDirs(t *testing.T) []string {
 }
 
 // analyzeLoaded loads the named captures and analyzes them.
-func analyzeLoaded(t *testing.T, paths ...string) *Report {
+func analyzeLoaded(t *testing.T, paths ...string) *Diagnosis {
 	t.Helper()
 	c, err := parser.Load(paths, parser.Options{})
 	if err != nil {
@@ -80,7 +80,7 @@ func analyzeLoaded(t *testing.T, paths ...string) *Report {
 }
 
 // describe renders a report compactly for failure messages.
-func describe(r *Report, limit int) string {
+func describe(r *Diagnosis, limit int) string {
 	var b strings.Builder
 	for i, f := range r.Findings {
 		if i == limit {

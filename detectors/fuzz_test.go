@@ -16,7 +16,7 @@ func FuzzAnalyze(f *testing.F) {
 	f.Add([]byte("goroutine 1 [chan send]:\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		done := make(chan struct{})
-		var r *Report
+		var r *Diagnosis
 		var parseErr, err error
 		go func() {
 			defer close(done)

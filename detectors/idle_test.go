@@ -52,7 +52,7 @@ func snapshotOf(at time.Time, gs ...[]*parser.Goroutine) *parser.Snapshot {
 	return s
 }
 
-func analyzeSnaps(t *testing.T, snaps ...*parser.Snapshot) *Report {
+func analyzeSnaps(t *testing.T, snaps ...*parser.Snapshot) *Diagnosis {
 	t.Helper()
 	r, err := Analyze(&parser.Capture{Snapshots: snaps}, Options{})
 	if err != nil {
@@ -84,7 +84,7 @@ var (
 	}
 )
 
-func maxSeverity(r *Report) (Severity, *Finding) {
+func maxSeverity(r *Diagnosis) (Severity, *Finding) {
 	var worst *Finding
 	for _, f := range r.Findings {
 		if worst == nil || f.Severity > worst.Severity {

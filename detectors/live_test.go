@@ -62,7 +62,7 @@ func waitParked(t *testing.T, fn string, n int) {
 
 // findingWith returns the first finding of a category whose chain has a
 // link in a function containing fn.
-func findingWith(r *Report, cat Category, fn string) *Finding {
+func findingWith(r *Diagnosis, cat Category, fn string) *Finding {
 	for _, f := range r.Findings {
 		if f.Category != cat {
 			continue

@@ -86,7 +86,7 @@ func traceIncidents(t *testing.T) []traceIncident {
 }
 
 // analyzeFiles loads files (relative to dir) and diagnoses them.
-func analyzeFiles(t *testing.T, dir string, names ...string) *Report {
+func analyzeFiles(t *testing.T, dir string, names ...string) *Diagnosis {
 	t.Helper()
 	var paths []string
 	for _, n := range names {
@@ -116,7 +116,7 @@ func rootApp(f *Finding) string {
 }
 
 // highest returns the most severe finding's severity.
-func highest(r *Report) Severity {
+func highest(r *Diagnosis) Severity {
 	s := SevInfo
 	for _, f := range r.Findings {
 		s = max(s, f.Severity)

@@ -19,7 +19,7 @@ const longestWaitsShown = 5
 // has the inputs, the summary and the goroutine groups, and no findings.
 // Every string taken from the capture passes parser.CleanText here, once,
 // so no renderer can forget to.
-func Build(c *parser.Capture, r *detectors.Report, tool Tool) *Document {
+func Build(c *parser.Capture, r *detectors.Diagnosis, tool Tool) *Document {
 	d := &Document{
 		SchemaVersion: SchemaVersion,
 		Tool:          tool,

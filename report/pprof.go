@@ -20,7 +20,7 @@ import (
 // narrows the graph to one hole. With only > 0 just that finding (by rank)
 // is written. A goroutine that several findings cover is written once,
 // under the best-ranked one.
-func WritePprof(w io.Writer, r *detectors.Report, only int) error {
+func WritePprof(w io.Writer, r *detectors.Diagnosis, only int) error {
 	if only < 0 || only > len(r.Findings) {
 		return fmt.Errorf("export pprof: no finding #%d (the report has %d)", only, len(r.Findings))
 	}

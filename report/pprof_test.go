@@ -31,7 +31,7 @@ func TestWritePprofRoundTrip(t *testing.T) {
 	}
 	// Two findings sharing a group: the shared one is exported once,
 	// under the first.
-	r := &detectors.Report{Findings: []*detectors.Finding{
+	r := &detectors.Diagnosis{Findings: []*detectors.Finding{
 		{Category: detectors.CatMutexConvoy, Severity: detectors.SevCritical, Root: detectors.Root{Group: groups[1]},
 			Chain: []detectors.Link{{Group: groups[1]}, {Group: groups[0]}}},
 		{Category: detectors.CatUnclassified, Severity: detectors.SevLow, Root: detectors.Root{Group: groups[0]}},

@@ -18,12 +18,12 @@ func TestWriteTable(t *testing.T) {
 	live, release := liveSnapshot(t)
 	defer release()
 	c := &parser.Capture{Snapshots: []*parser.Snapshot{live}, Warnings: []parser.Warning{{File: "a.txt", Line: 7, Offset: -1, Msg: "stray log line"}}}
-	finding := func(timed bool) *detectors.Report {
-		return &detectors.Report{Findings: []*detectors.Finding{findingFor(t, live, timed)}}
+	finding := func(timed bool) *detectors.Diagnosis {
+		return &detectors.Diagnosis{Findings: []*detectors.Finding{findingFor(t, live, timed)}}
 	}
 	tests := []struct {
 		name    string
-		r       *detectors.Report
+		r       *detectors.Diagnosis
 		opts    Options
 		want    []string
 		notWant []string
@@ -88,7 +88,7 @@ func TestWriteTableIsDeterministic(t *testing.T) {
 	live, release := liveSnapshot(t)
 	defer release()
 	c := &parser.Capture{Snapshots: []*parser.Snapshot{live, aggregatedSnapshot(live)}}
-	r := &detectors.Report{Findings: []*detectors.Finding{findingFor(t, live, true)}}
+	r := &detectors.Diagnosis{Findings: []*detectors.Finding{findingFor(t, live, true)}}
 	var first string
 	for i := range 5 {
 		var buf bytes.Buffer
@@ -128,7 +128,7 @@ func TestWriteMarkdown(t *testing.T) {
 	c := &parser.Capture{Snapshots: []*parser.Snapshot{live}}
 	tests := []struct {
 		name    string
-		r       *detectors.Report
+		r       *detectors.Diagnosis
 		want    []string
 		notWant []string
 	}{
@@ -138,7 +138,7 @@ func TestWriteMarkdown(t *testing.T) {
 		},
 		{
 			name: "dump finding",
-			r:    &detectors.Report{Findings: []*detectors.Finding{findingFor(t, live, false)}},
+			r:    &detectors.Diagnosis{Findings: []*detectors.Finding{findingFor(t, live, false)}},
 			want: []string{
 				"# Incident: 3 goroutines queue on a lock", "**Principal root cause:** `mutex-convoy` (critical, confidence 0.85)",
 				"## Timeline of the root cause", "From the wait durations", "| >=3m before capture | 1 goroutine blocked in `",
@@ -150,7 +150,7 @@ func TestWriteMarkdown(t *testing.T) {
 		},
 		{
 			name: "traced finding",
-			r:    &detectors.Report{Findings: []*detectors.Finding{findingFor(t, live, true)}},
+			r:    &detectors.Diagnosis{Findings: []*detectors.Finding{findingFor(t, live, true)}},
 			want: []string{"Offsets from the start of the execution trace.", "| +840ms | 1 goroutine in `",
 				"| +850ms | 3 goroutines in `", "`github.com/ctxhole/ctxhole/report.queueOnLock` block (waits-on) |",
 				"| end of trace, +5s | still blocked, never woken: 1 goroutine in `", "| +2.85s | 3 goroutines in `", "released: 3 by deadline"},
@@ -272,7 +272,7 @@ func TestWriteTableFitsWidth(t *testing.T) {
 	live, release := liveSnapshot(t)
 	defer release()
 	d := Build(&parser.Capture{Snapshots: []*parser.Snapshot{live}},
-		&detectors.Report{Findings: []*detectors.Finding{findingFor(t, live, false)}}, testTool)
+		&detectors.Diagnosis{Findings: []*detectors.Finding{findingFor(t, live, false)}}, testTool)
 	// 100 is about the narrowest the findings table's fixed columns
 	// (number, severity, category, counts, wait) leave room in.
 	for _, width := range []int{100, 140} {
@@ -353,7 +353,7 @@ func TestRenderSparseFindings(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := Build(&parser.Capture{}, &detectors.Report{Findings: []*detectors.Finding{tt.f}}, testTool)
+			d := Build(&parser.Capture{}, &detectors.Diagnosis{Findings: []*detectors.Finding{tt.f}}, testTool)
 			var buf bytes.Buffer
 			if err := WriteTable(&buf, d, Options{Verbose: true}); err != nil {
 				t.Fatal(err)
@@ -385,7 +385,7 @@ func TestMarkdownTimelineFromTraceStart(t *testing.T) {
 		},
 	}
 	var buf bytes.Buffer
-	if err := WriteMarkdown(&buf, Build(&parser.Capture{}, &detectors.Report{Findings: []*detectors.Finding{f}}, testTool), Options{}); err != nil {
+	if err := WriteMarkdown(&buf, Build(&parser.Capture{}, &detectors.Diagnosis{Findings: []*detectors.Finding{f}}, testTool), Options{}); err != nil {
 		t.Fatal(err)
 	}
 	out := buf.String()

@@ -119,7 +119,7 @@ func cmpFloat(a, b float64) int {
 func TestBuildFinding(t *testing.T) {
 	live, release := liveSnapshot(t)
 	defer release()
-	r := &detectors.Report{Findings: []*detectors.Finding{findingFor(t, live, true)}}
+	r := &detectors.Diagnosis{Findings: []*detectors.Finding{findingFor(t, live, true)}}
 	d := Build(&parser.Capture{Snapshots: []*parser.Snapshot{live}}, r, testTool)
 	f := d.Findings[0]
 	if f.Rank != 1 || f.Category != "mutex-convoy" || f.Severity != "critical" {
@@ -180,16 +180,16 @@ func TestJSONValidatesAgainstSchema(t *testing.T) {
 	tests := []struct {
 		name string
 		c    *parser.Capture
-		r    *detectors.Report
+		r    *detectors.Diagnosis
 	}{
 		{"empty", &parser.Capture{}, nil},
 		{"groups only", &parser.Capture{Snapshots: []*parser.Snapshot{live, agg}}, nil},
-		{"dump finding", &parser.Capture{Snapshots: []*parser.Snapshot{live}}, &detectors.Report{Findings: []*detectors.Finding{findingFor(t, live, false)}}},
+		{"dump finding", &parser.Capture{Snapshots: []*parser.Snapshot{live}}, &detectors.Diagnosis{Findings: []*detectors.Finding{findingFor(t, live, false)}}},
 		{"traced finding", &parser.Capture{
 			Snapshots:  []*parser.Snapshot{live},
 			Contention: []*parser.Contention{{Source: parser.Source{File: "mutex.pb.gz", Format: parser.FormatContentionProto}, Kind: "mutex"}},
 			Traces:     []*parser.Trace{{Source: parser.Source{File: "trace.out", Format: parser.FormatExecTrace}, Duration: 5 * time.Second, Truncated: true}},
-		}, &detectors.Report{Findings: []*detectors.Finding{findingFor(t, live, true)}}},
+		}, &detectors.Diagnosis{Findings: []*detectors.Finding{findingFor(t, live, true)}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

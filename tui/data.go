@@ -96,7 +96,7 @@ type groupRow struct {
 	stack []frameRow
 }
 
-func newDataset(c *parser.Capture, r *detectors.Report) *dataset {
+func newDataset(c *parser.Capture, r *detectors.Diagnosis) *dataset {
 	if c == nil {
 		c = &parser.Capture{}
 	}

@@ -45,7 +45,7 @@ func exportPath(dir string, rank int, cat detectors.Category, attempt int) (stri
 // encodeFinding encodes one finding with its rank through the report
 // package's document builder, so the export cannot drift from the schema.
 func encodeFinding(rank int, f *detectors.Finding) ([]byte, error) {
-	d := report.Build(nil, &detectors.Report{Findings: []*detectors.Finding{f}}, report.Tool{Name: "ctxhole"})
+	d := report.Build(nil, &detectors.Diagnosis{Findings: []*detectors.Finding{f}}, report.Tool{Name: "ctxhole"})
 	out := exportDoc{SchemaVersion: d.SchemaVersion, Finding: d.Findings[0]}
 	out.Finding.Rank = rank
 	var buf bytes.Buffer

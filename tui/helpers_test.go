@@ -74,7 +74,7 @@ func frameIndex(frames []parser.Frame, fn string) int {
 // behind them, and the pool's opener sharing the *sql.DB. The goldens use
 // it rather than detectors.Analyze so that they change only when the UI
 // does.
-func pqFinding(t testing.TB, c *parser.Capture) *detectors.Report {
+func pqFinding(t testing.TB, c *parser.Capture) *detectors.Diagnosis {
 	t.Helper()
 	groups := parser.GroupGoroutines(c.Snapshots[0].Goroutines)
 	root := groupWith(t, groups, "github.com/lib/pq.(*conn).startup")
@@ -125,12 +125,12 @@ func pqFinding(t testing.TB, c *parser.Capture) *detectors.Report {
 		Chain: []detectors.Link{link(0, detectors.RelRoot, detectors.CatDBPoolExhausted, waiters, "database/sql.(*DB).conn")},
 		Fix:   detectors.Fix{Summary: "Bound the query with a context deadline"},
 	}
-	return &detectors.Report{Findings: []*detectors.Finding{f, second}}
+	return &detectors.Diagnosis{Findings: []*detectors.Finding{f, second}}
 }
 
 // newTestModel builds a model at a fixed size with colour off, so frames
 // are plain text.
-func newTestModel(t testing.TB, c *parser.Capture, r *detectors.Report, w, h int) *model {
+func newTestModel(t testing.TB, c *parser.Capture, r *detectors.Diagnosis, w, h int) *model {
 	t.Helper()
 	m := newModel(c, r, Options{ExportDir: t.TempDir()}, newRenderer(io.Discard, true))
 	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
@@ -182,7 +182,7 @@ func mustContain(t *testing.T, frame string, wants ...string) {
 // traceFinding builds, from the real trace of the db-driver-no-ctx
 // incident, the timed chain the trace pass is specified to produce: the
 // lib/pq start-ups blocked first, then the queries queued behind them.
-func traceFinding(t testing.TB, c *parser.Capture) *detectors.Report {
+func traceFinding(t testing.TB, c *parser.Capture) *detectors.Diagnosis {
 	t.Helper()
 	if len(c.Traces) == 0 {
 		t.Fatal("no trace in the capture")
@@ -222,5 +222,5 @@ func traceFinding(t testing.TB, c *parser.Capture) *detectors.Report {
 		Fix: detectors.Fix{Summary: "Set connect_timeout in the lib/pq connection string"},
 	}
 	f.Root.Since = f.Chain[0].Start
-	return &detectors.Report{Findings: []*detectors.Finding{f}}
+	return &detectors.Diagnosis{Findings: []*detectors.Finding{f}}
 }

@@ -57,7 +57,7 @@ type model struct {
 	srcRoots []sourceRoot
 }
 
-func newModel(c *parser.Capture, r *detectors.Report, opts Options, rend *lipgloss.Renderer) *model {
+func newModel(c *parser.Capture, r *detectors.Diagnosis, opts Options, rend *lipgloss.Renderer) *model {
 	m := &model{
 		data:    newDataset(c, r),
 		st:      newStyles(rend),

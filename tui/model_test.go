@@ -369,7 +369,7 @@ func TestHostileText(t *testing.T) {
 
 func TestNoFindings(t *testing.T) {
 	c := loadFixture(t, "db-driver-no-ctx", "goroutine-debug2.txt")
-	m := newTestModel(t, c, &detectors.Report{}, 80, 24)
+	m := newTestModel(t, c, &detectors.Diagnosis{}, 80, 24)
 	mustContain(t, screen(m), "No findings", "CAPTURE", "IO wait")
 	press(m, "enter", "y", "e")
 	if m.fv.focus != focusList || !m.statusErr {

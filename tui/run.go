@@ -38,7 +38,7 @@ type Options struct {
 }
 
 // Run shows the UI for a capture and its diagnosis until the user quits.
-func Run(c *parser.Capture, r *detectors.Report, opts Options) error {
+func Run(c *parser.Capture, r *detectors.Diagnosis, opts Options) error {
 	if opts.Input == nil {
 		opts.Input = os.Stdin
 	}

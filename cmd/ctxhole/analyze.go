@@ -97,7 +97,7 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // pprof goroutine profile and says where. The file is new unless --force
 // (safefile): never an input, never through a symlink, and a failed write
 // removes only the file this call created.
-func exportPprof(path string, opts safefile.Options, r *detectors.Report, only int, stderr io.Writer) error {
+func exportPprof(path string, opts safefile.Options, r *detectors.Diagnosis, only int, stderr io.Writer) error {
 	f, err := safefile.Create(path, opts)
 	if err != nil {
 		return fmt.Errorf("--export-pprof: %w", err)
@@ -162,7 +162,7 @@ func parseAnalyzeArgs(args []string, stderr io.Writer) (analyzeFlags, []string, 
 }
 
 // explore hands the capture and its diagnosis to the terminal UI.
-func explore(c *parser.Capture, r *detectors.Report, af analyzeFlags, stdin io.Reader, stdout, stderr io.Writer) int {
+func explore(c *parser.Capture, r *detectors.Diagnosis, af analyzeFlags, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err := tui.Run(c, r, tui.Options{Input: stdin, Output: stdout, NoColor: af.noColor}); err != nil {
 		fmt.Fprintf(stderr, "ctxhole: terminal UI: %v\n", err)
 		return exitUsage
@@ -172,7 +172,7 @@ func explore(c *parser.Capture, r *detectors.Report, af analyzeFlags, stdin io.R
 
 // render writes the report in the chosen format and computes the exit
 // status from --fail-on.
-func render(c *parser.Capture, r *detectors.Report, af analyzeFlags, threshold *detectors.Severity, stdout, stderr io.Writer) int {
+func render(c *parser.Capture, r *detectors.Diagnosis, af analyzeFlags, threshold *detectors.Severity, stdout, stderr io.Writer) int {
 	doc := report.Build(c, r, report.Tool{Name: "ctxhole", Version: toolVersion()})
 	opts := report.Options{Verbose: af.verbose}
 	var err error
@@ -212,7 +212,7 @@ func render(c *parser.Capture, r *detectors.Report, af analyzeFlags, threshold *
 
 // writeTimeline draws the principal finding's chain as a Gantt chart, in a
 // code fence for Markdown, width columns wide (0: the chart's default).
-func writeTimeline(w io.Writer, r *detectors.Report, markdown bool, width int) error {
+func writeTimeline(w io.Writer, r *detectors.Diagnosis, markdown bool, width int) error {
 	if r == nil || len(r.Findings) == 0 {
 		_, err := fmt.Fprintln(w, "\ntimeline: no finding to draw")
 		return err

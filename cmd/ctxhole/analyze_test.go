@@ -105,7 +105,7 @@ func TestAnalyzeNoColorWhenNotATerminal(t *testing.T) {
 // TestFailOn drives --fail-on through render with findings of known
 // severities: exit 1 only when one is at or above the threshold.
 func TestFailOn(t *testing.T) {
-	r := &detectors.Report{Findings: []*detectors.Finding{
+	r := &detectors.Diagnosis{Findings: []*detectors.Finding{
 		{Category: detectors.CatDBDriverNoCtx, Severity: detectors.SevHigh, Root: detectors.Root{AppFrame: -1}},
 		{Category: detectors.CatSleepPoll, Severity: detectors.SevLow, Root: detectors.Root{AppFrame: -1}},
 	}}
@@ -207,7 +207,7 @@ func mustRead(t *testing.T, path string) string {
 // TestTimeline draws the principal finding's Gantt chart below the table
 // and inside a code fence in Markdown.
 func TestTimeline(t *testing.T) {
-	r := &detectors.Report{Findings: []*detectors.Finding{{
+	r := &detectors.Diagnosis{Findings: []*detectors.Finding{{
 		Category: detectors.CatDBDriverNoCtx, Severity: detectors.SevCritical, Goroutines: 1,
 		Root: detectors.Root{AppFrame: -1},
 		Chain: []detectors.Link{{Depth: 0, Relation: detectors.RelRoot, Goroutines: 1,
@@ -216,7 +216,7 @@ func TestTimeline(t *testing.T) {
 	}}}
 	tests := []struct {
 		output string
-		r      *detectors.Report
+		r      *detectors.Diagnosis
 		want   []string
 	}{
 		{"table", r, []string{"TIMELINE of finding #1", "github.com/lib/pq.(*conn).startup"}},
