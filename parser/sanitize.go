@@ -1,15 +1,20 @@
 package parser
 
 import (
+	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
 // CleanText removes terminal control characters from s: ANSI escape
 // sequences (CSI, OSC and two-byte escapes) are dropped whole, other C0 and
-// C1 controls and DEL are dropped, invalid UTF-8 becomes U+FFFD. Tabs are
-// kept. Everything the parser stores from a capture goes through it, so no
-// later view can be made to move the cursor or retitle a terminal.
+// C1 controls and DEL are dropped, invalid UTF-8 becomes U+FFFD, and
+// bidirectional controls (U+202E RIGHT-TO-LEFT OVERRIDE and the other
+// overrides, embeddings, isolates and marks) are shown as their code point,
+// "<U+202E>". Tabs are kept. Everything the parser stores from a capture
+// goes through it, so no later view can be made to move the cursor, retitle
+// a terminal or reorder a line.
 func CleanText(s string) string {
 	if isClean(s) {
 		return s
@@ -30,6 +35,11 @@ func CleanText(s string) string {
 			b.WriteByte('\t')
 		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
 			// control: drop
+		case unicode.Is(unicode.Bidi_Control, r):
+			// A bidirectional override or isolate (U+202E...) reorders
+			// what follows it on screen: a name could be made to read as
+			// another. Shown as its code point instead.
+			fmt.Fprintf(&b, "<U+%04X>", r)
 		default:
 			b.WriteString(s[i : i+size])
 		}
@@ -56,7 +66,8 @@ func isClean(s string) bool {
 func isCleanUTF8(s string) bool {
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 || r < 0x20 && r != '\t' || r == 0x7f || r >= 0x80 && r < 0xa0 {
+		if r == utf8.RuneError && size == 1 || r < 0x20 && r != '\t' || r == 0x7f || r >= 0x80 && r < 0xa0 ||
+			unicode.Is(unicode.Bidi_Control, r) {
 			return false
 		}
 		i += size

@@ -204,7 +204,7 @@ func writeMarkdownFinding(t *textWriter, f Finding, verbose bool) {
 	if len(f.Contention) > 0 {
 		t.printf("**Contention profiles**\n\n| kind | where | events | delay |\n|---|---|---:|---:|\n")
 		for _, c := range f.Contention {
-			t.printf("| %s | %s | %d | %s |\n", mdCell(c.Kind), code(c.Function+" "+location(c.File, c.Line)), c.Count, human.Duration(secs(c.DelayS)))
+			t.printf("| %s | %s | %d | %s |\n", mdCell(mdText(c.Kind)), mdCell(code(c.Function+" "+location(c.File, c.Line))), c.Count, human.Duration(secs(c.DelayS)))
 		}
 		t.printf("\n")
 	}
@@ -298,7 +298,7 @@ func writeMarkdownGroups(t *textWriter, d *Document, opts Options) {
 			app = code(g.AppFrame.Function + " " + location(shortFile(g.AppFrame.File), g.AppFrame.Line))
 		}
 		wait := human.WaitRange(secs(g.WaitMinS), secs(g.WaitMaxS), g.WaitKnown)
-		t.printf("| %s | %s | %s | %s | %s |\n", human.Count(g.Count), mdCell(groupState(g)), mdCell(wait), mdCell(top), mdCell(app))
+		t.printf("| %s | %s | %s | %s | %s |\n", human.Count(g.Count), mdCell(mdText(groupState(g))), mdCell(wait), mdCell(top), mdCell(app))
 	}
 	t.printf("\n")
 }
@@ -317,7 +317,7 @@ func writeMarkdownInputs(t *textWriter, d *Document) {
 		if in.Kind == KindGoroutines {
 			n = human.Count(in.Goroutines)
 		}
-		t.printf("| %d | %s | %s | %s | %s |\n", i, code(file), mdCell(in.Format), n, mdCell(in.CapturedAt))
+		t.printf("| %d | %s | %s | %s | %s |\n", i, mdCell(code(file)), mdCell(mdText(in.Format)), n, mdCell(mdText(in.CapturedAt)))
 	}
 }
 
@@ -356,18 +356,25 @@ func orDefault(s, def string) string {
 	return s
 }
 
-// mdEscaper escapes the characters Markdown would read as formatting in
-// running text.
+// mdEscaper escapes what Markdown (CommonMark and GitHub's extensions)
+// would read as formatting, HTML or a link in running text: emphasis,
+// code spans, link and image brackets, raw HTML and autolinks (<...>),
+// entities (&lt;), headings, strikethrough, and the bare URLs GitHub turns
+// into links ("https://", "www."). A captured string (a wait reason, a
+// function or file name) can hold any of them; escaped, each renders as
+// the characters it is. Pipes are escaped by mdCell, where they matter.
 var mdEscaper = strings.NewReplacer(
 	`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`,
-	"<", `\<`, ">", `\>`, "#", `\#`, "|", `\|`,
+	"<", `\<`, ">", `\>`, "#", `\#`, "&", `\&`, "!", `\!`, "~", `\~`,
+	"://", `:\/\/`, "www.", `www\.`,
 )
 
 // mdText escapes running text.
 func mdText(s string) string { return mdEscaper.Replace(s) }
 
-// mdCell makes s safe inside a table cell: one line, pipes escaped.
-// Code spans made by code() keep their backticks.
+// mdCell makes s, Markdown already escaped or made a code span, safe
+// inside a table cell: one line, every pipe escaped (inside a code span
+// too: GitHub splits cells on unescaped pipes before reading code spans).
 func mdCell(s string) string {
 	s = strings.ReplaceAll(s, "\n", " ")
 	return strings.ReplaceAll(s, "|", `\|`)

@@ -184,8 +184,12 @@ func TestMarkdownEscaping(t *testing.T) {
 		{"code plain", code("database/sql.(*DB).conn"), "`database/sql.(*DB).conn`"},
 		{"code with backtick", code("a`b"), "``a`b``"},
 		{"code edge backtick", code("`x"), "`` `x ``"},
-		{"text", mdText("a*b_c|d"), `a\*b\_c\|d`},
+		{"text", mdText("a*b_c|d"), `a\*b\_c|d`},
+		{"html and entities", mdText("<img src=x> &lt; ![i](x)"), `\<img src=x\> \&lt; \!\[i\](x)`},
+		{"autolinks", mdText("see https://evil.example and www.evil.example"), `see https:\/\/evil.example and www\.evil.example`},
 		{"cell", mdCell("a|b\nc"), `a\|b c`},
+		{"escaped text in a cell", mdCell(mdText("a|b")), `a\|b`},
+		{"code in a cell", mdCell(code("a|b")), "`a\\|b`"},
 		{"fence grows", fence("```inner```", "go"), "````go\n```inner```\n````\n"},
 	}
 	for _, tt := range tests {

@@ -1,12 +1,16 @@
 package tui
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ctxhole/ctxhole/detectors"
+	"github.com/ctxhole/ctxhole/parser"
 )
 
 // TestExportNeverClobbers: a symlink planted under the export's name, and
@@ -160,5 +164,40 @@ func TestSplitWords(t *testing.T) {
 		if err != nil || !slices.Equal(got, tt.want) {
 			t.Errorf("splitWords(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
 		}
+	}
+}
+
+// TestTUIShowsBidiControls: a right-to-left override in a function name,
+// a file name and a wait reason never reaches the screen as itself (it
+// would reorder the rest of the line); every view shows its code point.
+func TestTUIShowsBidiControls(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("goroutine 1 [running]:\nmain.main()\n\t/src/main.go:10 +0x1d\n")
+	for id := 2; id < 6; id++ {
+		fmt.Fprintf(&b, "\ngoroutine %d [chan receive\u202e, 12 minutes]:\n", id)
+		b.WriteString("main.handler\u202eexe.txt(0xc000010000)\n\t/src/a\u202e.go:12 +0x1d\n")
+		b.WriteString("created by main.main in goroutine 1\n\t/src/main.go:9 +0x2a\n")
+	}
+	snaps, err := parser.ReadText(strings.NewReader(b.String()), "dump\u202e.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &parser.Capture{Snapshots: snaps}
+	r, err := detectors.Analyze(c, detectors.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newTestModel(t, c, r, 120, 40)
+	seen := false
+	for _, keys := range [][]string{{"1"}, {"enter", "enter"}, {"2"}, {"enter"}, {"3"}} {
+		press(m, keys...)
+		s := screen(m)
+		if strings.ContainsRune(s, '\u202e') {
+			t.Errorf("after %v the screen holds U+202E:\n%s", keys, s)
+		}
+		seen = seen || strings.Contains(s, "<U+202E>")
+	}
+	if !seen {
+		t.Errorf("no view shows the override as <U+202E>")
 	}
 }

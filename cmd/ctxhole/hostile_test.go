@@ -2,12 +2,17 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/extension"
+	gmhtml "github.com/yuin/goldmark/renderer/html"
 )
 
 // TestExportPprofNeverClobbers: --export-pprof never replaces the input it
@@ -83,5 +88,82 @@ func TestDiffToAFullDisk(t *testing.T) {
 				t.Errorf("%s, %s: exit %d, stderr %q; want non-zero and the error", name, format, code, stderr.String())
 			}
 		}
+	}
+}
+
+// hostileDump is a debug=2 dump whose wait reason, function name and file
+// name carry HTML, Markdown links, table pipes, backticks, an autolink and
+// a right-to-left override: everything a capture could use to inject into
+// a report.
+func hostileDump() string {
+	const (
+		state = `<img src=x onerror=alert(1)> | [x](javascript:alert(1)) https://evil.example/ &lt;b&gt;`
+		fn    = "main.handler\u202eexe.txt"
+		file  = "/src/a|b`c<img src=x onerror=alert(2)>[y](javascript:z)\u202e.go"
+	)
+	var b strings.Builder
+	b.WriteString("goroutine 1 [running]:\nmain.main()\n\t/src/main.go:10 +0x1d\n")
+	for id := 2; id < 12; id++ {
+		fmt.Fprintf(&b, "\ngoroutine %d [%s, 12 minutes]:\n", id, state)
+		b.WriteString("sync.runtime_SemacquireMutex(0x1, 0x0, 0x1)\n\t/usr/local/go/src/runtime/sema.go:77 +0x25\n")
+		b.WriteString("sync.(*Mutex).lockSlow(0xc000010000)\n\t/usr/local/go/src/sync/mutex.go:171 +0x165\n")
+		b.WriteString("sync.(*Mutex).Lock(...)\n\t/usr/local/go/src/sync/mutex.go:90\n")
+		fmt.Fprintf(&b, "%s(0xc000010000)\n\t%s:12 +0x1d\n", fn, file)
+		b.WriteString("created by main.main in goroutine 1\n\t/src/main.go:9 +0x2a\n")
+	}
+	return b.String()
+}
+
+// TestMarkdownEscapesCapturedStrings renders the Markdown report of a
+// hostile capture (in a file whose own name is hostile) with a GitHub-
+// flavoured renderer that lets raw HTML through, and checks what a reader
+// of the rendered page would get: no element or link the capture wrote,
+// every table row with its own number of cells, and no bidi control in the
+// Markdown or in the table output.
+func TestMarkdownEscapesCapturedStrings(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "dump|<img src=x onerror=alert(3)>`.txt")
+	if err := os.WriteFile(in, []byte(hostileDump()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var md, stderr bytes.Buffer
+	if code := run([]string{"analyze", "-v", "-o", "markdown", in}, strings.NewReader(""), &md, &stderr); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if !strings.Contains(md.String(), "main.handler<U+202E>exe.txt") {
+		t.Fatalf("the hostile function is not in the report (is the dump still parsed?):\n%s", md.String())
+	}
+	var html bytes.Buffer
+	gm := goldmark.New(goldmark.WithExtensions(extension.GFM), goldmark.WithRendererOptions(gmhtml.WithUnsafe()))
+	if err := gm.Convert(md.Bytes(), &html); err != nil {
+		t.Fatal(err)
+	}
+	out := html.String()
+	for _, bad := range []string{"<img", "<a ", "javascript:", "\u202e", "<b>"} {
+		if i := strings.Index(out, bad); i >= 0 && (bad != "javascript:" || strings.Contains(out[max(0, i-10):i], "href")) {
+			t.Errorf("rendered Markdown holds %q: ...%s...", bad, out[max(0, i-80):min(len(out), i+80)])
+		}
+	}
+	if strings.Contains(md.String(), "\u202e") {
+		t.Errorf("the Markdown holds U+202E")
+	}
+	// Every row of every table has as many cells as its header.
+	for _, table := range strings.Split(out, "<table>")[1:] {
+		table, _, _ = strings.Cut(table, "</table>")
+		rows := strings.Split(table, "<tr>")[1:]
+		want := strings.Count(rows[0], "<th")
+		for _, r := range rows[1:] {
+			if got := strings.Count(r, "<td"); got != want {
+				t.Errorf("a row has %d cells, the header %d: %s", got, want, r)
+			}
+		}
+	}
+
+	var table bytes.Buffer
+	if code := run([]string{"analyze", "-v", in}, strings.NewReader(""), &table, &stderr); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if strings.Contains(table.String(), "\u202e") || !strings.Contains(table.String(), "<U+202E>") {
+		t.Errorf("the table does not show the override as a code point")
 	}
 }
