@@ -8,7 +8,6 @@ import (
 
 	"github.com/olekukonko/tablewriter"
 
-	"github.com/ctxhole/ctxhole/detectors"
 	"github.com/ctxhole/ctxhole/internal/human"
 	"github.com/ctxhole/ctxhole/parser"
 )
@@ -44,7 +43,7 @@ type DiffOptions struct {
 }
 
 // NewDiffDocument builds the JSON form of a snapshot diff.
-func NewDiffDocument(d *detectors.SnapshotDiff, opts DiffOptions) *DiffDocument {
+func NewDiffDocument(d *parser.SnapshotDiff, opts DiffOptions) *DiffDocument {
 	doc := &DiffDocument{
 		SchemaVersion: "1",
 		From:          parser.CleanText(d.From.Source.String()),
@@ -58,7 +57,7 @@ func NewDiffDocument(d *detectors.SnapshotDiff, opts DiffOptions) *DiffDocument 
 		doc.ElapsedS = &s
 	}
 	for _, e := range d.Entries {
-		if e.Change == detectors.ChangeSame && !opts.All {
+		if e.Change == parser.ChangeSame && !opts.All {
 			continue
 		}
 		g := DiffGroup{Change: string(e.Change), Before: e.Before, After: e.After, State: parser.CleanText(e.Group.State)}
@@ -78,7 +77,7 @@ func NewDiffDocument(d *detectors.SnapshotDiff, opts DiffOptions) *DiffDocument 
 }
 
 // WriteDiffJSON writes the diff as indented JSON.
-func WriteDiffJSON(w io.Writer, d *detectors.SnapshotDiff, opts DiffOptions) error {
+func WriteDiffJSON(w io.Writer, d *parser.SnapshotDiff, opts DiffOptions) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(NewDiffDocument(d, opts)); err != nil {
@@ -89,7 +88,7 @@ func WriteDiffJSON(w io.Writer, d *detectors.SnapshotDiff, opts DiffOptions) err
 
 // WriteDiffTable writes the diff as a table: one row per changed group,
 // biggest growth first.
-func WriteDiffTable(w io.Writer, d *detectors.SnapshotDiff, opts DiffOptions) error {
+func WriteDiffTable(w io.Writer, d *parser.SnapshotDiff, opts DiffOptions) error {
 	doc := NewDiffDocument(d, opts)
 	elapsed := "unknown (capture times not recorded)"
 	if doc.ElapsedS != nil {

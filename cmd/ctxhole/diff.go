@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/ctxhole/ctxhole/detectors"
 	"github.com/ctxhole/ctxhole/parser"
 	"github.com/ctxhole/ctxhole/report"
 )
@@ -33,7 +32,7 @@ func runDiff(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ctxhole diff: %v\n", err)
 		return exitUsage
 	}
-	d := detectors.Diff(from, to)
+	d := parser.Diff(from, to)
 	opts := report.DiffOptions{All: *all}
 	// The table writer does not report every write error (tablewriter
 	// drops them): the first one is kept here, so a full disk or a closed

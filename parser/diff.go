@@ -1,11 +1,9 @@
-package detectors
+package parser
 
 import (
 	"cmp"
 	"slices"
 	"time"
-
-	"github.com/ctxhole/ctxhole/parser"
 )
 
 // Change says how a goroutine group changed between two snapshots.
@@ -24,10 +22,10 @@ var changeOrder = map[Change]int{ChangeGrew: 0, ChangeAppeared: 1, ChangeShrank:
 
 // SnapshotDiff is what changed between two goroutine snapshots of one
 // process: the groups that appeared, vanished, grew or shrank. Groups are
-// matched by parser.Group.Key, so goroutine IDs and argument words do not
+// matched by Group.Key, so goroutine IDs and argument words do not
 // matter, only what the goroutines are doing.
 type SnapshotDiff struct {
-	From, To *parser.Snapshot
+	From, To *Snapshot
 	// Elapsed is To's capture time minus From's, when both are known.
 	Elapsed      time.Duration
 	ElapsedKnown bool
@@ -41,7 +39,7 @@ type DiffEntry struct {
 	Change        Change
 	Before, After int
 	// Group is the group in To, or in From when it vanished.
-	Group *parser.Group
+	Group *Group
 	// PerMinute is the growth rate (negative when shrinking) when the
 	// snapshots' times are known.
 	PerMinute float64
@@ -53,17 +51,17 @@ func (e DiffEntry) Delta() int { return e.After - e.Before }
 // Diff compares two snapshots. Entries come out with the groups that grew
 // most first, then those that appeared, shrank and vanished, then the
 // unchanged ones.
-func Diff(from, to *parser.Snapshot) *SnapshotDiff {
+func Diff(from, to *Snapshot) *SnapshotDiff {
 	d := &SnapshotDiff{From: from, To: to, Before: from.Count(), After: to.Count()}
 	if !from.Source.Time.IsZero() && !to.Source.Time.IsZero() && to.Source.Time.After(from.Source.Time) {
 		d.Elapsed = to.Source.Time.Sub(from.Source.Time)
 		d.ElapsedKnown = true
 	}
-	before := make(map[string]*parser.Group)
-	for _, g := range parser.GroupGoroutines(from.Goroutines) {
+	before := make(map[string]*Group)
+	for _, g := range GroupGoroutines(from.Goroutines) {
 		before[g.Key()] = g
 	}
-	for _, g := range parser.GroupGoroutines(to.Goroutines) {
+	for _, g := range GroupGoroutines(to.Goroutines) {
 		k := g.Key()
 		e := DiffEntry{After: g.Count, Group: g}
 		if old, ok := before[k]; ok {
