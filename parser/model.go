@@ -267,6 +267,12 @@ type Goroutine struct {
 	// Line is the 1-based line of the goroutine's header in its file (text
 	// formats), for evidence and error messages.
 	Line int
+	// NoHeader is set for a goroutine read from stack frames that came
+	// without a goroutine header (a paste that starts mid-stack): its ID,
+	// state and wait are unknown (ID 0, WaitKnown false); Status and Reason
+	// are inferred from the frames as for debug=1, StatusUnknown when they
+	// say nothing. A warning on the snapshot says so.
+	NoHeader bool
 }
 
 // Blocked reports whether the goroutine is parked (waiting or leaked) or in
@@ -323,6 +329,10 @@ type Frame struct {
 	ArgsElided bool
 	// Inlined is set for frames printed with "(...)" arguments.
 	Inlined bool
+	// Cut is set for a frame the input ends inside: Func is what was
+	// printed of the function's name before the cut (possibly not all of
+	// it) and there is no location. A warning on the snapshot says so.
+	Cut bool
 }
 
 // Arg is one argument word as the runtime printed it.

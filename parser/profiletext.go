@@ -83,7 +83,7 @@ func (s stringSet) get(b []byte) string {
 		return v
 	}
 	k := string(b)
-	v := CleanText(k)
+	v := CleanText(unescapeEntities(k))
 	s[k] = v
 	return v
 }

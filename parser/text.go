@@ -103,10 +103,20 @@ type textParser struct {
 	joinFrom int64
 	joinLine int
 	joinOver bool
-	hdr      header
-	cl       cleanLine
-	fl       fileLine
-	b        goroutineBuilder
+	// goleak is set inside a goleak report, whose list ends at a "]" line.
+	goleak bool
+	// tail is a copy of the last line no reader took (a stray or gap
+	// text), with its line and offset; tailOpen while only blank lines
+	// followed it. At the end of input it may be a line the paste cut.
+	tail, tailPre []byte
+	tailLine      int
+	tailOff       int64
+	tailOpen      bool
+	cutWarned     bool // a warning already says where the input was cut
+	hdr           header
+	cl            cleanLine
+	fl            fileLine
+	b             goroutineBuilder
 }
 
 // line dispatches one cleaned line.
@@ -120,6 +130,7 @@ func (p *textParser) line(cl *cleanLine, start int64) {
 		}
 		return
 	}
+	p.tailOpen = false
 	if p.b.open() && p.b.stackLine(p, t) {
 		return
 	}
@@ -127,11 +138,27 @@ func (p *textParser) line(cl *cleanLine, start int64) {
 		p.header(cl, start)
 		return
 	}
-	if i := headerAt(cl.pre); i > 0 && parseHeader(cl.pre[i:], &p.hdr) {
+	if (t[0] == '[' || t[0] == 'G') && parseGoleakHeader(t, &p.hdr) {
+		p.goleak = true
+		p.header(cl, start)
+		return
+	}
+	if i := headerAt(cl.pre); i > 0 && parseHeader(cl.pre[i:], &p.hdr) && p.hdr.trailer == nil {
 		p.prefix.learn(cl.pre[:i])
 		p.header(cl, start)
 		return
 	}
+	if p.goleak && len(t) == 1 && t[0] == ']' {
+		// The end of goleak's list of unexpected goroutines.
+		if p.b.open() {
+			p.closeGoroutine()
+		}
+		p.goleak = false
+		return
+	}
+	p.tail = append(p.tail[:0], t[:min(len(t), 512)]...)
+	p.tailPre = append(p.tailPre[:0], cl.pre[:min(len(cl.pre), 512)]...)
+	p.tailLine, p.tailOff, p.tailOpen = p.no, start, true
 	if p.b.open() {
 		if isRuntimeDiagnostic(t) && !p.b.blank {
 			return
@@ -142,6 +169,10 @@ func (p *textParser) line(cl *cleanLine, start int64) {
 			p.b.stray(p.no, start, t)
 			return
 		}
+	}
+	if p.fragmentStart(cl, t, start) || p.cur == nil && p.cutHeader(cl, t, start) {
+		p.tailOpen = false
+		return
 	}
 	p.gap.add(t, cl.pre, p.no, cl.ts)
 }
@@ -175,6 +206,9 @@ func (p *textParser) joinPartial(cl *cleanLine, start int64) bool {
 // header starts a goroutine, and a snapshot when the header opens a new
 // dump.
 func (p *textParser) header(cl *cleanLine, start int64) {
+	if p.absorbHeader() {
+		return
+	}
 	if p.b.open() {
 		blank := p.b.blank
 		p.closeGoroutine()
@@ -198,6 +232,25 @@ func (p *textParser) header(cl *cleanLine, start int64) {
 	}
 	p.gap.reset()
 	p.b.start(p, h, p.no)
+	if h.trailer != nil {
+		p.warn(p.no, start, fmt.Sprintf("ignored the text after goroutine %d's header: %q", h.id, truncateForWarning(CleanText(string(h.trailer)))))
+	}
+}
+
+// absorbHeader reads a runtime header that repeats the goleak header just
+// before it (older goleak versions print both): the goroutine stays one,
+// with the runtime header's fields, which are exact where goleak's state
+// may not be.
+func (p *textParser) absorbHeader() bool {
+	h := &p.hdr
+	b := &p.b
+	if !b.open() || b.goleakTop == "" || h.goleak || h.id != b.a.g.ID || len(b.frames) > 0 || b.a.g.CreatedBy != nil {
+		return false
+	}
+	line := b.a.g.Line
+	b.start(p, h, p.no)
+	b.a.g.Line = line
+	return true
 }
 
 // newDump decides whether the header h opens a new dump (see ReadText).
@@ -255,6 +308,7 @@ func (p *textParser) startSnapshot(cl *cleanLine, start int64) {
 // closeGoroutine finishes the open goroutine and adds it to the snapshot.
 func (p *textParser) closeGoroutine() {
 	g := p.b.finish()
+	p.noteGoroutine(g)
 	if i, dup := p.seen[g.ID]; dup && p.crash && g.ID != 0 {
 		mergeRepeat(p.cur.Goroutines[i], g)
 	} else {
@@ -294,6 +348,9 @@ func mergeRepeat(g, again *Goroutine) {
 // truncation.
 func (p *textParser) finish() ([]*Snapshot, error) {
 	atCap := p.cur != nil && p.lr.off-p.curFrom == runtimeStackCap
+	if p.tailOpen && !atCap {
+		p.cutTail()
+	}
 	if atCap {
 		p.cur.Truncated = true
 		p.warn(p.lr.no, -1, fmt.Sprintf("dump is exactly %d bytes, where the runtime stops writing (pprof's 64 MiB goroutine stack buffer): goroutines after the cut are missing", runtimeStackCap))
@@ -301,7 +358,7 @@ func (p *textParser) finish() ([]*Snapshot, error) {
 	if p.b.open() {
 		// A last line without its newline that is no stack line was cut.
 		cutLine := !p.lr.eofNewline && len(p.b.strays) > 0 && p.b.strays[len(p.b.strays)-1].line == p.lr.no
-		if (p.b.midFrame() || cutLine) && !atCap {
+		if (p.b.midFrame() || cutLine) && !atCap && !p.cutWarned {
 			p.cur.Truncated = true
 			p.warn(p.lr.no, -1, "input ends in the middle of a goroutine's stack: the dump is truncated")
 		}
@@ -379,7 +436,7 @@ func (p *textParser) internSlow(b []byte, h uint32) internEntry {
 	e, ok := p.strs[string(b)]
 	if !ok {
 		k := string(b)
-		c := CleanText(k)
+		c := CleanText(unescapeEntities(k)) // entities: a dump copied from a page's source
 		e = internEntry{raw: k, clean: c, fn: UnvendorFunc(c)}
 		p.strs[k] = e
 	}

@@ -113,6 +113,12 @@ type goroutineBuilder struct {
 	anc       *Ancestor
 	ancFrames []Frame
 	strays    []strayLine
+	// lastLine is the line of the goroutine's last stack line (its header
+	// until a stack line comes).
+	lastLine int
+	// goleakTop is the top function a goleak header named, "" for other
+	// headers: it stands in for the stack when the input ends before it.
+	goleakTop string
 }
 
 func (b *goroutineBuilder) open() bool { return b.a != nil }
@@ -141,6 +147,11 @@ func (b *goroutineBuilder) start(p *textParser, h *header, lineNo int) {
 	}
 	g.Line = lineNo
 	b.next = expectFunc
+	b.lastLine = lineNo
+	b.goleakTop = ""
+	if h.goleak {
+		b.goleakTop = p.internFunc(h.top)
+	}
 }
 
 // reset empties the builder for the next goroutine, keeping its buffers.
@@ -154,6 +165,7 @@ func (b *goroutineBuilder) reset() {
 	b.anc = nil
 	b.ancFrames = b.ancFrames[:0]
 	b.strays = b.strays[:0]
+	b.goleakTop = ""
 }
 
 // midFrame reports whether the goroutine stops where a dump cut short
@@ -288,6 +300,7 @@ func (b *goroutineBuilder) location(p *textParser) {
 // to sit inside the stack, so they are skipped with a warning.
 func (b *goroutineBuilder) accepted(p *textParser) {
 	b.blank = false
+	b.lastLine = p.no
 	for _, s := range b.strays {
 		p.warn(s.line, s.off, fmt.Sprintf("skipped a line inside the stack of goroutine %d: %q", b.a.g.ID, truncateForWarning(CleanText(s.text))))
 	}
@@ -319,6 +332,11 @@ func (b *goroutineBuilder) endAncestor() {
 func (b *goroutineBuilder) finish() *Goroutine {
 	b.endAncestor()
 	g := &b.a.g
+	if len(b.frames) == 0 && b.goleakTop != "" && !g.StackUnavailable {
+		// A goleak block the input ends before its stack: the header
+		// named the top function.
+		b.appendFrame(Frame{Func: b.goleakTop}, argSpan{})
+	}
 	if len(b.frames) > 0 {
 		g.Frames = b.frameSlab.commit(len(b.frames))
 		if len(b.args) > 0 {
@@ -329,6 +347,9 @@ func (b *goroutineBuilder) finish() *Goroutine {
 				}
 			}
 		}
+	}
+	if g.NoHeader {
+		g.Status, g.Reason = InferReason(g.Frames)
 	}
 	if g.Status == StatusWaiting || g.Status == StatusLeaked {
 		g.Reason = normaliseReason(g.Reason, g.Frames)

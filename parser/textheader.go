@@ -27,6 +27,13 @@ type header struct {
 	locked  bool
 	bubble  int64
 	labels  []byte // the text inside labels:{...}, nil if none
+	// trailer is what followed the header's "]:" on its line (an
+	// annotation a person or a tool added), nil if nothing did.
+	trailer []byte
+	// goleak is set for a header goleak printed ("[Goroutine N in state
+	// S, with F on top of the stack:"); top is F.
+	goleak bool
+	top    []byte
 }
 
 var (
@@ -51,8 +58,11 @@ func headerAt(line []byte) int {
 // is not one; it never fails half-way with a partial header.
 func parseHeader(line []byte, h *header) bool {
 	*h = header{m: -1}
-	if !bytes.HasPrefix(line, hdrGoroutine) || !bytes.HasSuffix(line, []byte("]:")) {
+	if !bytes.HasPrefix(line, hdrGoroutine) {
 		return false
+	}
+	if !bytes.HasSuffix(line, []byte("]:")) {
+		return parseAnnotatedHeader(line, h)
 	}
 	rest := line[len(hdrGoroutine):]
 	id, n := parseDec(rest)
@@ -92,7 +102,12 @@ func parseHeader(line []byte, h *header) bool {
 	if !bytes.HasPrefix(rest, []byte(" [")) {
 		return false
 	}
-	inner := rest[2 : len(rest)-2]
+	return h.parseInner(rest[2 : len(rest)-2])
+}
+
+// parseInner parses what a header holds between its brackets: the status
+// or wait reason, its flags, the wait, and the attributes after it.
+func (h *header) parseInner(inner []byte) bool {
 	// Labels come last and may contain anything, "]" and ", " included.
 	if i := bytes.Index(inner, hdrLabels); i >= 0 && inner[len(inner)-1] == '}' {
 		h.labels = inner[i+len(hdrLabels) : len(inner)-1]

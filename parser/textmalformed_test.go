@@ -277,7 +277,7 @@ func checkReadTextInvariants(t *testing.T, b []byte) {
 		}
 		return
 	}
-	total := 0
+	headed, headerless := 0, 0
 	for _, s := range snaps {
 		if len(s.Goroutines) == 0 {
 			t.Fatalf("empty snapshot")
@@ -287,11 +287,23 @@ func checkReadTextInvariants(t *testing.T, b []byte) {
 				t.Fatalf("count %d", g.Count)
 			}
 			checkClean(t, g)
+			if !g.NoHeader {
+				headed++
+				continue
+			}
+			headerless++
+			if len(g.Frames) == 0 && g.CreatedBy == nil || g.ID != 0 || g.WaitKnown || g.State != "" {
+				t.Fatalf("goroutine without a header: %s", dumpG(g))
+			}
 		}
-		total += len(s.Goroutines)
 	}
-	if headers := bytes.Count(b, []byte("goroutine ")); total > headers {
-		t.Fatalf("%d goroutines from %d header-like lines", total, headers)
+	// "oroutine " is in runtime headers, goleak's "Goroutine N" and headers
+	// cut at their start.
+	if headers := bytes.Count(b, []byte("oroutine ")); headed > headers {
+		t.Fatalf("%d goroutines from %d header-like lines", headed, headers)
+	}
+	if lines := bytes.Count(b, []byte("\n")) + 1; headerless > lines {
+		t.Fatalf("%d goroutines without a header from %d lines", headerless, lines)
 	}
 }
 

@@ -51,7 +51,10 @@ type gapState struct {
 	// the per-thread dumps of one crash.
 	crashCont bool
 	inRace    bool // inside a "WARNING: DATA RACE" report
-	inTests   bool // after "running tests:"
+	// sysStack is set after "runtime stack:" up to the next blank line: the
+	// frames there are the crashing thread's system stack, no goroutine's.
+	sysStack bool
+	inTests  bool // after "running tests:"
 	// contPanic is the index of the panic item that continuation lines
 	// extend, -1 if none; contLines counts them.
 	contPanic int
@@ -82,6 +85,7 @@ func (g *gapState) add(text, pre []byte, lineNo int, ts []byte) {
 		g.blankLast = true
 		g.contPanic = -1
 		g.inTests = false
+		g.sysStack = false
 		return
 	}
 	g.blankLast = false
@@ -124,6 +128,10 @@ func (g *gapState) add(text, pre []byte, lineNo int, ts []byte) {
 	}
 	if bytes.Equal(text, []byte("running tests:")) {
 		g.inTests = true
+		return
+	}
+	if bytes.Equal(text, []byte("runtime stack:")) {
+		g.sysStack = true
 		return
 	}
 	if isRuntimeTrailer(text) {

@@ -76,6 +76,9 @@ type cleanLine struct {
 // ansi is scratch space for lines that carry escape sequences.
 func (lp *linePrefix) strip(raw []byte, ansi *[]byte, cl *cleanLine) {
 	*cl = cleanLine{}
+	if len(raw) > 0 && quoted(raw) {
+		raw = unquoteLine(raw) // a Markdown quote, "> " or "&gt; "
+	}
 	if len(raw) > 0 && raw[0] == '{' {
 		if text, ok := lp.dockerJSON(raw, cl); ok {
 			raw = text
@@ -111,6 +114,13 @@ func (lp *linePrefix) rest(raw []byte, cl *cleanLine) {
 		}
 	}
 	cl.text = trimBlank(raw)
+	if t := cl.text; len(t) >= 3 && (t[0] == '`' || t[0] == '~' || t[0] == '<' || t[len(t)-1] == '>') {
+		if markupOnly(t) {
+			cl.text = t[:0] // a code fence or HTML block tags: a blank line
+		} else {
+			cl.text = stripTags(t)
+		}
+	}
 }
 
 // criTag strips the stream and tag of a containerd (CRI) log record,
@@ -277,15 +287,28 @@ func stripANSI(dst, src []byte) []byte {
 	return dst
 }
 
-// trimBlank drops leading and trailing spaces and tabs.
+// trimBlank drops leading and trailing spaces, tabs and no-break spaces
+// (U+00A0, what a rendered web page indents with).
 func trimBlank(b []byte) []byte {
 	i := 0
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t') {
-		i++
+	for i < len(b) {
+		if b[i] == ' ' || b[i] == '\t' {
+			i++
+		} else if b[i] == 0xc2 && i+1 < len(b) && b[i+1] == 0xa0 {
+			i += 2
+		} else {
+			break
+		}
 	}
 	j := len(b)
-	for j > i && (b[j-1] == ' ' || b[j-1] == '\t') {
-		j--
+	for j > i {
+		if b[j-1] == ' ' || b[j-1] == '\t' {
+			j--
+		} else if b[j-1] == 0xa0 && j-2 >= i && b[j-2] == 0xc2 {
+			j -= 2
+		} else {
+			break
+		}
 	}
 	return b[i:j]
 }
