@@ -30,7 +30,7 @@ func (a *analysis) traceIdle() error {
 	if a.snap == nil || a.snap.Source.Format != parser.FormatExecTrace || len(a.capture.Traces) == 0 {
 		return nil
 	}
-	tr := latestTrace(a.capture.Traces)
+	tr := parser.LatestTrace(a.capture.Traces)
 	onStacks := stackFuncs(tr)
 	minWait := stuckMin(tr)
 	for _, n := range a.nodes {

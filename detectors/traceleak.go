@@ -20,7 +20,7 @@ func (a *analysis) traceLeaks() error {
 	if a.snap == nil || a.snap.Source.Format != parser.FormatExecTrace || len(a.capture.Traces) == 0 {
 		return nil
 	}
-	tr := latestTrace(a.capture.Traces)
+	tr := parser.LatestTrace(a.capture.Traces)
 	if tr.Duration <= 0 {
 		return nil
 	}
