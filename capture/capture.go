@@ -78,10 +78,13 @@ var (
 		emptyNote: "empty block profile: block profiling is not enabled (runtime.SetBlockProfileRate)"}
 )
 
-// Run captures a bundle and returns its manifest. It fails only when
-// nothing at all could be captured or the bundle directory cannot be
-// written; individual fetch failures are recorded in the manifest.
-func Run(ctx context.Context, opts Options) (*parser.Manifest, error) {
+// WriteBundle captures an incident bundle into opts.Dir and returns the
+// manifest it wrote there. The bundle is files on disk, not yet a
+// parser.Capture: parser.Load reads the directory (manifest included) into
+// one. It fails only when nothing at all could be captured or the bundle
+// directory cannot be written; individual fetch failures are recorded in
+// the manifest.
+func WriteBundle(ctx context.Context, opts Options) (*parser.Manifest, error) {
 	base, err := pprofBase(opts.Base)
 	if err != nil {
 		return nil, err

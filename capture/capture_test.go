@@ -31,16 +31,16 @@ func pprofServer(t *testing.T, missing ...string) *httptest.Server {
 	return srv
 }
 
-func TestRunWritesBundle(t *testing.T) {
+func TestWriteBundleWritesBundle(t *testing.T) {
 	srv := pprofServer(t, "block")
 	dir := filepath.Join(t.TempDir(), "bundle")
 	var progress bytes.Buffer
-	man, err := Run(context.Background(), Options{
+	man, err := WriteBundle(context.Background(), Options{
 		Base: srv.URL, Dir: dir, Trace: time.Second, Snapshots: 2, Every: 50 * time.Millisecond,
 		Progress: &progress,
 	})
 	if err != nil {
-		t.Fatalf("Run: %v", err)
+		t.Fatalf("WriteBundle: %v", err)
 	}
 	byName := make(map[string]parser.ManifestFile)
 	for _, f := range man.Files {
@@ -95,12 +95,12 @@ func TestRunWritesBundle(t *testing.T) {
 	}
 }
 
-func TestRunSizeCapAndNothingFetched(t *testing.T) {
+func TestWriteBundleSizeCapAndNothingFetched(t *testing.T) {
 	srv := pprofServer(t)
 	dir := t.TempDir()
-	man, err := Run(context.Background(), Options{Base: srv.URL, Dir: dir, MaxBytes: 16})
+	man, err := WriteBundle(context.Background(), Options{Base: srv.URL, Dir: dir, MaxBytes: 16})
 	if err == nil {
-		t.Fatal("Run succeeded with every response over the cap")
+		t.Fatal("WriteBundle succeeded with every response over the cap")
 	}
 	for _, f := range man.Files {
 		if !strings.Contains(f.Error, errTooLarge.Error()) {
@@ -109,21 +109,21 @@ func TestRunSizeCapAndNothingFetched(t *testing.T) {
 	}
 }
 
-func TestRunUnreachableRecordsErrors(t *testing.T) {
+func TestWriteBundleUnreachableRecordsErrors(t *testing.T) {
 	srv := pprofServer(t)
 	url := srv.URL
 	srv.Close() // nothing listens there any more
-	_, err := Run(context.Background(), Options{Base: url, Dir: t.TempDir(), RequestTimeout: 2 * time.Second})
+	_, err := WriteBundle(context.Background(), Options{Base: url, Dir: t.TempDir(), RequestTimeout: 2 * time.Second})
 	if err == nil || !strings.Contains(err.Error(), "nothing could be fetched") {
 		t.Fatalf("err = %v", err)
 	}
 }
 
-func TestRunCancelled(t *testing.T) {
+func TestWriteBundleCancelled(t *testing.T) {
 	srv := pprofServer(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := Run(ctx, Options{Base: srv.URL, Dir: t.TempDir(), Snapshots: 3, Every: time.Hour})
+	_, err := WriteBundle(ctx, Options{Base: srv.URL, Dir: t.TempDir(), Snapshots: 3, Every: time.Hour})
 	if err == nil || !strings.Contains(err.Error(), "nothing could be fetched") {
 		t.Fatalf("a cancelled capture: err = %v", err)
 	}

@@ -93,7 +93,7 @@ func (c *capturer) fetchTrace(ctx context.Context) {
 	}()
 	c.fetch(ctx, e, time.Duration(secs)*time.Second)
 	close(done)
-	// Joined so no progress line is written after Run returns.
+	// Joined so no progress line is written after WriteBundle returns.
 	ticker.Wait()
 }
 

@@ -48,7 +48,7 @@ func runCapture(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	fmt.Fprintf(stderr, "ctxhole capture: %s -> %s (%d snapshot(s) %s apart, trace %s)\n", pos[0], *dir, *snapshots, *every, *trace)
-	man, err := capture.Run(ctx, capture.Options{
+	man, err := capture.WriteBundle(ctx, capture.Options{
 		Base:           pos[0],
 		Dir:            *dir,
 		Trace:          *trace,
