@@ -1,0 +1,258 @@
+package vet
+
+import (
+	"go/ast"
+	"go/constant"
+	"go/token"
+	"go/types"
+
+	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/analysis/passes/inspect"
+	"golang.org/x/tools/go/ast/inspector"
+)
+
+// ChanSend reports plain channel sends that can strand their goroutine:
+// a send on an unbuffered channel (or one whose capacity the source does
+// not show) in a goroutine started by a function that has a context (or in
+// such a function itself), outside a select that also waits on ctx.Done()
+// or a timer. When the receiver gives up on its deadline, the sender waits
+// forever.
+var ChanSend = &analysis.Analyzer{
+	Name:     "chansend",
+	Doc:      "report channel sends outside a select on ctx.Done() in goroutines of functions that have a context (chan-send-blocked)",
+	URL:      "https://github.com/ctxhole/ctxhole#ctxhole-vet",
+	Requires: []*analysis.Analyzer{inspect.Analyzer},
+	Run:      func(pass *analysis.Pass) (any, error) { return runChans(pass, true) },
+}
+
+// ChanRecv reports plain channel receives that can wait forever: a
+// receive on an unbuffered channel or one of unknown capacity, in a
+// function that has a context (or a goroutine it starts), outside a select
+// on ctx.Done() or a timer, from a channel its producers do not close with
+// defer. When the producer returns without sending, the receiver waits
+// forever.
+var ChanRecv = &analysis.Analyzer{
+	Name:     "chanrecv",
+	Doc:      "report channel receives outside a select on ctx.Done() in functions that have a context (chan-recv-blocked)",
+	URL:      "https://github.com/ctxhole/ctxhole#ctxhole-vet",
+	Requires: []*analysis.Analyzer{inspect.Analyzer},
+	Run:      func(pass *analysis.Pass) (any, error) { return runChans(pass, false) },
+}
+
+func runChans(pass *analysis.Pass, sends bool) (any, error) {
+	ix := newIndex(pass)
+	ins := pass.ResultOf[inspect.Analyzer].(*inspector.Inspector)
+	spawned := spawnedByCtx(pass, ix, ins)
+	closed := deferClosed(pass, ix, ins)
+	filter := []ast.Node{(*ast.UnaryExpr)(nil)}
+	if sends {
+		filter = []ast.Node{(*ast.SendStmt)(nil)}
+	}
+	ins.WithStack(filter, func(n ast.Node, push bool, stack []ast.Node) bool {
+		if !push || isTestFile(pass.Fset.File(n.Pos()).Name()) {
+			return true
+		}
+		var ch ast.Expr
+		switch n := n.(type) {
+		case *ast.SendStmt:
+			ch = n.Chan
+		case *ast.UnaryExpr:
+			if n.Op != token.ARROW {
+				return true
+			}
+			ch = n.X
+		}
+		if isTimerOrDone(pass, ch) || inGuardedSelect(pass, n, stack) {
+			return true
+		}
+		ctx := ix.ctxInScope(n.Pos())
+		if ctx == "" && !spawned[enclosingDecl(pass, stack)] {
+			return true
+		}
+		if ctx == "" {
+			ctx = "the spawner's context"
+		}
+		capKind := chanCap(pass, ix, ch)
+		if capKind == capBuffered {
+			return true
+		}
+		what := "unbuffered channel"
+		if capKind == capUnknown {
+			what = "channel of unknown capacity"
+		}
+		if sends {
+			report(pass, holeChanSend, n.Pos(), n.End(), nil,
+				"send on %s %s outside a select on %s: if the receiver gives up, this goroutine waits forever",
+				what, types.ExprString(ch), doneOf(ctx))
+			return true
+		}
+		obj := ix.object(ch)
+		if obj != nil && closed[obj] {
+			return true
+		}
+		report(pass, holeChanRecv, n.Pos(), n.End(), nil,
+			"receive from %s %s outside a select on %s: if the producer returns without sending or closing, this waits forever",
+			what, types.ExprString(ch), doneOf(ctx))
+		return true
+	})
+	return nil, nil
+}
+
+func doneOf(ctx string) string {
+	if ctx == "the spawner's context" {
+		return "a context's Done()"
+	}
+	return ctx + ".Done()"
+}
+
+// capacity kinds of a channel expression.
+const (
+	capUnknown = iota
+	capUnbuffered
+	capBuffered
+)
+
+// chanCap follows a channel variable to its single make.
+func chanCap(pass *analysis.Pass, ix *index, e ast.Expr) int {
+	for range 8 {
+		switch x := ast.Unparen(e).(type) {
+		case *ast.CallExpr:
+			if id, ok := ast.Unparen(x.Fun).(*ast.Ident); ok && id.Name == "make" {
+				if _, builtin := pass.TypesInfo.Uses[id].(*types.Builtin); builtin {
+					if len(x.Args) < 2 {
+						return capUnbuffered
+					}
+					if tv := pass.TypesInfo.Types[x.Args[1]]; tv.Value != nil {
+						if v, ok := constant.Int64Val(tv.Value); ok && v == 0 {
+							return capUnbuffered
+						}
+					}
+					return capBuffered
+				}
+			}
+			return capUnknown
+		case *ast.Ident, *ast.SelectorExpr:
+			obj := ix.object(x)
+			if obj == nil || ix.isParam(obj) {
+				return capUnknown
+			}
+			as := ix.assigns[obj]
+			if len(as) != 1 || as[0].Index >= 0 {
+				return capUnknown
+			}
+			e = as[0].Value
+			continue
+		}
+		return capUnknown
+	}
+	return capUnknown
+}
+
+// isTimerOrDone reports channels that are themselves the bound: ctx.Done()
+// and any other Done() method, time.After, time.Tick, a Timer's or
+// Ticker's C.
+func isTimerOrDone(pass *analysis.Pass, ch ast.Expr) bool {
+	switch x := ast.Unparen(ch).(type) {
+	case *ast.CallExpr:
+		fn := callee(pass.TypesInfo, x)
+		if fn == nil {
+			return false
+		}
+		return fn.Name() == "Done" || isFunc(fn, "time", "After") || isFunc(fn, "time", "Tick")
+	case *ast.SelectorExpr:
+		if x.Sel.Name == "C" {
+			t := pass.TypesInfo.TypeOf(x.X)
+			return isNamed(t, "time", "Timer") || isNamed(t, "time", "Ticker")
+		}
+	}
+	return false
+}
+
+// inGuardedSelect reports whether op is the communication of a select case
+// whose select has a default or a case on a Done() channel or a timer.
+func inGuardedSelect(pass *analysis.Pass, op ast.Node, stack []ast.Node) bool {
+	for i := len(stack) - 2; i >= 1; i-- {
+		cc, ok := stack[i].(*ast.CommClause)
+		if !ok {
+			continue
+		}
+		if cc.Comm == nil || !(cc.Comm.Pos() <= op.Pos() && op.End() <= cc.Comm.End()) {
+			return false // in a case's body, not its communication
+		}
+		body, ok := stack[i-1].(*ast.BlockStmt)
+		if !ok {
+			return false
+		}
+		for _, s := range body.List {
+			c := s.(*ast.CommClause)
+			if c.Comm == nil {
+				return true // default
+			}
+			guarded := false
+			ast.Inspect(c.Comm, func(n ast.Node) bool {
+				if u, ok := n.(*ast.UnaryExpr); ok && u.Op == token.ARROW && isTimerOrDone(pass, u.X) {
+					guarded = true
+				}
+				return !guarded
+			})
+			if guarded {
+				return true
+			}
+		}
+		return false
+	}
+	return false
+}
+
+// enclosingDecl returns the function declaration the innermost node of
+// stack is in (nil inside function literals, which see their enclosing
+// function's context through the scope).
+func enclosingDecl(pass *analysis.Pass, stack []ast.Node) *types.Func {
+	for i := len(stack) - 1; i >= 0; i-- {
+		switch f := stack[i].(type) {
+		case *ast.FuncLit:
+			return nil
+		case *ast.FuncDecl:
+			fn, _ := pass.TypesInfo.Defs[f.Name].(*types.Func)
+			return fn
+		}
+	}
+	return nil
+}
+
+// spawnedByCtx returns the package's functions started with a go
+// statement from a place where a context is in scope: go s.price(id, ch)
+// in a handler.
+func spawnedByCtx(pass *analysis.Pass, ix *index, ins *inspector.Inspector) map[*types.Func]bool {
+	out := map[*types.Func]bool{}
+	ins.Preorder([]ast.Node{(*ast.GoStmt)(nil)}, func(n ast.Node) {
+		g := n.(*ast.GoStmt)
+		fn := callee(pass.TypesInfo, g.Call)
+		if fn == nil || fn.Pkg() != pass.Pkg || ix.ctxInScope(g.Pos()) == "" {
+			return
+		}
+		out[fn] = true
+	})
+	return out
+}
+
+// deferClosed returns the channels some function closes with defer
+// close(ch): their receivers are released when the producer returns.
+func deferClosed(pass *analysis.Pass, ix *index, ins *inspector.Inspector) map[types.Object]bool {
+	out := map[types.Object]bool{}
+	ins.Preorder([]ast.Node{(*ast.DeferStmt)(nil)}, func(n ast.Node) {
+		ast.Inspect(n, func(m ast.Node) bool {
+			c, ok := m.(*ast.CallExpr)
+			if !ok || len(c.Args) != 1 {
+				return true
+			}
+			if id, ok := ast.Unparen(c.Fun).(*ast.Ident); ok && id.Name == "close" {
+				if obj := ix.object(c.Args[0]); obj != nil {
+					out[obj] = true
+				}
+			}
+			return true
+		})
+	})
+	return out
+}
