@@ -1,8 +1,8 @@
 package vet
 
 import (
-	"go/ast"
 	"fmt"
+	"go/ast"
 	"go/constant"
 	"go/token"
 	"path/filepath"
