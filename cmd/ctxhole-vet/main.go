@@ -16,5 +16,5 @@ import (
 )
 
 func main() {
-	multichecker.Main(vet.Analyzers()...)
+	multichecker.Main(vet.VetTool()...)
 }

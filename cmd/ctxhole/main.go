@@ -23,6 +23,7 @@ func commands() []command {
 		{"tui", "explore captures in an interactive terminal UI", runTUI},
 		{"capture", "capture a live service's goroutines, profiles and trace into a bundle", runCapture},
 		{"diff", "show goroutine groups that appeared, vanished or grew between two captures", runDiff},
+		{"vet", "find timeout holes in source (go vet style; --from ranks a finding's siblings first)", runVet},
 	}
 }
 
