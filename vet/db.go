@@ -221,7 +221,7 @@ func checkRollback(pass *analysis.Pass, ix *index, call *ast.CallExpr, stack []a
 			})
 		case *ast.ReturnStmt:
 			for _, r := range n.Results {
-				if usesObject(pass, r, txObj) {
+				if ix.object(r) == txObj {
 					handedOn = true
 				}
 			}
@@ -258,17 +258,6 @@ func checkRollback(pass *analysis.Pass, ix *index, call *ast.CallExpr, stack []a
 	report(pass, holeTxNoRollback, call.Pos(), call.End(), nil,
 		"transaction begun without a deferred %s.Rollback(): a path that returns early, or a panic, leaves the transaction open and its pool connection held",
 		types.ExprString(as.Lhs[0]))
-}
-
-func usesObject(pass *analysis.Pass, e ast.Expr, obj types.Object) bool {
-	found := false
-	ast.Inspect(e, func(n ast.Node) bool {
-		if id, ok := n.(*ast.Ident); ok && pass.TypesInfo.ObjectOf(id) == obj {
-			found = true
-		}
-		return !found
-	})
-	return found
 }
 
 // checkGORM reports a statement-running method on a *gorm.DB chain that

@@ -1,0 +1,87 @@
+package chanrecv
+
+import (
+	"context"
+	"net/http"
+	"time"
+)
+
+type result struct{ v string }
+
+func fetch() string { return "" }
+
+func recommend(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), time.Second)
+	defer cancel()
+	ch := make(chan result)
+	go func() {
+		ch <- result{fetch()}
+	}()
+	select {
+	case res := <-ch:
+		_ = res
+	case <-ctx.Done():
+	}
+}
+
+func summary(w http.ResponseWriter, r *http.Request) {
+	results := make(chan string)
+	go price(results)
+	q := <-results // want `chan-recv-blocked: receive from unbuffered channel results outside a select on r.Context\(\).Done\(\)`
+	_ = q
+}
+
+func price(results chan<- string) {
+	results <- fetch()
+}
+
+func selectNoDone(ctx context.Context, a, b chan int) {
+	select {
+	case <-a: // want `chan-recv-blocked: receive from channel of unknown capacity a`
+	case <-b: // want `chan-recv-blocked: receive from channel of unknown capacity b`
+	}
+}
+
+// The correct forms.
+
+func buffered(ctx context.Context) {
+	ch := make(chan result, 1)
+	go func() { ch <- result{fetch()} }()
+	select {
+	case <-ch:
+	case <-ctx.Done():
+	}
+}
+
+func guarded(ctx context.Context, ch chan int) {
+	go func() {
+		select {
+		case ch <- 1:
+		case <-ctx.Done():
+		}
+	}()
+	select {
+	case <-ch:
+	case <-time.After(time.Second):
+	}
+	select {
+	case v := <-ch:
+		_ = v
+	default:
+	}
+	<-ctx.Done()
+}
+
+func closedByProducer(ctx context.Context) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fetch()
+	}()
+	<-done
+}
+
+func noContext(ch chan int) {
+	ch <- 1 // no context anywhere: not this analyzer's business
+	<-ch
+}
