@@ -89,6 +89,19 @@ func appFrame(frames []parser.Frame, extra []string) int {
 // mark the frame a reader should look at first.
 func AppFrame(frames []parser.Frame) int { return appFrame(frames, nil) }
 
+// StackName names a stack by its most telling frame: its first application
+// frame, else parser.TellingFrame; "" for an empty stack. Every output names
+// a waker's or a waiter's stack this way.
+func StackName(frames []parser.Frame) string {
+	if i := AppFrame(frames); i >= 0 {
+		return frames[i].Func
+	}
+	if i := parser.TellingFrame(frames); i >= 0 {
+		return frames[i].Func
+	}
+	return ""
+}
+
 // IsAppFrame reports whether one frame is application code, by the rule
 // AppFrame applies.
 func IsAppFrame(f parser.Frame) bool { return parser.IsAppFrame(f, libraryTable(nil)) }

@@ -327,13 +327,11 @@ func hasFunc(frames []parser.Frame, fn string) bool {
 	return slices.ContainsFunc(frames, func(f parser.Frame) bool { return f.Func == fn })
 }
 
-// siteName names a call site by its most telling frame.
+// siteName names a call site in prose: StackName, or "the runtime" for a
+// stack the trace did not record.
 func siteName(frames []parser.Frame) string {
-	if i := appFrame(frames, nil); i >= 0 {
-		return frames[i].Func
-	}
-	if i := parser.TellingFrame(frames); i >= 0 {
-		return frames[i].Func
+	if fn := StackName(frames); fn != "" {
+		return fn
 	}
 	return "the runtime"
 }

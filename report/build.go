@@ -36,6 +36,9 @@ func Build(c *parser.Capture, r *detectors.Diagnosis, tool Tool) *Document {
 	if c == nil {
 		c = &parser.Capture{}
 	}
+	// member locates every goroutine of a primary snapshot in d.Groups,
+	// so that a chain link names the group it shows.
+	member := map[*parser.Goroutine]int{}
 	moment := map[*parser.Snapshot]int{}
 	for i, s := range c.Moments() {
 		moment[s] = i
@@ -61,6 +64,9 @@ func Build(c *parser.Capture, r *detectors.Diagnosis, tool Tool) *Document {
 			continue // its moment's richer capture holds the same goroutines
 		}
 		for _, grp := range parser.GroupGoroutines(s.Goroutines) {
+			for _, m := range grp.Members {
+				member[m] = len(d.Groups)
+			}
 			d.Groups = append(d.Groups, groupDoc(i, grp))
 		}
 	}
@@ -98,7 +104,7 @@ func Build(c *parser.Capture, r *detectors.Diagnosis, tool Tool) *Document {
 	d.Summary.LongestWaits = longestWaits(d.Groups, primarySnapshot(d))
 	if r != nil {
 		for i, f := range r.Findings {
-			fd := findingDoc(i+1, f)
+			fd := findingDoc(i+1, f, member)
 			fd.Root.BlockedSince = blockedSince(c, f.Root)
 			d.Findings = append(d.Findings, fd)
 			d.Summary.BySeverity[f.Severity.String()]++
@@ -228,7 +234,7 @@ func primarySnapshot(d *Document) int {
 	return best
 }
 
-func findingDoc(rank int, f *detectors.Finding) Finding {
+func findingDoc(rank int, f *detectors.Finding, member map[*parser.Goroutine]int) Finding {
 	fd := Finding{
 		Rank:              rank,
 		Category:          string(f.Category),
@@ -253,7 +259,13 @@ func findingDoc(rank int, f *detectors.Finding) Finding {
 		fd.ConfidenceReasons = []string{}
 	}
 	for _, l := range f.Chain {
-		fd.Chain = append(fd.Chain, linkDoc(l))
+		ld := linkDoc(l)
+		if l.Group != nil && len(l.Group.Members) > 0 {
+			if gi, ok := member[l.Group.First()]; ok {
+				ld.Group = &gi
+			}
+		}
+		fd.Chain = append(fd.Chain, ld)
 	}
 	for _, e := range f.Evidence {
 		ed := Evidence{Kind: clean(e.Kind), Text: clean(e.Text), GoroutineID: e.GoroutineID}
@@ -364,17 +376,8 @@ func linkDoc(l detectors.Link) Link {
 	return ld
 }
 
-// firstFunc names a wake edge's stack by its first application frame, or
-// its top frame.
-func firstFunc(fs []parser.Frame) string {
-	if len(fs) == 0 {
-		return ""
-	}
-	if i := detectors.AppFrame(fs); i >= 0 {
-		return clean(fs[i].Func)
-	}
-	return clean(fs[0].Func)
-}
+// firstFunc names a wake edge's stack (detectors.StackName).
+func firstFunc(fs []parser.Frame) string { return clean(detectors.StackName(fs)) }
 
 func frames(fs []parser.Frame) []Frame {
 	out := make([]Frame, len(fs))

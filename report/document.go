@@ -268,6 +268,10 @@ type Link struct {
 	EndNS      *int64 `json:"end_ns,omitempty"`
 	NeverWoken bool   `json:"never_woken,omitempty"`
 	Wakes      []Wake `json:"wakes"`
+	// Group is the index in Document.Groups of the goroutine group this
+	// link describes, when that group is one of the document's (a chain
+	// built from a trace alone describes goroutines no snapshot lists).
+	Group *int `json:"group,omitempty"`
 }
 
 // Wake is an aggregated trace wake edge: Count waiters with the same

@@ -173,8 +173,8 @@ func ganttWake(e *parser.WakeEdge) string {
 		} else if len(e.Wakers) > 1 {
 			who = fmt.Sprintf("%d goroutines", len(e.Wakers))
 		}
-		if i := parser.SyncCaller(e.WakerFrames); i >= 0 {
-			who += " in " + parser.ShortFunc(parser.CleanText(e.WakerFrames[i].Func))
+		if fn := detectors.StackName(e.WakerFrames); fn != "" {
+			who += " in " + parser.ShortFunc(parser.CleanText(fn))
 		}
 	case parser.WakeDeadline:
 		who = "their context deadline firing"
