@@ -23,16 +23,20 @@ func (a *analysis) passes() []pass {
 		{"classify", (*analysis).classify},
 		{"trace-idle", (*analysis).traceIdle}, // trace-only: brief blocks are not stuck; stranded channel waiters are
 		{"locks", (*analysis).linkLocks},
+		{"recursive-locks", (*analysis).recursiveLocks}, // a lock held further up the waiter's own stack
 		{"pools", (*analysis).linkPools},
 		{"spawned", (*analysis).linkSpawned},
 		{"cycles", (*analysis).findCycles},
 		{"trace-links", (*analysis).traceLinks}, // wake history and timing links
+		{"one-lock", (*analysis).unifyLocks},    // every waiter on one lock behind one holder
 		{"chains", (*analysis).buildChains},
 		{"trace-history", (*analysis).traceHistory}, // chains the trace saw form and resolve
 		{"leaks", (*analysis).findLeaks},
-		{"trace-leaks", (*analysis).traceLeaks},    // groups a trace saw accumulate
-		{"trace-timing", (*analysis).traceTiming},  // link start/end, wakes, trace evidence
-		{"contention", (*analysis).joinContention}, // mutex/block profile delay at the chain's sites
+		{"trace-leaks", (*analysis).traceLeaks},           // groups a trace saw accumulate
+		{"trace-timing", (*analysis).traceTiming},         // link start/end, wakes, trace evidence
+		{"contention", (*analysis).joinContention},        // mutex/block profile delay at the chain's sites
+		{"unexplained", (*analysis).unexplained},          // nothing blocked a minute or more is dropped
+		{"runtime-verdicts", (*analysis).runtimeVerdicts}, // "all goroutines are asleep", "test timed out"
 		{"rank", (*analysis).rank},
 	}
 }
@@ -65,6 +69,12 @@ type analysis struct {
 	// siteCache holds the scored holder candidates per lock site
 	// (siteCandidates), filled as sites are met.
 	siteCache map[string][]siteCandidate
+	// recursive describes the readers that wait for a read lock they
+	// already hold (recursiveLocks), for the cycle's title.
+	recursive map[*node]string
+	// pinned is the finding the runtime's own verdict names (a proven
+	// deadlock, a hung test): it ranks first.
+	pinned *Finding
 }
 
 // node is one group of identical goroutines of the analyzed snapshot,
@@ -94,6 +104,7 @@ type edge struct {
 	waiter, holder *node
 	rel            Relation
 	object         uint64
+	grade          Grade
 	confidence     float64
 	evidence       []Evidence
 	reason         string
@@ -187,8 +198,8 @@ func (a *analysis) addEdge(e *edge) {
 	}
 	for _, old := range e.waiter.out {
 		if old.holder == e.holder {
-			if e.confidence > old.confidence {
-				old.confidence, old.evidence, old.reason, old.rel, old.object = e.confidence, e.evidence, e.reason, e.rel, e.object
+			if better(e, old) {
+				old.confidence, old.evidence, old.reason, old.rel, old.object, old.grade = e.confidence, e.evidence, e.reason, e.rel, e.object, e.grade
 			}
 			return
 		}
@@ -196,6 +207,15 @@ func (a *analysis) addEdge(e *edge) {
 	e.waiter.out = append(e.waiter.out, e)
 	e.holder.in = append(e.holder.in, e)
 	a.edges = append(a.edges, e)
+}
+
+// better reports whether edge e is better established than old: a
+// stronger grade first, then a higher confidence.
+func better(e, old *edge) bool {
+	if e.grade.strength() != old.grade.strength() {
+		return e.grade.strength() > old.grade.strength()
+	}
+	return e.confidence > old.confidence
 }
 
 // formatRichness orders goroutine formats by what they carry: full dumps

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/ctxhole/ctxhole/internal/human"
 	"github.com/ctxhole/ctxhole/parser"
@@ -47,7 +48,23 @@ func (a *analysis) buildChains() error {
 			key = queueKey(r)
 		}
 		if f, ok := merged[key]; ok && key != "" {
-			a.attachTree(f, r, 1, RelSameObject, children, map[*node]bool{})
+			rel, grade := RelSameSite, GradeStructural
+			if strings.HasPrefix(key, "lock:") || strings.HasPrefix(key, "pool:") {
+				// The same address: the same lock or pool.
+				rel, grade = RelSameObject, GradeProven
+				if !r.objectCertain {
+					grade = GradeInferred
+				}
+			} else if strings.HasPrefix(key, "lock@") {
+				// No address printed: the same lock by the function or
+				// type that takes it, a likely but unproven identity.
+				rel, grade = RelSameObject, GradeInferred
+			}
+			idx := len(f.Chain)
+			a.attachTree(f, r, 1, rel, children, map[*node]bool{})
+			if idx < len(f.Chain) {
+				f.Chain[idx].Grade = grade
+			}
 			continue
 		}
 		f := &Finding{}
@@ -117,12 +134,7 @@ func (a *analysis) chooseParents() map[*node]*edge {
 func queueKey(n *node) string {
 	switch {
 	case isLockWaiter(n):
-		if n.object != 0 {
-			return fmt.Sprintf("lock:%x", n.object)
-		}
-		if ci := parser.SyncCaller(n.grp.Frames); ci >= 0 {
-			return "lock@" + n.grp.Frames[ci].Func
-		}
+		return lockIdentity(n)
 	case isPoolWaiter(n):
 		return fmt.Sprintf("pool:%x", n.object)
 	case n.cls.hole() && n.cls.matched && n.cls.match.sig.Priority < prioGeneric:
@@ -153,8 +165,11 @@ func (a *analysis) attachTree(f *Finding, n *node, depth int, rel Relation, chil
 		}
 		idx := len(f.Chain)
 		a.attachTree(f, e.waiter, depth+1, e.rel, children, seen)
-		if idx < len(f.Chain) && e.object != 0 {
-			f.Chain[idx].Object = e.object
+		if idx < len(f.Chain) {
+			f.Chain[idx].Grade = e.grade
+			if e.object != 0 {
+				f.Chain[idx].Object = e.object
+			}
 		}
 		f.Evidence = append(f.Evidence, e.evidence...)
 		f.Reasons = append(f.Reasons, e.reason)
@@ -205,6 +220,9 @@ func (a *analysis) mergeLeafSplits(f *Finding, edges []*edge, children map[*node
 		first := list[0].waiter
 		l := a.link(first, depth, list[0].rel)
 		l.Group, l.Goroutines, l.Object = groups[0], groups[0].Count, 0
+		for _, e := range list {
+			l.Grade = weakestGrade(l.Grade, e.grade)
+		}
 		l.IDs = sampleIDs(groups[0].IDs, a.opts.maxIDs())
 		l.WaitMax, l.WaitKnown = groups[0].WaitMax, groups[0].WaitKnown > 0
 		f.Chain = append(f.Chain, l)

@@ -3,6 +3,7 @@ package detectors
 import (
 	"cmp"
 	"fmt"
+	"github.com/ctxhole/ctxhole/internal/human"
 	"slices"
 )
 
@@ -87,8 +88,10 @@ func (a *analysis) reportCycle(scc []*node) {
 	})
 	// Walk the cycle from the root along the waits-on edges inside it.
 	order := []*node{root}
+	grades := []Grade{""}
 	seen := map[*node]bool{root: true}
 	conf := 1.0
+	cycleGrade := GradeProven
 	var ev []Evidence
 	var reasons []string
 	for cur := root; ; {
@@ -102,13 +105,19 @@ func (a *analysis) reportCycle(scc []*node) {
 			break
 		}
 		conf = min(conf, nextEdge.confidence)
+		cycleGrade = weakestGrade(cycleGrade, nextEdge.grade)
+		if nextEdge.grade == "" {
+			cycleGrade = GradeInferred
+		}
 		ev = append(ev, nextEdge.evidence...)
 		reasons = append(reasons, nextEdge.reason)
 		if seen[nextEdge.holder] {
+			grades[0] = nextEdge.grade // the edge that closes the cycle
 			break
 		}
 		seen[nextEdge.holder] = true
 		order = append(order, nextEdge.holder)
+		grades = append(grades, nextEdge.grade)
 		cur = nextEdge.holder
 	}
 	f := &Finding{Category: CatLockCycle}
@@ -119,10 +128,12 @@ func (a *analysis) reportCycle(scc []*node) {
 		}
 		l := a.link(n, depth, rel)
 		l.Category = CatLockCycle
+		l.Grade = grades[depth]
 		f.Chain = append(f.Chain, l)
 	}
 	closing := a.link(root, len(order), RelCycle)
 	closing.Category = CatLockCycle
+	closing.Grade = grades[0]
 	f.Chain = append(f.Chain, closing)
 	// Others queued on the cycle's locks hang with it.
 	for _, n := range order {
@@ -136,9 +147,38 @@ func (a *analysis) reportCycle(scc []*node) {
 		n.finding = f
 	}
 	a.fillFinding(f, root)
-	f.Confidence = min(0.95, conf+0.05)
-	f.Reasons = append([]string{fmt.Sprintf("%d goroutine groups wait on each other's locks in a cycle", len(order))}, reasons...)
+	f.Root.Grade, f.Chain[0].Grade = cycleGrade, cycleGrade
+	f.Root.Basis = fmt.Sprintf("a lock cycle: %d goroutine groups each wait on a lock the next one holds", len(order))
+	if cycleGrade == GradeProven {
+		f.Root.Basis += ", every link by the lock's address in both stacks"
+	} else {
+		f.Root.Basis += fmt.Sprintf(", the weakest link %s", cycleGrade)
+	}
+	f.Confidence = min(gradeConfidence[cycleGrade], conf+0.05)
+	f.Reasons = append([]string{fmt.Sprintf("root %s: %s", cycleGrade, f.Root.Basis),
+		fmt.Sprintf("%d goroutine groups wait on each other's locks in a cycle", len(order))}, reasons...)
 	f.Evidence = append(f.Evidence, ev...)
 	f.Fix = fixLockCycle
+	for _, n := range order {
+		if d, ok := a.recursive[n]; ok {
+			// A reader re-entering its own read lock: the cycle is
+			// that reader and the writer queued between its two RLocks.
+			f.Fix = fixRecursiveLock
+			f.Title = "Recursive read lock deadlock: " + d
+			members := 0
+			for _, l := range f.Chain {
+				if l.Category == CatLockCycle && l.Relation != RelCycle {
+					members += l.Goroutines
+				}
+			}
+			if queued := f.Goroutines - members; queued > 0 {
+				f.Title += fmt.Sprintf("; %s more queue behind them", human.Plural(queued, "goroutine"))
+			}
+			if f.WaitKnown {
+				f.Title += fmt.Sprintf(" for ≥ %s", human.Wait(f.WaitMax, true))
+			}
+			break
+		}
+	}
 	a.findings = append(a.findings, f)
 }

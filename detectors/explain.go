@@ -19,6 +19,7 @@ var categoryPhrases = map[Category]string{
 	CatChanSendBlocked:      "stranded on a channel send nobody receives",
 	CatChanRecvBlocked:      "stranded on a channel receive nobody satisfies",
 	CatNilChannel:           "blocked forever on a nil channel",
+	CatEmptySelect:          "parked forever in an empty select {}",
 	CatMutexConvoy:          "queued on one lock",
 	CatLockCycle:            "deadlocked on each other's locks",
 	CatWaitGroupStuck:       "stuck in WaitGroup.Wait",
@@ -37,8 +38,10 @@ func CategoryPhrase(c Category) string {
 	return string(c)
 }
 
-// titleFor writes the one-sentence diagnosis.
-func titleFor(f *Finding, root *node) string {
+// titleFor writes the one-sentence diagnosis, in the direction of blame:
+// what is stranded, on what, and who left or holds it. A root that is only
+// inferred says so: "holder not proven; likely …", "holder unknown".
+func (a *analysis) titleFor(f *Finding, root *node) string {
 	rootFn := "?"
 	if len(f.Chain) > 0 && f.Chain[0].Function != "" {
 		rootFn = parser.ShortFunc(f.Chain[0].Function)
@@ -48,19 +51,108 @@ func titleFor(f *Finding, root *node) string {
 		since = " for " + human.Wait(f.WaitMax, true)
 	}
 	waiting := waitingGoroutines(f)
+	inferred := f.Root.Grade == GradeInferred
 	if f.Category == CatLockCycle {
 		return lockCycleTitle(f, since)
 	}
 	if waiting > 0 && f.Category == CatWaitGroupStuck && f.Chain[0].Category == CatWaitGroupStuck &&
 		f.Chain[1].Category == CatChanSendBlocked {
-		return fmt.Sprintf("Wait cycle: %s in WaitGroup.Wait in %s while the %s they wait for are blocked sending their results to them%s",
+		t := fmt.Sprintf("Wait cycle: %s in WaitGroup.Wait in %s while the %s they wait for are blocked sending their results to them%s",
 			human.Plural(root.grp.Count, "goroutine"), rootFn, human.Plural(waiting, "goroutine"), since)
+		if inferred {
+			t = "Likely wait cycle (not proven: no creation record links them): " + strings.TrimPrefix(t, "Wait cycle: ")
+		}
+		return t
+	}
+	if waiting > 0 && (root.cls.category == CatChanSendBlocked || root.cls.category == CatChanRecvBlocked) && !inferred {
+		// The stranded goroutines are the cause; those waiting for them
+		// (a WaitGroup closer, a collector) are the victims.
+		return fmt.Sprintf("%s %s in %s: %s; %s %s%s",
+			human.Plural(root.grp.Count, "goroutine"), strandedPhrase(root.cls.category), rootFn, a.whoLeft(root),
+			human.Plural(waiting, "goroutine"), waiterTail(f), since)
+	}
+	if waiting > 0 && inferred {
+		return fmt.Sprintf("%s %s%s; holder not proven: likely %s blocked in %s",
+			human.Plural(waiting, "goroutine"), waiterPhrase(f), since, human.Plural(root.grp.Count, "goroutine"), rootFn)
 	}
 	if waiting > 0 {
 		return fmt.Sprintf("%s %s behind %s blocked in %s%s",
 			human.Plural(waiting, "goroutine"), waiterPhrase(f), human.Plural(root.grp.Count, "goroutine"), rootFn, since)
 	}
+	switch {
+	case isLockWaiter(root):
+		on := "one lock"
+		if root.object != 0 {
+			on = fmt.Sprintf("lock 0x%x", root.object)
+		}
+		return fmt.Sprintf("%s queued on %s in %s%s; holder unknown", human.Plural(f.Goroutines, "goroutine"), on, rootFn, since)
+	case isPoolWaiter(root):
+		return fmt.Sprintf("%s queued for a database connection in %s%s; holder unknown", human.Plural(f.Goroutines, "goroutine"), rootFn, since)
+	case root.cls.category == CatWaitGroupStuck && f.Category == CatWaitGroupStuck:
+		return fmt.Sprintf("%s stuck in WaitGroup.Wait in %s%s; workers unknown", human.Plural(f.Goroutines, "goroutine"), rootFn, since)
+	case f.Category == CatChanSendBlocked || f.Category == CatChanRecvBlocked:
+		return fmt.Sprintf("%s %s in %s%s: %s", human.Plural(f.Goroutines, "goroutine"), strandedPhrase(f.Category), rootFn, since, a.whoLeft(root))
+	}
 	return fmt.Sprintf("%s %s in %s%s", human.Plural(f.Goroutines, "goroutine"), CategoryPhrase(f.Category), rootFn, since)
+}
+
+// strandedPhrase says what stranded channel waiters do.
+func strandedPhrase(c Category) string {
+	if c == CatChanRecvBlocked {
+		return "stranded on a channel receive"
+	}
+	return "stranded on a channel send"
+}
+
+// whoLeft names who left stranded channel waiters: their creator, when
+// the dump names it and it is gone; the function that started them (the
+// one their closure belongs to, or their creator) when it is on no
+// goroutine's stack any more; otherwise nobody is known to be on the other
+// side.
+func (a *analysis) whoLeft(n *node) string {
+	other := "receivers"
+	if n.cls.category == CatChanRecvBlocked {
+		other = "senders"
+	}
+	if n.cls.parentGone {
+		return fmt.Sprintf("their %s returned (their creator, goroutine %d, has exited)", other, n.cls.parentID)
+	}
+	if starter := a.starter(n); starter != "" && len(a.callSiteIndex()[starter]) == 0 {
+		return fmt.Sprintf("their %s returned (%s, which started them, is on no goroutine's stack)", other, parser.ShortFunc(starter))
+	}
+	if other == "senders" {
+		return "nothing sends or closes the channel"
+	}
+	return "nobody receives"
+}
+
+// starter is the function that started a group's goroutines: the
+// function its entry closure belongs to, else its creator; "" if neither
+// is known.
+func (a *analysis) starter(n *node) string {
+	if len(n.grp.Frames) > 0 {
+		if enc := enclosingFunc(n.grp.Frames[len(n.grp.Frames)-1].Func); enc != "" {
+			return enc
+		}
+	}
+	if n.grp.CreatedBy != nil && !strings.HasPrefix(n.grp.CreatedBy.Func, "runtime.") {
+		return n.grp.CreatedBy.Func
+	}
+	return ""
+}
+
+// waiterTail says what the goroutines waiting on stranded ones do.
+func waiterTail(f *Finding) string {
+	verb := "wait"
+	if waitingGoroutines(f) == 1 {
+		verb = "waits"
+	}
+	for _, l := range f.Chain[1:] {
+		if l.Depth == 1 && l.Category == CatWaitGroupStuck {
+			return verb + " for them in WaitGroup.Wait"
+		}
+	}
+	return verb + " for them"
 }
 
 // waiterPhrase says what the goroutines of a chain below its root do.
@@ -181,7 +273,6 @@ func upperFirst(s string) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
-// goroutines counts goroutines in words: "1 goroutine", "12 goroutines".
 func isAre(n int) string {
 	if n == 1 {
 		return "is"

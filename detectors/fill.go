@@ -45,10 +45,12 @@ func (a *analysis) fillFinding(f *Finding, root *node) {
 		f.Fix = a.fixFor(f, root)
 	}
 	f.Evidence = append(rootEvidence(root), f.Evidence...)
-	f.Reasons = dedupe(append(append([]string(nil), root.cls.reasons...), f.Reasons...))
+	f.Root.Grade, f.Root.Basis = a.gradeRoot(f, root)
+	f.Chain[0].Grade = f.Root.Grade
+	f.Reasons = dedupe(append(append([]string{fmt.Sprintf("root %s: %s", f.Root.Grade, f.Root.Basis)}, root.cls.reasons...), f.Reasons...))
 	f.Confidence = a.confidenceFor(f, root)
 	f.Severity = a.severityFor(f, root)
-	f.Title = titleFor(f, root)
+	f.Title = a.titleFor(f, root)
 	f.Explanation = a.explanationFor(f, root)
 }
 
@@ -81,10 +83,11 @@ func (a *analysis) principalCategory(f *Finding, root *node) Category {
 }
 
 // structural categories are queues: the goroutines behind a root name the
-// incident (a convoy, an exhausted pool, a Wait that cannot return) more
-// than the root's own wait does.
+// incident (a convoy, an exhausted pool) more than the root's own wait
+// does. A WaitGroup.Wait behind stuck workers is their victim, not the
+// name of the incident: the workers' own wait is.
 func structural(c Category) bool {
-	return c == CatMutexConvoy || c == CatDBPoolExhausted || c == CatWaitGroupStuck
+	return c == CatMutexConvoy || c == CatDBPoolExhausted
 }
 
 // fixFor is the fix of the signature at the root, or of the queue when the
@@ -177,17 +180,16 @@ func channelSpread(grp *parser.Group) string {
 	return fmt.Sprintf("%d goroutines wait on %d distinct channels: one abandoned channel per caller", known, len(chans))
 }
 
-// confidenceFor combines the root's classification with the weakest link
-// that ties the chain together.
+// confidenceFor derives a finding's confidence from how its root was
+// established (its grade), less what a weak classification (a stack matched
+// on frames alone, no signature at all) and the capture's gaps take away.
 func (a *analysis) confidenceFor(f *Finding, root *node) float64 {
-	conf := root.cls.confidence
+	conf := gradeConfidence[f.Root.Grade]
 	if conf == 0 {
-		conf = 0.5
+		conf = gradeConfidence[GradeInferred]
 	}
-	for _, e := range root.in {
-		if e.waiter.finding == f {
-			conf = min(conf, e.confidence+0.1)
-		}
+	if cls := root.cls.confidence; cls > 0 && cls < 0.8 {
+		conf -= (0.8 - cls) / 2
 	}
 	if !f.WaitKnown && root.grp.Status != parser.StatusUnknown {
 		conf -= 0.05

@@ -26,6 +26,7 @@ const (
 	CatChanSendBlocked      Category = "chan-send-blocked"
 	CatChanRecvBlocked      Category = "chan-recv-blocked"
 	CatNilChannel           Category = "nil-channel"
+	CatEmptySelect          Category = "empty-select"
 	CatMutexConvoy          Category = "mutex-convoy"
 	CatLockCycle            Category = "lock-cycle"
 	CatWaitGroupStuck       Category = "waitgroup-stuck"
@@ -41,7 +42,7 @@ func Categories() []Category {
 	return []Category{
 		CatDBDriverNoCtx, CatDBPoolExhausted, CatHTTPClientNoTimeout, CatHTTPServerNoTimeout,
 		CatGRPCStreamNoDeadline, CatIONoDeadline, CatChanSendBlocked, CatChanRecvBlocked,
-		CatNilChannel, CatMutexConvoy, CatLockCycle, CatWaitGroupStuck, CatCondWait,
+		CatNilChannel, CatEmptySelect, CatMutexConvoy, CatLockCycle, CatWaitGroupStuck, CatCondWait,
 		CatGoroutineLeak, CatSyscallBlocked, CatSleepPoll, CatUnclassified,
 	}
 }
@@ -143,6 +144,61 @@ type Root struct {
 	// shows it; Timed is false otherwise.
 	Since time.Duration
 	Timed bool
+	// Grade says how the root was established (the root link's grade);
+	// Basis says it in one sentence: what proves it, or what was looked for
+	// and not found.
+	Grade Grade
+	Basis string
+}
+
+// Grade says how a chain link, or a finding's root, was established, so
+// that a guess never reads like a proof.
+type Grade string
+
+// Evidence grades, strongest first.
+const (
+	// GradeProven: the capture itself shows it: the same object address in
+	// both stacks, an execution-trace wake edge, a lock cycle by
+	// addresses, the runtime's own "all goroutines are asleep".
+	GradeProven Grade = "proven"
+	// GradeStructural: call-site structure that cannot be otherwise: the
+	// holder is inside the locking function past the Lock call's line, a
+	// WaitGroup waiter's own children are the blocked workers, the
+	// goroutine's own stack is the blocking call.
+	GradeStructural Grade = "structural"
+	// GradeInferred: a heuristic: a closure of the same function, a
+	// method of the same type, a goroutine blocked in a driver, a count
+	// that matches.
+	GradeInferred Grade = "inferred"
+)
+
+// Grades lists the grades, strongest first.
+func Grades() []Grade { return []Grade{GradeProven, GradeStructural, GradeInferred} }
+
+// strength orders grades: proven 3, structural 2, inferred 1, unset 0.
+func (g Grade) strength() int {
+	switch g {
+	case GradeProven:
+		return 3
+	case GradeStructural:
+		return 2
+	case GradeInferred:
+		return 1
+	}
+	return 0
+}
+
+// weakestGrade returns the weaker of two grades; an unset grade is ignored.
+func weakestGrade(x, y Grade) Grade {
+	switch {
+	case x == "":
+		return y
+	case y == "":
+		return x
+	case y.strength() < x.strength():
+		return y
+	}
+	return x
 }
 
 // Relation names how a link of a chain relates to the link above it.
@@ -158,15 +214,19 @@ const (
 	RelServes     Relation = "serves"      // server connection → handler → downstream call
 	RelWokenBy    Relation = "woken-by"    // trace: released by the link above
 	RelCycle      Relation = "cycle"       // closes a lock-order cycle
-	RelSameObject Relation = "same-object" // shares a receiver or argument word
+	RelSameObject Relation = "same-object" // waits on the same object (lock, pool) by address
+	RelSameSite   Relation = "same-site"   // stuck the same way at the same call site or signature, from another stack
 )
 
 // Link is one step of a blocking chain. Chains are trees flattened in
 // pre-order: Depth 0 is the root, and each link relates to the nearest
 // link above it with a smaller depth.
 type Link struct {
-	Depth      int
-	Relation   Relation
+	Depth    int
+	Relation Relation
+	// Grade says how this link's relation to the link above it was
+	// established; for the root link, how the root was.
+	Grade      Grade
 	Category   Category
 	Goroutines int
 	IDs        []int64

@@ -431,3 +431,49 @@ defer first.mu.Unlock()
 second.mu.Lock()
 defer second.mu.Unlock()`,
 }
+
+var fixRecursiveLock = Fix{
+	Summary: "never take a lock the goroutine already holds: split each method into a locking wrapper and an unlocked helper the others call",
+	Detail: "Go's sync.Mutex and sync.RWMutex are not reentrant. A goroutine that calls Lock while it holds " +
+		"the lock waits for itself forever; one that calls RLock while it holds a read lock waits behind any " +
+		"writer that queued in between, and that writer waits for the first read lock to be released: a " +
+		"deadlock that appears only under write load. Take the lock once, at the outermost entry point, and " +
+		"have the inner code assume it is held (name such helpers xxxLocked).",
+	Code: `func (s *Store) Get(k string) V {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.getLocked(k)
+}
+
+// getLocked requires s.mu to be held.
+func (s *Store) getLocked(k string) V { return s.m[k] }`,
+}
+
+var fixHungTest = Fix{
+	Summary: "bound every wait in the test with a deadline (t.Context() with a timeout, select on time.After), and run with -v to see which test is left running",
+	Detail: "go test's -timeout alarm dumps every goroutine and names the running tests (Go 1.20+). The hung " +
+		"test is the one blocked in its own code, not a parent waiting in T.Run for its subtests nor a parallel " +
+		"test paused in T.Parallel. Give its blocking calls a deadline so a hang fails fast with a message, " +
+		"instead of the whole binary timing out.",
+	Code: `ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+defer cancel()
+select {
+case v := <-results:
+	check(t, v)
+case <-ctx.Done():
+	t.Fatal("no result:", ctx.Err())
+}`,
+}
+
+var fixEmptySelect = Fix{
+	Summary: "replace select {} with a wait that can end: a select on ctx.Done() (or a signal channel) and the results it is for",
+	Detail: "select {} has no cases: the goroutine can never be woken, by a channel, a context or a timer. It is " +
+		"an idiom for keeping main alive; anywhere a caller waits on the goroutine (a handler, a test, a worker " +
+		"someone joins) it is a hang by construction.",
+	Code: `select {
+case <-ctx.Done():
+	return ctx.Err()
+case <-done:
+	return nil
+}`,
+}

@@ -110,7 +110,7 @@ func rootGoroutines(f *Finding) int {
 	n := 0
 	for _, l := range f.Chain {
 		inCycle := f.Category == CatLockCycle && l.Category == CatLockCycle && l.Relation != RelCycle
-		if l.Relation == RelRoot || (l.Depth == 1 && l.Relation == RelSameObject) || inCycle {
+		if l.Relation == RelRoot || (l.Depth == 1 && (l.Relation == RelSameObject || l.Relation == RelSameSite)) || inCycle {
 			n += l.Goroutines
 		}
 	}

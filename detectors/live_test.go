@@ -223,9 +223,10 @@ func TestLiveWaitGroupLinksWorkers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := findingWith(r, CatWaitGroupStuck, "liveWorkers")
+	// The workers' own wait names the incident; the Wait is its victim.
+	f := findingWith(r, CatChanRecvBlocked, "liveWorkers")
 	if f == nil {
-		t.Fatalf("no waitgroup-stuck finding\n%s", describe(r, 10))
+		t.Fatalf("no chan-recv-blocked finding rooted at the workers\n%s", describe(r, 10))
 	}
 	if !rootHasFunction(f, "github.com/ctxhole/ctxhole/detectors.liveWorkers.func1") {
 		t.Errorf("root is not the workers\n%s", describe(r, 10))

@@ -20,7 +20,10 @@ const (
 	confAddr          = 0.9
 	confAddrUncertain = 0.7
 	confSameFunc      = 0.6
-	confSameType      = 0.45
+	// confPastLock is for a goroutine inside the locking function past
+	// the Lock call's line: structurally inside the critical section.
+	confPastLock = 0.75
+	confSameType = 0.45
 	// maxFieldOffset bounds how far into a struct a lock field may sit for
 	// a receiver word to count as the lock's owner.
 	maxFieldOffset = 4096
@@ -92,9 +95,11 @@ func (a *analysis) linkLocks() error {
 			if holder.object == waiter.object && isLockWaiter(holder) {
 				return // queued on the same lock: a fellow waiter, not the holder
 			}
-			conf := confAddr
+			conf, grade := confAddr, GradeProven
 			if arg.Uncertain || !waiter.objectCertain {
-				conf = confAddrUncertain
+				// A "?" word may be a stale register spill: a lead, not
+				// a proof.
+				conf, grade = confAddrUncertain, GradeInferred
 			}
 			fr := *f
 			when := ""
@@ -102,7 +107,7 @@ func (a *analysis) linkLocks() error {
 				when = fmt.Sprintf("; it has been blocked for %s, since before its waiters", human.Wait(g.Wait, true))
 			}
 			a.addEdge(&edge{
-				waiter: waiter, holder: holder, rel: RelWaitsOn, object: waiter.object, confidence: conf,
+				waiter: waiter, holder: holder, rel: RelWaitsOn, object: waiter.object, confidence: conf, grade: grade,
 				reason: fmt.Sprintf("goroutine %d has 0x%x (the lock or its owner) in %s and is not queued on the lock%s",
 					g.ID, arg.Value, f.Func, when),
 				evidence: []Evidence{{Kind: "argument", GoroutineID: g.ID, Frame: &fr,
@@ -165,7 +170,7 @@ func (a *analysis) lockHolderByNearWord(waiters []*node, found map[*node]bool) {
 						}
 						fr := *f
 						a.addEdge(&edge{
-							waiter: w, holder: holder, rel: RelWaitsOn, object: w.object, confidence: conf,
+							waiter: w, holder: holder, rel: RelWaitsOn, object: w.object, confidence: conf, grade: GradeInferred,
 							reason: fmt.Sprintf("goroutine %d holds 0x%x in %s, the struct that contains the lock 0x%x (+0x%x), and is not queued on it",
 								g.ID, arg.Value, f.Func, w.object, w.object-arg.Value),
 							evidence: []Evidence{{Kind: "argument", GoroutineID: g.ID, Frame: &fr,
@@ -218,6 +223,7 @@ func (a *analysis) scanWords(want map[uint64][]*node, visit func(waiter, holder 
 // How a call-site holder candidate relates to the waiter's lock site.
 const (
 	viaFunc = iota + 1
+	viaFuncBefore
 	viaClosure
 	viaSibling
 	viaType
@@ -273,9 +279,19 @@ func (a *analysis) lockHolderByCallSite(w *node) {
 		why = "the lock address was printed with \"?\" (uncertain under the register ABI)"
 	}
 	var how string
+	grade := GradeInferred
 	switch best.how {
 	case viaFunc:
-		how = fmt.Sprintf("it is inside %s, the function that takes the lock, at another line (%s)", caller.Func, best.frame.Location())
+		how = fmt.Sprintf("it is inside %s, the function that takes the lock, past the Lock call (line %d, the lock is taken at line %d): inside the critical section",
+			caller.Func, best.frame.Line, caller.Line)
+		grade = GradeStructural
+		if otherInstance(w, best.frame) {
+			grade = GradeInferred
+			how += ", but on another receiver than the waiters'"
+		}
+	case viaFuncBefore:
+		how = fmt.Sprintf("it is inside %s, the function that takes the lock, before the Lock call (line %d, the lock is taken at line %d)",
+			caller.Func, best.frame.Line, caller.Line)
 	case viaClosure:
 		how = fmt.Sprintf("it is inside %s, where the locking closure %s was defined", best.frame.Func, caller.Func)
 	case viaSibling:
@@ -284,12 +300,39 @@ func (a *analysis) lockHolderByCallSite(w *node) {
 		how = fmt.Sprintf("it is inside %s, a method of the lock owner's type", best.frame.Func)
 	}
 	fr := best.frame
+	label := "likely holder"
+	if grade == GradeStructural {
+		label = "holder by call-site structure"
+	}
 	a.addEdge(&edge{
-		waiter: w, holder: best.n, rel: RelWaitsOn, object: w.object, confidence: best.conf,
-		reason: fmt.Sprintf("likely holder by call site (%s): %s", why, how),
+		waiter: w, holder: best.n, rel: RelWaitsOn, object: w.object, confidence: best.conf, grade: grade,
+		reason: fmt.Sprintf("%s (%s): %s", label, why, how),
 		evidence: []Evidence{{Kind: "frame", Frame: &fr, GoroutineID: firstID(best.n.grp),
-			Text: fmt.Sprintf("likely holder: %s; %s", how, why)}},
+			Text: fmt.Sprintf("%s: %s; %s", label, how, why)}},
 	})
+}
+
+// otherInstance reports whether a holder candidate's frame is a method
+// called on another object than the one the waiters lock: both receiver
+// words are printed without "?" and differ by more than a struct's size.
+func otherInstance(w *node, holderFrame parser.Frame) bool {
+	if holderFrame.Receiver() == "" || len(holderFrame.Args) == 0 || holderFrame.Args[0].Uncertain || holderFrame.Args[0].Value == 0 {
+		return false
+	}
+	words := lockWords(w)
+	if len(words) == 0 {
+		return false
+	}
+	h := holderFrame.Args[0].Value
+	for word, certain := range words {
+		if !certain {
+			return false
+		}
+		if word == h || (word > h && word-h < maxFieldOffset) {
+			return false
+		}
+	}
+	return true
 }
 
 func siteKey(caller parser.Frame) string {
@@ -322,8 +365,13 @@ func (a *analysis) siteCandidates(caller parser.Frame) []siteCandidate {
 			for _, f := range n.grp.Frames {
 				conf, how := 0.0, 0
 				switch {
-				case f.Func == caller.Func && f.Line != caller.Line:
-					conf, how = confSameFunc, viaFunc
+				case f.Func == caller.Func && f.Line > caller.Line:
+					// Past the Lock call, inside the critical section.
+					conf, how = confPastLock, viaFunc
+				case f.Func == caller.Func && f.Line < caller.Line:
+					// Before the Lock call: it has not taken this lock
+					// yet, unless the function locks in a loop.
+					conf, how = confSameType-0.1, viaFuncBefore
 				case enclosing != "" && f.Func == enclosing:
 					conf, how = confSameFunc-0.1, viaClosure
 				case enclosing != "" && f.Func != caller.Func && enclosingFunc(f.Func) == enclosing:

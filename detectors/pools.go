@@ -43,13 +43,13 @@ func (a *analysis) linkPools() error {
 		if isPoolWaiter(holder) || f.Package() != "database/sql" || holder.cls.background {
 			return
 		}
-		conf := confPoolAddr
+		conf, grade := confPoolAddr, GradeProven
 		if arg.Uncertain || !w.objectCertain {
-			conf = confAddrUncertain
+			conf, grade = confAddrUncertain, GradeInferred
 		}
 		fr := *f
 		a.addEdge(&edge{
-			waiter: w, holder: holder, rel: RelWaitsOn, object: w.object, confidence: conf,
+			waiter: w, holder: holder, rel: RelWaitsOn, object: w.object, confidence: conf, grade: grade,
 			reason: fmt.Sprintf("goroutine %d is inside %s on the same *sql.DB 0x%x and holds a connection", g.ID, f.Func, w.object),
 			evidence: []Evidence{{Kind: "argument", GoroutineID: g.ID, Frame: &fr,
 				Text: fmt.Sprintf("%s(0x%x%s): the same *sql.DB the waiters queue on", f.Func, arg.Value, uncertainMark(arg))}},
@@ -82,7 +82,7 @@ func (a *analysis) linkPools() error {
 			}
 			for _, w := range waiters {
 				a.addEdge(&edge{
-					waiter: w, holder: holder, rel: RelWaitsOn, object: w.object, confidence: confPoolHelper,
+					waiter: w, holder: holder, rel: RelWaitsOn, object: w.object, confidence: confPoolHelper, grade: GradeStructural,
 					reason: fmt.Sprintf("goroutine %d holds %s (its awaitDone helper, goroutine %d, is alive) and is blocked", owner.ID, what, m.ID),
 					evidence: []Evidence{{Kind: "created-by", GoroutineID: m.ID,
 						Text: fmt.Sprintf("goroutine %d (%s) was created by %s in goroutine %d: that goroutine holds %s and its connection",
@@ -109,7 +109,7 @@ func (a *analysis) linkPools() error {
 				why = fmt.Sprintf("no frame carries the pool's *sql.DB 0x%x", w.object)
 			}
 			a.addEdge(&edge{
-				waiter: w, holder: n, rel: RelWaitsOn, object: w.object, confidence: confPoolDriver,
+				waiter: w, holder: n, rel: RelWaitsOn, object: w.object, confidence: confPoolDriver, grade: GradeInferred,
 				reason: fmt.Sprintf("likely holder: blocked inside database/sql or a driver while holding a connection (%s)", why),
 				evidence: []Evidence{{Kind: "frame", GoroutineID: firstID(n.grp),
 					Text: fmt.Sprintf("%s blocked in %s hold connections", human.Plural(n.grp.Count, "goroutine"), blockingFunc(n))}},
@@ -162,7 +162,7 @@ func (a *analysis) txHoldersByCount(waiters []*node, found map[*node]bool) {
 			continue
 		}
 		a.addEdge(&edge{
-			waiter: w, holder: match, rel: RelWaitsOn, object: w.object, confidence: 0.35,
+			waiter: w, holder: match, rel: RelWaitsOn, object: w.object, confidence: 0.35, grade: GradeInferred,
 			reason: fmt.Sprintf("likely holders: %s blocked in %s, as many as the open transactions (%d) — the capture has no goroutine IDs to tie them exactly",
 				human.Plural(match.grp.Count, "goroutine"), blockingFunc(match), open),
 			evidence: []Evidence{{Kind: "frame", GoroutineID: firstID(match.grp),

@@ -80,10 +80,21 @@ func (a *analysis) severityFor(f *Finding, root *node) Severity {
 		// not hold anyone up.
 		sev = min(sev, SevLow)
 	}
+	if f.Category == CatEmptySelect && root.cls.scope == scopeNone && testFrame(root.grp.Frames) < 0 {
+		// select {} outside a request or a test keeps a process alive
+		// by design (the end of a daemon's main).
+		sev = SevInfo
+	}
+	if f.Root.Grade == GradeInferred && sev > SevHigh {
+		// A guessed root is never critical: the queue is real, who is
+		// at its head is not known.
+		sev = SevHigh
+	}
 	if a.snap != nil && a.snap.Preamble.Deadlock() && f.Category != CatUnclassified {
 		// The runtime itself declared that every goroutine is asleep for
-		// good: nothing here will ever wake.
-		sev = SevCritical
+		// good: nothing here will ever wake. The finding that names the
+		// deadlock is made critical by runtimeVerdicts.
+		sev = max(sev, SevHigh)
 	}
 	return sev
 }
@@ -97,16 +108,26 @@ func (a *analysis) nodeByGroup(l Link) *node {
 
 // score weighs a finding for ranking: severity, the size of its chain
 // (logarithmically: a thousand waiters are not a thousand times worse than
-// one), how long it has been stuck, and how sure the analysis is.
+// one), how long it has been stuck, how its root was established (a
+// proven root outweighs an inferred one about fourfold) and how sure the
+// analysis is otherwise.
 func score(f *Finding) float64 {
+	gw, ok := gradeWeight[f.Root.Grade]
+	if !ok || (f.Root.Grade == GradeInferred && waitingGoroutines(f) == 0) {
+		gw = unknownHolderWeight
+	}
 	w := severityWeights[max(SevInfo, min(SevCritical, f.Severity))]
 	size := 1 + math.Log2(1+float64(f.Goroutines))
 	wait := 1.0
 	if f.WaitKnown {
 		wait += math.Log2(1+f.WaitMax.Minutes()) / 4
 	}
+	if f.Category == CatUnclassified && f.WaitKnown {
+		// What no category explains ranks by goroutine-minutes.
+		size, wait = 1+math.Log2(1+float64(f.Goroutines)*f.WaitMax.Minutes()), 1
+	}
 	chain := 1 + 0.25*float64(min(len(f.Chain)-1, 4))
-	return w * size * wait * chain * (0.5 + f.Confidence/2)
+	return w * size * wait * chain * gw * (0.5 + f.Confidence/2)
 }
 
 // rank orders the findings: the principal root cause first.
@@ -115,6 +136,12 @@ func (a *analysis) rank() error {
 		f.Score = score(f)
 	}
 	slices.SortStableFunc(a.findings, func(x, y *Finding) int {
+		if (x == a.pinned) != (y == a.pinned) {
+			if x == a.pinned {
+				return -1
+			}
+			return 1
+		}
 		if c := cmp.Compare(y.Score, x.Score); c != 0 {
 			return c
 		}
@@ -137,9 +164,9 @@ func waitingGoroutines(f *Finding) int {
 			continue
 		}
 		if l.Depth == 1 {
-			sibling = l.Relation == RelSameObject
+			sibling = l.Relation == RelSameObject || l.Relation == RelSameSite
 		}
-		if !sibling && l.Relation != RelCycle {
+		if !sibling && waiterLink(l) {
 			n += l.Goroutines
 		}
 	}

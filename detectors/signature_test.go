@@ -116,7 +116,7 @@ func TestGenericReasons(t *testing.T) {
 	}{
 		{"chan send (nil chan)", parser.StatusWaiting, CatNilChannel},
 		{"chan receive (nil chan)", parser.StatusWaiting, CatNilChannel},
-		{"select (no cases)", parser.StatusWaiting, CatNilChannel},
+		{"select (no cases)", parser.StatusWaiting, CatEmptySelect}, // its own wait: no channel is involved,
 		{"chan send", parser.StatusWaiting, CatChanSendBlocked},
 		{"chan receive", parser.StatusWaiting, CatChanRecvBlocked},
 		{"sync.Mutex.Lock", parser.StatusWaiting, CatMutexConvoy},

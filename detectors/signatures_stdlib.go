@@ -161,8 +161,10 @@ func genericSignatures() []Signature {
 			Why: "a send on a nil channel blocks forever by construction: no receiver can ever exist", Fix: fixNilChan},
 		{ID: "runtime.chanrecv.nil", Reasons: []string{"chan receive (nil chan)"}, Category: CatNilChannel, Severity: SevHigh, Confidence: 0.95,
 			Why: "a receive on a nil channel blocks forever by construction: nothing can ever be sent", Fix: fixNilChan},
-		{ID: "runtime.select.empty", Reasons: []string{"select (no cases)"}, Category: CatNilChannel, Severity: SevMedium, Confidence: 0.9,
-			Why: "select {} blocks forever by construction", Fix: fixNilChan},
+		{ID: "runtime.select.empty", Reasons: []string{"select (no cases)"}, Category: CatEmptySelect, Severity: SevMedium, Confidence: 0.9,
+			Why: "select {} (no cases) parks the goroutine forever by construction: no channel is involved and nothing " +
+				"can wake it; in main or a daemon's keep-alive that is by design, in a request or a test it is a hang",
+			Fix: fixEmptySelect},
 		{ID: "runtime.chansend", Reasons: []string{rChanSend}, Category: CatChanSendBlocked, Severity: SevMedium,
 			Why: "a plain channel send (no select) waits for a receiver that is gone: the receiver gave up " +
 				"(timed out, returned early) and left the sender stranded", Fix: fixChanSend},

@@ -24,10 +24,11 @@ func (a *analysis) linkSpawned() error {
 		}
 	}
 	for _, w := range a.nodes {
-		conf := 0.0
+		conf, grade := 0.0, GradeInferred
 		switch {
 		case w.cls.category == CatWaitGroupStuck:
-			conf = 0.8
+			// Its own children, blocked: they cannot reach Done.
+			conf, grade = 0.8, GradeStructural
 		case w.cls.hole() && (!w.cls.matched || w.cls.match.sig.Priority >= prioGeneric) &&
 			(w.cls.reason == rChanRecv || w.cls.reason == rSelect || w.cls.reason == rCond):
 			// A generic wait on a channel: maybe for the goroutines it
@@ -47,7 +48,7 @@ func (a *analysis) linkSpawned() error {
 					// result to a channel their creator reads only after
 					// Wait returns: a wait cycle whose root is the Wait.
 					a.addEdge(&edge{
-						waiter: c, holder: w, rel: RelWaitsOn, confidence: 0.7,
+						waiter: c, holder: w, rel: RelWaitsOn, confidence: 0.7, grade: GradeStructural,
 						reason: fmt.Sprintf("goroutine %d started these senders and is blocked in WaitGroup.Wait, so it cannot receive: "+
 							"the senders wait for their creator, which waits for them", id),
 						evidence: []Evidence{{Kind: "created-by", GoroutineID: firstID(c.grp),
@@ -58,7 +59,7 @@ func (a *analysis) linkSpawned() error {
 					continue
 				}
 				a.addEdge(&edge{
-					waiter: w, holder: c, rel: RelWaitsOn, confidence: conf,
+					waiter: w, holder: c, rel: RelWaitsOn, confidence: conf, grade: grade,
 					reason: fmt.Sprintf("goroutine %d waits for goroutines it started, which are blocked", id),
 					evidence: []Evidence{{Kind: "created-by", GoroutineID: firstID(c.grp),
 						Text: fmt.Sprintf("%s in %s were created by %s in goroutine %d", human.Plural(c.grp.Count, "goroutine"),
@@ -83,7 +84,7 @@ func (a *analysis) linkSpawned() error {
 			}
 			if spawnedFrom(w.grp.Frames, c.grp) {
 				a.addEdge(&edge{
-					waiter: w, holder: c, rel: RelWaitsOn, confidence: 0.5,
+					waiter: w, holder: c, rel: RelWaitsOn, confidence: 0.5, grade: GradeInferred,
 					reason: "likely workers: started by a function on the waiter's stack (no parent goroutine ID recorded)",
 					evidence: []Evidence{{Kind: "created-by", GoroutineID: firstID(c.grp),
 						Text: fmt.Sprintf("%s in %s were started by a function on the waiter's stack", human.Plural(c.grp.Count, "goroutine"), blockingFunc(c))}},
@@ -137,18 +138,36 @@ func (a *analysis) workersByTime(w *node) {
 	}
 	pkg := w.grp.Frames[w.cls.app].Package()
 	for _, c := range a.nodes {
-		if c == w || c.cls.background || !c.cls.hole() || c.grp.CreatedBy == nil || c.grp.WaitKnown == 0 {
+		if c == w || c.cls.background || !c.cls.hole() || c.grp.WaitKnown == 0 || len(c.grp.Frames) == 0 {
 			continue
 		}
-		if parser.FuncPackage(c.grp.CreatedBy.Func) != pkg || absDuration(c.grp.WaitMax-w.grp.WaitMax) > time.Minute {
+		// Where it was started: its creator, or (a trace that began after
+		// it started records no creator) the function it runs.
+		origin := c.grp.Frames[len(c.grp.Frames)-1].Func
+		if c.grp.CreatedBy != nil {
+			origin = c.grp.CreatedBy.Func
+		}
+		if parser.FuncPackage(origin) != pkg || absDuration(c.grp.WaitMax-w.grp.WaitMax) > time.Minute {
+			continue
+		}
+		if c.cls.reason == rChanSend {
+			// As with a creation record: senders whose receiver is in
+			// Wait form a wait cycle rooted at the Wait.
+			a.addEdge(&edge{
+				waiter: c, holder: w, rel: RelWaitsOn, confidence: 0.4, grade: GradeInferred,
+				reason: fmt.Sprintf("likely a wait cycle: senders started in %s, the waiter's package, stuck since the same minute as the WaitGroup.Wait that cannot receive (no creation record links them)", pkg),
+				evidence: []Evidence{{Kind: "wait", GoroutineID: firstID(c.grp),
+					Text: fmt.Sprintf("%s blocked sending in %s, started from %s, blocked for %s; the WaitGroup waiter for %s",
+						human.Plural(c.grp.Count, "goroutine"), blockingFunc(c), origin, human.Wait(c.grp.WaitMax, true), human.Wait(w.grp.WaitMax, true))}},
+			})
 			continue
 		}
 		a.addEdge(&edge{
-			waiter: w, holder: c, rel: RelWaitsOn, confidence: 0.4,
-			reason: fmt.Sprintf("likely workers: created in %s, the waiter's package, and stuck since the same minute (no creation record links them)", pkg),
+			waiter: w, holder: c, rel: RelWaitsOn, confidence: 0.4, grade: GradeInferred,
+			reason: fmt.Sprintf("likely workers: started in %s, the waiter's package, and stuck since the same minute (no creation record links them)", pkg),
 			evidence: []Evidence{{Kind: "wait", GoroutineID: firstID(c.grp),
-				Text: fmt.Sprintf("%s in %s, created by %s, blocked for %s; the WaitGroup waiter for %s",
-					human.Plural(c.grp.Count, "goroutine"), blockingFunc(c), c.grp.CreatedBy.Func, human.Wait(c.grp.WaitMax, true), human.Wait(w.grp.WaitMax, true))}},
+				Text: fmt.Sprintf("%s in %s, started from %s, blocked for %s; the WaitGroup waiter for %s",
+					human.Plural(c.grp.Count, "goroutine"), blockingFunc(c), origin, human.Wait(c.grp.WaitMax, true), human.Wait(w.grp.WaitMax, true))}},
 		})
 	}
 }

@@ -155,7 +155,7 @@ func (a *analysis) linkByWakeHistory(tr *parser.Trace, w *node, ws stuckSpan, sp
 				continue
 			}
 			a.addEdge(&edge{
-				waiter: w, holder: h, rel: RelWokenBy, confidence: confWokenBy,
+				waiter: w, holder: h, rel: RelWokenBy, confidence: confWokenBy, grade: GradeProven,
 				reason: fmt.Sprintf("the trace shows goroutine %d releasing waiters of this call site (%d wake(s), last at %s); it has been blocked since %s",
 					id, e.Count, human.Offset(e.Last), human.Offset(hs.first)),
 				evidence: []Evidence{{Kind: "trace", GoroutineID: id,
@@ -187,7 +187,7 @@ func (a *analysis) linkByWakeHistory(tr *parser.Trace, w *node, ws stuckSpan, sp
 		}
 		id := firstID(best.grp)
 		a.addEdge(&edge{
-			waiter: w, holder: best, rel: RelWokenBy, confidence: confReleaserFunc,
+			waiter: w, holder: best, rel: RelWokenBy, confidence: confReleaserFunc, grade: GradeInferred,
 			reason: fmt.Sprintf("waiters of this call site were released from %s before; goroutine %d is stuck inside it since %s, before the first waiter queued at %s",
 				fn, id, human.Offset(bestSpan.first), human.Offset(ws.first)),
 			evidence: []Evidence{{Kind: "trace", GoroutineID: id,

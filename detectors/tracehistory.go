@@ -149,12 +149,13 @@ func (a *analysis) resolvedChain(tr *parser.Trace, e *parser.WakeEdge, watchers 
 		Members: []*parser.Goroutine{waitG},
 	}}
 	waiters.cls = a.classifyGroup(waiters.grp, watchers)
-	link := &edge{waiter: waiters, holder: root, rel: RelWokenBy, confidence: confWokenBy,
+	link := &edge{waiter: waiters, holder: root, rel: RelWokenBy, confidence: confWokenBy, grade: GradeProven,
 		reason: fmt.Sprintf("the trace shows goroutine %d releasing the queue right after its own %s block", holder, human.Duration(p.End-p.Start))}
 	waiters.out, root.in = []*edge{link}, []*edge{link}
 
 	f := &Finding{}
 	f.Chain = []Link{a.link(root, 0, RelRoot), a.link(waiters, 1, RelWokenBy)}
+	f.Chain[1].Grade = GradeProven
 	root.finding, waiters.finding = f, f
 	f.Evidence = append(f.Evidence, Evidence{Kind: "trace", GoroutineID: holder, Text: fmt.Sprintf(
 		"trace: goroutine %d was blocked %s in %s (%s) from %s to %s; %d waits at %s queued meanwhile (the longest %s) and were released from %s",

@@ -304,6 +304,8 @@ func rootDoc(f *detectors.Finding) Root {
 		WaitS:       seconds(r.Wait),
 		Stack:       frames(r.Frames),
 		AppFrame:    r.AppFrame,
+		Grade:       gradeName(r.Grade),
+		Basis:       clean(r.Basis),
 	}
 	if rd.AppFrame < -1 || rd.AppFrame >= len(rd.Stack) {
 		rd.AppFrame = -1
@@ -330,6 +332,7 @@ func linkDoc(l detectors.Link) Link {
 	ld := Link{
 		Depth:        l.Depth,
 		Relation:     string(l.Relation),
+		Grade:        gradeName(l.Grade),
 		Category:     string(l.Category),
 		Goroutines:   l.Goroutines,
 		GoroutineIDs: append([]int64{}, l.IDs...),
@@ -399,6 +402,15 @@ func createdBy(c *parser.CreatedBy) *CreatedBy {
 }
 
 func clean(s string) string { return parser.CleanText(s) }
+
+// gradeName names an evidence grade; a link or root the detectors left
+// ungraded claims nothing it could not show, so it reads as inferred.
+func gradeName(g detectors.Grade) string {
+	if g == "" {
+		return string(detectors.GradeInferred)
+	}
+	return string(g)
+}
 
 // cleanLines cleans each line of a multi-line text (an explanation, a code
 // example), keeping the line breaks CleanText would remove.

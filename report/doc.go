@@ -1,5 +1,5 @@
 // Package report renders a diagnosis for people and programs: a terminal
-// table, a versioned JSON document (schema in docs/schema/report.v1.json)
+// table, a versioned JSON document (schema in docs/schema/report.v2.json)
 // and a Markdown incident write-up.
 //
 // Every renderer works from one [Document], built once by [Build] from the

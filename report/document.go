@@ -4,8 +4,8 @@ import "time"
 
 // SchemaVersion is the version of the JSON document WriteJSON produces. It
 // changes only when a field is removed or changes meaning; fields are added
-// within a version. docs/schema/report.v1.json is its JSON Schema.
-const SchemaVersion = "1"
+// within a version. docs/schema/report.v2.json is its JSON Schema.
+const SchemaVersion = "2"
 
 // The types below are the JSON document, kept apart from the detectors'
 // Finding so that the published schema does not move when the detectors'
@@ -233,6 +233,14 @@ type Root struct {
 	// AppFrame is the index in Stack of the first application frame, -1
 	// if none.
 	AppFrame int `json:"app_frame"`
+	// Grade says how the root was established: "proven" (the same
+	// object address in both stacks, a trace wake edge, a lock cycle by
+	// addresses, the runtime's own deadlock verdict), "structural"
+	// (call-site structure that cannot be otherwise) or "inferred" (a
+	// heuristic); Basis says it in a sentence, or for an unknown holder,
+	// what was looked for.
+	Grade string `json:"grade"`
+	Basis string `json:"basis"`
 	// SinceNS is the trace offset at which the root blocked, present only
 	// when a trace shows it.
 	SinceNS *int64 `json:"since_ns,omitempty"`
@@ -246,8 +254,12 @@ type Root struct {
 // pre-order: depth 0 is the root; each link relates (Relation) to the
 // nearest link above it with a smaller depth.
 type Link struct {
-	Depth        int     `json:"depth"`
-	Relation     string  `json:"relation"`
+	Depth    int    `json:"depth"`
+	Relation string `json:"relation"`
+	// Grade says how this link's relation to the link above it was
+	// established (for the root link, the root's grade): "proven",
+	// "structural" or "inferred".
+	Grade        string  `json:"grade"`
 	Category     string  `json:"category"`
 	Goroutines   int     `json:"goroutines"`
 	GoroutineIDs []int64 `json:"goroutine_ids"`

@@ -42,8 +42,8 @@ func writeMarkdownSummary(t *textWriter, d *Document) {
 	t.printf("## Summary\n\n")
 	if len(d.Findings) > 0 {
 		f := d.Findings[0]
-		t.printf("- **Principal root cause:** %s (%s, confidence %.2f): %s goroutines, root in %s",
-			code(f.Category), f.Severity, f.Confidence, human.Count(f.Goroutines), code(f.Root.Function))
+		t.printf("- **Principal root cause:** %s (%s, root %s, confidence %.2f): %s goroutines, root in %s",
+			code(f.Category), f.Severity, f.Root.Grade, f.Confidence, human.Count(f.Goroutines), code(f.Root.Function))
 		if loc := location(f.Root.File, f.Root.Line); loc != "" {
 			t.printf(" at %s", code(loc))
 		}
@@ -176,6 +176,9 @@ func writeMarkdownFinding(t *textWriter, f Finding, verbose bool) {
 		t.printf(" (IDs %s)", idList(f.GoroutineIDs, 20))
 	}
 	t.printf("\n- **Longest wait:** %s\n", human.Wait(secs(f.WaitMaxS), f.WaitKnown))
+	if f.Root.Grade != "" {
+		t.printf("- **Root:** %s: %s\n", mdText(f.Root.Grade), mdText(f.Root.Basis))
+	}
 	t.printf("- **Confidence:** %.2f", f.Confidence)
 	if len(f.ConfidenceReasons) > 0 {
 		t.printf(": %s", mdText(strings.Join(f.ConfidenceReasons, "; ")))

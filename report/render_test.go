@@ -38,7 +38,7 @@ func TestWriteTable(t *testing.T) {
 			name: "finding with chain",
 			r:    finding(false),
 			want: []string{"FINDINGS (1", "critical", "mutex-convoy", "Do not block on a channel while holding a lock",
-				"  chain:\n    root: 1 goroutine in ", "\n      `- waits-on: 3 goroutines in ", "on 0xc000123450"},
+				"  chain:\n    root (proven): 1 goroutine in ", "\n      `- waits-on (proven): 3 goroutines in ", "on 0xc000123450"},
 			notWant: []string{"\x1b", "pwned", "root stack", "example:"},
 		},
 		{
@@ -140,9 +140,9 @@ func TestWriteMarkdown(t *testing.T) {
 			name: "dump finding",
 			r:    &detectors.Diagnosis{Findings: []*detectors.Finding{findingFor(t, live, false)}},
 			want: []string{
-				"# Incident: 3 goroutines queue on a lock", "**Principal root cause:** `mutex-convoy` (critical, confidence 0.85)",
+				"# Incident: 3 goroutines queue on a lock", "**Principal root cause:** `mutex-convoy` (critical, root proven, confidence 0.85)",
 				"## Timeline of the root cause", "From the wait durations", "| >=3m before capture | 1 goroutine blocked in `",
-				"## 1. CRITICAL `mutex-convoy`", "**Blocking chain**\n\n```\nroot: 1 goroutine in ",
+				"## 1. CRITICAL `mutex-convoy`", "**Blocking chain**\n\n```\nroot (proven): 1 goroutine in ",
 				"**Root stack** (goroutine ", "=> github.com/ctxhole/ctxhole/report.holdLockAndWait",
 				"**Fix:** Do not block on a channel while holding a lock", "```go\nselect {\ncase <-ch:",
 			},

@@ -152,16 +152,16 @@ func TestBuildFinding(t *testing.T) {
 // compileSchema compiles the published schema.
 func compileSchema(t *testing.T) *jsonschema.Schema {
 	t.Helper()
-	doc, err := jsonschema.UnmarshalJSON(strings.NewReader(schema.ReportV1()))
+	doc, err := jsonschema.UnmarshalJSON(strings.NewReader(schema.ReportV2()))
 	if err != nil {
 		t.Fatalf("schema is not JSON: %v", err)
 	}
 	c := jsonschema.NewCompiler()
 	c.AssertFormat()
-	if err := c.AddResource(schema.ReportV1URL, doc); err != nil {
+	if err := c.AddResource(schema.ReportV2URL, doc); err != nil {
 		t.Fatal(err)
 	}
-	sch, err := c.Compile(schema.ReportV1URL)
+	sch, err := c.Compile(schema.ReportV2URL)
 	if err != nil {
 		t.Fatalf("compiling schema: %v", err)
 	}
@@ -173,7 +173,7 @@ func TestJSONValidatesAgainstSchema(t *testing.T) {
 	defer release()
 	sch := compileSchema(t)
 	var schemaDoc map[string]any
-	if err := json.Unmarshal([]byte(schema.ReportV1()), &schemaDoc); err != nil {
+	if err := json.Unmarshal([]byte(schema.ReportV2()), &schemaDoc); err != nil {
 		t.Fatal(err)
 	}
 	agg := aggregatedSnapshot(live)
@@ -217,7 +217,7 @@ func TestJSONValidatesAgainstSchema(t *testing.T) {
 
 // undeclared walks a JSON value alongside its schema and returns the paths
 // of object keys the schema does not declare: the drift check that keeps
-// docs/schema/report.v1.json describing every field the Go types emit.
+// docs/schema/report.v2.json describing every field the Go types emit.
 func undeclared(root, sch map[string]any, v any, path string) []string {
 	if ref, ok := sch["$ref"].(string); ok {
 		name := strings.TrimPrefix(ref, "#/$defs/")
@@ -259,7 +259,10 @@ func TestSchemaRejectsBrokenDocuments(t *testing.T) {
 		mutate func(m map[string]any)
 	}{
 		{"no summary", func(m map[string]any) { delete(m, "summary") }},
-		{"wrong version", func(m map[string]any) { m["schema_version"] = "2" }},
+		{"wrong version", func(m map[string]any) { m["schema_version"] = "1" }},
+		{"unknown grade", func(m map[string]any) {
+			m["findings"] = []any{map[string]any{"root": map[string]any{"grade": "certain"}}}
+		}},
 		{"negative goroutines", func(m map[string]any) { m["summary"].(map[string]any)["goroutines"] = -1 }},
 		{"unknown category", func(m map[string]any) {
 			m["findings"] = []any{map[string]any{"category": "made-up"}}
@@ -333,7 +336,7 @@ func TestSchemaEnumsMatchTheModel(t *testing.T) {
 	var s struct {
 		Defs map[string]json.RawMessage `json:"$defs"`
 	}
-	if err := json.Unmarshal([]byte(schema.ReportV1()), &s); err != nil {
+	if err := json.Unmarshal([]byte(schema.ReportV2()), &s); err != nil {
 		t.Fatal(err)
 	}
 	enum := func(def string) []string {
@@ -374,12 +377,26 @@ func TestSchemaEnumsMatchTheModel(t *testing.T) {
 	}
 	rels := []string{}
 	for _, r := range []detectors.Relation{detectors.RelRoot, detectors.RelWaitsOn, detectors.RelHolds, detectors.RelBlockedOn,
-		detectors.RelSpawnedBy, detectors.RelServes, detectors.RelWokenBy, detectors.RelCycle, detectors.RelSameObject} {
+		detectors.RelSpawnedBy, detectors.RelServes, detectors.RelWokenBy, detectors.RelCycle, detectors.RelSameObject,
+		detectors.RelSameSite} {
 		rels = append(rels, string(r))
 	}
 	slices.Sort(rels)
 	got := slices.Sorted(slices.Values(link.Properties.Relation.Enum))
 	if !slices.Equal(got, rels) {
 		t.Errorf("schema relations %v, detectors have %v", got, rels)
+	}
+	var grade struct {
+		Enum []string `json:"enum"`
+	}
+	if err := json.Unmarshal(s.Defs["grade"], &grade); err != nil {
+		t.Fatal(err)
+	}
+	var grades []string
+	for _, g := range detectors.Grades() {
+		grades = append(grades, string(g))
+	}
+	if !slices.Equal(grade.Enum, grades) {
+		t.Errorf("schema grades %v, detectors have %v", grade.Enum, grades)
 	}
 }

@@ -20,7 +20,7 @@ func writeFindingsTable(t *textWriter, d *Document, opts Options) {
 		rows = append(rows, []string{
 			strconv.Itoa(f.Rank),
 			t.p.severity(f.Severity),
-			f.Category,
+			f.Category + gradeCell(f.Root.Grade),
 			human.Count(f.Goroutines),
 			human.Wait(secs(f.WaitMaxS), f.WaitKnown),
 			rootCell(f.Root),
@@ -34,6 +34,15 @@ func writeFindingsTable(t *textWriter, d *Document, opts Options) {
 	for _, f := range d.Findings {
 		writeFindingDetail(t, f, opts)
 	}
+}
+
+// gradeCell says, under the category, how the root was established, so a
+// guess never reads like a proof in the table.
+func gradeCell(g string) string {
+	if g == "" {
+		return ""
+	}
+	return "\n(root " + g + ")"
 }
 
 // rootCell names the root function and where it is, and the application
@@ -51,9 +60,9 @@ func rootCell(r Root) string {
 // writeFindingDetail writes one finding below the table: its title, chain
 // tree and, with -v, the stacks, evidence and full fix.
 func writeFindingDetail(t *textWriter, f Finding, opts Options) {
-	t.printf("\n%s %s %s  %s, confidence %.2f\n",
+	t.printf("\n%s %s %s  %s, root %s, confidence %.2f\n",
 		t.p.bold("#"+strconv.Itoa(f.Rank)), t.p.severity(f.Severity), t.p.bold(f.Category),
-		human.Plural(f.Goroutines, "goroutine"), f.Confidence)
+		human.Plural(f.Goroutines, "goroutine"), f.Root.Grade, f.Confidence)
 	if f.Title != "" {
 		t.printf("  %s\n", f.Title)
 	}
@@ -140,6 +149,9 @@ func linkLine(p painter, l Link, traceEnd *int64) string {
 		b.WriteString("`- ")
 	}
 	b.WriteString(p.dim(l.Relation))
+	if l.Grade != "" {
+		b.WriteString(p.dim(" (" + l.Grade + ")"))
+	}
 	b.WriteString(": ")
 	fmt.Fprintf(&b, "%s in %s", human.Plural(l.Goroutines, "goroutine"), l.Function)
 	if loc := location(shortFile(l.File), l.Line); loc != "" {

@@ -71,7 +71,7 @@ func TestAnalyzeExitCodes(t *testing.T) {
 		{"tui cannot read keys and the capture from stdin", "", []string{"analyze", "--tui", "-"}, exitUsage, "", "--tui reads keys from standard input"},
 		{"timeline is not for json", "", []string{"analyze", "--timeline", "-o", "json", flagshipDump}, exitUsage, "", "--timeline draws in the table or markdown"},
 		{"table", "", []string{"analyze", flagshipDump}, exitOK, "GOROUTINE GROUPS", ""},
-		{"flags after the input", "", []string{"analyze", flagshipDump, "-o", "json"}, exitOK, `"schema_version": "1"`, ""},
+		{"flags after the input", "", []string{"analyze", flagshipDump, "-o", "json"}, exitOK, `"schema_version": "2"`, ""},
 		{"stdin", string(dump), []string{"analyze", "-o", "json", "-"}, exitOK, `"file": "-"`, ""},
 		{"double dash", "", []string{"analyze", "-o", "markdown", "--", flagshipDump}, exitOK, "## Summary", ""},
 		{"fail-on without findings at the threshold", "", []string{"analyze", "--fail-on", "critical", "-o", "json", flagshipDump}, exitOK, "", ""},
@@ -138,15 +138,15 @@ func TestFailOn(t *testing.T) {
 // validateJSON checks a JSON report against the published schema.
 func validateJSON(t *testing.T, out []byte) {
 	t.Helper()
-	sdoc, err := jsonschema.UnmarshalJSON(strings.NewReader(schema.ReportV1()))
+	sdoc, err := jsonschema.UnmarshalJSON(strings.NewReader(schema.ReportV2()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := jsonschema.NewCompiler()
-	if err := c.AddResource(schema.ReportV1URL, sdoc); err != nil {
+	if err := c.AddResource(schema.ReportV2URL, sdoc); err != nil {
 		t.Fatal(err)
 	}
-	sch, err := c.Compile(schema.ReportV1URL)
+	sch, err := c.Compile(schema.ReportV2URL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +155,7 @@ func validateJSON(t *testing.T, out []byte) {
 		t.Fatalf("output is not JSON: %v", err)
 	}
 	if err := sch.Validate(inst); err != nil {
-		t.Fatalf("output does not validate against report.v1.json: %v", err)
+		t.Fatalf("output does not validate against report.v2.json: %v", err)
 	}
 }
 

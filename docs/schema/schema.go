@@ -5,12 +5,13 @@ package schema
 
 import _ "embed"
 
-//go:embed report.v1.json
-var reportV1 string
+//go:embed report.v2.json
+var reportV2 string
 
-// ReportV1 returns the JSON Schema (draft 2020-12) of `ctxhole analyze -o
-// json`, schema_version "1".
-func ReportV1() string { return reportV1 }
+// ReportV2 returns the JSON Schema (draft 2020-12) of `ctxhole analyze -o
+// json`, schema_version "2": version 1 plus the evidence grade of every
+// chain link and finding root.
+func ReportV2() string { return reportV2 }
 
-// ReportV1URL is the $id of ReportV1.
-const ReportV1URL = "https://github.com/ctxhole/ctxhole/docs/schema/report.v1.json"
+// ReportV2URL is the $id of ReportV2.
+const ReportV2URL = "https://github.com/ctxhole/ctxhole/docs/schema/report.v2.json"
