@@ -61,7 +61,7 @@ func (a *analysis) unexplained() error {
 	if len(idle) > 1 {
 		groups = fmt.Sprintf(" in %d groups", len(idle))
 	}
-	f.Title = fmt.Sprintf("%s%s parked for up to %s (longest in %s) like loops waiting for work; nothing proves them stuck",
+	f.Title = fmt.Sprintf("%s%s parked like loops waiting for work, the longest for %s in %s; nothing proves them stuck",
 		human.Plural(total, "goroutine"), groups, human.Wait(longest.grp.WaitMax, true), parser.ShortFunc(blockingFunc(longest)))
 	return nil
 }
