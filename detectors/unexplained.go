@@ -39,7 +39,7 @@ func (a *analysis) unexplained() error {
 			continue
 		}
 		f := a.unexplainedFinding([]*node{n})
-		f.Title = fmt.Sprintf("%s blocked for up to %s [%s] in %s: no category explains them",
+		f.Title = fmt.Sprintf("%s blocked for %s [%s] in %s: no category explains them",
 			human.Plural(n.grp.Count, "goroutine"), human.Wait(n.grp.WaitMax, true), stateOf(n), parser.ShortFunc(blockingFunc(n)))
 	}
 	if len(idle) == 0 {
