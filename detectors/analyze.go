@@ -27,8 +27,9 @@ func (a *analysis) passes() []pass {
 		{"pools", (*analysis).linkPools},
 		{"spawned", (*analysis).linkSpawned},
 		{"cycles", (*analysis).findCycles},
-		{"trace-links", (*analysis).traceLinks}, // wake history and timing links
-		{"one-lock", (*analysis).unifyLocks},    // every waiter on one lock behind one holder
+		{"resources", (*analysis).findResourceLeaks}, // orphaned resources: library goroutines outliving their users
+		{"trace-links", (*analysis).traceLinks},      // wake history and timing links
+		{"one-lock", (*analysis).unifyLocks},         // every waiter on one lock behind one holder
 		{"chains", (*analysis).buildChains},
 		{"trace-history", (*analysis).traceHistory}, // chains the trace saw form and resolve
 		{"leaks", (*analysis).findLeaks},
@@ -53,6 +54,9 @@ type analysis struct {
 	sigs   []Signature // hole rows: user rows first, then the built-in tables
 	bgSigs []Signature // background rows
 	idle   []idleRow   // idle-by-design waits (idle.go)
+	// resRows are the resource rows (resources.go), set by the resources
+	// pass.
+	resRows []resourceRow
 	// libPrefixes are the user signatures' libraries: not application code.
 	libPrefixes []string
 

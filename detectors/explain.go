@@ -25,6 +25,7 @@ var categoryPhrases = map[Category]string{
 	CatWaitGroupStuck:       "stuck in WaitGroup.Wait",
 	CatCondWait:             "waiting on a sync.Cond nobody signals",
 	CatGoroutineLeak:        "accumulating with identical stacks (leak)",
+	CatResourceLeak:         "holding a resource nobody uses any more (leak)",
 	CatSyscallBlocked:       "stuck in a system call",
 	CatSleepPoll:            "polling with time.Sleep",
 	CatUnclassified:         "blocked with no known signature",
@@ -199,7 +200,7 @@ func (a *analysis) explanationFor(f *Finding, root *node) string {
 	if root.cls.watcherMissing {
 		b.WriteString("No context-watcher goroutine of this driver exists in the capture, which means the calls were made with a context that can never be cancelled (context.Background(), or GORM without WithContext). ")
 	}
-	if root.cls.scope != scopeNone && f.Category != CatHTTPServerNoTimeout {
+	if root.cls.scope != scopeNone && f.Category != CatHTTPServerNoTimeout && f.Category != CatResourceLeak {
 		fmt.Fprintf(&b, "They are request-scoped (%s): a caller is waiting on each of them, far past any sane deadline. ", root.cls.scope)
 	}
 	if root.cls.parentGone {

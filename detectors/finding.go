@@ -35,6 +35,10 @@ const (
 	CatSyscallBlocked       Category = "syscall-blocked"
 	CatSleepPoll            Category = "sleep-poll"
 	CatUnclassified         Category = "unclassified-blocked"
+	// CatResourceLeak is a resource (a response body, a gRPC stream, a
+	// *sql.DB, a transaction) whose library goroutines outlive every user:
+	// Finding.Resource names the kind.
+	CatResourceLeak Category = "resource-leak"
 )
 
 // Categories lists every category in documentation order.
@@ -43,7 +47,7 @@ func Categories() []Category {
 		CatDBDriverNoCtx, CatDBPoolExhausted, CatHTTPClientNoTimeout, CatHTTPServerNoTimeout,
 		CatGRPCStreamNoDeadline, CatIONoDeadline, CatChanSendBlocked, CatChanRecvBlocked,
 		CatNilChannel, CatEmptySelect, CatMutexConvoy, CatLockCycle, CatWaitGroupStuck, CatCondWait,
-		CatGoroutineLeak, CatSyscallBlocked, CatSleepPoll, CatUnclassified,
+		CatGoroutineLeak, CatResourceLeak, CatSyscallBlocked, CatSleepPoll, CatUnclassified,
 	}
 }
 
@@ -114,6 +118,10 @@ type Finding struct {
 	Evidence []Evidence
 	Fix      Fix
 
+	// Resource is the kind of resource a resource-leak finding is about
+	// ("http-response-body", "grpc-client-stream", "sql.DB", "sql-tx",
+	// "sql-rows", "http-idle-connections"); empty for other categories.
+	Resource string
 	// Growth is set for leaks seen across several snapshots.
 	Growth *Growth
 	// Contention cites the mutex/block profile samples that explain this

@@ -477,3 +477,95 @@ case <-done:
 	return nil
 }`,
 }
+
+var fixBodyLeak = Fix{
+	Summary: "close every response body (defer resp.Body.Close() right after the error check, on every path)",
+	Detail: "A response's connection goes back to the pool only when its body is read to EOF and closed; an " +
+		"unclosed body keeps the connection, its readLoop and writeLoop goroutines and its descriptor until " +
+		"the server hangs up. Close the body on every return path, including non-2xx statuses and early " +
+		"returns; drain it (io.Copy(io.Discard, resp.Body)) first when the connection should be reused. " +
+		"bodyclose (golangci-lint) finds the missing Close statically.",
+	Code: `resp, err := client.Do(req)
+if err != nil {
+	return err
+}
+defer resp.Body.Close()
+if resp.StatusCode != http.StatusOK {
+	_, _ = io.Copy(io.Discard, resp.Body) // let the connection be reused
+	return fmt.Errorf("status %s", resp.Status)
+}`,
+}
+
+var fixTransportPerRequest = Fix{
+	Summary: "share one http.Client/Transport for the process; never build a Transport per request",
+	Detail: "Each http.Transport has its own connection pool. A Transport (or a Client with its own " +
+		"Transport) built per request leaves its idle connections, and their two goroutines each, behind " +
+		"until IdleConnTimeout, which a zero Transport does not set. Create the client once and reuse it; " +
+		"if a Transport must be temporary, call CloseIdleConnections when done, and set IdleConnTimeout.",
+	Code: `var client = &http.Client{
+	Timeout:   10 * time.Second,
+	Transport: &http.Transport{IdleConnTimeout: 90 * time.Second, MaxIdleConnsPerHost: 16},
+}`,
+}
+
+var fixGRPCStreamLeak = Fix{
+	Summary: "give every stream a context you cancel (defer cancel()), and read streams to io.EOF",
+	Detail: "A gRPC client stream ends when its context is done, when RecvMsg returns a non-nil error " +
+		"(io.EOF included) or, for client-streaming calls, after CloseAndRecv. Abandoning a stream after " +
+		"the first message on context.Background() keeps the HTTP/2 stream, its flow-control window and " +
+		"grpc-go's watcher goroutine for the life of the ClientConn. Derive a cancellable context per call " +
+		"and cancel it when you stop reading.",
+	Code: `ctx, cancel := context.WithCancel(ctx)
+defer cancel() // ends the stream however the loop exits
+stream, err := client.Watch(ctx, req)
+if err != nil {
+	return err
+}
+msg, err := stream.Recv()`,
+}
+
+var fixSQLDBPerRequest = Fix{
+	Summary: "open the *sql.DB once at start-up and share it; never sql.Open per request",
+	Detail: "sql.Open creates a pool, not a connection: it is meant to be called once per database and kept " +
+		"for the life of the process (it is safe for concurrent use). Opening one per request leaks its " +
+		"connectionOpener goroutine and its connections unless Close is called, and defeats the pool's " +
+		"limits (SetMaxOpenConns) since every request has its own.",
+	Code: `db, err := sql.Open("mysql", dsn) // once, in main
+if err != nil {
+	log.Fatal(err)
+}
+db.SetMaxOpenConns(20)
+srv := &server{db: db} // handlers use srv.db`,
+}
+
+var fixTxLeak = Fix{
+	Summary: "defer tx.Rollback() right after BeginTx; Commit on success (Rollback after Commit is a no-op)",
+	Detail: "A transaction holds one pool connection until Commit or Rollback, or until the context passed " +
+		"to BeginTx is done. A return path that does neither (an early return on error, a panic) leaks the " +
+		"connection for good when the context is never cancelled, and once as many transactions leak as the " +
+		"pool allows (SetMaxOpenConns) every query waits in (*DB).conn. Deferring Rollback covers every path.",
+	Code: `tx, err := db.BeginTx(ctx, nil)
+if err != nil {
+	return err
+}
+defer tx.Rollback() // no-op after a successful Commit
+if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+	return err
+}
+return tx.Commit()`,
+}
+
+var fixRowsLeak = Fix{
+	Summary: "defer rows.Close() right after QueryContext, and check rows.Err()",
+	Detail: "An *sql.Rows holds its connection until it is closed or read to the end. A loop that returns " +
+		"early, or code that never iterates, keeps the connection for good unless the query's context is " +
+		"cancelled. Close the rows with defer right after the error check; sqlclosecheck and rowserrcheck " +
+		"(golangci-lint) find the missing Close.",
+	Code: `rows, err := db.QueryContext(ctx, q)
+if err != nil {
+	return err
+}
+defer rows.Close()
+for rows.Next() { /* ... */ }
+return rows.Err()`,
+}

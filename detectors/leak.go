@@ -226,6 +226,11 @@ func (a *analysis) reportLeak(n *node, g *Growth, series []int, id identityVerdi
 		a.fillFinding(f, n)
 		a.findings = append(a.findings, f)
 	}
+	if row := a.resourceRowOf(n); n.finding == nil && row != nil && !n.cls.hole() {
+		// A resource's own goroutine accumulating: the resource leaks,
+		// whatever the count of orphans (growth is the proof).
+		a.leakedResource(n, row)
+	}
 	if f := n.finding; f != nil && f.Category != CatGoroutineLeak {
 		if f.Growth == nil || g.To-g.From > f.Growth.To-f.Growth.From {
 			f.Growth = g

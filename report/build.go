@@ -279,6 +279,7 @@ func findingDoc(rank int, f *detectors.Finding, member map[*parser.Goroutine]int
 		end := int64(f.TraceEnd)
 		fd.TraceEndNS = &end
 	}
+	fd.Resource = clean(f.Resource)
 	if g := f.Growth; g != nil {
 		fd.Growth = &Growth{From: g.From, To: g.To, Snapshots: g.Snapshots, RateKnown: g.RateKnown, PerMinute: g.PerMinute}
 	}

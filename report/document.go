@@ -198,18 +198,22 @@ type Finding struct {
 	Explanation       string   `json:"explanation"`
 	// Goroutines is the number of goroutines the finding covers (every
 	// link of its chain), GoroutineIDs a sample of their IDs.
-	Goroutines   int              `json:"goroutines"`
-	GoroutineIDs []int64          `json:"goroutine_ids"`
-	WaitKnown    bool             `json:"wait_known"`
-	WaitMinS     float64          `json:"wait_min_s"`
-	WaitMaxS     float64          `json:"wait_max_s"`
-	Root         Root             `json:"root"`
-	Chain        []Link           `json:"chain"`
-	Evidence     []Evidence       `json:"evidence"`
-	Fix          Fix              `json:"fix"`
-	Growth       *Growth          `json:"growth,omitempty"`
-	Contention   []ContentionCite `json:"contention"`
-	Score        float64          `json:"score"`
+	Goroutines   int        `json:"goroutines"`
+	GoroutineIDs []int64    `json:"goroutine_ids"`
+	WaitKnown    bool       `json:"wait_known"`
+	WaitMinS     float64    `json:"wait_min_s"`
+	WaitMaxS     float64    `json:"wait_max_s"`
+	Root         Root       `json:"root"`
+	Chain        []Link     `json:"chain"`
+	Evidence     []Evidence `json:"evidence"`
+	Fix          Fix        `json:"fix"`
+	// Resource is, for a resource-leak finding, the kind of resource
+	// ("http-response-body", "grpc-client-stream", "sql.DB", "sql-tx",
+	// "sql-rows", "http-idle-connections").
+	Resource   string           `json:"resource,omitempty"`
+	Growth     *Growth          `json:"growth,omitempty"`
+	Contention []ContentionCite `json:"contention"`
+	Score      float64          `json:"score"`
 	// TraceEndNS is the length of the trace that timed the chain's links:
 	// a link never woken stayed blocked until then. Absent when no link
 	// is timed.

@@ -3,8 +3,11 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
+
+	"github.com/ctxhole/ctxhole/parser"
 )
 
 func TestDiffLeakBundle(t *testing.T) {
@@ -66,5 +69,28 @@ func TestDiffTableAndErrors(t *testing.T) {
 				t.Errorf("exit %d (want %d)\nstdout: %s\nstderr: %s", code, tt.code, stdout.String(), stderr.String())
 			}
 		})
+	}
+}
+
+// TestDiffMomentsWithoutManifest: a folder of three instants each captured
+// as debug=2, debug=1 and proto, without manifest.json, is three moments;
+// diff compares the first and last debug=2 dumps, never a proto with a
+// text dump.
+func TestDiffMomentsWithoutManifest(t *testing.T) {
+	const dir = "../../fixtures/captures/moments-no-manifest"
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("fixture absent: %v", err)
+	}
+	from, to, err := diffSnapshots([]string{dir}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []*parser.Snapshot{from, to} {
+		if s.Source.Format != parser.FormatGoroutineText {
+			t.Errorf("diff compares %s (%s), want the debug=2 dump of each moment", s.Source, s.Source.Format)
+		}
+	}
+	if !strings.Contains(from.Source.File, "debug2.1") || !strings.Contains(to.Source.File, "debug2.3") {
+		t.Errorf("diff compares %s with %s, want the first and last moments", from.Source, to.Source)
 	}
 }
