@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -142,9 +143,16 @@ func loadDir(c *Capture, dir string, opts Options) error {
 
 // listDir returns the regular files of dir and of its direct
 // subdirectories as paths relative to dir, in name order, with warnings
-// for what it leaves out.
+// for what it leaves out. A bundle is untrusted: a symbolic link is
+// followed only when it resolves inside dir (a link to /etc or to a huge
+// file elsewhere is skipped with a warning), and only regular files are
+// read (no FIFOs or devices, which could block or never end).
 func listDir(dir string) ([]string, []Warning, error) {
 	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	root, err := filepath.EvalSymlinks(dir)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -152,11 +160,14 @@ func listDir(dir string) ([]string, []Warning, error) {
 		files []string
 		warns []Warning
 	)
+	skip := func(path, msg string) {
+		warns = append(warns, Warning{File: path, Offset: -1, Msg: "skipped: " + CleanText(msg)})
+	}
 	for _, e := range entries {
 		path := filepath.Join(dir, e.Name())
-		fi, err := os.Stat(path) // follows symlinks
+		fi, err := statInside(root, path)
 		if err != nil {
-			warns = append(warns, Warning{File: path, Offset: -1, Msg: "skipped: " + CleanText(err.Error())})
+			skip(path, err.Error())
 			continue
 		}
 		switch {
@@ -165,26 +176,48 @@ func listDir(dir string) ([]string, []Warning, error) {
 		case fi.IsDir():
 			sub, err := os.ReadDir(path)
 			if err != nil {
-				warns = append(warns, Warning{File: path, Offset: -1, Msg: "skipped: " + CleanText(err.Error())})
+				skip(path, err.Error())
 				continue
 			}
 			for _, se := range sub {
 				sp := filepath.Join(path, se.Name())
-				sfi, err := os.Stat(sp)
+				sfi, err := statInside(root, sp)
 				switch {
 				case err != nil:
-					warns = append(warns, Warning{File: sp, Offset: -1, Msg: "skipped: " + CleanText(err.Error())})
+					skip(sp, err.Error())
 				case sfi.Mode().IsRegular():
 					files = append(files, filepath.Join(e.Name(), se.Name()))
 				default:
-					warns = append(warns, Warning{File: sp, Offset: -1, Msg: "skipped: only files directly in a directory or its subdirectories are read"})
+					skip(sp, "only files directly in a directory or its subdirectories are read")
 				}
 			}
 		default:
-			warns = append(warns, Warning{File: path, Offset: -1, Msg: "skipped: not a regular file"})
+			skip(path, "not a regular file")
 		}
 	}
 	return files, warns, nil
+}
+
+// errLeavesDir reports a symbolic link in a directory that points outside
+// it.
+var errLeavesDir = errors.New("symbolic link leaves the directory")
+
+// statInside stats path, following a symbolic link only when its target
+// (every link resolved) lies inside root, itself free of symlinks.
+func statInside(root, path string) (os.FileInfo, error) {
+	fi, err := os.Lstat(path)
+	if err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		return fi, err
+	}
+	target, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return nil, err
+	}
+	rel, err := filepath.Rel(root, target)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || filepath.IsAbs(rel) {
+		return nil, fmt.Errorf("%w (to %s)", errLeavesDir, target)
+	}
+	return os.Stat(target)
 }
 
 // skipWarning turns the error that made a file unreadable into the warning

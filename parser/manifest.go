@@ -2,6 +2,7 @@ package parser
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -54,6 +55,11 @@ const maxManifestBytes = 4 << 20
 // directory has no manifest.
 func ReadManifest(dir string) (*Manifest, error) {
 	path := filepath.Join(dir, ManifestName)
+	if root, err := filepath.EvalSymlinks(dir); err == nil {
+		if _, err := statInside(root, path); errors.Is(err, errLeavesDir) {
+			return nil, &Error{File: path, Offset: -1, Err: fmt.Errorf("bundle manifest not read: %w", err)}
+		}
+	}
 	f, err := os.Open(path)
 	if os.IsNotExist(err) {
 		return nil, nil
