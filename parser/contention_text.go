@@ -87,7 +87,9 @@ func readContentionText(r io.Reader, name string) (*Contention, error) {
 				}
 				return nil, &Error{File: name, Line: lr.no, Offset: -1, Err: err}
 			}
-			cur.Frames = append(cur.Frames, f)
+			if len(cur.Frames) < maxFramesPerStack {
+				cur.Frames = append(cur.Frames, f)
+			}
 		default:
 			cyc, count, err := parseContentionRecord(t)
 			if err != nil {
@@ -97,6 +99,11 @@ func readContentionText(r io.Reader, name string) (*Contention, error) {
 					return finishContentionText(c, cycles, cps), nil
 				}
 				return nil, &Error{File: name, Line: lr.no, Offset: -1, Err: err}
+			}
+			if len(c.Samples) >= maxSamplesPerProfile {
+				c.Warnings = append(c.Warnings, Warning{File: name, Line: lr.no, Offset: -1,
+					Msg: fmt.Sprintf("more than %d samples in one profile: the rest is not read", maxSamplesPerProfile)})
+				return finishContentionText(c, cycles, cps), nil
 			}
 			c.Samples = append(c.Samples, ContentionSample{Count: count})
 			cycles = append(cycles, cyc)

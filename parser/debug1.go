@@ -125,7 +125,11 @@ func (d *debug1Reader) line(t []byte) error {
 			}
 			return &Error{File: d.name, Line: d.lr.no, Offset: -1, Err: err}
 		}
-		d.cur.Frames = append(d.cur.Frames, f)
+		if len(d.cur.Frames) < maxFramesPerStack {
+			d.cur.Frames = append(d.cur.Frames, f)
+		} else {
+			d.cur.Elided++
+		}
 	default:
 		n, firstPC, npc, err := parseDebug1Record(t)
 		if err != nil {
@@ -138,6 +142,12 @@ func (d *debug1Reader) line(t []byte) error {
 			return &Error{File: d.name, Line: d.lr.no, Offset: -1, Err: err}
 		}
 		d.finishRecord()
+		if len(d.snap.Goroutines) >= maxGoroutinesPerInput {
+			d.warn(fmt.Sprintf("more than %d records in one profile: the rest is not read", maxGoroutinesPerInput))
+			d.snap.Truncated = true
+			d.endSnapshot()
+			return nil
+		}
 		// Frames are about one per PC (inlining adds, hidden runtime
 		// frames remove).
 		d.cur = &Goroutine{Count: n, M: -1, Line: d.lr.no, Frames: make([]Frame, 0, min(npc, 256))}

@@ -120,7 +120,11 @@ func (p *tracesParser) line(line []byte) error {
 	if _, _, ok := tracesCount(t); ok {
 		return fmt.Errorf("sample count %q inside a stack: separator missing", clipText(t))
 	}
-	p.cur.Frames = append(p.cur.Frames, tracesFrame(t))
+	if len(p.cur.Frames) < maxFramesPerStack {
+		p.cur.Frames = append(p.cur.Frames, tracesFrame(t))
+	} else {
+		p.cur.Elided++
+	}
 	return nil
 }
 

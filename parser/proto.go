@@ -17,19 +17,148 @@ import (
 // readProto reads a pprof protobuf profile (already gunzipped): a goroutine
 // profile becomes a Snapshot, a mutex or block profile a Contention. Other
 // profile kinds are rejected naming their sample types. A protobuf must be
-// decoded whole, so at most max bytes are read.
+// decoded whole, so at most min(max, maxProtoBytes) bytes are read; the
+// top-level framing is checked as the bytes arrive (protoBudget), so data
+// that is no profile (a gzip of zeros) or that declares an absurd field is
+// rejected before it is buffered, and samples past maxSamplesPerProfile are
+// dropped before decoding.
 func readProto(r io.Reader, name string, max int64) (*Snapshot, *Contention, error) {
-	data, err := io.ReadAll(io.LimitReader(r, max+1))
+	max = min(max, maxProtoBytes)
+	data, dropped, err := readProtoBudget(r, max)
 	if err != nil {
+		var (
+			fe *protoFramingError
+			pe *Error
+		)
+		switch {
+		case errors.As(err, &pe):
+			pe.File = name
+			return nil, nil, pe
+		case errors.As(err, &fe):
+			return nil, nil, protoError(name, fe.data, fe.err)
+		case errors.Is(err, errProtoTooLong):
+			return nil, nil, &Error{File: name, Offset: max, Err: fmt.Errorf("binary input larger than the %d-byte limit", max)}
+		}
 		return nil, nil, err
-	}
-	if int64(len(data)) > max {
-		return nil, nil, &Error{File: name, Offset: max, Err: fmt.Errorf("binary input larger than the %d-byte limit", max)}
 	}
 	p, err := decodeProfile(data)
 	if err != nil {
 		return nil, nil, protoError(name, data, err)
 	}
+	snap, prof, err := protoConvert(p, name)
+	if dropped > 0 {
+		w := Warning{File: name, Offset: -1, Msg: fmt.Sprintf(
+			"more than %d samples in one profile: %d samples not read", maxSamplesPerProfile, dropped)}
+		if snap != nil {
+			snap.Truncated = true
+			snap.Warnings = append(snap.Warnings, w)
+		}
+		if prof != nil {
+			prof.Warnings = append(prof.Warnings, w)
+		}
+	}
+	return snap, prof, err
+}
+
+// errProtoTooLong reports a binary input over the size limit.
+var errProtoTooLong = errors.New("binary input too long")
+
+// protoFramingError carries the bytes read when the framing check failed,
+// for protoError to locate and describe.
+type protoFramingError struct {
+	data []byte
+	err  error
+}
+
+func (e *protoFramingError) Error() string { return e.err.Error() }
+
+// readProtoBudget reads a protobuf profile of at most max bytes (one more
+// byte tells that it is longer), walking its top-level fields as they
+// arrive: a broken tag, a field number a profile does not have or a field
+// longer than maxProtoField stops the read at once. Sample fields (number
+// 2) past maxSamplesPerProfile are left out of the returned bytes and
+// counted.
+func readProtoBudget(r io.Reader, max int64) (data []byte, dropped int, err error) {
+	const field2Sample = 2
+	var (
+		buf     = make([]byte, 0, 64<<10)
+		chunk   = make([]byte, 64<<10)
+		off     int // start of the next field in buf
+		samples int
+		total   int64 // bytes read, dropped samples included
+		eof     bool
+	)
+	for {
+		// Walk the whole fields buf holds.
+		for off < len(buf) {
+			tag, n := protoVarint(buf[off:])
+			if n <= 0 {
+				if len(buf)-off >= 10 {
+					return nil, 0, &protoFramingError{buf, errProtoTruncated}
+				}
+				break // the tag continues in the next chunk
+			}
+			field, wire := tag>>3, tag&7
+			if field == 0 || field > 15 || (wire != 0 && wire != 2) {
+				return nil, 0, &protoFramingError{buf, errors.New("bad field")} // protoFraming says which
+			}
+			var size int
+			if wire == 0 {
+				_, m := protoVarint(buf[off+n:])
+				if m <= 0 {
+					if len(buf)-off-n >= 10 {
+						return nil, 0, &protoFramingError{buf, errProtoTruncated}
+					}
+					break
+				}
+				size = n + m
+			} else {
+				l, m := protoVarint(buf[off+n:])
+				if m <= 0 {
+					if len(buf)-off-n >= 10 {
+						return nil, 0, &protoFramingError{buf, errProtoTruncated}
+					}
+					break
+				}
+				if l > maxProtoField {
+					return nil, 0, &Error{Offset: total - int64(len(buf)-off), Err: fmt.Errorf(
+						"pprof profile field %d declares %d bytes, over the %d-byte limit of one field", field, l, maxProtoField)}
+				}
+				size = n + m + int(l)
+			}
+			if off+size > len(buf) {
+				break // the field continues in the next chunk
+			}
+			if field == field2Sample {
+				samples++
+				if samples > maxSamplesPerProfile {
+					buf = append(buf[:off], buf[off+size:]...)
+					dropped++
+					continue
+				}
+			}
+			off += size
+		}
+		if total > max {
+			return nil, 0, errProtoTooLong
+		}
+		if eof {
+			return buf, dropped, nil
+		}
+		n, rerr := r.Read(chunk[:min(int64(len(chunk)), max+1-total)])
+		buf = append(buf, chunk[:n]...)
+		total += int64(n)
+		if rerr == io.EOF {
+			eof = true
+		} else if rerr != nil {
+			return nil, 0, rerr
+		}
+	}
+}
+
+// protoConvert turns a decoded profile into a snapshot or a contention
+// profile, by its sample types.
+func protoConvert(p *profile.Profile, name string) (*Snapshot, *Contention, error) {
 	var (
 		types []string
 		gi    = -1
@@ -173,6 +302,7 @@ func protoGoroutines(p *profile.Profile, vi int, name string) *Snapshot {
 	leaked := p.SampleType[vi].Type == "goroutineleak"
 	names := funcNames{}
 	total := 0
+	warnedDepth := false
 	for i, s := range p.Sample {
 		v := s.Value[vi]
 		if v <= 0 {
@@ -181,7 +311,13 @@ func protoGoroutines(p *profile.Profile, vi int, name string) *Snapshot {
 			continue
 		}
 		n := int(min(v, math.MaxInt32))
-		g := &Goroutine{Count: n, M: -1, Frames: protoFrames(s.Location, names), Labels: protoLabels(s)}
+		frames, elided := protoFrames(s.Location, names)
+		g := &Goroutine{Count: n, M: -1, Frames: frames, Elided: elided, Labels: protoLabels(s)}
+		if elided > 0 && !warnedDepth {
+			warnedDepth = true
+			snap.Warnings = append(snap.Warnings, Warning{File: name, Offset: -1, Msg: fmt.Sprintf(
+				"sample %d has a stack of more than %d frames: the rest are not kept", i, maxFramesPerStack)})
+		}
 		g.Status, g.Reason = InferReason(g.Frames)
 		if leaked {
 			g.Status = StatusLeaked
@@ -208,10 +344,11 @@ func protoContention(p *profile.Profile, ci, di int, name string) *Contention {
 	}
 	names := funcNames{}
 	for _, s := range p.Sample {
+		frames, _ := protoFrames(s.Location, names) // a contention stack is 32 frames at most; a longer one is cut
 		c.Samples = append(c.Samples, ContentionSample{
 			Count:  s.Value[ci],
 			Delay:  time.Duration(s.Value[di]) * scale,
-			Frames: protoFrames(s.Location, names),
+			Frames: frames,
 		})
 	}
 	c.Kind = contentionKind(c.Samples)
@@ -296,23 +433,31 @@ func (m funcNames) get(fn *profile.Function) (name, file string) {
 // protoFrames expands a sample's locations into frames, innermost first:
 // a location with inlined calls has several lines, the inlined callee
 // first, the physical frame last.
-func protoFrames(locs []*profile.Location, names funcNames) []Frame {
+func protoFrames(locs []*profile.Location, names funcNames) (frames []Frame, elided int) {
 	n := 0
 	for _, loc := range locs {
 		n += max(len(loc.Line), 1)
 	}
-	frames := make([]Frame, 0, n)
+	if n > maxFramesPerStack {
+		elided, n = n-maxFramesPerStack, maxFramesPerStack
+	}
+	frames = make([]Frame, 0, n)
 	for _, loc := range locs {
 		if len(loc.Line) == 0 {
 			frames = append(frames, Frame{Func: "?", PC: loc.Address})
-			continue
 		}
 		for i, ln := range loc.Line {
+			if len(frames) == n {
+				break
+			}
 			name, file := names.get(ln.Function)
 			frames = append(frames, Frame{Func: name, File: file, Line: int(ln.Line), PC: loc.Address, Inlined: i < len(loc.Line)-1})
 		}
+		if len(frames) == n {
+			break
+		}
 	}
-	return frames
+	return frames, elided
 }
 
 // protoLabels returns a sample's labels sorted by key (then value); a key

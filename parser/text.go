@@ -72,6 +72,9 @@ func ReadText(r io.Reader, name string) ([]*Snapshot, error) {
 			}
 		}
 		p.line(cl, start)
+		if p.overBudget(start) {
+			break
+		}
 	}
 	return p.finish()
 }
@@ -117,6 +120,10 @@ type textParser struct {
 	cl            cleanLine
 	fl            fileLine
 	b             goroutineBuilder
+	// records counts the goroutines closed, lastRecord is the offset of
+	// the last line inside one: the budgets of budget.go.
+	records    int
+	lastRecord int64
 }
 
 // line dispatches one cleaned line.
@@ -314,6 +321,7 @@ func (p *textParser) closeGoroutine() {
 	} else {
 		p.seen[g.ID] = len(p.cur.Goroutines)
 		p.cur.Goroutines = append(p.cur.Goroutines, g)
+		p.records++
 	}
 	for _, s := range p.b.strays {
 		t := []byte(s.text)

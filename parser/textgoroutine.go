@@ -33,10 +33,18 @@ type strayLine struct {
 // slab hands out exactly sized slices carved from large blocks, so that a
 // goroutine's frames and argument words cost no allocation of their own.
 // The slices are capped: appending to one never writes into another.
+// Blocks start small and double up to size, so a small dump (one of
+// thousands in a folder) does not keep a full block alive.
 type slab[T any] struct {
 	block []T
 	used  int
-	size  int // elements per block
+	size  int // elements per block, at most
+}
+
+// nextSize is the length of the next block: double the last, from 16 up
+// to size.
+func (s *slab[T]) nextSize() int {
+	return min(s.size, max(16, 2*len(s.block)))
 }
 
 // take returns a slice holding a copy of src.
@@ -46,7 +54,7 @@ func (s *slab[T]) take(src []T) []T {
 		if n > s.size/4 {
 			return append([]T(nil), src...) // large: its own allocation
 		}
-		s.block, s.used = make([]T, s.size), 0
+		s.block, s.used = make([]T, max(s.nextSize(), n)), 0
 	}
 	out := s.block[s.used : s.used+n : s.used+n]
 	copy(out, src)
@@ -61,14 +69,14 @@ func (s *slab[T]) rest() []T { return s.block[s.used:s.used] }
 // grow moves cur, a full slice obtained from rest, to a new block with
 // room to spare and returns it there.
 func (s *slab[T]) grow(cur []T) []T {
-	s.block, s.used = make([]T, max(s.size, 2*len(cur)+1)), 0
+	s.block, s.used = make([]T, max(s.nextSize(), 2*len(cur)+1)), 0
 	return s.block[:copy(s.block, cur)]
 }
 
 // one returns a pointer to a fresh zero element.
 func (s *slab[T]) one() *T {
 	if s.used == len(s.block) {
-		s.block, s.used = make([]T, s.size), 0
+		s.block, s.used = make([]T, s.nextSize()), 0
 	}
 	s.used++
 	return &s.block[s.used-1]
@@ -119,6 +127,10 @@ type goroutineBuilder struct {
 	// goleakTop is the top function a goleak header named, "" for other
 	// headers: it stands in for the stack when the input ends before it.
 	goleakTop string
+	// dropLoc is set when a frame over maxFramesPerStack was dropped: its
+	// location line is dropped too.
+	dropLoc   bool
+	capWarned bool
 }
 
 func (b *goroutineBuilder) open() bool { return b.a != nil }
@@ -166,6 +178,7 @@ func (b *goroutineBuilder) reset() {
 	b.ancFrames = b.ancFrames[:0]
 	b.strays = b.strays[:0]
 	b.goleakTop = ""
+	b.dropLoc, b.capWarned = false, false
 }
 
 // midFrame reports whether the goroutine stops where a dump cut short
@@ -255,6 +268,26 @@ func (b *goroutineBuilder) frame(p *textParser, name, args []byte) bool {
 		}
 	}
 	span.to = int32(len(b.args))
+	n := len(b.frames)
+	if b.anc != nil {
+		n = len(b.ancFrames)
+	}
+	if n >= maxFramesPerStack {
+		// Over the budget: the frame and its location line are dropped
+		// (counted as elided in the goroutine's own stack).
+		b.args = b.args[:span.from]
+		b.dropLoc = true
+		if b.anc == nil {
+			b.a.g.Elided++
+		}
+		if !b.capWarned {
+			b.capWarned = true
+			p.warn(p.no, -1, fmt.Sprintf("goroutine %d has a stack of more than %d frames: the rest are not kept", b.a.g.ID, maxFramesPerStack))
+		}
+		b.next = expectFile
+		b.accepted(p)
+		return true
+	}
 	f.Func = p.internFunc(name)
 	b.appendFrame(f, span)
 	b.next = expectFile
@@ -276,6 +309,10 @@ func (b *goroutineBuilder) appendFrame(f Frame, span argSpan) {
 
 // location fills in the file line of the last frame or of "created by".
 func (b *goroutineBuilder) location(p *textParser) {
+	if b.dropLoc && b.next != expectCreatedFile {
+		b.dropLoc = false
+		return
+	}
 	fl := &p.fl
 	file := p.intern(fl.file)
 	switch {

@@ -247,7 +247,8 @@ func TestReadTextWarningCap(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := snaps[0].Warnings
-	if len(snaps[0].Goroutines[0].Frames) != 3000 || len(w) != maxWarnings+1 || w[maxWarnings].Msg != "2000 more warnings not listed" {
+	// 3000 noise lines and one for the frames over maxFramesPerStack.
+	if len(snaps[0].Goroutines[0].Frames) != maxFramesPerStack || len(w) != maxWarnings+1 || w[maxWarnings].Msg != "2001 more warnings not listed" {
 		t.Errorf("%d frames, %d warnings, last %v", len(snaps[0].Goroutines[0].Frames), len(w), w[len(w)-1])
 	}
 }
