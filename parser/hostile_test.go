@@ -162,7 +162,7 @@ func pbGoroutineProfile(samples ...[]byte) []byte {
 		p = pbBytes(p, 2, s)
 	}
 	p = pbBytes(p, 4, pbBytes(pbInt(nil, 1, 1), 4, pbInt(pbInt(nil, 1, 1), 2, 10))) // location 1: function 1 line 10
-	p = pbBytes(p, 5, pbInt(pbInt(pbInt(nil, 1, 1), 2, 4), 4, 5))                    // function 1: main.f in /a.go
+	p = pbBytes(p, 5, pbInt(pbInt(pbInt(nil, 1, 1), 2, 4), 4, 5))                   // function 1: main.f in /a.go
 	for _, s := range []string{"", "goroutine", "count", "k", "main.f", "/a.go"} {
 		p = pbBytes(p, 6, []byte(s))
 	}
