@@ -166,6 +166,7 @@ func groupDoc(input int, grp *parser.Group) Group {
 		AppFrameIndex:       detectors.AppFrame(grp.Frames),
 		Elided:              grp.Elided,
 		CreatedBy:           createdBy(grp.CreatedBy),
+		Labels:              sharedLabels(grp.Members),
 	}
 	if len(g.Stack) > 0 {
 		top := g.Stack[0]
@@ -176,6 +177,28 @@ func groupDoc(input int, grp *parser.Group) Group {
 		g.AppFrame = &app
 	}
 	return g
+}
+
+// sharedLabels returns the labels every goroutine of a group carries with
+// the same value; nil when there are none.
+func sharedLabels(members []*parser.Goroutine) []Label {
+	if len(members) == 0 || len(members[0].Labels) == 0 {
+		return nil
+	}
+	var out []Label
+	for _, l := range members[0].Labels {
+		shared := true
+		for _, m := range members[1:] {
+			if !slices.Contains(m.Labels, l) {
+				shared = false
+				break
+			}
+		}
+		if shared {
+			out = append(out, Label{Key: clean(l.Key), Value: clean(l.Value)})
+		}
+	}
+	return out
 }
 
 // longestWaits picks the groups of snapshot input with the longest known

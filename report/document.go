@@ -184,6 +184,26 @@ type Group struct {
 	Stack         []Frame    `json:"stack"`
 	Elided        int        `json:"elided,omitempty"`
 	CreatedBy     *CreatedBy `json:"created_by,omitempty"`
+	// Labels are the pprof labels every member carries, sorted by key.
+	Labels []Label `json:"labels,omitempty"`
+}
+
+// Label is one pprof label (goroutine profile, protobuf format).
+type Label struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// DisplayState is the group's state as every view shows it: the state word
+// the capture printed, else its wait reason, else its status.
+func (g *Group) DisplayState() string {
+	switch {
+	case g.State != "":
+		return g.State
+	case g.Reason != "":
+		return g.Reason
+	}
+	return g.Status
 }
 
 // Finding is one diagnosed timeout hole, in rank order: the first finding

@@ -114,20 +114,11 @@ func idList(ids []int64, max int) string {
 	return b.String()
 }
 
-// groupState is a group's state for display: the raw state word when the
-// capture printed one, its status otherwise.
-func groupState(g Group) string {
-	if g.State != "" {
-		return g.State
-	}
-	if g.Reason != "" {
-		return g.Reason
-	}
-	return g.Status
-}
-
 // nanos converts integer nanoseconds to a duration.
 func nanos(ns int64) time.Duration { return time.Duration(ns) }
 
-// secs converts the document's float seconds to a duration.
-func secs(s float64) time.Duration { return time.Duration(math.Round(s * float64(time.Second))) }
+// FromSeconds converts the document's float seconds (waits, spans) back to
+// a duration, for renderers that format them.
+func FromSeconds(s float64) time.Duration {
+	return time.Duration(math.Round(s * float64(time.Second)))
+}

@@ -70,7 +70,7 @@ func writeMarkdownSummary(t *textWriter, d *Document) {
 		t.printf("- Some inputs were truncated; what was read is analyzed.\n")
 	}
 	for _, lw := range s.LongestWaits[:min(len(s.LongestWaits), 3)] {
-		t.printf("- Waiting %s: %s in %s (%s).\n", human.Wait(secs(lw.WaitMaxS), true), human.Plural(lw.Goroutines, "goroutine"), code(lw.Function), mdText(lw.State))
+		t.printf("- Waiting %s: %s in %s (%s).\n", human.Wait(FromSeconds(lw.WaitMaxS), true), human.Plural(lw.Goroutines, "goroutine"), code(lw.Function), mdText(lw.State))
 	}
 	if len(s.Warnings) > 0 {
 		t.printf("\n**Parser warnings (%d):**\n\n", len(s.Warnings))
@@ -132,7 +132,7 @@ func writeMarkdownTimeline(t *textWriter, d *Document) {
 		for _, l := range f.Chain {
 			if l.WaitKnown {
 				events = append(events, timelineEvent{
-					at: -int64(l.WaitMaxS), when: human.Wait(secs(l.WaitMaxS), true) + " before capture",
+					at: -int64(l.WaitMaxS), when: human.Wait(FromSeconds(l.WaitMaxS), true) + " before capture",
 					what: fmt.Sprintf("%s blocked in %s (%s)", human.Plural(l.Goroutines, "goroutine"), code(l.Function), mdText(l.Relation)),
 				})
 			}
@@ -175,7 +175,7 @@ func writeMarkdownFinding(t *textWriter, f Finding, verbose bool) {
 	if len(f.GoroutineIDs) > 0 {
 		t.printf(" (IDs %s)", idList(f.GoroutineIDs, 20))
 	}
-	t.printf("\n- **Longest wait:** %s\n", human.Wait(secs(f.WaitMaxS), f.WaitKnown))
+	t.printf("\n- **Longest wait:** %s\n", human.Wait(FromSeconds(f.WaitMaxS), f.WaitKnown))
 	if f.Root.Grade != "" {
 		t.printf("- **Root:** %s: %s\n", mdText(f.Root.Grade), mdText(f.Root.Basis))
 	}
@@ -207,7 +207,7 @@ func writeMarkdownFinding(t *textWriter, f Finding, verbose bool) {
 	if len(f.Contention) > 0 {
 		t.printf("**Contention profiles**\n\n| kind | where | events | delay |\n|---|---|---:|---:|\n")
 		for _, c := range f.Contention {
-			t.printf("| %s | %s | %d | %s |\n", mdCell(mdText(c.Kind)), mdCell(code(c.Function+" "+location(c.File, c.Line))), c.Count, human.Duration(secs(c.DelayS)))
+			t.printf("| %s | %s | %d | %s |\n", mdCell(mdText(c.Kind)), mdCell(code(c.Function+" "+location(c.File, c.Line))), c.Count, human.Duration(FromSeconds(c.DelayS)))
 		}
 		t.printf("\n")
 	}
@@ -300,8 +300,8 @@ func writeMarkdownGroups(t *textWriter, d *Document, opts Options) {
 		if g.AppFrame != nil {
 			app = code(g.AppFrame.Function + " " + location(shortFile(g.AppFrame.File), g.AppFrame.Line))
 		}
-		wait := human.WaitRange(secs(g.WaitMinS), secs(g.WaitMaxS), g.WaitKnown)
-		t.printf("| %s | %s | %s | %s | %s |\n", human.Count(g.Count), mdCell(mdText(groupState(g))), mdCell(wait), mdCell(top), mdCell(app))
+		wait := human.WaitRange(FromSeconds(g.WaitMinS), FromSeconds(g.WaitMaxS), g.WaitKnown)
+		t.printf("| %s | %s | %s | %s | %s |\n", human.Count(g.Count), mdCell(mdText(g.DisplayState())), mdCell(wait), mdCell(top), mdCell(app))
 	}
 	t.printf("\n")
 }

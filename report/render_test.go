@@ -216,8 +216,8 @@ func TestDocumentWait(t *testing.T) {
 		{0, true, "0s"},
 	}
 	for _, tt := range tests {
-		if got := human.Wait(secs(tt.s), tt.known); got != tt.want {
-			t.Errorf("human.Wait(secs(%v), %v) = %q, want %q", tt.s, tt.known, got, tt.want)
+		if got := human.Wait(FromSeconds(tt.s), tt.known); got != tt.want {
+			t.Errorf("human.Wait(FromSeconds(%v), %v) = %q, want %q", tt.s, tt.known, got, tt.want)
 		}
 	}
 }

@@ -22,7 +22,7 @@ func writeFindingsTable(t *textWriter, d *Document, opts Options) {
 			t.p.severity(f.Severity),
 			f.Category + gradeCell(f.Root.Grade),
 			human.Count(f.Goroutines),
-			human.Wait(secs(f.WaitMaxS), f.WaitKnown),
+			human.Wait(FromSeconds(f.WaitMaxS), f.WaitKnown),
 			rootCell(f.Root),
 			f.Fix.Summary,
 		})
@@ -99,7 +99,7 @@ func writeFindingDetail(t *textWriter, f Finding, opts Options) {
 		if f.Root.State != "" {
 			head += " [" + f.Root.State
 			if f.Root.WaitKnown {
-				head += ", " + human.Wait(secs(f.Root.WaitS), true)
+				head += ", " + human.Wait(FromSeconds(f.Root.WaitS), true)
 			}
 			head += "]"
 		}
@@ -124,7 +124,7 @@ func writeFindingDetail(t *textWriter, f Finding, opts Options) {
 	if len(f.Contention) > 0 {
 		t.printf("  contention profiles:\n")
 		for _, c := range f.Contention {
-			t.printf("    - %s: %s at %s: %d events, %s delay\n", c.Kind, c.Function, location(c.File, c.Line), c.Count, human.Duration(secs(c.DelayS)))
+			t.printf("    - %s: %s at %s: %d events, %s delay\n", c.Kind, c.Function, location(c.File, c.Line), c.Count, human.Duration(FromSeconds(c.DelayS)))
 		}
 	}
 	if f.Fix.Detail != "" {
@@ -162,7 +162,7 @@ func linkLine(p painter, l Link, traceEnd *int64) string {
 		attrs = append(attrs, l.State)
 	}
 	if l.WaitKnown {
-		attrs = append(attrs, human.Wait(secs(l.WaitMaxS), true))
+		attrs = append(attrs, human.Wait(FromSeconds(l.WaitMaxS), true))
 	}
 	if l.Category != "" {
 		attrs = append(attrs, l.Category)

@@ -38,8 +38,8 @@ func writeGroupsTable(t *textWriter, d *Document, opts Options) {
 		if g.AppFrame != nil {
 			app = g.AppFrame.Function + "\n" + location(shortFile(g.AppFrame.File), g.AppFrame.Line)
 		}
-		wait := human.WaitRange(secs(g.WaitMinS), secs(g.WaitMaxS), g.WaitKnown)
-		row := []string{human.Count(g.Count), groupState(g), wait, top, app}
+		wait := human.WaitRange(FromSeconds(g.WaitMinS), FromSeconds(g.WaitMaxS), g.WaitKnown)
+		row := []string{human.Count(g.Count), g.DisplayState(), wait, top, app}
 		if opts.Verbose {
 			row = append([]string{strconv.Itoa(g.Input)}, row...)
 		}

@@ -75,7 +75,7 @@ func writeSummaryTable(t *textWriter, d *Document) {
 		rows = rows[:0]
 		for _, lw := range s.LongestWaits {
 			rows = append(rows, []string{
-				human.Wait(secs(lw.WaitMaxS), true), human.Count(lw.Goroutines), lw.State,
+				human.Wait(FromSeconds(lw.WaitMaxS), true), human.Count(lw.Goroutines), lw.State,
 				lw.Function + "\n" + location(shortFile(lw.File), lw.Line), strconv.Itoa(lw.Input),
 			})
 		}

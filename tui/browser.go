@@ -206,8 +206,8 @@ func (m *model) groupDoc(row *groupRow) doc {
 	g := row.g
 	d := doc{cursorLine: -1, stackLine: -1}
 	d.add(st.header.Render(fmt.Sprintf("%s goroutines · %s · wait %s", row.count, row.state, row.wait)))
-	if len(g.IDs) > 0 {
-		for i, l := range wrap(fmtIDs(g.IDs, 40), m.width-6) {
+	if len(g.GoroutineIDs) > 0 {
+		for i, l := range wrap(fmtIDs(g.GoroutineIDs, 40), m.width-6) {
 			if i == 0 {
 				d.add("IDs: " + l)
 			} else {
@@ -217,20 +217,20 @@ func (m *model) groupDoc(row *groupRow) doc {
 	} else {
 		d.add("IDs: not recorded (aggregated profile)")
 	}
-	if unknown := g.Count - g.WaitKnown; unknown > 0 && g.WaitKnown > 0 {
+	if unknown := g.Count - g.WaitKnownGoroutines; unknown > 0 && g.WaitKnownGoroutines > 0 {
 		d.add(st.dim.Render(fmt.Sprintf("%s of them printed no wait (under a minute, or not yet stamped by a GC)", human.Count(unknown))))
 	}
 	if g.LockedToThread > 0 {
 		d.add(fmt.Sprintf("%s locked to their OS thread", human.Count(g.LockedToThread)))
 	}
 	if cb := g.CreatedBy; cb != nil {
-		line := "created by " + clean(cb.Func)
-		if cb.Parent != 0 {
-			line += fmt.Sprintf(" in goroutine %d", cb.Parent)
+		line := "created by " + clean(cb.Function)
+		if cb.ParentGoroutine != 0 {
+			line += fmt.Sprintf(" in goroutine %d", cb.ParentGoroutine)
 		}
 		d.add(line, "      "+st.dim.Render(fitLeft(fmt.Sprintf("%s:%d", clean(cb.File), cb.Line), max(10, m.width-6))))
 	}
-	if labels := g.First().Labels; len(labels) > 0 {
+	if labels := g.Labels; len(labels) > 0 {
 		var parts []string
 		for _, l := range labels {
 			parts = append(parts, clean(l.Key)+"="+clean(l.Value))

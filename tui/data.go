@@ -10,21 +10,26 @@ import (
 	"github.com/ctxhole/ctxhole/detectors"
 	"github.com/ctxhole/ctxhole/internal/human"
 	"github.com/ctxhole/ctxhole/parser"
+	"github.com/ctxhole/ctxhole/report"
 )
 
-// dataset is everything the views show, computed once before the UI opens:
-// display strings are cleaned and formatted here, goroutine groups and
-// their search terms built here, so that a keypress only moves cursors and
-// filters precomputed rows.
+// dataset is everything the views show, computed once before the UI opens
+// from the report's Document, the one view model every output renders
+// (its strings already cleaned by report.Build): display strings are
+// formatted here, goroutine groups and their search terms built here, so
+// that a keypress only moves cursors and filters precomputed rows. The raw
+// capture is kept for one view the document does not carry: a trace's
+// stuck goroutines when no finding is timed.
 type dataset struct {
+	doc       *report.Document
 	capture   *parser.Capture
 	findings  []*findingData
 	snapshots []*snapshotData
 	// traceDur is the longest trace's span; 0 without traces.
 	traceDur time.Duration
-	// member maps every goroutine to the browser group holding it, so that
-	// a chain link (whose Group the detectors built) finds its row.
-	member map[*parser.Goroutine]groupRef
+	// groupAt locates every document group (by its index in doc.Groups)
+	// in the browser, so that a chain link's group finds its row.
+	groupAt map[int]groupRef
 	// goroutines is the goroutine count of the last snapshot.
 	goroutines int
 }
@@ -34,7 +39,8 @@ type groupRef struct{ snap, group int }
 
 // findingData is one finding's display data.
 type findingData struct {
-	f        *detectors.Finding
+	f        *report.Finding
+	sev      detectors.Severity
 	rank     int // 1-based
 	category string
 	count    string
@@ -47,7 +53,10 @@ type findingData struct {
 
 // chainNode is one link of a finding's chain as a tree row.
 type chainNode struct {
-	link     *detectors.Link
+	link *report.Link
+	// group is the link's group in the document (report.Link.Group), -1
+	// when the document lists none.
+	group    int
 	parent   int  // index of the parent node, -1 for a top-level node
 	children bool // has at least one child
 	prefix   string
@@ -59,16 +68,17 @@ type chainNode struct {
 
 // frameRow is one stack frame ready for display.
 type frameRow struct {
-	fn   string // cleaned function name
-	loc  string // cleaned "file:line"
-	file string // cleaned path, for the editor
+	fn   string // function name
+	loc  string // "file:line"
+	file string // path, for the editor
 	line int
 	app  bool // an application frame
 	// blocking marks the frame a chain link names as its most telling one.
 	blocking bool
 }
 
-// snapshotData is one goroutine snapshot's groups, for the browser.
+// snapshotData is one goroutine snapshot's groups, for the browser: the
+// primary snapshot of each moment captured, as the document lists them.
 type snapshotData struct {
 	label  string
 	time   time.Time
@@ -86,11 +96,11 @@ type snapshotData struct {
 
 // groupRow is one group of identical goroutines ready for display.
 type groupRow struct {
-	g     *parser.Group
+	g     *report.Group
 	count string
 	state string
 	wait  string
-	fn    string // the telling frame: first outside the runtime
+	fn    string // the telling frame (parser.TellingFrame)
 	terms []int32
 	// stack is built the first time the group is opened.
 	stack []frameRow
@@ -100,27 +110,42 @@ func newDataset(c *parser.Capture, r *detectors.Diagnosis) *dataset {
 	if c == nil {
 		c = &parser.Capture{}
 	}
-	d := &dataset{capture: c, member: make(map[*parser.Goroutine]groupRef)}
-	for i, s := range c.Snapshots {
-		d.snapshots = append(d.snapshots, d.newSnapshot(i, len(c.Snapshots), s))
-	}
-	if n := len(c.Snapshots); n > 0 {
-		d.goroutines = c.Snapshots[n-1].Count()
-	}
-	for _, t := range c.Traces {
-		d.traceDur = max(d.traceDur, t.Duration)
-	}
-	if r != nil {
-		for i, f := range r.Findings {
-			d.findings = append(d.findings, newFindingData(i+1, f))
+	return newDocDataset(report.Build(c, r, report.Tool{Name: "ctxhole"}), c)
+}
+
+// newDocDataset prepares the display data of a document; c supplies the
+// traces for the stuck-goroutine timeline.
+func newDocDataset(doc *report.Document, c *parser.Capture) *dataset {
+	d := &dataset{doc: doc, capture: c, groupAt: make(map[int]groupRef)}
+	var primaries []int
+	for i, in := range doc.Inputs {
+		if in.Kind == report.KindGoroutines && in.Primary {
+			primaries = append(primaries, i)
 		}
+		if in.Kind == report.KindTrace {
+			d.traceDur = max(d.traceDur, report.FromSeconds(in.DurationS))
+		}
+	}
+	for si, input := range primaries {
+		d.snapshots = append(d.snapshots, d.newSnapshot(si, len(primaries), input))
+	}
+	if n := len(d.snapshots); n > 0 {
+		d.goroutines = d.snapshots[n-1].total
+	}
+	for i := range doc.Findings {
+		d.findings = append(d.findings, d.newFindingData(&doc.Findings[i]))
 	}
 	return d
 }
 
-func (d *dataset) newSnapshot(idx, n int, s *parser.Snapshot) *snapshotData {
-	sd := &snapshotData{time: s.Source.Time, total: s.Count()}
-	sd.label = fmt.Sprintf("%s goroutines · %s", human.Count(sd.total), clean(s.Source.String()))
+func (d *dataset) newSnapshot(idx, n, input int) *snapshotData {
+	in := d.doc.Inputs[input]
+	sd := &snapshotData{total: in.Goroutines}
+	if t, err := time.Parse(time.RFC3339Nano, in.CapturedAt); err == nil {
+		sd.time = t
+	}
+	src := parser.Source{File: in.File, Index: in.Index, Line: in.Line}
+	sd.label = fmt.Sprintf("%s goroutines · %s", human.Count(sd.total), clean(src.String()))
 	if n > 1 {
 		sd.label = fmt.Sprintf("snapshot %d/%d · %s", idx+1, n, sd.label)
 	}
@@ -139,27 +164,29 @@ func (d *dataset) newSnapshot(idx, n int, s *parser.Snapshot) *snapshotData {
 		return id
 	}
 	stateCount := make(map[string]int)
-	for gi, g := range parser.GroupGoroutines(s.Goroutines) {
+	for gi := range d.doc.Groups {
+		g := &d.doc.Groups[gi]
+		if g.Input != input {
+			continue
+		}
 		row := &groupRow{
 			g:     g,
 			count: human.Count(g.Count),
-			state: clean(g.State),
-			fn:    clean(tellingFunc(g.Frames)),
+			state: clean(g.DisplayState()),
+			wait:  human.WaitRange(report.FromSeconds(g.WaitMinS), report.FromSeconds(g.WaitMaxS), g.WaitKnown),
+			fn:    clean(tellingFunc(parserFrames(g.Stack))),
 		}
-		row.wait = human.WaitRange(g.WaitMin, g.WaitMax, g.WaitKnown > 0)
 		stateCount[row.state] += g.Count
 		row.terms = append(row.terms, term(row.state))
-		for _, f := range g.Frames {
-			row.terms = append(row.terms, term(clean(f.Func)), term(clean(f.Package())), term(clean(f.File)))
+		for _, f := range g.Stack {
+			row.terms = append(row.terms, term(clean(f.Function)), term(clean(parser.FuncPackage(f.Function))), term(clean(f.File)))
 		}
 		if cb := g.CreatedBy; cb != nil {
-			row.terms = append(row.terms, term(clean(cb.Func)), term(clean(cb.File)))
+			row.terms = append(row.terms, term(clean(cb.Function)), term(clean(cb.File)))
 		}
 		slices.Sort(row.terms)
 		row.terms = slices.Compact(row.terms)
-		for _, m := range g.Members {
-			d.member[m] = groupRef{idx, gi}
-		}
+		d.groupAt[gi] = groupRef{idx, len(sd.groups)}
 		sd.groups = append(sd.groups, row)
 	}
 	for st := range stateCount {
@@ -174,6 +201,15 @@ func (d *dataset) newSnapshot(idx, n int, s *parser.Snapshot) *snapshotData {
 	return sd
 }
 
+// parserFrames gives document frames to the parser's frame rules.
+func parserFrames(fs []report.Frame) []parser.Frame {
+	out := make([]parser.Frame, len(fs))
+	for i, f := range fs {
+		out[i] = parser.Frame{Func: f.Function, File: f.File, Line: f.Line}
+	}
+	return out
+}
+
 // tellingFunc names a goroutine by its telling frame (parser.TellingFrame).
 func tellingFunc(frames []parser.Frame) string {
 	if i := parser.TellingFrame(frames); i >= 0 {
@@ -185,45 +221,53 @@ func tellingFunc(frames []parser.Frame) string {
 // frames returns a group's frames for display, building them once.
 func (row *groupRow) frames() []frameRow {
 	if row.stack == nil {
-		row.stack = frameRows(row.g.Frames, -1, "")
+		row.stack = frameRows(row.g.Stack, row.g.AppFrameIndex, "")
 	}
 	return row.stack
 }
 
-// frameRows formats frames. appFrame is the index the detectors marked as
-// the first application frame (-1 if unknown); it and every frame that is
+// frameRows formats frames. appFrame is the index the document marks as
+// the first application frame (-1 if none); it and every frame that is
 // application code by detectors.IsAppFrame are marked; blockingFunc names
 // the frame a chain link calls its most telling one.
-func frameRows(frames []parser.Frame, appFrame int, blockingFunc string) []frameRow {
+func frameRows(frames []report.Frame, appFrame int, blockingFunc string) []frameRow {
 	rows := make([]frameRow, 0, len(frames))
 	for i, f := range frames {
 		fr := frameRow{
-			fn:   clean(f.Func),
+			fn:   clean(f.Function),
 			file: clean(f.File),
 			line: f.Line,
 		}
 		fr.loc = fmt.Sprintf("%s:%d", fr.file, f.Line)
-		fr.app = i == appFrame || detectors.IsAppFrame(f)
-		fr.blocking = blockingFunc != "" && f.Func == blockingFunc
+		fr.app = i == appFrame || detectors.IsAppFrame(parser.Frame{Func: f.Function})
+		fr.blocking = blockingFunc != "" && f.Function == blockingFunc
 		rows = append(rows, fr)
 	}
 	return rows
 }
 
-func newFindingData(rank int, f *detectors.Finding) *findingData {
+func (d *dataset) newFindingData(f *report.Finding) *findingData {
+	sev, err := detectors.ParseSeverity(f.Severity)
+	if err != nil {
+		sev = detectors.SevInfo
+	}
 	fd := &findingData{
 		f:        f,
-		rank:     rank,
-		category: clean(string(f.Category)),
+		sev:      sev,
+		rank:     f.Rank,
+		category: clean(f.Category),
 		count:    human.Count(f.Goroutines),
-		wait:     human.Wait(f.WaitMax, f.WaitKnown),
+		wait:     human.Wait(report.FromSeconds(f.WaitMaxS), f.WaitKnown),
 		title:    clean(f.Title),
+		rootFunc: clean(f.Root.Function),
 	}
-	fd.rootFunc = rootFunction(f)
-	fd.nodes = chainNodes(f)
-	hay := []string{fd.category, f.Severity.String(), fd.title, fd.rootFunc, clean(f.Fix.Summary)}
-	if a := f.Root.AppFrame; a >= 0 && a < len(f.Root.Frames) {
-		hay = append(hay, clean(f.Root.Frames[a].Func), clean(f.Root.Frames[a].File))
+	if fd.rootFunc == "" {
+		fd.rootFunc = "(unknown)"
+	}
+	fd.nodes = d.chainNodes(f)
+	hay := []string{fd.category, f.Severity, fd.title, fd.rootFunc, clean(f.Fix.Summary)}
+	if a := f.Root.AppFrame; a >= 0 && a < len(f.Root.Stack) {
+		hay = append(hay, clean(f.Root.Stack[a].Function), clean(f.Root.Stack[a].File))
 	}
 	for _, n := range fd.nodes {
 		hay = append(hay, clean(n.link.Function), clean(n.link.File))
@@ -232,45 +276,36 @@ func newFindingData(rank int, f *detectors.Finding) *findingData {
 	return fd
 }
 
-// rootFunction is the function a finding's row names, as the table output
-// does: the root link's blocking call, else the root's first application
-// frame, else its telling frame.
-func rootFunction(f *detectors.Finding) string {
-	if len(f.Chain) > 0 && f.Chain[0].Function != "" {
-		return clean(f.Chain[0].Function)
+// linkGroup returns the document group index of a link, -1 if none.
+func (d *dataset) linkGroup(l *report.Link) int {
+	if l.Group != nil && *l.Group >= 0 && *l.Group < len(d.doc.Groups) {
+		return *l.Group
 	}
-	fr := f.Root.Frames
-	if f.Root.AppFrame >= 0 && f.Root.AppFrame < len(fr) {
-		return clean(fr[f.Root.AppFrame].Func)
-	}
-	if len(fr) > 0 {
-		return clean(tellingFunc(fr))
-	}
-	return "(unknown)"
+	return -1
 }
 
 // chainNodes turns a finding's pre-order chain into tree rows with their
 // connector glyphs and stacks.
-func chainNodes(f *detectors.Finding) []chainNode {
-	if len(f.Chain) == 0 && len(f.Root.Frames) > 0 {
+func (d *dataset) chainNodes(f *report.Finding) []chainNode {
+	chain := f.Chain
+	if len(chain) == 0 && len(f.Root.Stack) > 0 {
 		// A finding without a chain still has its root: show it as the
 		// one node, so that its stack is reachable like any other.
-		root := *f
-		fn := f.Root.Frames[0].Func
-		if a := f.Root.AppFrame; a >= 0 && a < len(f.Root.Frames) {
-			fn = f.Root.Frames[a].Func
-		}
-		root.Chain = []detectors.Link{{Relation: detectors.RelRoot, Category: f.Category, Goroutines: f.Goroutines,
-			Function: fn, State: f.Root.State, WaitMax: f.Root.Wait, WaitKnown: f.Root.WaitKnown, Group: f.Root.Group, End: -1}}
-		f = &root
+		chain = []report.Link{{Relation: "root", Category: f.Category, Goroutines: f.Goroutines,
+			Function: f.Root.Function, File: f.Root.File, Line: f.Root.Line, State: f.Root.State,
+			WaitMaxS: f.Root.WaitS, WaitKnown: f.Root.WaitKnown}}
 	}
-	nodes := make([]chainNode, len(f.Chain))
-	last := make([]bool, len(f.Chain)) // last child of its parent
-	for i := range f.Chain {
-		l := &f.Chain[i]
-		nodes[i] = chainNode{link: l, parent: -1}
+	rootGroup := -1
+	if len(chain) > 0 {
+		rootGroup = d.linkGroup(&chain[0])
+	}
+	nodes := make([]chainNode, len(chain))
+	last := make([]bool, len(chain)) // last child of its parent
+	for i := range chain {
+		l := &chain[i]
+		nodes[i] = chainNode{link: l, parent: -1, group: d.linkGroup(l)}
 		for j := i - 1; j >= 0; j-- {
-			if f.Chain[j].Depth < l.Depth {
+			if chain[j].Depth < l.Depth {
 				nodes[i].parent = j
 				nodes[j].children = true
 				break
@@ -284,7 +319,7 @@ func chainNodes(f *detectors.Finding) []chainNode {
 				last[i] = false
 				break
 			}
-			if nodes[i].parent >= 0 && f.Chain[j].Depth <= f.Chain[nodes[i].parent].Depth {
+			if nodes[i].parent >= 0 && chain[j].Depth <= chain[nodes[i].parent].Depth {
 				break
 			}
 		}
@@ -311,21 +346,22 @@ func chainNodes(f *detectors.Finding) []chainNode {
 		}
 		wait := ""
 		if l.WaitKnown {
-			wait = " · " + human.Wait(l.WaitMax, true)
+			wait = " · " + human.Wait(report.FromSeconds(l.WaitMaxS), true)
 		}
-		n.label = fmt.Sprintf("%s %s ×%s%s  %s", clean(string(l.Relation)), clean(string(l.Category)), human.Count(l.Goroutines), wait, clean(l.Function))
+		n.label = fmt.Sprintf("%s %s ×%s%s  %s", clean(l.Relation), clean(l.Category), human.Count(l.Goroutines), wait, clean(l.Function))
 		switch {
-		case l.Depth == 0 && len(f.Root.Frames) > 0 && (l.Group == nil || l.Group == f.Root.Group):
-			n.stack = frameRows(f.Root.Frames, f.Root.AppFrame, l.Function)
+		case l.Depth == 0 && len(f.Root.Stack) > 0 && (n.group < 0 || n.group == rootGroup):
+			n.stack = frameRows(f.Root.Stack, f.Root.AppFrame, l.Function)
 			n.stackTitle = "root"
 			if f.Root.GoroutineID != 0 {
 				n.stackTitle = fmt.Sprintf("root goroutine %d", f.Root.GoroutineID)
 			}
-		case l.Group != nil:
-			n.stack = frameRows(l.Group.Frames, -1, l.Function)
-			n.stackTitle = fmt.Sprintf("%s link, %s goroutines", clean(string(l.Relation)), human.Count(l.Goroutines))
+		case n.group >= 0:
+			g := &d.doc.Groups[n.group]
+			n.stack = frameRows(g.Stack, g.AppFrameIndex, l.Function)
+			n.stackTitle = fmt.Sprintf("%s link, %s goroutines", clean(l.Relation), human.Count(l.Goroutines))
 		default:
-			n.stackTitle = fmt.Sprintf("%s link", clean(string(l.Relation)))
+			n.stackTitle = fmt.Sprintf("%s link", clean(l.Relation))
 			if l.Function != "" {
 				n.stack = []frameRow{{fn: clean(l.Function), file: clean(l.File), line: l.Line,
 					loc: fmt.Sprintf("%s:%d", clean(l.File), l.Line), blocking: true, app: detectors.IsAppFrame(parser.Frame{Func: l.Function})}}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"path/filepath"
 
-	"github.com/ctxhole/ctxhole/detectors"
 	"github.com/ctxhole/ctxhole/internal/safefile"
 	"github.com/ctxhole/ctxhole/report"
 )
@@ -27,7 +26,7 @@ const maxExportNames = 100
 // ctxhole-finding-RANK-CATEGORY.json in the export directory (the working
 // directory by default), or with ".2", ".3"... before ".json" for a second
 // export of the same finding: a file is never overwritten.
-func exportPath(dir string, rank int, cat detectors.Category, attempt int) (string, error) {
+func exportPath(dir string, rank int, cat string, attempt int) (string, error) {
 	if dir == "" {
 		dir = "."
 	}
@@ -42,11 +41,10 @@ func exportPath(dir string, rank int, cat detectors.Category, attempt int) (stri
 	return abs, nil
 }
 
-// encodeFinding encodes one finding with its rank through the report
-// package's document builder, so the export cannot drift from the schema.
-func encodeFinding(rank int, f *detectors.Finding) ([]byte, error) {
-	d := report.Build(nil, &detectors.Diagnosis{Findings: []*detectors.Finding{f}}, report.Tool{Name: "ctxhole"})
-	out := exportDoc{SchemaVersion: d.SchemaVersion, Finding: d.Findings[0]}
+// encodeFinding encodes one finding of the document the TUI shows, so the
+// export is the very object `analyze -o json` lists.
+func encodeFinding(rank int, f *report.Finding) ([]byte, error) {
+	out := exportDoc{SchemaVersion: report.SchemaVersion, Finding: *f}
 	out.Finding.Rank = rank
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -62,7 +60,7 @@ func encodeFinding(rank int, f *detectors.Finding) ([]byte, error) {
 // returns its path. The file is created exclusively (safefile): a symlink
 // or file already at the name, planted or from an earlier export, is left
 // alone and the next name is tried.
-func writeFinding(dir string, rank int, f *detectors.Finding) (string, error) {
+func writeFinding(dir string, rank int, f *report.Finding) (string, error) {
 	data, err := encodeFinding(rank, f)
 	if err != nil {
 		return "", err

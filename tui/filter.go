@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/ctxhole/ctxhole/internal/human"
+	"github.com/ctxhole/ctxhole/report"
 )
 
 // groupFilter is the goroutine browser's filter: text tokens (each must
@@ -73,7 +74,7 @@ next:
 		if f.state != "" && row.state != f.state {
 			continue
 		}
-		if f.minWait > 0 && (row.g.WaitKnown == 0 || row.g.WaitMax < f.minWait) {
+		if f.minWait > 0 && (!row.g.WaitKnown || report.FromSeconds(row.g.WaitMaxS) < f.minWait) {
 			continue
 		}
 		for _, h := range hits {

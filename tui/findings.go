@@ -8,6 +8,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/ctxhole/ctxhole/internal/human"
+	"github.com/ctxhole/ctxhole/report"
 )
 
 // focus is where the findings view's cursor is: the ranked list, the chain
@@ -262,10 +263,10 @@ func (m *model) findingsView(h int) []string {
 	lo, hi := fs.list.window(len(fs.visible), listH)
 	for i := lo; i < hi; i++ {
 		fd := m.data.findings[fs.visible[i]]
-		badge := st.badge(fd.f.Severity)
+		badge := st.badge(fd.sev)
 		if i == fs.list.cursor {
 			// The cursor row is styled whole; styles do not nest.
-			badge = plainBadge(fd.f.Severity)
+			badge = plainBadge(fd.sev)
 		}
 		row := fmt.Sprintf("%-3d %s  %s %7s %6s  %s", fd.rank, badge, pad(fd.category, 22),
 			padLeft(fd.count, 7), padLeft(fd.wait, 6), fit(fd.rootFunc, fnW))
@@ -311,7 +312,7 @@ func (m *model) findingDoc(fd *findingData) doc {
 	}
 	meta := fmt.Sprintf("%s · confidence %.2f · %s goroutines", f.Severity, f.Confidence, fd.count)
 	if f.WaitKnown {
-		meta += " · waiting " + human.WaitRange(f.WaitMin, f.WaitMax, true)
+		meta += " · waiting " + human.WaitRange(report.FromSeconds(f.WaitMinS), report.FromSeconds(f.WaitMaxS), true)
 	}
 	if g := f.Growth; g != nil {
 		meta += fmt.Sprintf(" · grew %d→%d over %d snapshots", g.From, g.To, g.Snapshots)
@@ -393,7 +394,7 @@ func (m *model) findingDoc(fd *findingData) doc {
 	if len(f.Contention) > 0 {
 		d.add(st.header.Render("CONTENTION PROFILE"))
 		for _, c := range f.Contention {
-			d.add(fmt.Sprintf("  • %s %s ×%d, %s delay at %s:%d", clean(c.Kind), clean(c.Function), c.Count, c.Delay, clean(c.File), c.Line))
+			d.add(fmt.Sprintf("  • %s %s ×%d, %s delay at %s:%d", clean(c.Kind), clean(c.Function), c.Count, human.Duration(report.FromSeconds(c.DelayS)), clean(c.File), c.Line))
 		}
 		d.add("")
 	}
@@ -404,9 +405,9 @@ func (m *model) findingDoc(fd *findingData) doc {
 		}
 		d.add("")
 	}
-	if len(f.Reasons) > 0 {
+	if len(f.ConfidenceReasons) > 0 {
 		d.add(st.header.Render(fmt.Sprintf("CONFIDENCE %.2f", f.Confidence)))
-		for _, r := range f.Reasons {
+		for _, r := range f.ConfidenceReasons {
 			d.add("  • " + clean(r))
 		}
 	}

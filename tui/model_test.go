@@ -15,6 +15,7 @@ import (
 
 	"github.com/ctxhole/ctxhole/detectors"
 	"github.com/ctxhole/ctxhole/parser"
+	"github.com/ctxhole/ctxhole/report"
 )
 
 func TestFindingsNavigation(t *testing.T) {
@@ -187,7 +188,7 @@ func TestBrowserOpenGroup(t *testing.T) {
 	}
 	g := m.currentGroup().g
 	frame := screen(m)
-	mustContain(t, frame, fmtIDs(g.IDs, 40), "github.com/lib/pq@v1.12.3/conn.go:1070")
+	mustContain(t, frame, fmtIDs(g.GoroutineIDs, 40), "github.com/lib/pq@v1.12.3/conn.go:1070")
 	press(m, "j", "j")
 	if m.bv.frame != 2 {
 		t.Errorf("frame cursor %d, want 2", m.bv.frame)
@@ -481,12 +482,12 @@ func TestFindingWithoutChain(t *testing.T) {
 // frames by the detectors' rule: a dotless module path is application code,
 // a known library (gorilla/mux) is not, whatever its position.
 func TestFrameRowsApplication(t *testing.T) {
-	fs := []parser.Frame{
-		{Func: "runtime.gopark"},
-		{Func: "database/sql.(*DB).conn"},
-		{Func: "myservice/internal/db.(*Store).Get"},
-		{Func: "github.com/gorilla/mux.(*Router).ServeHTTP"},
-		{Func: "net/http.serverHandler.ServeHTTP"},
+	fs := []report.Frame{
+		{Function: "runtime.gopark"},
+		{Function: "database/sql.(*DB).conn"},
+		{Function: "myservice/internal/db.(*Store).Get"},
+		{Function: "github.com/gorilla/mux.(*Router).ServeHTTP"},
+		{Function: "net/http.serverHandler.ServeHTTP"},
 	}
 	want := []bool{false, false, true, false, false}
 	for _, appFrame := range []int{-1, 2} {

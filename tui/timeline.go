@@ -12,6 +12,7 @@ import (
 
 	"github.com/ctxhole/ctxhole/internal/human"
 	"github.com/ctxhole/ctxhole/parser"
+	"github.com/ctxhole/ctxhole/report"
 )
 
 // timelineState is the timeline view's state: a cursor over its rows and,
@@ -106,7 +107,10 @@ func (m *model) computeTimeline(fd *findingData) timeline {
 }
 
 func (m *model) chainTimeline(fd *findingData) (timeline, bool) {
-	end := fd.f.TraceEnd // the trace that timed the links
+	var end time.Duration // the trace that timed the links
+	if fd.f.TraceEndNS != nil {
+		end = time.Duration(*fd.f.TraceEndNS)
+	}
 	if end <= 0 {
 		end = m.data.traceDur
 	}
@@ -123,19 +127,26 @@ func (m *model) chainTimeline(fd *findingData) (timeline, bool) {
 		if !l.Timed {
 			continue
 		}
+		start, stop := time.Duration(0), time.Duration(-1)
+		if l.StartNS != nil {
+			start = time.Duration(*l.StartNS)
+		}
+		if l.EndNS != nil && !l.NeverWoken {
+			stop = time.Duration(*l.EndNS)
+		}
 		r := tlRow{
-			label:   n.prefix + clean(string(l.Relation)) + " " + clean(parser.ShortFunc(l.Function)),
-			start:   l.Start,
-			end:     l.End,
-			open:    l.End < 0,
+			label:   n.prefix + clean(l.Relation) + " " + clean(parser.ShortFunc(l.Function)),
+			start:   start,
+			end:     stop,
+			open:    stop < 0,
 			inChain: true,
 		}
 		if r.open {
 			r.end = end
 		}
 		r.detail = append(r.detail,
-			fmt.Sprintf("%s ×%s %s · %s", clean(string(l.Category)), human.Count(l.Goroutines), clean(string(l.Relation)), clean(l.Function)),
-			fmt.Sprintf("blocked %s → %s", startText(l.Start), endText(l.End)))
+			fmt.Sprintf("%s ×%s %s · %s", clean(l.Category), human.Count(l.Goroutines), clean(l.Relation), clean(l.Function)),
+			fmt.Sprintf("blocked %s → %s", startText(start), endText(stop)))
 		for _, e := range l.Wakes {
 			r.detail = append(r.detail, wakeText(e))
 		}
@@ -162,15 +173,16 @@ func endText(end time.Duration) string {
 }
 
 // wakeText says who woke whom for a wake edge.
-func wakeText(e *parser.WakeEdge) string {
-	s := fmt.Sprintf("woken ×%d by %s", e.Count, e.Kind)
-	if i := parser.SyncCaller(e.WakerFrames); i >= 0 {
-		s += " " + clean(e.WakerFrames[i].Func)
+func wakeText(e report.Wake) string {
+	s := fmt.Sprintf("woken ×%d by %s", e.Count, clean(e.Kind))
+	if e.WakerFunction != "" {
+		s += " " + clean(e.WakerFunction)
 	}
 	if len(e.Wakers) > 0 {
 		s += fmt.Sprintf(" (goroutine %d)", e.Wakers[0])
 	}
-	return s + fmt.Sprintf(" between %s and %s, max wait %s", human.Offset(e.First), human.Offset(e.Last), human.Duration(e.MaxWait))
+	return s + fmt.Sprintf(" between %s and %s, max wait %s",
+		human.Offset(time.Duration(e.FirstNS)), human.Offset(time.Duration(e.LastNS)), human.Duration(time.Duration(e.MaxWaitNS)))
 }
 
 // traceStuckTimeline draws the goroutines a trace ended with still blocked,
@@ -222,8 +234,8 @@ func (m *model) timelineSnapshot() int {
 	if m.tv.snap >= 0 && m.tv.snap < len(m.data.snapshots) {
 		return m.tv.snap
 	}
-	if fd := m.currentFinding(); fd != nil && fd.f.Root.Group != nil && len(fd.f.Root.Group.Members) > 0 {
-		if ref, ok := m.data.member[fd.f.Root.Group.First()]; ok {
+	if fd := m.currentFinding(); fd != nil && len(fd.nodes) > 0 {
+		if ref, ok := m.data.groupAt[fd.nodes[0].group]; ok {
 			return ref.snap
 		}
 	}
@@ -242,10 +254,8 @@ func (m *model) dumpTimeline(fd *findingData) timeline {
 	inChain := make(map[int]bool)
 	if fd != nil {
 		for _, n := range fd.nodes {
-			if g := n.link.Group; g != nil && len(g.Members) > 0 {
-				if ref, ok := m.data.member[g.First()]; ok && ref.snap == si {
-					inChain[ref.group] = true
-				}
+			if ref, ok := m.data.groupAt[n.group]; ok && ref.snap == si {
+				inChain[ref.group] = true
 			}
 		}
 	}
@@ -256,20 +266,20 @@ func (m *model) dumpTimeline(fd *findingData) timeline {
 		axisR: "capture",
 	}
 	if len(order) > 0 {
-		longest := sd.groups[order[0]].g.WaitMax
+		longest := report.FromSeconds(sd.groups[order[0]].g.WaitMaxS)
 		tl.from, tl.to = -longest, 0
 		tl.axisL = "-" + human.Duration(longest)
 	}
 	for _, gi := range order {
 		row := sd.groups[gi]
-		g := row.g
+		wait := report.FromSeconds(row.g.WaitMaxS)
 		mark := " "
 		if inChain[gi] {
 			mark = "*"
 		}
 		r := tlRow{
 			label:   fmt.Sprintf("%s%s %s", mark, row.count, parser.ShortFunc(row.fn)),
-			start:   -g.WaitMax,
+			start:   -wait,
 			end:     0,
 			open:    true,
 			inChain: inChain[gi],
@@ -279,7 +289,7 @@ func (m *model) dumpTimeline(fd *findingData) timeline {
 			},
 		}
 		if !sd.time.IsZero() {
-			r.detail[0] += " (since ≈ " + sd.time.Add(-g.WaitMax).UTC().Format("15:04 UTC") + ")"
+			r.detail[0] += " (since ≈ " + sd.time.Add(-wait).UTC().Format("15:04 UTC") + ")"
 		}
 		tl.rows = append(tl.rows, r)
 	}
@@ -297,12 +307,12 @@ func (sd *snapshotData) byWait() []int {
 	}
 	order := make([]int, 0)
 	for i, row := range sd.groups {
-		if row.g.WaitKnown > 0 && row.g.WaitMax > 0 {
+		if row.g.WaitKnown && row.g.WaitMaxS > 0 {
 			order = append(order, i)
 		}
 	}
 	slices.SortStableFunc(order, func(a, b int) int {
-		return cmp.Compare(sd.groups[b].g.WaitMax, sd.groups[a].g.WaitMax)
+		return cmp.Compare(sd.groups[b].g.WaitMaxS, sd.groups[a].g.WaitMaxS)
 	})
 	sd.waitOrder = order
 	return order
