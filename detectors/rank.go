@@ -58,17 +58,29 @@ func (a *analysis) severityFor(f *Finding, root *node) Severity {
 	}
 	if !f.WaitKnown && f.Category != CatLockCycle {
 		// Aggregated formats print no waits at all: a pile of thousands is
-		// evidence enough.
-		if f.Goroutines < a.opts.leakMinCount() {
+		// evidence enough when someone waits on it or requests are stuck
+		// in it. Thousands of loops each waiting for its own peer or
+		// signal (a server with thousands of clients) are how high
+		// fan-out looks: suspicious, not a page.
+		switch {
+		case f.Goroutines < a.opts.leakMinCount():
 			sev = min(sev, SevMedium)
-		} else if sev >= SevMedium {
+		case sev >= SevMedium && (waiters > 0 || root.cls.scope != scopeNone || root.cls.parentGone || !waitsForInput(root)):
 			sev = max(sev, SevHigh)
+		default:
+			sev = min(sev, SevMedium)
 		}
 	}
 	if !f.WaitKnown && waiters == 0 && f.Goroutines < 10 && root.cls.confidence < 0.9 && f.Category != CatLockCycle {
 		// A few goroutines, nobody behind them, blocked for less than a
 		// minute as far as the dump says: an idle keep-alive connection or a
 		// call in flight looks exactly like this in a healthy service.
+		sev = min(sev, SevLow)
+	}
+	if !f.WaitKnown && waiters == 0 && root.cls.confidence < 0.6 && f.Goroutines < a.opts.leakMinCount() && f.Category != CatLockCycle {
+		// A guessed category (no signature: a request's select, an
+		// unexplained wait) with no wait printed and nobody behind it:
+		// requests in flight in a busy, healthy service look like this.
 		sev = min(sev, SevLow)
 	}
 	if f.Category == CatSleepPoll {
@@ -97,6 +109,19 @@ func (a *analysis) severityFor(f *Finding, root *node) Severity {
 		sev = max(sev, SevHigh)
 	}
 	return sev
+}
+
+// waitsForInput reports whether a group waits the way a loop waits for its
+// next piece of work: a network read, a receive, a select, a sync.Cond.
+// Sends, locks and pool queues wait for someone else to finish.
+func waitsForInput(n *node) bool {
+	switch n.cls.reason {
+	case rIOWait, rChanRecv, rSelect, rCond:
+		return true
+	case "":
+		return n.cls.category == CatIONoDeadline || n.cls.category == CatCondWait || n.cls.category == CatChanRecvBlocked
+	}
+	return false
 }
 
 func (a *analysis) nodeByGroup(l Link) *node {
