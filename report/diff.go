@@ -6,8 +6,6 @@ import (
 	"io"
 	"strconv"
 
-	"github.com/olekukonko/tablewriter"
-
 	"github.com/ctxhole/ctxhole/internal/human"
 	"github.com/ctxhole/ctxhole/parser"
 )
@@ -40,6 +38,9 @@ type DiffGroup struct {
 type DiffOptions struct {
 	// All includes unchanged groups.
 	All bool
+	// Width is the terminal width the table fits (0: as wide as its
+	// content, long cells wrapped).
+	Width int
 }
 
 // NewDiffDocument builds the JSON form of a snapshot diff.
@@ -87,39 +88,91 @@ func WriteDiffJSON(w io.Writer, d *parser.SnapshotDiff, opts DiffOptions) error 
 }
 
 // WriteDiffTable writes the diff as a table: one row per changed group,
-// biggest growth first.
+// biggest growth first, in the ASCII style of the analyze report and
+// wrapped to opts.Width when it is set.
 func WriteDiffTable(w io.Writer, d *parser.SnapshotDiff, opts DiffOptions) error {
 	doc := NewDiffDocument(d, opts)
+	t := &textWriter{w: w, width: opts.Width}
+	t.printf("%s\n", diffHeadline(doc, d))
+	if len(doc.Groups) == 0 {
+		t.printf("\nno goroutine group changed\n")
+		return t.err
+	}
+	t.printf("\n")
+	spec := tableSpec{
+		header:   []string{"CHANGE", "BEFORE", "AFTER", "DELTA", "PER MIN", "STATE", "WHERE"},
+		right:    []int{1, 2, 3, 4},
+		flex:     []int{5, 6},
+		rowLines: true,
+	}
+	for _, g := range doc.Groups {
+		where := g.Function
+		if g.File != "" {
+			where += "\n" + location(g.File, g.Line)
+		}
+		spec.rows = append(spec.rows, []string{g.Change, human.Count(g.Before), human.Count(g.After),
+			delta(g.After - g.Before), perMinute(g.PerMinute), g.State, where})
+	}
+	t.table(spec)
+	if t.err != nil {
+		return fmt.Errorf("write diff: %w", t.err)
+	}
+	return nil
+}
+
+// WriteDiffMarkdown writes the diff as a Markdown section with a table,
+// for a postmortem or a ticket; captured strings are escaped.
+func WriteDiffMarkdown(w io.Writer, d *parser.SnapshotDiff, opts DiffOptions) error {
+	doc := NewDiffDocument(d, opts)
+	t := &textWriter{w: w}
+	t.printf("# Goroutine diff\n\n%s\n", mdText(diffHeadline(doc, d)))
+	if len(doc.Groups) == 0 {
+		t.printf("\nNo goroutine group changed.\n")
+		return t.err
+	}
+	t.printf("\n| Change | Before | After | Delta | Per min | State | Where |\n|---|--:|--:|--:|--:|---|---|\n")
+	for _, g := range doc.Groups {
+		where := code(g.Function)
+		if g.File != "" {
+			where += "<br>" + code(location(g.File, g.Line))
+		}
+		t.printf("| %s | %s | %s | %s | %s | %s | %s |\n", g.Change, human.Count(g.Before), human.Count(g.After),
+			delta(g.After-g.Before), perMinute(g.PerMinute), mdCell(g.State), where)
+	}
+	if t.err != nil {
+		return fmt.Errorf("write diff: %w", t.err)
+	}
+	return nil
+}
+
+// diffHeadline is the diff's first line: what was compared and the net
+// change.
+func diffHeadline(doc *DiffDocument, d *parser.SnapshotDiff) string {
 	elapsed := "unknown (capture times not recorded)"
 	if doc.ElapsedS != nil {
 		elapsed = human.Duration(d.Elapsed)
 	}
-	fmt.Fprintf(w, "from %s (%s) to %s (%s), %+d, elapsed %s\n\n",
-		doc.From, human.Plural(doc.Before, "goroutine"), doc.To, human.Plural(doc.After, "goroutine"), doc.After-doc.Before, elapsed)
-	if len(doc.Groups) == 0 {
-		fmt.Fprintln(w, "no goroutine group changed")
-		return nil
+	return fmt.Sprintf("from %s (%s) to %s (%s), %s, elapsed %s",
+		doc.From, human.Plural(doc.Before, "goroutine"), doc.To, human.Plural(doc.After, "goroutine"), delta(doc.After-doc.Before), elapsed)
+}
+
+// delta formats a change in a count with its sign ("+3", "-1", "0").
+func delta(n int) string {
+	if n > 0 {
+		return "+" + human.Count(n)
 	}
-	t := tablewriter.NewWriter(w)
-	t.Header("change", "before", "after", "delta", "per min", "state", "where")
-	for _, g := range doc.Groups {
-		rate := "-"
-		if g.PerMinute != nil {
-			rate = strconv.FormatFloat(*g.PerMinute, 'f', 1, 64)
-		}
-		where := g.Function
-		if g.File != "" {
-			where += "\n" + g.File + ":" + strconv.Itoa(g.Line)
-		}
-		if err := t.Append(g.Change, human.Count(g.Before), human.Count(g.After),
-			fmt.Sprintf("%+d", g.After-g.Before), rate, g.State, where); err != nil {
-			return fmt.Errorf("write diff: %w", err)
-		}
+	if n < 0 {
+		return "-" + human.Count(-n)
 	}
-	if err := t.Render(); err != nil {
-		return fmt.Errorf("write diff: %w", err)
+	return "0"
+}
+
+// perMinute formats a growth rate to one decimal, "-" when unknown.
+func perMinute(pm *float64) string {
+	if pm == nil {
+		return "-"
 	}
-	return nil
+	return strconv.FormatFloat(*pm, 'f', 1, 64)
 }
 
 // topFrame returns the group's most telling frame (parser.TellingFrame).

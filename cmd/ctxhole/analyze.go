@@ -1,20 +1,19 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
 	"slices"
 
 	"github.com/charmbracelet/x/term"
 	"github.com/ctxhole/ctxhole/detectors"
+	"github.com/ctxhole/ctxhole/internal/human"
 	"github.com/ctxhole/ctxhole/internal/safefile"
 	"github.com/ctxhole/ctxhole/parser"
 	"github.com/ctxhole/ctxhole/report"
 	"github.com/ctxhole/ctxhole/tui"
+	"github.com/spf13/cobra"
 )
 
 // analyzeFlags are the flags of `ctxhole analyze` (and `ctxhole demo`,
@@ -36,28 +35,80 @@ type analyzeFlags struct {
 }
 
 // register defines the flags on fs. The input-related ones (--fail-on,
-// --signatures, --timeline) only make sense for your own captures, so demo
-// (forInputs false) leaves them out.
-func (f *analyzeFlags) register(fs *flag.FlagSet, forInputs bool) {
-	fs.StringVar(&f.output, "o", "table", "output `format`: table, json or markdown")
-	fs.BoolVar(&f.verbose, "v", false, "verbose: every goroutine group, root stacks, full evidence and fix detail")
+// --signatures, --timeline, --export-pprof) only make sense for your own
+// captures, so demo (forInputs false) leaves them out.
+func (f *analyzeFlags) register(cmd *cobra.Command, forInputs bool) {
+	fs := cmd.Flags()
+	fs.StringVarP(&f.output, "output", "o", "table", "output `format`: table, json or markdown")
+	fs.BoolVarP(&f.verbose, "verbose", "v", false, "verbose: every goroutine group, root stacks, full evidence and fix detail")
 	fs.BoolVar(&f.noColor, "no-color", false, "never colour the table (colour is on only for a terminal with NO_COLOR unset)")
 	fs.BoolVar(&f.tui, "tui", false, "explore the result in the interactive terminal UI instead of printing it")
+	_ = cmd.RegisterFlagCompletionFunc("output", completeFormats(outputFormats))
 	if forInputs {
 		fs.StringVar(&f.failOn, "fail-on", "", "exit 1 when a finding at or above `SEVERITY` (info, low, medium, high, critical) exists")
 		fs.StringVar(&f.signatures, "signatures", "", "read extra library signatures (in-house clients) from the JSON `FILE`")
 		fs.BoolVar(&f.timeline, "timeline", false, "draw the principal finding's chain as a time-aligned ASCII Gantt chart (needs an execution trace; table and markdown output)")
-		fs.StringVar(&f.exportPprof, "export-pprof", "", "also write the findings' goroutines to `FILE` as a pprof goroutine profile labelled by category (go tool pprof -http)")
+		fs.StringVar(&f.exportPprof, "export-pprof", "", "also write the findings' goroutines to `FILE` as a pprof goroutine profile labelled by category and finding (go tool pprof -http)")
 		fs.IntVar(&f.exportFinding, "export-finding", 0, "with --export-pprof, export only finding `N` (by rank, from 1); 0 exports all")
 		fs.BoolVar(&f.force, "force", false, "let --export-pprof replace an existing file (never an input, never through a symlink)")
+		_ = cmd.RegisterFlagCompletionFunc("fail-on", completeFormats([]string{"info", "low", "medium", "high", "critical"}))
+		_ = cmd.MarkFlagFilename("signatures", "json")
+		_ = cmd.MarkFlagFilename("export-pprof")
 	}
 }
 
-func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	af, paths, threshold, code := parseAnalyzeArgs(args, stderr)
-	if code != exitOK || paths == nil {
+// analyzeCmd is `ctxhole analyze`.
+func (inv *invocation) analyzeCmd() *cobra.Command {
+	var af analyzeFlags
+	cmd := &cobra.Command{
+		Use:   "analyze [flags] FILE|DIR|- ...",
+		Short: "Diagnose captures (files, directories, bundles or - for stdin)",
+		Long: `Reads goroutine dumps (debug=2, debug=1, proto, SIGQUIT and panic output, pprof -traces),
+mutex and block profiles and execution traces; a directory is read whole; - is stdin.
+The table leads with the verdict and the principal finding's chain and fix.
+
+Exit status: 0 success, 1 a finding at or above --fail-on, 2 usage or input error.`,
+		Example: `  ctxhole analyze goroutines.txt
+  curl -s localhost:6060/debug/pprof/goroutine?debug=2 | ctxhole analyze -
+  ctxhole analyze -o json --fail-on high bundle/
+  ctxhole analyze -o html bundle/ > report.html`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			inv.code = inv.runAnalyze(cmd, af, args)
+			return nil
+		},
+	}
+	af.register(cmd, true)
+	return cmd
+}
+
+// runAnalyze checks analyze's flags and inputs, then runs it.
+func (inv *invocation) runAnalyze(cmd *cobra.Command, af analyzeFlags, paths []string) int {
+	stderr := inv.stderr
+	if len(paths) == 0 {
+		fmt.Fprintln(stderr, "ctxhole analyze: no input: give files, directories or - for standard input")
+		fmt.Fprint(stderr, cmd.UsageString())
+		return exitUsage
+	}
+	threshold, code := af.threshold(stderr)
+	if code == exitOK {
+		code = af.check(stderr, "ctxhole analyze")
+	}
+	if code == exitOK && (af.exportFinding < 0 || af.exportFinding > 0 && af.exportPprof == "") {
+		fmt.Fprintln(stderr, "ctxhole analyze: --export-finding takes a finding's rank (1, 2, ...) and goes with --export-pprof")
+		code = exitUsage
+	}
+	if code == exitOK && af.tui && slices.Contains(paths, "-") {
+		fmt.Fprintln(stderr, "ctxhole analyze: --tui reads keys from standard input, so the capture cannot come from it: save it to a file")
+		code = exitUsage
+	}
+	if code != exitOK {
 		return code
 	}
+	return analyzePaths(af, paths, threshold, inv.stdin, inv.stdout, stderr)
+}
+
+// analyzePaths reads, diagnoses and reports the captures at paths.
+func analyzePaths(af analyzeFlags, paths []string, threshold *detectors.Severity, stdin io.Reader, stdout, stderr io.Writer) int {
 	var dopts detectors.Options
 	if af.signatures != "" {
 		sigs, err := detectors.LoadSignatures(af.signatures)
@@ -109,56 +160,12 @@ func exportPprof(path string, opts safefile.Options, r *detectors.Diagnosis, onl
 	if err := f.Commit(); err != nil {
 		return fmt.Errorf("--export-pprof: %w", err)
 	}
-	what := fmt.Sprintf("the goroutines of %d finding(s)", len(r.Findings))
+	what := "the goroutines of " + human.Plural(len(r.Findings), "finding")
 	if only > 0 {
 		what = fmt.Sprintf("the goroutines of finding #%d", only)
 	}
 	fmt.Fprintf(stderr, "ctxhole: wrote %s to %s (view: go tool pprof -http :8080 %s)\n", what, path, path)
 	return nil
-}
-
-// parseAnalyzeArgs reads analyze's flags and inputs. It returns a non-zero
-// code, or nil paths with exitOK after -h, when there is nothing to run.
-func parseAnalyzeArgs(args []string, stderr io.Writer) (analyzeFlags, []string, *detectors.Severity, int) {
-	fs := flag.NewFlagSet("ctxhole analyze", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var af analyzeFlags
-	af.register(fs, true)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: ctxhole analyze [flags] FILE|DIR|- ...")
-		fmt.Fprintln(stderr)
-		fmt.Fprintln(stderr, "Reads goroutine dumps (debug=2, debug=1, proto, SIGQUIT and panic output, pprof -traces),")
-		fmt.Fprintln(stderr, "mutex and block profiles and execution traces; a directory is read whole; - is stdin.")
-		fmt.Fprintln(stderr, "Exit status: 0 success, 1 a finding at or above --fail-on, 2 usage or input error.")
-		fmt.Fprintln(stderr)
-		fmt.Fprintln(stderr, "flags:")
-		fs.PrintDefaults()
-	}
-	paths, err := parseInterspersed(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		return af, nil, nil, exitOK
-	}
-	if err != nil {
-		return af, nil, nil, exitUsage // the flag package has printed the error and usage
-	}
-	if len(paths) == 0 {
-		fmt.Fprintln(stderr, "ctxhole analyze: no input: give files, directories or - for standard input")
-		fs.Usage()
-		return af, nil, nil, exitUsage
-	}
-	threshold, code := af.threshold(stderr)
-	if code == exitOK {
-		code = af.check(stderr, "ctxhole analyze")
-	}
-	if code == exitOK && (af.exportFinding < 0 || af.exportFinding > 0 && af.exportPprof == "") {
-		fmt.Fprintln(stderr, "ctxhole analyze: --export-finding takes a finding's rank (1, 2, ...) and goes with --export-pprof")
-		code = exitUsage
-	}
-	if code == exitOK && af.tui && slices.Contains(paths, "-") {
-		fmt.Fprintln(stderr, "ctxhole analyze: --tui reads keys from standard input, so the capture cannot come from it: save it to a file")
-		code = exitUsage
-	}
-	return af, paths, threshold, code
 }
 
 // explore hands the capture and its diagnosis to the terminal UI.
@@ -262,11 +269,7 @@ func (f *analyzeFlags) check(stderr io.Writer, cmd string) int {
 }
 
 func validOutput(o string) bool {
-	switch o {
-	case "table", "json", "markdown", "md":
-		return true
-	}
-	return false
+	return o == "md" || slices.Contains(outputFormats, o)
 }
 
 // terminalWidth reports whether w is a terminal and, if so, its width in
@@ -288,13 +291,4 @@ func terminalWidth(w io.Writer) (bool, int) {
 func isTerminal(w io.Writer) bool {
 	tty, _ := terminalWidth(w)
 	return tty
-}
-
-// toolVersion is the module version the binary was built from, "(devel)"
-// for a build from a work tree.
-func toolVersion() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
-	}
-	return "(devel)"
 }

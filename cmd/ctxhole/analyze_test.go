@@ -62,8 +62,9 @@ func TestAnalyzeExitCodes(t *testing.T) {
 		wantStderr string
 	}{
 		{"no input", "", []string{"analyze"}, exitUsage, "", "no input"},
-		{"help", "", []string{"analyze", "-h"}, exitOK, "", "usage: ctxhole analyze"},
-		{"unknown flag", "", []string{"analyze", "--bogus", flagshipDump}, exitUsage, "", "flag provided but not defined"},
+		{"help", "", []string{"analyze", "-h"}, exitOK, "ctxhole analyze [flags] FILE|DIR|-", ""},
+		{"help command", "", []string{"help", "analyze"}, exitOK, "ctxhole analyze [flags] FILE|DIR|-", ""},
+		{"unknown flag", "", []string{"analyze", "--bogus", flagshipDump}, exitUsage, "", "ctxhole analyze: unknown flag: --bogus"},
 		{"unknown format", "", []string{"analyze", "-o", "xml", flagshipDump}, exitUsage, "", `unknown output format "xml"`},
 		{"bad fail-on", "", []string{"analyze", "--fail-on", "severe", flagshipDump}, exitUsage, "", `unknown severity "severe"`},
 		{"missing file names the file", "", []string{"analyze", "no/such/dump.txt"}, exitUsage, "", "no/such/dump.txt"},

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/url"
 	"os"
 	"os/signal"
@@ -11,51 +10,84 @@ import (
 	"time"
 
 	"github.com/ctxhole/ctxhole/capture"
+	"github.com/ctxhole/ctxhole/internal/human"
+	"github.com/spf13/cobra"
 )
 
-// runCapture implements `ctxhole capture URL`: fetch a bundle from a live
+// captureFlags are the flags of `ctxhole capture`.
+type captureFlags struct {
+	dir       string
+	trace     time.Duration
+	snapshots int
+	every     time.Duration
+	timeout   time.Duration
+	maxBytes  int64
+	noAnalyze bool
+	output    string
+}
+
+// captureCmd is `ctxhole capture URL`: fetch a bundle from a live
 // service's net/http/pprof endpoints, then analyze it.
-func runCapture(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := newFlagSet("capture", "[flags] URL   (the service's pprof base, e.g. http://127.0.0.1:6060)", stderr)
-	dir := fs.String("o", "", "bundle directory to create (default ctxhole-<host>-<time>)")
-	trace := fs.Duration("trace", 5*time.Second, "execution trace length; 0 skips the trace")
-	snapshots := fs.Int("snapshots", 3, "goroutine dumps to take")
-	every := fs.Duration("every", 5*time.Second, "time between goroutine dumps")
-	timeout := fs.Duration("timeout", capture.DefaultRequestTimeout, "timeout of each request (the trace's length is added for the trace)")
-	maxBytes := fs.Int64("max-bytes", capture.DefaultMaxBytes, "size cap of each response")
-	noAnalyze := fs.Bool("no-analyze", false, "only capture; do not analyze the bundle")
-	format := fs.String("format", "table", "output format of the analysis: table, json or markdown")
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		if isHelp(err) {
-			return exitOK
-		}
-		return exitUsage
+func (inv *invocation) captureCmd() *cobra.Command {
+	var cf captureFlags
+	cmd := &cobra.Command{
+		Use:   "capture [flags] URL",
+		Short: "Capture a live service's goroutines, profiles and trace into a bundle",
+		Long: `Fetches goroutine dumps (debug=2, debug=1, proto), mutex and block profiles and an
+execution trace from a service's net/http/pprof endpoints (the URL is the pprof base,
+e.g. http://127.0.0.1:6060) into a new bundle directory, then analyzes the bundle.`,
+		Example: `  ctxhole capture http://127.0.0.1:6060
+  ctxhole capture --dir incident-42 --trace 10s -o json http://10.0.0.7:6060`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			inv.code = inv.runCapture(cmd, cf, args)
+			return nil
+		},
+		ValidArgsFunction: cobra.NoFileCompletions,
 	}
+	fs := cmd.Flags()
+	fs.StringVar(&cf.dir, "dir", "", "bundle `directory` to create (default ctxhole-<host>-<time>)")
+	fs.DurationVar(&cf.trace, "trace", 5*time.Second, "execution trace length; 0 skips the trace")
+	fs.IntVar(&cf.snapshots, "snapshots", 3, "goroutine dumps to take")
+	fs.DurationVar(&cf.every, "every", 5*time.Second, "time between goroutine dumps")
+	fs.DurationVar(&cf.timeout, "timeout", capture.DefaultRequestTimeout, "timeout of each request (the trace's length is added for the trace)")
+	fs.Int64Var(&cf.maxBytes, "max-bytes", capture.DefaultMaxBytes, "size cap of each response")
+	fs.BoolVar(&cf.noAnalyze, "no-analyze", false, "only capture; do not analyze the bundle")
+	fs.StringVarP(&cf.output, "output", "o", "table", "output `format` of the analysis: table, json or markdown")
+	_ = cmd.MarkFlagDirname("dir")
+	_ = cmd.RegisterFlagCompletionFunc("output", completeFormats(outputFormats))
+	return cmd
+}
+
+// runCapture writes the bundle and analyzes it.
+func (inv *invocation) runCapture(cmd *cobra.Command, cf captureFlags, pos []string) int {
+	stderr := inv.stderr
 	if len(pos) != 1 {
 		fmt.Fprintln(stderr, "ctxhole capture: want exactly one URL")
-		fs.Usage()
+		fmt.Fprint(stderr, cmd.UsageString())
 		return exitUsage
 	}
-	if *snapshots < 1 || *every < 0 || *trace < 0 || *timeout <= 0 || *maxBytes <= 0 {
+	if cf.snapshots < 1 || cf.every < 0 || cf.trace < 0 || cf.timeout <= 0 || cf.maxBytes <= 0 {
 		fmt.Fprintln(stderr, "ctxhole capture: --snapshots must be >= 1 and --every, --trace, --timeout, --max-bytes positive")
 		return exitUsage
 	}
-	if *dir == "" {
-		*dir = defaultBundleDir(pos[0], time.Now())
+	af := analyzeFlags{output: cf.output}
+	if code := af.check(stderr, "ctxhole capture"); code != exitOK {
+		return code
 	}
-
+	if cf.dir == "" {
+		cf.dir = defaultBundleDir(pos[0], time.Now())
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	fmt.Fprintf(stderr, "ctxhole capture: %s -> %s (%d snapshot(s) %s apart, trace %s)\n", pos[0], *dir, *snapshots, *every, *trace)
+	fmt.Fprintf(stderr, "ctxhole capture: %s -> %s (%s, trace %s)\n", pos[0], cf.dir, snapshotPlan(cf.snapshots, cf.every), human.Duration(cf.trace))
 	man, err := capture.WriteBundle(ctx, capture.Options{
 		Base:           pos[0],
-		Dir:            *dir,
-		Trace:          *trace,
-		Snapshots:      *snapshots,
-		Every:          *every,
-		MaxBytes:       *maxBytes,
-		RequestTimeout: *timeout,
+		Dir:            cf.dir,
+		Trace:          cf.trace,
+		Snapshots:      cf.snapshots,
+		Every:          cf.every,
+		MaxBytes:       cf.maxBytes,
+		RequestTimeout: cf.timeout,
 		Progress:       stderr,
 	})
 	if man != nil {
@@ -74,11 +106,11 @@ func runCapture(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ctxhole capture: %v\n", err)
 		return exitUsage
 	}
-	fmt.Fprintf(stderr, "ctxhole capture: bundle written to %s (analyze it later with: ctxhole analyze %s)\n", *dir, *dir)
-	if *noAnalyze {
+	fmt.Fprintf(stderr, "ctxhole capture: bundle written to %s (analyze it later with: ctxhole analyze %s)\n", cf.dir, cf.dir)
+	if cf.noAnalyze {
 		return exitOK
 	}
-	return runAnalyze([]string{"-o", *format, *dir}, stdin, stdout, stderr)
+	return analyzePaths(af, []string{cf.dir}, nil, inv.stdin, inv.stdout, stderr)
 }
 
 // defaultBundleDir names a bundle after the target host and the time.
@@ -96,4 +128,13 @@ func defaultBundleDir(target string, now time.Time) string {
 		return '-'
 	}, host)
 	return fmt.Sprintf("ctxhole-%s-%s", host, now.UTC().Format("20060102T150405Z"))
+}
+
+// snapshotPlan says how many goroutine dumps capture takes and how far
+// apart: "1 snapshot" or "3 snapshots 5s apart".
+func snapshotPlan(n int, every time.Duration) string {
+	if n == 1 {
+		return "1 snapshot"
+	}
+	return human.Plural(n, "snapshot") + " " + human.Duration(every) + " apart"
 }

@@ -110,7 +110,7 @@ func TestCaptureEndToEnd(t *testing.T) {
 
 	dir := filepath.Join(t.TempDir(), "bundle")
 	var stdout, stderr bytes.Buffer
-	code := run([]string{"capture", "http://" + addr, "-o", dir, "--trace", "1s", "--snapshots", "2", "--every", "300ms", "--format", "json"},
+	code := run([]string{"capture", "http://" + addr, "--dir", dir, "--trace", "1s", "--snapshots", "2", "--every", "300ms", "-o", "json"},
 		strings.NewReader(""), &stdout, &stderr)
 	if code != exitOK {
 		t.Fatalf("capture exit %d; stderr:\n%s", code, stderr.String())

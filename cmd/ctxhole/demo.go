@@ -2,14 +2,12 @@ package main
 
 import (
 	_ "embed"
-	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/ctxhole/ctxhole/detectors"
 	"github.com/ctxhole/ctxhole/parser"
+	"github.com/spf13/cobra"
 )
 
 // sampleName is the name the embedded sample is reported under.
@@ -24,27 +22,30 @@ const sampleName = "sample/db-driver-no-ctx.txt"
 //go:embed sample/db-driver-no-ctx.txt
 var sampleDump string
 
-func runDemo(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("ctxhole demo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+// demoCmd is `ctxhole demo`.
+func (inv *invocation) demoCmd() *cobra.Command {
 	var af analyzeFlags
-	af.register(fs, false)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: ctxhole demo [flags]")
-		fmt.Fprintln(stderr)
-		fmt.Fprintln(stderr, "Analyzes a real incident embedded in the binary: a goroutine dump of a service whose")
-		fmt.Fprintln(stderr, "PostgreSQL driver hangs in connection start-up, ignoring the request context.")
-		fmt.Fprintln(stderr)
-		fmt.Fprintln(stderr, "flags:")
-		fs.PrintDefaults()
+	cmd := &cobra.Command{
+		Use:   "demo [flags]",
+		Short: "Analyze the sample incident embedded in the binary",
+		Long: `Analyzes a real incident embedded in the binary: a goroutine dump of a service whose
+PostgreSQL driver hangs in connection start-up, ignoring the request context.`,
+		Example: `  ctxhole demo
+  ctxhole demo -o html > demo.html
+  ctxhole demo --tui`,
+		RunE: func(_ *cobra.Command, args []string) error {
+			inv.code = inv.runDemo(af, args)
+			return nil
+		},
+		ValidArgsFunction: cobra.NoFileCompletions,
 	}
-	rest, err := parseInterspersed(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
-	}
-	if err != nil {
-		return exitUsage
-	}
+	af.register(cmd, false)
+	return cmd
+}
+
+// runDemo analyzes the embedded sample.
+func (inv *invocation) runDemo(af analyzeFlags, rest []string) int {
+	stderr := inv.stderr
 	if len(rest) > 0 {
 		fmt.Fprintf(stderr, "ctxhole demo: takes no inputs (got %q); use ctxhole analyze for your own captures\n", rest[0])
 		return exitUsage
@@ -64,7 +65,7 @@ func runDemo(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	if af.tui {
-		return explore(c, r, af, stdin, stdout, stderr)
+		return explore(c, r, af, inv.stdin, inv.stdout, stderr)
 	}
-	return render(c, r, af, nil, stdout, stderr)
+	return render(c, r, af, nil, inv.stdout, stderr)
 }

@@ -3,28 +3,51 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/ctxhole/ctxhole/parser"
 	"github.com/ctxhole/ctxhole/report"
+	"github.com/spf13/cobra"
 )
 
-// runDiff implements `ctxhole diff A [B]`: what appeared, vanished and
-// grew between two captures of one process. With one input holding
-// several snapshots (a bundle, a log with several dumps) it compares the
-// first with the last.
-func runDiff(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := newFlagSet("diff", "[flags] A [B]   (files or bundle directories)", stderr)
-	format := fs.String("o", "table", "output format: table or json")
-	all := fs.Bool("all", false, "also list groups that did not change")
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		if isHelp(err) {
-			return exitOK
-		}
-		return exitUsage
+// diffFormats are the values of diff's -o.
+var diffFormats = []string{"table", "json", "markdown"}
+
+// diffCmd is `ctxhole diff A [B]`: what appeared, vanished and grew
+// between two captures of one process. With one input holding several
+// snapshots (a bundle, a log with several dumps) it compares the first
+// with the last.
+func (inv *invocation) diffCmd() *cobra.Command {
+	var format string
+	var all bool
+	cmd := &cobra.Command{
+		Use:   "diff [flags] A [B]",
+		Short: "Show goroutine groups that appeared, vanished or grew between two captures",
+		Long: `Compares the goroutine groups of two captures of one process (files or bundle
+directories): what appeared, vanished and grew, with growth per minute when the
+capture times are known. One input holding several snapshots (a bundle, a log with
+several dumps) compares its first moment with its last.`,
+		Example: `  ctxhole diff before.txt after.txt
+  ctxhole diff -o markdown bundle/`,
+		RunE: func(_ *cobra.Command, args []string) error {
+			inv.code = inv.runDiff(format, all, args)
+			return nil
+		},
 	}
-	if *format != "table" && *format != "json" {
-		fmt.Fprintf(stderr, "ctxhole diff: unknown output format %q (want table or json)\n", *format)
+	cmd.Flags().StringVarP(&format, "output", "o", "table", "output `format`: table, json or markdown")
+	cmd.Flags().BoolVar(&all, "all", false, "also list groups that did not change")
+	_ = cmd.RegisterFlagCompletionFunc("output", completeFormats(diffFormats))
+	return cmd
+}
+
+// runDiff loads the two snapshots and writes their difference.
+func (inv *invocation) runDiff(format string, all bool, pos []string) int {
+	stdin, stdout, stderr := inv.stdin, inv.stdout, inv.stderr
+	if format == "md" {
+		format = "markdown"
+	}
+	if !slices.Contains(diffFormats, format) {
+		fmt.Fprintf(stderr, "ctxhole diff: unknown output format %q (want table, json or markdown)\n", format)
 		return exitUsage
 	}
 	from, to, err := diffSnapshots(pos, stdin)
@@ -33,14 +56,18 @@ func runDiff(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	d := parser.Diff(from, to)
-	opts := report.DiffOptions{All: *all}
+	opts := report.DiffOptions{All: all}
 	// The table writer does not report every write error (tablewriter
 	// drops them): the first one is kept here, so a full disk or a closed
 	// pipe is an error and a non-zero exit, not a silent truncated diff.
 	out := &stickyWriter{w: stdout}
-	if *format == "json" {
+	switch format {
+	case "json":
 		err = report.WriteDiffJSON(out, d, opts)
-	} else {
+	case "markdown":
+		err = report.WriteDiffMarkdown(out, d, opts)
+	default:
+		_, opts.Width = terminalWidth(stdout)
 		err = report.WriteDiffTable(out, d, opts)
 	}
 	if err == nil && out.err != nil {

@@ -56,6 +56,8 @@ func TestDiffTableAndErrors(t *testing.T) {
 		stderr string
 	}{
 		{"two files", []string{dir + "goroutine-debug2.1.txt", dir + "goroutine-debug2.3.txt"}, exitOK, "grew", ""},
+		{"ascii table like analyze", []string{dir}, exitOK, "+--------+", ""},
+		{"markdown", []string{"-o", "markdown", dir}, exitOK, "| grew | ", ""},
 		{"one snapshot", []string{dir + "goroutine-debug2.1.txt"}, exitUsage, "", "holds one snapshot"},
 		{"no input", nil, exitUsage, "", "want one or two inputs"},
 		{"bad format", []string{"-o", "xml", dir}, exitUsage, "", "unknown output format"},
@@ -65,7 +67,8 @@ func TestDiffTableAndErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			code := run(append([]string{"diff"}, tt.args...), strings.NewReader(""), &stdout, &stderr)
-			if code != tt.code || !strings.Contains(stdout.String(), tt.stdout) || !strings.Contains(stderr.String(), tt.stderr) {
+			if code != tt.code || !strings.Contains(stdout.String(), tt.stdout) || !strings.Contains(stderr.String(), tt.stderr) ||
+				strings.ContainsAny(stdout.String(), "─│┌") {
 				t.Errorf("exit %d (want %d)\nstdout: %s\nstderr: %s", code, tt.code, stdout.String(), stderr.String())
 			}
 		})

@@ -1,16 +1,14 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"os"
 	"slices"
 
 	"github.com/ctxhole/ctxhole/detectors"
 	"github.com/ctxhole/ctxhole/parser"
 	"github.com/ctxhole/ctxhole/tui"
+	"github.com/spf13/cobra"
 )
 
 // tuiFlags are the flags of `ctxhole tui`.
@@ -22,34 +20,36 @@ type tuiFlags struct {
 	signatures  string
 }
 
-func runTUI(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("ctxhole tui", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+// tuiCmd is `ctxhole tui`.
+func (inv *invocation) tuiCmd() *cobra.Command {
 	var tf tuiFlags
+	cmd := &cobra.Command{
+		Use:   "tui [flags] FILE|DIR ...",
+		Short: "Explore captures in an interactive terminal UI",
+		Long: `Explores captures in an interactive terminal UI: the ranked findings with their chains,
+fixes and stacks (1), a filterable goroutine browser (2) and a timeline (3); ? lists every key.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			inv.code = inv.runTUI(cmd, tf, args)
+			return nil
+		},
+	}
+	fs := cmd.Flags()
 	fs.BoolVar(&tf.noColor, "no-color", false, "no colours (also when NO_COLOR is set)")
 	fs.BoolVar(&tf.noAltScreen, "no-alt-screen", false, "draw in the normal screen instead of the alternate one")
 	fs.BoolVar(&tf.noMouse, "no-mouse", false, "leave the mouse to the terminal (no wheel scrolling)")
 	fs.StringVar(&tf.signatures, "signatures", "", "read extra library signatures (in-house clients) from the JSON `FILE`")
 	fs.StringVar(&tf.exportDir, "export-dir", "", "`directory` where y saves findings as JSON (default: the working directory)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: ctxhole tui [flags] FILE|DIR ...")
-		fmt.Fprintln(stderr)
-		fmt.Fprintln(stderr, "Explores captures in an interactive terminal UI: the ranked findings with their chains,")
-		fmt.Fprintln(stderr, "fixes and stacks (1), a filterable goroutine browser (2) and a timeline (3); ? lists every key.")
-		fmt.Fprintln(stderr)
-		fmt.Fprintln(stderr, "flags:")
-		fs.PrintDefaults()
-	}
-	paths, err := parseInterspersed(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
-	}
-	if err != nil {
-		return exitUsage
-	}
+	_ = cmd.MarkFlagFilename("signatures", "json")
+	_ = cmd.MarkFlagDirname("export-dir")
+	return cmd
+}
+
+// runTUI checks the inputs, analyzes them and opens the UI.
+func (inv *invocation) runTUI(cmd *cobra.Command, tf tuiFlags, paths []string) int {
+	stdin, stdout, stderr := inv.stdin, inv.stdout, inv.stderr
 	if len(paths) == 0 {
 		fmt.Fprintln(stderr, "ctxhole tui: no input: give capture files or directories")
-		fs.Usage()
+		fmt.Fprint(stderr, cmd.UsageString())
 		return exitUsage
 	}
 	if slices.Contains(paths, "-") {

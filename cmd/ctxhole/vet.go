@@ -1,13 +1,26 @@
 package main
 
 import (
-	"io"
-
 	"github.com/ctxhole/ctxhole/vet/vetcmd"
+	"github.com/spf13/cobra"
 )
 
-// runVet is "ctxhole vet": the static analyzers of package vet (the
-// command itself lives in vet/vetcmd).
-func runVet(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	return vetcmd.Run(args, stdout, stderr)
+// vetCmd is "ctxhole vet": the static analyzers of package vet. Its flags
+// are go vet's single-dash ones (-json, -sarif, -from, -C), parsed by
+// vet/vetcmd itself, so cobra passes the arguments through untouched and
+// `ctxhole help vet` prints vetcmd's own usage.
+func (inv *invocation) vetCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:                "vet [flags] [packages]",
+		Short:              "Find timeout holes in source (go vet style; -from ranks a finding's siblings first)",
+		DisableFlagParsing: true,
+		RunE: func(_ *cobra.Command, args []string) error {
+			inv.code = vetcmd.Run(args, inv.stdout, inv.stderr)
+			return nil
+		},
+	}
+	cmd.SetHelpFunc(func(c *cobra.Command, _ []string) {
+		vetcmd.Run([]string{"-h"}, c.OutOrStdout(), c.OutOrStdout())
+	})
+	return cmd
 }
