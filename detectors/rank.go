@@ -2,6 +2,7 @@ package detectors
 
 import (
 	"cmp"
+	"fmt"
 	"math"
 	"slices"
 	"time"
@@ -157,6 +158,13 @@ func score(f *Finding) float64 {
 
 // rank orders the findings: the principal root cause first.
 func (a *analysis) rank() error {
+	for _, f := range a.findings {
+		if g := f.Growth; g != nil && f.Category != CatGoroutineLeak {
+			// Growth is this finding's evidence that its goroutines
+			// leak: the title says so.
+			f.Title += fmt.Sprintf("; growing %d → %d across %d snapshots%s", g.From, g.To, g.Snapshots, rateText(g))
+		}
+	}
 	for _, f := range a.findings {
 		f.Score = score(f)
 	}

@@ -51,6 +51,7 @@ func Load(paths []string, opts Options) (*Capture, error) {
 			return nil, err
 		}
 	}
+	c.dateMoments()
 	return c, nil
 }
 

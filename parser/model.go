@@ -72,7 +72,9 @@ type Source struct {
 	// formats only; 0 otherwise).
 	Line int
 	// Time is when the capture was taken, if known (from a pprof profile's
-	// TimeNanos, a bundle manifest, or a log timestamp prefix); zero if not.
+	// TimeNanos, a bundle manifest, a log timestamp prefix, or another
+	// capture of the same moment that has one: see Capture.Moments); zero
+	// if not.
 	Time time.Time
 }
 

@@ -29,19 +29,7 @@ const sameMomentWindow = 2 * time.Second
 // each one's IDs once): a folder of thousands of dumps from a hostile or
 // simply busy source must not cost a pairwise comparison.
 func (c *Capture) Moments() []*Snapshot {
-	var (
-		moments [][]*Snapshot
-		idx     momentIndex
-	)
-	for _, s := range c.Snapshots {
-		k := newMomentKey(s)
-		if i := idx.find(k); i >= 0 {
-			moments[i] = append(moments[i], s)
-			continue
-		}
-		idx.add(k, len(moments))
-		moments = append(moments, []*Snapshot{s})
-	}
+	moments := c.momentGroups()
 	out := make([]*Snapshot, 0, len(moments))
 	for _, m := range moments {
 		best := m[0]
@@ -59,6 +47,48 @@ func (c *Capture) Moments() []*Snapshot {
 		return a.Source.Time.Compare(b.Source.Time)
 	})
 	return out
+}
+
+// momentGroups groups the snapshots by moment, in input order.
+func (c *Capture) momentGroups() [][]*Snapshot {
+	var (
+		moments [][]*Snapshot
+		idx     momentIndex
+	)
+	for _, s := range c.Snapshots {
+		k := newMomentKey(s)
+		if i := idx.find(k); i >= 0 {
+			moments[i] = append(moments[i], s)
+			continue
+		}
+		idx.add(k, len(moments))
+		moments = append(moments, []*Snapshot{s})
+	}
+	return moments
+}
+
+// dateMoments gives a snapshot with no capture time the time of another
+// capture of the same moment: a folder of dumps saved without a manifest
+// has times only in its proto profiles (TimeNanos), yet the debug=2 dump
+// of each moment is the one analysed, and growth per minute needs its
+// time. Load calls it once all inputs are read.
+func (c *Capture) dateMoments() {
+	for _, m := range c.momentGroups() {
+		var t time.Time
+		for _, s := range m {
+			if !s.Source.Time.IsZero() && (t.IsZero() || s.Source.Time.Before(t)) {
+				t = s.Source.Time
+			}
+		}
+		if t.IsZero() {
+			continue
+		}
+		for _, s := range m {
+			if s.Source.Time.IsZero() {
+				s.Source.Time = t
+			}
+		}
+	}
 }
 
 // sameMoment reports whether two snapshots show one moment of the process

@@ -168,3 +168,22 @@ func TestMomentsLinear(t *testing.T) {
 		}
 	}
 }
+
+// TestDateMoments: a dump saved without a time takes the time of another
+// capture of the same moment (a proto profile's TimeNanos); other moments
+// keep theirs.
+func TestDateMoments(t *testing.T) {
+	g := func(id int64, n int) *Goroutine { return &Goroutine{ID: id, Count: n} }
+	t0 := time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)
+	text1 := &Snapshot{Source: Source{Format: FormatGoroutineText}, Goroutines: []*Goroutine{g(1, 1), g(2, 1)}}
+	proto1 := &Snapshot{Source: Source{Format: FormatGoroutineProto, Time: t0}, Goroutines: []*Goroutine{g(0, 2)}}
+	text2 := &Snapshot{Source: Source{Format: FormatGoroutineText}, Goroutines: []*Goroutine{g(1, 1), g(2, 1), g(3, 1)}}
+	c := &Capture{Snapshots: []*Snapshot{text1, proto1, text2}}
+	c.dateMoments()
+	if !text1.Source.Time.Equal(t0) {
+		t.Errorf("same-moment dump dated %v, want %v", text1.Source.Time, t0)
+	}
+	if !text2.Source.Time.IsZero() {
+		t.Errorf("another moment's dump dated %v, want no time", text2.Source.Time)
+	}
+}
