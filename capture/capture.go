@@ -18,9 +18,11 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"net"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/ctxhole/ctxhole/parser"
@@ -78,18 +80,40 @@ var (
 		emptyNote: "empty block profile: block profiling is not enabled (runtime.SetBlockProfileRate)"}
 )
 
+// ErrInterrupted is returned (wrapped) by WriteBundle when its context is
+// cancelled (SIGINT): the bundle keeps every byte received, the manifest
+// records what was not taken, and the caller should not analyze it as if
+// it were whole.
+var ErrInterrupted = errors.New("capture interrupted")
+
+// errRefused marks a capture stopped because the target refused a
+// connection: nothing listens there, and nothing later will fare better.
+var errRefused = errors.New("connection refused")
+
 // WriteBundle captures an incident bundle into opts.Dir and returns the
 // manifest it wrote there. The bundle is files on disk, not yet a
 // parser.Capture: parser.Load reads the directory (manifest included) into
-// one. It fails only when nothing at all could be captured or the bundle
-// directory cannot be written; individual fetch failures are recorded in
-// the manifest.
+// one.
+//
+// The endpoints are fetched concurrently under one overall deadline
+// (RequestTimeout past the last scheduled fetch): the goroutine dumps
+// Every apart, the mutex and block profiles and the trace from the start.
+// The target is untrusted: a redirect to another host is refused, a
+// response that is not the expected format (an HTML login page answering
+// 200) is not saved, each body is capped at MaxBytes, and every file is
+// created new. A target that refuses the connection fails at once. Each
+// failure is recorded in the manifest; WriteBundle fails only when nothing
+// at all could be captured, the bundle directory cannot be written, or it
+// was interrupted (ErrInterrupted).
 func WriteBundle(ctx context.Context, opts Options) (*parser.Manifest, error) {
 	base, err := pprofBase(opts.Base)
 	if err != nil {
 		return nil, err
 	}
 	opts = withDefaults(opts)
+	if err := reachable(ctx, base, opts.RequestTimeout); err != nil {
+		return nil, fmt.Errorf("capture %s: %w", opts.Base, err)
+	}
 	if err := prepareDir(opts.Dir); err != nil {
 		return nil, err
 	}
@@ -101,43 +125,109 @@ func WriteBundle(ctx context.Context, opts Options) (*parser.Manifest, error) {
 		StartedAt: opts.Now().UTC(),
 	}
 
-	// The trace runs alongside the dumps: both watch the same seconds of
-	// the process, which is what time alignment wants.
+	overall := opts.RequestTimeout + max(opts.Trace, time.Duration(opts.Snapshots-1)*opts.Every)
+	runCtx, abort := context.WithCancelCause(ctx)
+	defer abort(nil)
+	runCtx, stop := context.WithTimeoutCause(runCtx, overall, fmt.Errorf("the capture's overall deadline of %s passed", overall))
+	defer stop()
+	c.abort = abort
+
 	var wg sync.WaitGroup
-	if opts.Trace > 0 {
+	launch := func(f func()) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c.fetchTrace(ctx)
+			f()
 		}()
 	}
+	// The trace runs alongside the dumps: both watch the same seconds of
+	// the process, which is what time alignment wants.
+	if opts.Trace > 0 {
+		launch(func() { c.fetchTrace(runCtx) })
+	}
+	launch(func() { c.fetch(runCtx, mutexProfile, 0) })
+	launch(func() { c.fetch(runCtx, blockProfile, 0) })
 	for i := 0; i < opts.Snapshots; i++ {
-		if i > 0 {
-			if err := sleep(ctx, opts.Every); err != nil {
-				break
-			}
-		}
 		suffix := ""
 		if opts.Snapshots > 1 {
 			suffix = fmt.Sprintf(".%d", i+1)
 		}
-		c.fetch(ctx, goroutineText.withSuffix(suffix), 0)
-		c.fetch(ctx, goroutineProt.withSuffix(suffix), 0)
+		text, prot := goroutineText.withSuffix(suffix), goroutineProt.withSuffix(suffix)
+		if i > 0 && sleep(runCtx, opts.Every) != nil {
+			c.notTaken(runCtx, text)
+			c.notTaken(runCtx, prot)
+			continue
+		}
+		launch(func() { c.fetch(runCtx, text, 0) })
+		launch(func() { c.fetch(runCtx, prot, 0) })
 	}
-	c.fetch(ctx, mutexProfile, 0)
-	c.fetch(ctx, blockProfile, 0)
 	wg.Wait()
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	sortFiles(c.man.Files)
+	cause := context.Cause(runCtx)
+	if errors.Is(cause, errRefused) && c.ok == 0 {
+		// Nothing listens there: no bundle to keep. The directory was
+		// empty or made by prepareDir, and nothing was written in it.
+		os.Remove(opts.Dir)
+		return nil, fmt.Errorf("capture %s: %w", opts.Base, cause)
+	}
 	if err := parser.WriteManifest(opts.Dir, c.man); err != nil {
 		return c.man, err
 	}
-	if c.ok == 0 {
+	switch {
+	case ctx.Err() != nil:
+		return c.man, fmt.Errorf("capture %s: %w: %d of %d files taken, kept as received", opts.Base, ErrInterrupted, c.ok, len(c.man.Files))
+	case c.ok == 0:
 		return c.man, fmt.Errorf("capture %s: nothing could be fetched (first error: %s)", opts.Base, c.firstErr)
 	}
 	return c.man, nil
+}
+
+// Reachable reports whether the service at target (a URL as Options.Base
+// takes it) accepts connections: a refused connection, a name that does
+// not resolve or no answer within timeout is an error naming the address.
+// WriteBundle checks it first; a caller may check it before announcing a
+// capture.
+func Reachable(ctx context.Context, target string, timeout time.Duration) error {
+	base, err := pprofBase(target)
+	if err != nil {
+		return err
+	}
+	if timeout <= 0 {
+		timeout = DefaultRequestTimeout
+	}
+	if err := reachable(ctx, base, timeout); err != nil {
+		return fmt.Errorf("capture %s: %w", target, err)
+	}
+	return nil
+}
+
+// reachable dials the target once, so that a port nothing listens on fails
+// at once with one clear line instead of one failure per endpoint.
+func reachable(ctx context.Context, base *url.URL, timeout time.Duration) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("%w before it started", ErrInterrupted)
+	}
+	host := base.Host
+	if base.Port() == "" {
+		port := "80"
+		if base.Scheme == "https" {
+			port = "443"
+		}
+		host = net.JoinHostPort(base.Hostname(), port)
+	}
+	d := net.Dialer{Timeout: min(timeout, 10*time.Second)}
+	conn, err := d.DialContext(ctx, "tcp", host)
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		return fmt.Errorf("%w: nothing listens on %s (is the service running and serving net/http/pprof on that port?)", errRefused, host)
+	}
+	if err != nil {
+		return fmt.Errorf("cannot connect: %w", err)
+	}
+	conn.Close()
+	return nil
 }
 
 func withDefaults(o Options) Options {
@@ -159,19 +249,25 @@ func withDefaults(o Options) Options {
 		o.Now = time.Now
 	}
 	if o.Client == nil {
-		o.Client = &http.Client{
-			// Per-request deadlines come from contexts; this is the
-			// backstop for a server that trickles bytes forever.
-			Timeout: o.RequestTimeout + o.Trace + 10*time.Second,
-			Transport: &http.Transport{
-				Proxy:                 nil, // loopback and cluster-internal targets: never via a proxy
-				ResponseHeaderTimeout: o.RequestTimeout + o.Trace,
-				MaxIdleConns:          4,
-				IdleConnTimeout:       30 * time.Second,
-				DisableCompression:    true, // keep .pb.gz as served
-			},
+		o.Client = &http.Client{}
+		transport := &http.Transport{
+			Proxy:                 nil, // loopback and cluster-internal targets: never via a proxy
+			DialContext:           (&net.Dialer{Timeout: min(o.RequestTimeout, 10*time.Second)}).DialContext,
+			ResponseHeaderTimeout: o.RequestTimeout + o.Trace,
+			MaxIdleConns:          8,
+			IdleConnTimeout:       30 * time.Second,
+			DisableCompression:    true, // keep .pb.gz as served
 		}
+		// Per-request deadlines come from contexts; this is the backstop
+		// for a server that trickles bytes forever.
+		o.Client.Timeout = o.RequestTimeout + o.Trace + 10*time.Second
+		o.Client.Transport = transport
 	}
+	// The data must come from the target the manifest names: redirects
+	// stay on its host (an upgrade to https is fine).
+	client := *o.Client
+	client.CheckRedirect = sameHostRedirects
+	o.Client = &client
 	return o
 }
 
@@ -259,4 +355,21 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// errRedirectHost is returned (wrapped) for a redirect off the target.
+var errRedirectHost = errors.New("redirect to another host refused")
+
+// sameHostRedirects is the captures' http.Client.CheckRedirect: a redirect
+// may change the path (a service mounting pprof elsewhere) or upgrade to
+// https, never the host.
+func sameHostRedirects(req *http.Request, via []*http.Request) error {
+	first := via[0].URL
+	if req.URL.Host != first.Host || req.URL.Scheme != first.Scheme && !(first.Scheme == "http" && req.URL.Scheme == "https") {
+		return fmt.Errorf("%w: %s redirects to %s", errRedirectHost, first.Host, req.URL.Redacted())
+	}
+	if len(via) >= 5 {
+		return errors.New("more than 5 redirects")
+	}
+	return nil
 }

@@ -3,6 +3,7 @@ package capture
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/http/pprof"
@@ -109,13 +110,27 @@ func TestWriteBundleSizeCapAndNothingFetched(t *testing.T) {
 	}
 }
 
-func TestWriteBundleUnreachableRecordsErrors(t *testing.T) {
+// TestWriteBundleRefusedFailsAtOnce: a port nothing listens on fails at
+// once, with one error and no bundle directory left behind.
+func TestWriteBundleRefusedFailsAtOnce(t *testing.T) {
 	srv := pprofServer(t)
 	url := srv.URL
 	srv.Close() // nothing listens there any more
-	_, err := WriteBundle(context.Background(), Options{Base: url, Dir: t.TempDir(), RequestTimeout: 2 * time.Second})
-	if err == nil || !strings.Contains(err.Error(), "nothing could be fetched") {
-		t.Fatalf("err = %v", err)
+	dir := filepath.Join(t.TempDir(), "bundle")
+	var progress bytes.Buffer
+	start := time.Now()
+	man, err := WriteBundle(context.Background(), Options{Base: url, Dir: dir, Snapshots: 3, Every: 5 * time.Second, Trace: 5 * time.Second, Progress: &progress})
+	if err == nil || !strings.Contains(err.Error(), "connection refused") || man != nil {
+		t.Fatalf("err = %v, manifest %v", err, man)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("took %v", d)
+	}
+	if progress.Len() != 0 {
+		t.Errorf("progress printed:\n%s", progress.String())
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("bundle directory left behind: %v", err)
 	}
 }
 
@@ -124,7 +139,7 @@ func TestWriteBundleCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, err := WriteBundle(ctx, Options{Base: srv.URL, Dir: t.TempDir(), Snapshots: 3, Every: time.Hour})
-	if err == nil || !strings.Contains(err.Error(), "nothing could be fetched") {
+	if !errors.Is(err, ErrInterrupted) {
 		t.Fatalf("a cancelled capture: err = %v", err)
 	}
 }

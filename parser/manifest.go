@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/ctxhole/ctxhole/internal/safefile"
 )
 
 // ManifestName is the file that makes a directory an incident bundle.
@@ -100,13 +102,15 @@ func (m *Manifest) CaptureTime(name string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// WriteManifest writes m as dir/manifest.json, indented for people.
+// WriteManifest writes m as dir/manifest.json, indented for people. The
+// file is created new (safefile): a manifest or a symlink already there is
+// an error, never overwritten or followed.
 func WriteManifest(dir string, m *Manifest) error {
 	data, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode bundle manifest: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, ManifestName), append(data, '\n'), 0o644); err != nil {
+	if err := safefile.WriteFile(filepath.Join(dir, ManifestName), append(data, '\n'), safefile.Options{}); err != nil {
 		return fmt.Errorf("write bundle manifest: %w", err)
 	}
 	return nil

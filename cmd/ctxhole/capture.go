@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -79,6 +80,11 @@ func (inv *invocation) runCapture(cmd *cobra.Command, cf captureFlags, pos []str
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	// One line, at once, for a port nothing listens on.
+	if err := capture.Reachable(ctx, pos[0], cf.timeout); err != nil {
+		fmt.Fprintf(stderr, "ctxhole capture: %v\n", err)
+		return exitUsage
+	}
 	fmt.Fprintf(stderr, "ctxhole capture: %s -> %s (%s, trace %s)\n", pos[0], cf.dir, snapshotPlan(cf.snapshots, cf.every), human.Duration(cf.trace))
 	man, err := capture.WriteBundle(ctx, capture.Options{
 		Base:           pos[0],
@@ -101,6 +107,12 @@ func (inv *invocation) runCapture(cmd *cobra.Command, cf captureFlags, pos []str
 				fmt.Fprintf(stderr, "  %-24s %d bytes\n", f.Name, f.Bytes)
 			}
 		}
+	}
+	if errors.Is(err, capture.ErrInterrupted) {
+		// What was received is on disk; a bundle cut short is not
+		// analyzed as if it were whole.
+		fmt.Fprintf(stderr, "ctxhole capture: %v\nctxhole capture: not analyzed; the partial bundle is in %s\n", err, cf.dir)
+		return exitInterrupted
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "ctxhole capture: %v\n", err)

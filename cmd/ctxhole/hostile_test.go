@@ -2,13 +2,20 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/pprof"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
@@ -165,5 +172,88 @@ func TestMarkdownEscapesCapturedStrings(t *testing.T) {
 	}
 	if strings.Contains(table.String(), "\u202e") || !strings.Contains(table.String(), "<U+202E>") {
 		t.Errorf("the table does not show the override as a code point")
+	}
+}
+
+// captureArgsEnv makes the test binary, re-executed, run `ctxhole capture`
+// with these arguments (separated by newlines) and exit with its code.
+const captureArgsEnv = "CTXHOLE_TEST_CAPTURE_ARGS"
+
+// TestHelperCapture is not a test: re-executed with captureArgsEnv set, it
+// is the ctxhole command, so a test can interrupt it with a real SIGINT.
+func TestHelperCapture(t *testing.T) {
+	args := os.Getenv(captureArgsEnv)
+	if args == "" {
+		t.Skip("helper process for TestCaptureInterrupted")
+	}
+	os.Exit(run(append([]string{"capture"}, strings.Split(args, "\n")...), strings.NewReader(""), os.Stdout, os.Stderr))
+}
+
+// TestCaptureInterrupted sends SIGINT to a capture while the trace
+// streams: the command keeps the bytes received, records what it did not
+// take, skips the analysis and exits 130.
+func TestCaptureInterrupted(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no SIGINT to send")
+	}
+	streaming := make(chan struct{}, 1)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/trace", func(w http.ResponseWriter, r *http.Request) {
+		w.Write(append([]byte("go 1.26 trace\x00\x00\x00"), bytes.Repeat([]byte{0x42}, 8000)...))
+		w.(http.Flusher).Flush()
+		streaming <- struct{}{}
+		<-r.Context().Done()
+	})
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	dir := filepath.Join(t.TempDir(), "bundle")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperCapture$", "-test.timeout=1m")
+	cmd.Env = append(os.Environ(), captureArgsEnv+"="+strings.Join([]string{srv.URL, "-o", dir, "--trace", "1m", "--snapshots", "3", "--every", "1h"}, "\n"))
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-streaming:
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("the trace never started; stderr:\n%s", stderr.String())
+	}
+	time.Sleep(200 * time.Millisecond)
+	cmd.Process.Signal(os.Interrupt)
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != exitInterrupted {
+		t.Fatalf("exit: %v; stderr:\n%s", err, stderr.String())
+	}
+	if stdout.Len() != 0 || !strings.Contains(stderr.String(), "not analyzed") {
+		t.Errorf("stdout %q; stderr:\n%s", stdout.String(), stderr.String())
+	}
+	if st, err := os.Stat(filepath.Join(dir, "trace.out")); err != nil || st.Size() != 8016 {
+		t.Errorf("trace.out: %v", err)
+	}
+	man, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	if err != nil || !bytes.Contains(man, []byte("not taken: interrupted")) {
+		t.Errorf("manifest: %v\n%s", err, man)
+	}
+}
+
+// TestCaptureRefusedOneLine: a port nothing listens on fails at once with
+// one line on stderr.
+func TestCaptureRefusedOneLine(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	url := srv.URL
+	srv.Close()
+	var stdout, stderr bytes.Buffer
+	start := time.Now()
+	code := run([]string{"capture", url, "-o", filepath.Join(t.TempDir(), "b")}, strings.NewReader(""), &stdout, &stderr)
+	if code != exitUsage || strings.Count(stderr.String(), "\n") != 1 || !strings.Contains(stderr.String(), "connection refused") {
+		t.Errorf("exit %d, stderr:\n%s", code, stderr.String())
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("took %v", d)
 	}
 }

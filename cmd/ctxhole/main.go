@@ -16,6 +16,9 @@ const (
 	exitOK       = 0 // success (and no finding at or above --fail-on)
 	exitFindings = 1 // --fail-on: a finding at or above the threshold exists
 	exitUsage    = 2 // usage or input error
+	// exitInterrupted is the shell's code for a command ended by SIGINT:
+	// capture returns it after keeping what it received.
+	exitInterrupted = 130
 )
 
 func main() {
