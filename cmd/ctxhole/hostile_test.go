@@ -210,7 +210,7 @@ func TestCaptureInterrupted(t *testing.T) {
 
 	dir := filepath.Join(t.TempDir(), "bundle")
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperCapture$", "-test.timeout=1m")
-	cmd.Env = append(os.Environ(), captureArgsEnv+"="+strings.Join([]string{srv.URL, "-o", dir, "--trace", "1m", "--snapshots", "3", "--every", "1h"}, "\n"))
+	cmd.Env = append(os.Environ(), captureArgsEnv+"="+strings.Join([]string{srv.URL, "--dir", dir, "--trace", "1m", "--snapshots", "3", "--every", "1h"}, "\n"))
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
@@ -249,7 +249,7 @@ func TestCaptureRefusedOneLine(t *testing.T) {
 	srv.Close()
 	var stdout, stderr bytes.Buffer
 	start := time.Now()
-	code := run([]string{"capture", url, "-o", filepath.Join(t.TempDir(), "b")}, strings.NewReader(""), &stdout, &stderr)
+	code := run([]string{"capture", url, "--dir", filepath.Join(t.TempDir(), "b")}, strings.NewReader(""), &stdout, &stderr)
 	if code != exitUsage || strings.Count(stderr.String(), "\n") != 1 || !strings.Contains(stderr.String(), "connection refused") {
 		t.Errorf("exit %d, stderr:\n%s", code, stderr.String())
 	}
