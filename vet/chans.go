@@ -87,7 +87,7 @@ func runChans(pass *analysis.Pass, sends bool) (any, error) {
 			return true
 		}
 		obj := ix.object(ch)
-		if obj != nil && closed[obj] {
+		if obj != nil && closed[obj] || fromContextCall(pass, ix, ch) {
 			return true
 		}
 		report(pass, holeChanRecv, n.Pos(), n.End(), nil,
@@ -112,40 +112,84 @@ const (
 	capBuffered
 )
 
-// chanCap follows a channel variable to its single make.
+// chanCap follows a channel expression to the make calls that create it:
+// a variable or field whose every assignment in this package is a make of
+// the same kind (buffered or not) has that kind.
 func chanCap(pass *analysis.Pass, ix *index, e ast.Expr) int {
-	for range 8 {
-		switch x := ast.Unparen(e).(type) {
-		case *ast.CallExpr:
-			if id, ok := ast.Unparen(x.Fun).(*ast.Ident); ok && id.Name == "make" {
-				if _, builtin := pass.TypesInfo.Uses[id].(*types.Builtin); builtin {
-					if len(x.Args) < 2 {
-						return capUnbuffered
-					}
-					if tv := pass.TypesInfo.Types[x.Args[1]]; tv.Value != nil {
-						if v, ok := constant.Int64Val(tv.Value); ok && v == 0 {
-							return capUnbuffered
-						}
-					}
-					return capBuffered
-				}
-			}
-			return capUnknown
-		case *ast.Ident, *ast.SelectorExpr:
-			obj := ix.object(x)
-			if obj == nil || ix.isParam(obj) {
-				return capUnknown
-			}
-			as := ix.assigns[obj]
-			if len(as) != 1 || as[0].Index >= 0 {
-				return capUnknown
-			}
-			e = as[0].Value
-			continue
-		}
+	return chanCapDepth(pass, ix, e, 0)
+}
+
+func chanCapDepth(pass *analysis.Pass, ix *index, e ast.Expr, depth int) int {
+	if depth > 8 {
 		return capUnknown
 	}
+	switch x := ast.Unparen(e).(type) {
+	case *ast.CallExpr:
+		if id, ok := ast.Unparen(x.Fun).(*ast.Ident); ok && id.Name == "make" {
+			if _, builtin := pass.TypesInfo.Uses[id].(*types.Builtin); builtin {
+				if len(x.Args) < 2 {
+					return capUnbuffered
+				}
+				if tv := pass.TypesInfo.Types[x.Args[1]]; tv.Value != nil {
+					if v, ok := constant.Int64Val(tv.Value); ok && v == 0 {
+						return capUnbuffered
+					}
+				}
+				return capBuffered
+			}
+		}
+		return capUnknown
+	case *ast.Ident, *ast.SelectorExpr:
+		obj := ix.object(x)
+		if obj == nil || ix.isParam(obj) {
+			return capUnknown
+		}
+		as := ix.assigns[obj]
+		if len(as) == 0 {
+			return capUnknown
+		}
+		kind := -1
+		for _, a := range as {
+			if a.Index >= 0 {
+				return capUnknown
+			}
+			k := chanCapDepth(pass, ix, a.Value, depth+1)
+			if k == capUnknown || (kind >= 0 && k != kind) {
+				return capUnknown
+			}
+			kind = k
+		}
+		return kind
+	}
 	return capUnknown
+}
+
+// fromContextCall reports whether a channel variable is the result of a
+// call that is given a context (client.Watch(ctx, ...)): its producer is
+// bound to that context and closes the channel when it is done.
+func fromContextCall(pass *analysis.Pass, ix *index, e ast.Expr) bool {
+	obj := ix.object(e)
+	if obj == nil {
+		if c, ok := ast.Unparen(e).(*ast.CallExpr); ok {
+			return takesContext(pass, c)
+		}
+		return false
+	}
+	as := ix.assigns[obj]
+	if len(as) != 1 {
+		return false
+	}
+	c, ok := ast.Unparen(as[0].Value).(*ast.CallExpr)
+	return ok && takesContext(pass, c)
+}
+
+func takesContext(pass *analysis.Pass, c *ast.CallExpr) bool {
+	for _, a := range c.Args {
+		if isContext(pass.TypesInfo.TypeOf(a)) {
+			return true
+		}
+	}
+	return false
 }
 
 // isTimerOrDone reports channels that are themselves the bound: ctx.Done()

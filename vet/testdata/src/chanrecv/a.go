@@ -85,3 +85,10 @@ func noContext(ch chan int) {
 	ch <- 1 // no context anywhere: not this analyzer's business
 	<-ch
 }
+
+func watch(ctx context.Context, key string) <-chan string { return nil }
+
+func fromWatch(ctx context.Context) {
+	wch := watch(ctx, "k")
+	<-wch // the producer is bound to ctx and closes wch when ctx ends
+}

@@ -85,3 +85,25 @@ func noContext(ch chan int) {
 	ch <- 1 // no context anywhere: not this analyzer's business
 	<-ch
 }
+
+type lister struct{ out chan string }
+
+func newLister() *lister  { return &lister{out: make(chan string, 16)} }
+func newLister2() *lister { return &lister{out: make(chan string, 1)} }
+
+func (l *lister) run(ctx context.Context) {
+	go func() {
+		l.out <- fetch() // buffered wherever this package makes it: fine
+	}()
+}
+
+type unbufLister struct{ out chan string }
+
+func newUnbuf() *unbufLister { return &unbufLister{out: make(chan string)} }
+
+func (l *unbufLister) run(ctx context.Context) {
+	go func() {
+		defer close(l.out)
+		l.out <- fetch() // want `send on unbuffered channel l.out`
+	}()
+}
