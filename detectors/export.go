@@ -14,3 +14,15 @@ func BuiltinSignatures() []Signature {
 func LeakFix() Fix {
 	return fixLeak
 }
+
+// ResourceFix is the fix a resource-leak finding of the given kind carries
+// ("http-response-body", "sql.DB", "sql-tx", ...), false for an unknown
+// kind.
+func ResourceFix(kind string) (Fix, bool) {
+	for _, r := range resourceRows() {
+		if r.Kind == kind {
+			return r.Fix, true
+		}
+	}
+	return Fix{}, false
+}

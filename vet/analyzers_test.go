@@ -25,6 +25,7 @@ func TestAnalyzers(t *testing.T) {
 		{Redis, "redis", false},
 		{SyncCtx, "syncctx", false},
 		{OTelBlocking, "otel", false},
+		{ResourceLeak, "resourceleak", false},
 	} {
 		t.Run(tc.a.Name, func(t *testing.T) {
 			if tc.fix {

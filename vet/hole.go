@@ -26,6 +26,10 @@ type hole struct {
 	// Leak marks holes whose fix is the goroutine-leak fix (leaks have no
 	// signature row).
 	Leak bool
+	// Resource names the resource-leak kind whose fix applies
+	// ("http-response-body"): resource leaks are found by resource rows,
+	// not signature rows.
+	Resource string
 }
 
 // The holes the analyzers report.
@@ -35,7 +39,9 @@ var (
 	holeSQLNoCtx     = hole{Category: detectors.CatDBDriverNoCtx, Signatures: []string{"database/sql.pool"}}
 	holeGORM         = hole{Category: detectors.CatDBDriverNoCtx, Signatures: []string{"gorm.pgx", "pgx5.read"}}
 	holeLibPQDSN     = hole{Category: detectors.CatDBDriverNoCtx, Signatures: []string{"lib/pq.startup"}}
-	holeTxNoRollback = hole{Category: detectors.CatDBPoolExhausted, Signatures: []string{"database/sql.pool"}}
+	holeTxNoRollback = hole{Category: detectors.CatResourceLeak, Resource: "sql-tx"}
+	holeBodyLeak     = hole{Category: detectors.CatResourceLeak, Resource: "http-response-body"}
+	holeDBPerRequest = hole{Category: detectors.CatResourceLeak, Resource: "sql.DB"}
 	holeChanSend     = hole{Category: detectors.CatChanSendBlocked, Signatures: []string{"runtime.chansend"}}
 	holeChanRecv     = hole{Category: detectors.CatChanRecvBlocked, Signatures: []string{"runtime.chanrecv"}}
 	holeGRPCStream   = hole{Category: detectors.CatGRPCStreamNoDeadline, Signatures: []string{"grpc.client.recv"}}
@@ -51,6 +57,13 @@ var (
 func (h hole) fix() (detectors.Fix, string, error) {
 	if h.Leak {
 		return detectors.LeakFix(), "", nil
+	}
+	if h.Resource != "" {
+		f, ok := detectors.ResourceFix(h.Resource)
+		if !ok {
+			return detectors.Fix{}, "", fmt.Errorf("vet: no resource row %q", h.Resource)
+		}
+		return f, "resource:" + h.Resource, nil
 	}
 	sigs := detectors.BuiltinSignatures()
 	if h.Library != "" {
@@ -75,7 +88,7 @@ func (h hole) fix() (detectors.Fix, string, error) {
 var allHoles = []hole{
 	holeHTTPClient, holeHTTPServer, holeSQLNoCtx, holeGORM, holeLibPQDSN, holeTxNoRollback,
 	holeChanSend, holeChanRecv, holeGRPCStream, holeRedis, holeOTel, holeSemaphore,
-	holeSingleflight, holeLostCancel,
+	holeSingleflight, holeLostCancel, holeBodyLeak, holeDBPerRequest,
 }
 
 // report emits a diagnostic for the hole at [pos, end): the message is the

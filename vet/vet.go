@@ -21,7 +21,7 @@ var LostCancel = lostcancel.Analyzer
 
 // Analyzers returns every analyzer, in documentation order.
 func Analyzers() []*analysis.Analyzer {
-	return []*analysis.Analyzer{HTTPClient, HTTPServer, DB, ChanSend, ChanRecv, GRPCStream, Redis, SyncCtx, OTelBlocking, LostCancel}
+	return []*analysis.Analyzer{HTTPClient, HTTPServer, DB, ChanSend, ChanRecv, GRPCStream, Redis, SyncCtx, OTelBlocking, ResourceLeak, LostCancel}
 }
 
 // Category returns the runtime category ID an analyzer's diagnostics

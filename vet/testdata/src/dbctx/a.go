@@ -36,7 +36,7 @@ func handler(w http.ResponseWriter, r *http.Request, db *sql.DB) {
 }
 
 func leakTx(ctx context.Context, db *sql.DB) error {
-	tx, err := db.BeginTx(ctx, nil) // want `db-pool-exhausted: transaction begun without a deferred tx.Rollback\(\)`
+	tx, err := db.BeginTx(ctx, nil) // want `resource-leak: transaction begun without a deferred tx.Rollback\(\)`
 	if err != nil {
 		return err
 	}
