@@ -77,8 +77,8 @@ func (hc *httpClientPass) exportFacts() {
 	pass := hc.ix.pass
 	for obj := range hc.ix.assigns {
 		v, ok := obj.(*types.Var)
-		if !ok || !isHTTPClientType(v.Type()) {
-			continue
+		if !ok || v.Pkg() != pass.Pkg || !isHTTPClientType(v.Type()) {
+			continue // facts go only on this package's objects
 		}
 		if !v.IsField() && v.Parent() != pass.Pkg.Scope() {
 			continue

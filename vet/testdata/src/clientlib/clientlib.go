@@ -18,3 +18,8 @@ func New() *http.Client { return &http.Client{} }
 
 // NewBounded returns a client with one.
 func NewBounded() *http.Client { return &http.Client{Timeout: time.Second} }
+
+// Config is set by its users.
+type Config struct {
+	HTTPClient *http.Client
+}

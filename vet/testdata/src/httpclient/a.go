@@ -88,3 +88,11 @@ func timeoutSetLater(url string) {
 func requestFromCaller(req *http.Request) {
 	http.DefaultClient.Do(req) // the caller's context may have a deadline
 }
+
+// A field of another package's struct: no fact can be set on it here,
+// but what this package stores in it is known.
+var cfg = clientlib.Config{HTTPClient: &http.Client{}}
+
+func foreignField(url string) {
+	cfg.HTTPClient.Get(url) // want `cfg.HTTPClient.Get on a client without Timeout`
+}
