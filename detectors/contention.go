@@ -97,7 +97,7 @@ func findingFuncs(f *Finding) map[string]bool {
 			fns[l.Function] = true
 		}
 		if l.Group != nil {
-			if i := parser.SyncCaller(l.Group.Frames); i >= 0 && (l.Category == CatMutexConvoy || containsString(lockReasons, l.Group.Reason)) {
+			if i := parser.SyncCaller(l.Group.Frames); i >= 0 && (l.Category == CatMutexConvoy || slices.Contains(lockReasons, l.Group.Reason)) {
 				fns[l.Group.Frames[i].Func] = true
 			}
 		}

@@ -2,6 +2,7 @@ package detectors
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -68,7 +69,7 @@ func (a *analysis) leaksAcrossSnapshots() {
 		k := n.grp.Key()
 		nodesByKey[k] = append(nodesByKey[k], n)
 	}
-	for _, key := range sortedKeys(counts[last]) {
+	for _, key := range slices.Sorted(maps.Keys(counts[last])) {
 		series := make([]int, len(snaps))
 		for i := range snaps {
 			series[i] = counts[i][key]
@@ -196,15 +197,6 @@ func growing(series []int) bool {
 		}
 	}
 	return true
-}
-
-func sortedKeys(m map[string]int) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // reportLeak attaches growth to the finding whose blocking category

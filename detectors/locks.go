@@ -34,7 +34,7 @@ const (
 
 // isLockWaiter reports whether a node is queued on a sync lock.
 func isLockWaiter(n *node) bool {
-	return n.cls.category == CatMutexConvoy || containsString(lockReasons, n.cls.reason)
+	return n.cls.category == CatMutexConvoy || slices.Contains(lockReasons, n.cls.reason)
 }
 
 // lockWords are the words that identify a lock's owner in other stacks:

@@ -1,6 +1,7 @@
 package detectors
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/ctxhole/ctxhole/parser"
@@ -141,7 +142,7 @@ func (s *Signature) match(frames []parser.Frame, reason string) (sigMatch, bool)
 	if len(s.Reasons) > 0 {
 		if reason == "" {
 			m.reasonUnknown = true
-		} else if !containsString(s.Reasons, reason) {
+		} else if !slices.Contains(s.Reasons, reason) {
 			return m, false
 		}
 	}
@@ -213,15 +214,6 @@ func bestMatch(sigs []Signature, frames []parser.Frame, reason string) (sigMatch
 		}
 	}
 	return best, found
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // confidence returns the row's base confidence.

@@ -2,8 +2,8 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
-	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -121,7 +121,7 @@ func (m *model) browserKey(msg tea.KeyMsg) {
 		bs.filter.state = nextState(sd.states, bs.filter.state)
 		bs.refilter(m.data)
 	case key.Matches(msg, k.MinWait):
-		bs.filter.minWait = waitSteps[(indexOfDuration(bs.filter.minWait)+1)%len(waitSteps)]
+		bs.filter.minWait = waitSteps[(max(0, slices.Index(waitSteps, bs.filter.minWait))+1)%len(waitSteps)]
 		bs.refilter(m.data)
 	case key.Matches(msg, k.Snapshot):
 		next := bs.snap + 1
@@ -149,15 +149,6 @@ func nextState(states []string, cur string) string {
 		}
 	}
 	return ""
-}
-
-func indexOfDuration(d time.Duration) int {
-	for i, w := range waitSteps {
-		if w == d {
-			return i
-		}
-	}
-	return 0
 }
 
 func (m *model) browserWheel(delta int) {

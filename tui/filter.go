@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -44,19 +45,10 @@ func (tm *termMatcher) token(tok string) []bool {
 // typing session could use.
 func (tm *termMatcher) forget(keep []string) {
 	for tok := range tm.hits {
-		if !containsString(keep, tok) {
+		if !slices.Contains(keep, tok) {
 			delete(tm.hits, tok)
 		}
 	}
-}
-
-func containsString(xs []string, x string) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
 
 // apply returns the indices of the snapshot's groups passing the filter,

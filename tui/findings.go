@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -110,10 +111,10 @@ func (m *model) syncFindings() {
 		}
 	}
 	vis := m.visibleNodes(fd)
-	if !contains(vis, fs.node) && len(vis) > 0 {
+	if !slices.Contains(vis, fs.node) && len(vis) > 0 {
 		// The node was folded away: move to its nearest visible ancestor.
 		n := fs.node
-		for n >= 0 && !contains(vis, n) {
+		for n >= 0 && !slices.Contains(vis, n) {
 			n = fd.nodes[n].parent
 		}
 		fs.node = max(n, 0)
@@ -145,15 +146,6 @@ func startFrame(stack []frameRow) int {
 	return 0
 }
 
-func contains(xs []int, x int) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
-}
-
 func (m *model) findingsKey(msg tea.KeyMsg) {
 	fs := &m.fv
 	k := m.keys
@@ -171,7 +163,7 @@ func (m *model) findingsKey(msg tea.KeyMsg) {
 		}
 	case focusChain:
 		vis := m.visibleNodes(fd)
-		pos := indexOf(vis, fs.node)
+		pos := slices.Index(vis, fs.node)
 		switch {
 		case key.Matches(msg, k.Up) && pos > 0:
 			fs.node, fs.frame = vis[pos-1], 0
@@ -226,15 +218,6 @@ func (m *model) findingsKey(msg tea.KeyMsg) {
 		}
 		fs.detail.follow = true
 	}
-}
-
-func indexOf(xs []int, x int) int {
-	for i, v := range xs {
-		if v == x {
-			return i
-		}
-	}
-	return -1
 }
 
 // findingsWheel scrolls the list when the pointer is over it, the detail
