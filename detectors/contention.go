@@ -19,12 +19,12 @@ import (
 // maxCites bounds the profile samples cited per finding.
 const maxCites = 6
 
-// ContentionSites aggregates a mutex or block profile by call site: the
+// contentionSites aggregates a mutex or block profile by call site: the
 // first frame of each sample outside the runtime and package sync (for a
 // mutex profile, the function that released the lock). Samples with no such
 // frame (the runtime's own locks) are left out. Sites come out by delay,
 // largest first.
-func ContentionSites(p *parser.Contention) []ContentionCite {
+func contentionSites(p *parser.Contention) []ContentionCite {
 	type key struct {
 		fn, file string
 		line     int
@@ -64,7 +64,7 @@ func (a *analysis) joinContention() error {
 	}
 	var sites []ContentionCite
 	for _, p := range a.capture.Contention {
-		sites = append(sites, ContentionSites(p)...)
+		sites = append(sites, contentionSites(p)...)
 	}
 	for _, f := range a.findings {
 		fns := findingFuncs(f)

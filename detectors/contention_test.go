@@ -23,7 +23,7 @@ func TestContentionJoinsConvoy(t *testing.T) {
 		if len(c.Contention) != 1 {
 			t.Fatalf("%d profiles in mutex.pb.gz", len(c.Contention))
 		}
-		sites := ContentionSites(c.Contention[0])
+		sites := contentionSites(c.Contention[0])
 		if len(sites) == 0 || sites[0].Function != lockSite || sites[0].Kind != "mutex" || sites[0].Delay <= 0 {
 			t.Fatalf("top mutex site = %+v, want the release in %s", sites, lockSite)
 		}

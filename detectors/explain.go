@@ -31,8 +31,8 @@ var categoryPhrases = map[Category]string{
 	CatUnclassified:         "blocked with no known signature",
 }
 
-// CategoryPhrase returns a short description of a category.
-func CategoryPhrase(c Category) string {
+// categoryPhrase returns a short description of a category.
+func categoryPhrase(c Category) string {
 	if p, ok := categoryPhrases[c]; ok {
 		return p
 	}
@@ -94,7 +94,7 @@ func (a *analysis) titleFor(f *Finding, root *node) string {
 	case f.Category == CatChanSendBlocked || f.Category == CatChanRecvBlocked:
 		return fmt.Sprintf("%s %s in %s%s: %s", human.Plural(f.Goroutines, "goroutine"), strandedPhrase(f.Category), rootFn, since, a.whoLeft(root))
 	}
-	return fmt.Sprintf("%s %s in %s%s", human.Plural(f.Goroutines, "goroutine"), CategoryPhrase(f.Category), rootFn, since)
+	return fmt.Sprintf("%s %s in %s%s", human.Plural(f.Goroutines, "goroutine"), categoryPhrase(f.Category), rootFn, since)
 }
 
 // strandedPhrase says what stranded channel waiters do.

@@ -18,7 +18,7 @@ import (
 //	#	0x4a2b3b	main.worker+0x3b	/src/main.go:42
 //
 // Each record becomes one Goroutine with ID 0 and Count N. The format
-// prints no state; InferReason infers it from the frames. Leading runtime
+// prints no state; inferReason infers it from the frames. Leading runtime
 // frames are not printed, so a record whose first PC has no frame line was
 // parked inside the runtime (or preempted there): it is StatusWaiting even
 // when the frames shown do not say on what.
@@ -189,7 +189,7 @@ func checkDebug1Total(snap *Snapshot) *Snapshot {
 
 // finishDebug1Record sets the inferred state of a complete record.
 func finishDebug1Record(g *Goroutine, firstPC uint64, hasPC, leaked bool) {
-	g.Status, g.Reason = InferReason(g.Frames)
+	g.Status, g.Reason = inferReason(g.Frames)
 	// debug=1 hides the leading runtime frames: if the first PC has no
 	// frame line, the goroutine was inside the runtime, which for a
 	// goroutine profile means parked.

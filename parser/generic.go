@@ -2,7 +2,7 @@ package parser
 
 import "strings"
 
-// ElideTypeArgs rewrites the type arguments of a generic function name to
+// elideTypeArgs rewrites the type arguments of a generic function name to
 // "[...]", as the runtime's tracebacks print them. Symbol tables — and so
 // pprof profiles and `go tool pprof` output — name the compiler's shape
 // instantiation instead ("main.drain[go.shape.string]",
@@ -10,7 +10,7 @@ import "strings"
 // have two names, and the debug=2 dump and the proto profile of one moment
 // would not group alike. Nested brackets ("F[go.shape.[]int]") are handled;
 // a name without brackets is returned unchanged.
-func ElideTypeArgs(fn string) string {
+func elideTypeArgs(fn string) string {
 	if strings.IndexByte(fn, '[') < 0 || strings.Contains(fn, "[...]") && strings.Count(fn, "[") == strings.Count(fn, "[...]") {
 		return fn
 	}

@@ -13,8 +13,8 @@ func TestElideTypeArgs(t *testing.T) {
 		{"main.broken[go.shape", "main.broken[go.shape"},
 	}
 	for _, tt := range tests {
-		if got := ElideTypeArgs(tt.in); got != tt.want {
-			t.Errorf("ElideTypeArgs(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := elideTypeArgs(tt.in); got != tt.want {
+			t.Errorf("elideTypeArgs(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }

@@ -148,7 +148,7 @@ func sameIdentity(a, b *Goroutine) bool {
 // groups of identical goroutines in different snapshots of one process (or
 // of different processes running the same build): status, wait reason,
 // frames (function, file, line) and creator. Frames that only some
-// captures print (see TracebackHidden) are left out, so a debug=2 dump and
+// captures print (see tracebackHidden) are left out, so a debug=2 dump and
 // a SIGQUIT dump of one process match.
 // It is what snapshot diffs and leak growth match groups by.
 func (g *Group) Key() string {

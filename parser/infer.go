@@ -122,7 +122,7 @@ var inferTable = map[string]inference{
 	"runtime.asyncPreempt": {status: StatusPreempted, reason: "preempted"},
 }
 
-// InferReason infers a goroutine's status and normalised wait reason from
+// inferReason infers a goroutine's status and normalised wait reason from
 // its stack, innermost frame first, for the formats that print no state:
 // pprof profiles, the debug=1 text, `go tool pprof -traces` and execution
 // trace stacks; text dumps use it to refine a coarse "semacquire". It walks
@@ -133,7 +133,7 @@ var inferTable = map[string]inference{
 // only counts when nothing more specific follows. Stacks that say nothing —
 // user code only, as debug=1 prints a channel wait — give StatusUnknown and
 // "".
-func InferReason(frames []Frame) (status Status, reason string) {
+func inferReason(frames []Frame) (status Status, reason string) {
 	var fallback *inference
 	for i := range frames {
 		fn := frames[i].Func

@@ -67,15 +67,15 @@ func TestInferReason(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			st, r := InferReason(tt.frames)
+			st, r := inferReason(tt.frames)
 			if st != tt.status || r != tt.reason {
-				t.Errorf("InferReason = %v %q, want %v %q", st, r, tt.status, tt.reason)
+				t.Errorf("inferReason = %v %q, want %v %q", st, r, tt.status, tt.reason)
 			}
 		})
 	}
 }
 
-// Every reason InferReason can give is one the current runtime prints.
+// Every reason inferReason can give is one the current runtime prints.
 func TestInferReasonVocabulary(t *testing.T) {
 	known := map[string]bool{"": true}
 	for _, r := range WaitReasons() {

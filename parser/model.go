@@ -353,11 +353,11 @@ func (f Frame) Package() string { return FuncPackage(f.Func) }
 
 // Receiver returns the method receiver type without the package
 // ("*DB", "conn"), or "" for a plain function.
-func (f Frame) Receiver() string { return FuncReceiver(f.Func) }
+func (f Frame) Receiver() string { return funcReceiver(f.Func) }
 
 // Name returns the function name without package and receiver ("conn",
 // "worker.func1").
-func (f Frame) Name() string { return FuncName(f.Func) }
+func (f Frame) Name() string { return funcName(f.Func) }
 
 // Location returns "file:line".
 func (f Frame) Location() string { return fmt.Sprintf("%s:%d", f.File, f.Line) }
@@ -394,9 +394,9 @@ func FuncPackage(fn string) string {
 	return ""
 }
 
-// FuncReceiver returns the receiver type of a method ("*DB" for
+// funcReceiver returns the receiver type of a method ("*DB" for
 // "database/sql.(*DB).conn", "Map[...]" for "sync.Map[...].Load"), or "".
-func FuncReceiver(fn string) string {
+func funcReceiver(fn string) string {
 	i := pkgEnd(fn)
 	if i < 0 {
 		return ""
@@ -422,9 +422,9 @@ func FuncReceiver(fn string) string {
 	return rest[:j]
 }
 
-// FuncName returns the function (or method) name without import path and
+// funcName returns the function (or method) name without import path and
 // receiver.
-func FuncName(fn string) string {
+func funcName(fn string) string {
 	i := pkgEnd(fn)
 	if i < 0 {
 		return fn
@@ -435,7 +435,7 @@ func FuncName(fn string) string {
 			return strings.TrimPrefix(rest[j+1:], ".")
 		}
 	}
-	if r := FuncReceiver(fn); r != "" {
+	if r := funcReceiver(fn); r != "" {
 		return rest[len(r)+1:]
 	}
 	return rest

@@ -176,7 +176,7 @@ func (p *tracesParser) closeSample() {
 	g := p.cur
 	p.cur = nil
 	sortLabels(g.Labels)
-	g.Status, g.Reason = InferReason(g.Frames)
+	g.Status, g.Reason = inferReason(g.Frames)
 	if p.typ == "goroutineleak" {
 		g.Status = StatusLeaked
 	}
@@ -266,7 +266,7 @@ func tracesFrame(t []byte) Frame {
 			}
 		}
 	}
-	f.Func = UnvendorFunc(ElideTypeArgs(CleanText(string(bytes.Join(fields, []byte(" "))))))
+	f.Func = UnvendorFunc(elideTypeArgs(CleanText(string(bytes.Join(fields, []byte(" "))))))
 	if f.Func == "" {
 		f.Func = "?"
 	}

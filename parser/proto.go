@@ -318,7 +318,7 @@ func protoGoroutines(p *profile.Profile, vi int, name string) *Snapshot {
 			snap.Warnings = append(snap.Warnings, Warning{File: name, Offset: -1, Msg: fmt.Sprintf(
 				"sample %d has a stack of more than %d frames: the rest are not kept", i, maxFramesPerStack)})
 		}
-		g.Status, g.Reason = InferReason(g.Frames)
+		g.Status, g.Reason = inferReason(g.Frames)
 		if leaked {
 			g.Status = StatusLeaked
 		}
@@ -425,7 +425,7 @@ func (m funcNames) get(fn *profile.Function) (name, file string) {
 	if v, ok := m[fn]; ok {
 		return v[0], v[1]
 	}
-	v := [2]string{UnvendorFunc(ElideTypeArgs(CleanText(fn.Name))), CleanText(fn.Filename)}
+	v := [2]string{UnvendorFunc(elideTypeArgs(CleanText(fn.Name))), CleanText(fn.Filename)}
 	m[fn] = v
 	return v[0], v[1]
 }

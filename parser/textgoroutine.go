@@ -386,7 +386,7 @@ func (b *goroutineBuilder) finish() *Goroutine {
 		}
 	}
 	if g.NoHeader {
-		g.Status, g.Reason = InferReason(g.Frames)
+		g.Status, g.Reason = inferReason(g.Frames)
 	}
 	if g.Status == StatusWaiting || g.Status == StatusLeaked {
 		g.Reason = normaliseReason(g.Reason, g.Frames)

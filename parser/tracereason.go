@@ -30,12 +30,12 @@ var traceReasons = map[string]string{
 // given recorded reason and blocking stack (innermost first). Where the
 // trace's reason is coarse ("sync" covers every semaphore of package sync)
 // or absent (goroutines already blocked when tracing began), the frames
-// decide through InferReason.
+// decide through inferReason.
 func traceReason(recorded string, frames []Frame) string {
 	if r, ok := traceReasons[recorded]; ok && r != "" {
 		return r
 	}
-	_, inferred := InferReason(frames)
+	_, inferred := inferReason(frames)
 	if recorded == "forever" {
 		// Blocked by construction: a nil channel, or a select with no
 		// cases. The frames say which operation.

@@ -43,8 +43,8 @@ type DiffOptions struct {
 	Width int
 }
 
-// NewDiffDocument builds the JSON form of a snapshot diff.
-func NewDiffDocument(d *parser.SnapshotDiff, opts DiffOptions) *DiffDocument {
+// newDiffDocument builds the JSON form of a snapshot diff.
+func newDiffDocument(d *parser.SnapshotDiff, opts DiffOptions) *DiffDocument {
 	doc := &DiffDocument{
 		SchemaVersion: "1",
 		From:          parser.CleanText(d.From.Source.String()),
@@ -81,7 +81,7 @@ func NewDiffDocument(d *parser.SnapshotDiff, opts DiffOptions) *DiffDocument {
 func WriteDiffJSON(w io.Writer, d *parser.SnapshotDiff, opts DiffOptions) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(NewDiffDocument(d, opts)); err != nil {
+	if err := enc.Encode(newDiffDocument(d, opts)); err != nil {
 		return fmt.Errorf("write diff: %w", err)
 	}
 	return nil
@@ -91,7 +91,7 @@ func WriteDiffJSON(w io.Writer, d *parser.SnapshotDiff, opts DiffOptions) error 
 // biggest growth first, in the ASCII style of the analyze report and
 // wrapped to opts.Width when it is set.
 func WriteDiffTable(w io.Writer, d *parser.SnapshotDiff, opts DiffOptions) error {
-	doc := NewDiffDocument(d, opts)
+	doc := newDiffDocument(d, opts)
 	t := &textWriter{w: w, width: opts.Width}
 	t.printf("%s\n", diffHeadline(doc, d))
 	if len(doc.Groups) == 0 {
@@ -123,7 +123,7 @@ func WriteDiffTable(w io.Writer, d *parser.SnapshotDiff, opts DiffOptions) error
 // WriteDiffMarkdown writes the diff as a Markdown section with a table,
 // for a postmortem or a ticket; captured strings are escaped.
 func WriteDiffMarkdown(w io.Writer, d *parser.SnapshotDiff, opts DiffOptions) error {
-	doc := NewDiffDocument(d, opts)
+	doc := newDiffDocument(d, opts)
 	t := &textWriter{w: w}
 	t.printf("# Goroutine diff\n\n%s\n", mdText(diffHeadline(doc, d)))
 	if len(doc.Groups) == 0 {
