@@ -44,6 +44,7 @@ func runChans(pass *analysis.Pass, sends bool) (any, error) {
 	ins := pass.ResultOf[inspect.Analyzer].(*inspector.Inspector)
 	spawned := spawnedByCtx(pass, ix, ins)
 	closed := deferClosed(pass, ix, ins)
+	forever := foreverReceivers(pass, ix, ins)
 	filter := []ast.Node{(*ast.UnaryExpr)(nil)}
 	if sends {
 		filter = []ast.Node{(*ast.SendStmt)(nil)}
@@ -79,6 +80,9 @@ func runChans(pass *analysis.Pass, sends bool) (any, error) {
 		what := "unbuffered channel"
 		if capKind == capUnknown {
 			what = "channel of unknown capacity"
+		}
+		if obj := ix.object(ch); sends && obj != nil && forever[obj] {
+			return true // a loop that never leaves receives it (a hub)
 		}
 		if sends {
 			report(pass, holeChanSend, n.Pos(), n.End(), nil,
@@ -297,6 +301,64 @@ func deferClosed(pass *analysis.Pass, ix *index, ins *inspector.Inspector) map[t
 			}
 			return true
 		})
+	})
+	return out
+}
+
+// foreverReceivers returns the channels some loop of the package receives
+// from without ever leaving: a for {} or for range loop with no return,
+// no labelled break or goto, and no panic in its body (a hub's run loop).
+// A send on such a channel waits only while the loop is busy, never for a
+// receiver that is gone.
+func foreverReceivers(pass *analysis.Pass, ix *index, ins *inspector.Inspector) map[types.Object]bool {
+	out := map[types.Object]bool{}
+	mark := func(body *ast.BlockStmt, extra ast.Expr) {
+		leaves := false
+		var recvs []ast.Expr
+		if extra != nil {
+			recvs = append(recvs, extra)
+		}
+		ast.Inspect(body, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.FuncLit:
+				return false
+			case *ast.ReturnStmt:
+				leaves = true
+			case *ast.BranchStmt:
+				if n.Label != nil && n.Tok != token.CONTINUE {
+					leaves = true
+				}
+			case *ast.CallExpr:
+				if id, ok := ast.Unparen(n.Fun).(*ast.Ident); ok && id.Name == "panic" {
+					leaves = true
+				}
+			case *ast.UnaryExpr:
+				if n.Op == token.ARROW {
+					recvs = append(recvs, n.X)
+				}
+			}
+			return !leaves
+		})
+		if leaves {
+			return
+		}
+		for _, r := range recvs {
+			if obj := ix.object(r); obj != nil {
+				out[obj] = true
+			}
+		}
+	}
+	ins.Preorder([]ast.Node{(*ast.ForStmt)(nil), (*ast.RangeStmt)(nil)}, func(n ast.Node) {
+		switch n := n.(type) {
+		case *ast.ForStmt:
+			if n.Cond == nil {
+				mark(n.Body, nil)
+			}
+		case *ast.RangeStmt:
+			if t, ok := pass.TypesInfo.TypeOf(n.X).Underlying().(*types.Chan); ok && t != nil {
+				mark(n.Body, n.X)
+			}
+		}
 	})
 	return out
 }

@@ -107,3 +107,20 @@ func (l *unbufLister) run(ctx context.Context) {
 		l.out <- fetch() // want `send on unbuffered channel l.out`
 	}()
 }
+
+type hub struct{ register chan string }
+
+func newHub() *hub { return &hub{register: make(chan string)} }
+
+func (h *hub) run() {
+	for {
+		select {
+		case c := <-h.register:
+			_ = c
+		}
+	}
+}
+
+func serveWs(h *hub, w http.ResponseWriter, r *http.Request) {
+	h.register <- "client" // the hub's loop never leaves: fine
+}
