@@ -39,7 +39,7 @@ var frameReasons = []struct{ fn, reason string }{
 	{"runtime.chanrecv2", rChanRecv},
 	{"runtime.chanrecv", rChanRecv},
 	{"runtime.selectgo", rSelect},
-	{"runtime.block", "select (no cases)"},
+	{"runtime.block", parser.ReasonSelectNoCases},
 	{"sync.runtime_SemacquireRWMutexR", rRLock},
 	{"sync.runtime_SemacquireRWMutex", rWLock},
 	{"sync.runtime_SemacquireMutex", rMutex},

@@ -1,19 +1,24 @@
 package detectors
 
-// Wait reasons as the runtime prints them (parser.WaitReasons).
+import "github.com/ctxhole/ctxhole/parser"
+
+// Short names for the wait reasons the tables match (spelled once, in
+// parser/reason.go).
 const (
-	rIOWait    = "IO wait"
-	rSelect    = "select"
-	rChanRecv  = "chan receive"
-	rChanSend  = "chan send"
-	rSleep     = "sleep"
-	rSyscall   = "syscall"
-	rSemacq    = "semacquire"
-	rMutex     = "sync.Mutex.Lock"
-	rRLock     = "sync.RWMutex.RLock"
-	rWLock     = "sync.RWMutex.Lock"
-	rWaitGroup = "sync.WaitGroup.Wait"
-	rCond      = "sync.Cond.Wait"
+	rIOWait    = parser.ReasonIOWait
+	rSelect    = parser.ReasonSelect
+	rChanRecv  = parser.ReasonChanRecv
+	rChanSend  = parser.ReasonChanSend
+	rSleep     = parser.ReasonSleep
+	rSemacq    = parser.ReasonSemacquire
+	rMutex     = parser.ReasonMutex
+	rRLock     = parser.ReasonRLock
+	rWLock     = parser.ReasonWLock
+	rWaitGroup = parser.ReasonWaitGroup
+	rCond      = parser.ReasonCond
+	// rSyscall is the status word of a goroutine in a system call, which
+	// the tables match like a reason.
+	rSyscall = "syscall"
 )
 
 // lockReasons are the wait reasons of a goroutine queued on a sync lock.
@@ -157,11 +162,11 @@ func stdlibSignatures() []Signature {
 // library and standard-library row has had its chance.
 func genericSignatures() []Signature {
 	return []Signature{
-		{ID: "runtime.chansend.nil", Reasons: []string{"chan send (nil chan)"}, Category: CatNilChannel, Severity: SevHigh, Confidence: 0.95,
+		{ID: "runtime.chansend.nil", Reasons: []string{parser.ReasonChanSendNil}, Category: CatNilChannel, Severity: SevHigh, Confidence: 0.95,
 			Why: "a send on a nil channel blocks forever by construction: no receiver can ever exist", Fix: fixNilChan},
-		{ID: "runtime.chanrecv.nil", Reasons: []string{"chan receive (nil chan)"}, Category: CatNilChannel, Severity: SevHigh, Confidence: 0.95,
+		{ID: "runtime.chanrecv.nil", Reasons: []string{parser.ReasonChanRecvNil}, Category: CatNilChannel, Severity: SevHigh, Confidence: 0.95,
 			Why: "a receive on a nil channel blocks forever by construction: nothing can ever be sent", Fix: fixNilChan},
-		{ID: "runtime.select.empty", Reasons: []string{"select (no cases)"}, Category: CatEmptySelect, Severity: SevMedium, Confidence: 0.9,
+		{ID: "runtime.select.empty", Reasons: []string{parser.ReasonSelectNoCases}, Category: CatEmptySelect, Severity: SevMedium, Confidence: 0.9,
 			Why: "select {} (no cases) parks the goroutine forever by construction: no channel is involved and nothing " +
 				"can wake it; in main or a daemon's keep-alive that is by design, in a request or a test it is a hang",
 			Fix: fixEmptySelect},

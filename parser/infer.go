@@ -27,53 +27,53 @@ var inferTable = map[string]inference{
 	"runtime.goparkunlock": {status: StatusWaiting, weak: true},
 
 	// Channels and select.
-	"runtime.chanrecv":  waitingFor("chan receive"),
-	"runtime.chanrecv1": waitingFor("chan receive"),
-	"runtime.chanrecv2": waitingFor("chan receive"),
-	"runtime.chansend":  waitingFor("chan send"),
-	"runtime.chansend1": waitingFor("chan send"),
-	"runtime.selectgo":  waitingFor("select"),
-	"runtime.block":     waitingFor("select (no cases)"),
+	"runtime.chanrecv":  waitingFor(ReasonChanRecv),
+	"runtime.chanrecv1": waitingFor(ReasonChanRecv),
+	"runtime.chanrecv2": waitingFor(ReasonChanRecv),
+	"runtime.chansend":  waitingFor(ReasonChanSend),
+	"runtime.chansend1": waitingFor(ReasonChanSend),
+	"runtime.selectgo":  waitingFor(ReasonSelect),
+	"runtime.block":     waitingFor(ReasonSelectNoCases),
 	// Before Go 1.5 select parked in selectgoImpl.
-	"runtime.selectgoImpl": waitingFor("select"),
+	"runtime.selectgoImpl": waitingFor(ReasonSelect),
 
 	// Network and file I/O through the poller.
-	"runtime.netpollblock":               waitingFor("IO wait"),
-	"internal/poll.runtime_pollWait":     waitingFor("IO wait"),
-	"runtime.poll_runtime_pollWait":      waitingFor("IO wait"),
-	"internal/poll.(*pollDesc).wait":     waitingFor("IO wait"),
-	"internal/poll.(*pollDesc).waitRead": waitingFor("IO wait"),
+	"runtime.netpollblock":               waitingFor(ReasonIOWait),
+	"internal/poll.runtime_pollWait":     waitingFor(ReasonIOWait),
+	"runtime.poll_runtime_pollWait":      waitingFor(ReasonIOWait),
+	"internal/poll.(*pollDesc).wait":     waitingFor(ReasonIOWait),
+	"internal/poll.(*pollDesc).waitRead": waitingFor(ReasonIOWait),
 	// Before Go 1.9 the poller was reached from package net.
-	"net.runtime_pollWait":     waitingFor("IO wait"),
-	"net.(*pollDesc).wait":     waitingFor("IO wait"),
-	"net.(*pollDesc).waitRead": waitingFor("IO wait"),
+	"net.runtime_pollWait":     waitingFor(ReasonIOWait),
+	"net.(*pollDesc).wait":     waitingFor(ReasonIOWait),
+	"net.(*pollDesc).waitRead": waitingFor(ReasonIOWait),
 
 	// Semaphores: generic until a sync caller names the primitive.
-	"runtime.semacquire1":              {status: StatusWaiting, reason: "semacquire", weak: true},
-	"runtime.semacquire":               {status: StatusWaiting, reason: "semacquire", weak: true},
-	"sync.runtime_Semacquire":          {status: StatusWaiting, reason: "semacquire", weak: true},
-	"internal/sync.runtime_Semacquire": {status: StatusWaiting, reason: "semacquire", weak: true},
-	"sync.runtime_SemacquireWaitGroup": waitingFor("sync.WaitGroup.Wait"),
+	"runtime.semacquire1":              {status: StatusWaiting, reason: ReasonSemacquire, weak: true},
+	"runtime.semacquire":               {status: StatusWaiting, reason: ReasonSemacquire, weak: true},
+	"sync.runtime_Semacquire":          {status: StatusWaiting, reason: ReasonSemacquire, weak: true},
+	"internal/sync.runtime_Semacquire": {status: StatusWaiting, reason: ReasonSemacquire, weak: true},
+	"sync.runtime_SemacquireWaitGroup": waitingFor(ReasonWaitGroup),
 	// Before Go 1.20 RWMutex waited in runtime_SemacquireMutex too: the
 	// caller decides when it is an RWMutex method.
-	"sync.runtime_SemacquireMutex":          {status: StatusWaiting, reason: "sync.Mutex.Lock", weak: true},
-	"internal/sync.runtime_SemacquireMutex": {status: StatusWaiting, reason: "sync.Mutex.Lock", weak: true},
-	"sync.runtime_SemacquireRWMutexR":       waitingFor("sync.RWMutex.RLock"),
-	"sync.runtime_SemacquireRWMutex":        waitingFor("sync.RWMutex.Lock"),
-	"sync.(*Mutex).Lock":                    waitingFor("sync.Mutex.Lock"),
-	"sync.(*Mutex).lockSlow":                waitingFor("sync.Mutex.Lock"),
-	"internal/sync.(*Mutex).Lock":           waitingFor("sync.Mutex.Lock"),
-	"internal/sync.(*Mutex).lockSlow":       waitingFor("sync.Mutex.Lock"),
-	"sync.(*RWMutex).RLock":                 waitingFor("sync.RWMutex.RLock"),
-	"sync.(*RWMutex).Lock":                  waitingFor("sync.RWMutex.Lock"),
-	"sync.(*WaitGroup).Wait":                waitingFor("sync.WaitGroup.Wait"),
-	"sync.runtime_notifyListWait":           waitingFor("sync.Cond.Wait"),
-	"sync.runtime_Syncsemacquire":           waitingFor("sync.Cond.Wait"), // before Go 1.7
-	"sync.(*Cond).Wait":                     waitingFor("sync.Cond.Wait"),
+	"sync.runtime_SemacquireMutex":          {status: StatusWaiting, reason: ReasonMutex, weak: true},
+	"internal/sync.runtime_SemacquireMutex": {status: StatusWaiting, reason: ReasonMutex, weak: true},
+	"sync.runtime_SemacquireRWMutexR":       waitingFor(ReasonRLock),
+	"sync.runtime_SemacquireRWMutex":        waitingFor(ReasonWLock),
+	"sync.(*Mutex).Lock":                    waitingFor(ReasonMutex),
+	"sync.(*Mutex).lockSlow":                waitingFor(ReasonMutex),
+	"internal/sync.(*Mutex).Lock":           waitingFor(ReasonMutex),
+	"internal/sync.(*Mutex).lockSlow":       waitingFor(ReasonMutex),
+	"sync.(*RWMutex).RLock":                 waitingFor(ReasonRLock),
+	"sync.(*RWMutex).Lock":                  waitingFor(ReasonWLock),
+	"sync.(*WaitGroup).Wait":                waitingFor(ReasonWaitGroup),
+	"sync.runtime_notifyListWait":           waitingFor(ReasonCond),
+	"sync.runtime_Syncsemacquire":           waitingFor(ReasonCond), // before Go 1.7
+	"sync.(*Cond).Wait":                     waitingFor(ReasonCond),
 
 	// Timers.
-	"time.Sleep":        waitingFor("sleep"),
-	"runtime.timeSleep": waitingFor("sleep"),
+	"time.Sleep":        waitingFor(ReasonSleep),
+	"runtime.timeSleep": waitingFor(ReasonSleep),
 
 	// System calls and cgo.
 	"syscall.Syscall":                         {status: StatusSyscall},
@@ -144,7 +144,7 @@ func inferReason(frames []Frame) (status Status, reason string) {
 			// A later generic frame refines an earlier one: gopark says
 			// nothing, semacquire1 "semacquire", the semaphore's sync
 			// wrapper names the primitive.
-			if fallback == nil || fallback.reason == "" || fallback.reason == "semacquire" && inf.reason != "" {
+			if fallback == nil || fallback.reason == "" || fallback.reason == ReasonSemacquire && inf.reason != "" {
 				f := inf
 				fallback = &f
 			}

@@ -1,34 +1,54 @@
 package parser
 
-// WaitReasons lists the wait reason strings of the current runtime
+// The wait reasons the analysis names, as the runtime prints them: the one
+// spelling of each, which the parser normalises to and the detectors'
+// signature tables match.
+const (
+	ReasonIOWait        = "IO wait"
+	ReasonSelect        = "select"
+	ReasonSelectNoCases = "select (no cases)"
+	ReasonChanRecv      = "chan receive"
+	ReasonChanSend      = "chan send"
+	ReasonChanRecvNil   = "chan receive (nil chan)"
+	ReasonChanSendNil   = "chan send (nil chan)"
+	ReasonSleep         = "sleep"
+	ReasonSemacquire    = "semacquire"
+	ReasonMutex         = "sync.Mutex.Lock"
+	ReasonRLock         = "sync.RWMutex.RLock"
+	ReasonWLock         = "sync.RWMutex.Lock"
+	ReasonWaitGroup     = "sync.WaitGroup.Wait"
+	ReasonCond          = "sync.Cond.Wait"
+)
+
+// waitReasons lists the wait reason strings of the current runtime
 // (waitReasonStrings in src/runtime/runtime2.go, Go 1.26), the vocabulary
 // Goroutine.Reason is normalised to.
 var waitReasons = [...]string{
 	"GC assist marking",
-	"IO wait",
-	"chan receive (nil chan)",
-	"chan send (nil chan)",
+	ReasonIOWait,
+	ReasonChanRecvNil,
+	ReasonChanSendNil,
 	"dumping heap",
 	"garbage collection",
 	"garbage collection scan",
 	"panicwait",
-	"select",
-	"select (no cases)",
+	ReasonSelect,
+	ReasonSelectNoCases,
 	"GC assist wait",
 	"GC sweep wait",
 	"GC scavenge wait",
-	"chan receive",
-	"chan send",
+	ReasonChanRecv,
+	ReasonChanSend,
 	"finalizer wait",
 	"force gc (idle)",
 	"GOMAXPROCS updater (idle)",
-	"semacquire",
-	"sleep",
-	"sync.Cond.Wait",
-	"sync.Mutex.Lock",
-	"sync.RWMutex.RLock",
-	"sync.RWMutex.Lock",
-	"sync.WaitGroup.Wait",
+	ReasonSemacquire,
+	ReasonSleep,
+	ReasonCond,
+	ReasonMutex,
+	ReasonRLock,
+	ReasonWLock,
+	ReasonWaitGroup,
 	"trace reader (blocked)",
 	"wait for GC cycle",
 	"GC worker (idle)",
@@ -112,14 +132,14 @@ func classifyState(state string, leaked bool) (Status, string) {
 // the wait reason the current runtime prints for them. Before Go 1.20 all
 // of them printed "semacquire" (WaitGroup.Wait until Go 1.24).
 var semacquireCallers = map[string]string{
-	"sync.(*Mutex).Lock":              "sync.Mutex.Lock",
-	"sync.(*Mutex).lockSlow":          "sync.Mutex.Lock",
-	"internal/sync.(*Mutex).Lock":     "sync.Mutex.Lock",
-	"internal/sync.(*Mutex).lockSlow": "sync.Mutex.Lock",
-	"sync.(*RWMutex).RLock":           "sync.RWMutex.RLock",
-	"sync.(*RWMutex).Lock":            "sync.RWMutex.Lock",
-	"sync.(*WaitGroup).Wait":          "sync.WaitGroup.Wait",
-	"sync.(*Cond).Wait":               "sync.Cond.Wait",
+	"sync.(*Mutex).Lock":              ReasonMutex,
+	"sync.(*Mutex).lockSlow":          ReasonMutex,
+	"internal/sync.(*Mutex).Lock":     ReasonMutex,
+	"internal/sync.(*Mutex).lockSlow": ReasonMutex,
+	"sync.(*RWMutex).RLock":           ReasonRLock,
+	"sync.(*RWMutex).Lock":            ReasonWLock,
+	"sync.(*WaitGroup).Wait":          ReasonWaitGroup,
+	"sync.(*Cond).Wait":               ReasonCond,
 }
 
 // normaliseReason refines a coarse wait reason from the goroutine's frames:
@@ -127,7 +147,7 @@ var semacquireCallers = map[string]string{
 // reason the current runtime prints for it. Other reasons are returned as
 // they are.
 func normaliseReason(reason string, frames []Frame) string {
-	if reason != "semacquire" {
+	if reason != ReasonSemacquire {
 		return reason
 	}
 	for i := range frames {

@@ -6,12 +6,12 @@ package parser
 // dumps and traces share one vocabulary. An empty value means the trace's
 // reason is coarser than the dump's and the frames decide.
 var traceReasons = map[string]string{
-	"network":                      "IO wait",
-	"select":                       "select",
-	"chan send":                    "chan send",
-	"chan receive":                 "chan receive",
-	"sleep":                        "sleep",
-	"sync.(*Cond).Wait":            "sync.Cond.Wait",
+	"network":                      ReasonIOWait,
+	"select":                       ReasonSelect,
+	"chan send":                    ReasonChanSend,
+	"chan receive":                 ReasonChanRecv,
+	"sleep":                        ReasonSleep,
+	"sync.(*Cond).Wait":            ReasonCond,
 	"preempted":                    "preempted",
 	"GC mark assist wait for work": "GC assist wait",
 	"GC background sweeper wait":   "GC sweep wait",
@@ -40,18 +40,18 @@ func traceReason(recorded string, frames []Frame) string {
 		// Blocked by construction: a nil channel, or a select with no
 		// cases. The frames say which operation.
 		switch inferred {
-		case "chan receive":
-			return "chan receive (nil chan)"
-		case "chan send":
-			return "chan send (nil chan)"
+		case ReasonChanRecv:
+			return ReasonChanRecvNil
+		case ReasonChanSend:
+			return ReasonChanSendNil
 		}
-		return "select (no cases)"
+		return ReasonSelectNoCases
 	}
 	if inferred != "" {
 		return inferred
 	}
 	if recorded == "sync" {
-		return "semacquire"
+		return ReasonSemacquire
 	}
 	if _, ok := traceReasons[recorded]; ok || recorded == "" {
 		return ""
