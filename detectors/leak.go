@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ctxhole/ctxhole/internal/human"
 	"github.com/ctxhole/ctxhole/parser"
 )
 
@@ -30,7 +31,39 @@ func (a *analysis) findLeaks() error {
 		a.leaksAcrossSnapshots()
 	}
 	a.leaksByCount()
+	if a.snap.Preamble.Goleak {
+		a.goleakLeaks()
+	}
 	return nil
+}
+
+// goleakLeaks reports the goroutines of a goleak report that no finding
+// explains yet: goleak lists only goroutines still running after the test
+// ended and its retries ran out, so each one outlived the code that
+// started it, even one that looks like a loop waiting for work (a
+// library's package-level worker started from init is ignore-list
+// material, and says so).
+func (a *analysis) goleakLeaks() {
+	for _, n := range a.nodes {
+		if n.finding != nil || !maybeBlocked(n.grp) {
+			continue
+		}
+		f := &Finding{Category: CatGoroutineLeak, Fix: fixLeak}
+		a.attachTree(f, n, 0, RelRoot, nil, map[*node]bool{})
+		a.fillFinding(f, n)
+		f.Chain[0].Category = CatGoroutineLeak
+		f.Evidence = append(f.Evidence, Evidence{Kind: "preamble", GoroutineID: firstID(n.grp),
+			Text: "go.uber.org/goleak lists these goroutines as still running after the test ended"})
+		f.Reasons = append(f.Reasons, "goleak found them still running after the test: they outlived the code that started them")
+		f.Severity = SevMedium
+		f.Title = fmt.Sprintf("Goroutine leak (goleak): %s still running after the test in %s",
+			human.Plural(n.grp.Count, "goroutine"), parser.ShortFunc(f.Chain[0].Function))
+		if n.cls.background && !n.cls.idle {
+			f.Severity = SevLow
+			f.Title += ": a library's long-lived goroutine (ignore it with goleak.IgnoreTopFunction if it is started once, from init)"
+		}
+		a.findings = append(a.findings, f)
+	}
 }
 
 func (a *analysis) leaksAcrossSnapshots() {

@@ -19,6 +19,10 @@ func TestRealworldDumps(t *testing.T) {
 		{"19-neuvector-nvshas9810-cachemutex-convoy-pprof-traces.txt", CatMutexConvoy, "sync.(*RWMutex).RLock"},
 		{"20-colly-crawler-chan-send-pileup-debug1.txt", CatChanSendBlocked, "github.com/gocolly/colly/v2.(*httpBackend).Do"},
 		{"21-colly-crawler-chan-send-pileup-debug2-excerpt.txt", CatChanSendBlocked, "github.com/gocolly/colly/v2.(*httpBackend).Do"},
+		// goleak lists only goroutines that outlived the test: a readLoop
+		// waiting in select for a body nobody reads is a leaked body.
+		{"33-otel-contrib-43417-goleak-persistconn-fragment.txt", CatResourceLeak, "net/http.(*persistConn).readLoop"},
+		{"31-tidb-46844-goleak-opencensus-worker.txt", CatGoroutineLeak, "go.opencensus.io/stats/view.(*worker).start"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {

@@ -239,7 +239,7 @@ func (a *analysis) resourceLeak(row *resourceRow) {
 				k = 0
 			}
 		}
-		if row.MinWait > 0 && !starved && (n.grp.WaitKnown == 0 || n.grp.WaitMax < row.MinWait) {
+		if row.MinWait > 0 && !starved && !a.snap.Preamble.Goleak && (n.grp.WaitKnown == 0 || n.grp.WaitMax < row.MinWait) {
 			// Not waited long enough to tell from one about to
 			// finish; goroutines queued behind them are proof enough.
 			k = 0
@@ -259,7 +259,9 @@ func (a *analysis) resourceLeak(row *resourceRow) {
 	if !row.OwnerGone {
 		orphans = max(0, orphans-callers)
 	}
-	if orphans < row.MinOrphans || len(orphanNodes) == 0 {
+	if len(orphanNodes) == 0 || (orphans < row.MinOrphans && !(a.snap.Preamble.Goleak && orphans > 0)) {
+		// goleak lists only goroutines that outlived their test: one
+		// orphan is proof enough.
 		return
 	}
 	a.resourceFinding(row, orphanNodes, resourceTally{total: total, callers: callers, orphans: orphans,

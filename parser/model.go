@@ -168,6 +168,11 @@ type Preamble struct {
 	// running times as printed.
 	TestTimeout  string
 	RunningTests []string
+	// Goleak is set when the goroutines come from go.uber.org/goleak's
+	// report ("found unexpected goroutines"): goleak lists only goroutines
+	// still alive after the test ended and its retries ran out, so each
+	// one outlived the code that started it.
+	Goleak bool
 }
 
 // Deadlock reports whether the runtime itself declared a global deadlock.

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/ctxhole/ctxhole/internal/testrepo"
 )
 
 func TestMomentsOnARealBundle(t *testing.T) {
@@ -185,5 +187,25 @@ func TestDateMoments(t *testing.T) {
 	}
 	if !text2.Source.Time.IsZero() {
 		t.Errorf("another moment's dump dated %v, want no time", text2.Source.Time)
+	}
+}
+
+// TestGoleakPreamble: a goleak report marks its snapshot, so the
+// detectors know every goroutine listed outlived its test.
+func TestGoleakPreamble(t *testing.T) {
+	path := testrepo.RealWorld(t, "33-otel-contrib-43417-goleak-persistconn-fragment.txt")
+	c, err := Load([]string{path}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Snapshots) != 1 || !c.Snapshots[0].Preamble.Goleak {
+		t.Fatalf("goleak report not marked: %d snapshots", len(c.Snapshots))
+	}
+	path = testrepo.RealWorld(t, "29-aprilsh-server-normal-sigquit-annotated-healthy.txt")
+	if c, err = Load([]string{path}, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if c.Snapshots[0].Preamble.Goleak {
+		t.Error("a SIGQUIT dump marked as a goleak report")
 	}
 }

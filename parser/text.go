@@ -148,6 +148,9 @@ func (p *textParser) line(cl *cleanLine, start int64) {
 	if (t[0] == '[' || t[0] == 'G') && parseGoleakHeader(t, &p.hdr) {
 		p.goleak = true
 		p.header(cl, start)
+		if p.cur != nil {
+			p.cur.Preamble.Goleak = true
+		}
 		return
 	}
 	if i := headerAt(cl.pre); i > 0 && parseHeader(cl.pre[i:], &p.hdr) && p.hdr.trailer == nil {
