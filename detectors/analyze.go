@@ -46,6 +46,8 @@ func (a *analysis) passes() []pass {
 type analysis struct {
 	opts    Options
 	capture *parser.Capture
+	// sigIdx and bgIdx are sigs and bgSigs compiled once.
+	sigIdx, bgIdx *sigIndex
 	// snap is the snapshot diagnosed: the latest of the richest format,
 	// the latest state of the process. series are the snapshots of that
 	// format in time order, for growth (leaks).
@@ -153,6 +155,7 @@ func newAnalysis(c *parser.Capture, opts Options) *analysis {
 	}
 	a.sigs = append(a.sigs, builtinSignatures()...)
 	a.bgSigs = append(a.bgSigs, backgroundSignatures()...)
+	a.sigIdx, a.bgIdx = newSigIndex(a.sigs), newSigIndex(a.bgSigs)
 	if len(c.Snapshots) == 0 {
 		return a
 	}

@@ -153,8 +153,8 @@ type matchPair struct {
 func (a *analysis) matchTables(grp *parser.Group) matchPair {
 	reason := effectiveReason(grp)
 	var m matchPair
-	m.hole, m.okHole = bestMatch(a.sigs, grp.Frames, reason)
-	m.bg, m.okBg = bestMatch(a.bgSigs, grp.Frames, reason)
+	m.hole, m.okHole = a.sigIdx.best(a.sigIdx.view(grp.Frames), reason)
+	m.bg, m.okBg = a.bgIdx.best(a.bgIdx.view(grp.Frames), reason)
 	return m
 }
 

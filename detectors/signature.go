@@ -1,7 +1,6 @@
 package detectors
 
 import (
-	"slices"
 	"strings"
 
 	"github.com/ctxhole/ctxhole/parser"
@@ -136,46 +135,13 @@ type sigMatch struct {
 	reasonUnknown bool
 }
 
-// match checks the signature against a stack and a wait reason.
+// match checks the signature against a stack and a wait reason. Analyses
+// compile their tables once (sigIndex); this compiles the row for one use.
 func (s *Signature) match(frames []parser.Frame, reason string) (sigMatch, bool) {
-	m := sigMatch{sig: s, anchor: -1}
-	if len(s.Reasons) > 0 {
-		if reason == "" {
-			m.reasonUnknown = true
-		} else if !slices.Contains(s.Reasons, reason) {
-			return m, false
-		}
-	}
-	for _, p := range s.Not {
-		for _, f := range frames {
-			if matchPattern(p, f.Func) {
-				return m, false
-			}
-		}
-	}
-	i := 0
-	for k, p := range s.Frames {
-		found := false
-		for ; i < len(frames); i++ {
-			if matchPattern(p, frames[i].Func) {
-				found = true
-				break
-			}
-		}
-		if !found {
-			return m, false
-		}
-		if k == 0 {
-			m.anchor = i
-		}
-		i++
-	}
-	if len(s.Frames) == 0 && m.reasonUnknown {
-		// A reason-only row says nothing about a goroutine whose reason is
-		// unknown.
-		return m, false
-	}
-	return m, true
+	x := newSigIndex([]Signature{*s})
+	m, ok := x.rows[0].match(x.view(frames), reason)
+	m.sig = s
+	return m, ok
 }
 
 // better reports whether match a should win over b: library knowledge over
@@ -202,18 +168,8 @@ func (a sigMatch) better(b sigMatch) bool {
 
 // bestMatch returns the winning signature for a stack, if any matches.
 func bestMatch(sigs []Signature, frames []parser.Frame, reason string) (sigMatch, bool) {
-	var best sigMatch
-	found := false
-	for i := range sigs {
-		m, ok := sigs[i].match(frames, reason)
-		if !ok {
-			continue
-		}
-		if !found || m.better(best) {
-			best, found = m, true
-		}
-	}
-	return best, found
+	x := newSigIndex(sigs)
+	return x.best(x.view(frames), reason)
 }
 
 // confidence returns the row's base confidence.

@@ -7,13 +7,26 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/ctxhole/ctxhole/parser"
 )
 
-// maxSignatureFile bounds the size of a --signatures file.
-const maxSignatureFile = 8 << 20
+// Limits of a --signatures file. The file is the user's, but it may come
+// from elsewhere; with these, matching it costs at most a constant per row
+// and goroutine group (sigIndex), and a file over them is refused naming
+// the limit.
+const (
+	maxSignatureFile    = 2 << 20 // bytes
+	maxUserSignatures   = 1000    // rows
+	maxRowPatterns      = 16      // frames, not and reasons, each
+	maxPatternBytes     = 512
+	maxPatternWildcards = 8
+	// maxWildcardPatterns bounds the distinct patterns with a wildcard:
+	// each costs a scan of every stack (exact names cost a lookup).
+	maxWildcardPatterns = 256
+)
 
 // signatureFile is the JSON shape of a --signatures file:
 //
@@ -96,8 +109,25 @@ func parseSignatures(path string, data []byte) ([]Signature, error) {
 	if dec.More() {
 		return nil, fmt.Errorf("signatures: %s:%d: unexpected data after the top-level object", path, lineAt(data, dec.InputOffset()))
 	}
+	if len(file.Signatures) > maxUserSignatures {
+		return nil, fmt.Errorf("signatures: %s: %d rows, over the limit of %d", path, len(file.Signatures), maxUserSignatures)
+	}
+	wild := make(map[string]bool)
+	for _, js := range file.Signatures {
+		for _, p := range append(slices.Clone(js.Frames), js.Not...) {
+			if strings.Contains(strings.ReplaceAll(p, "(*", ""), "*") {
+				wild[p] = true
+			}
+		}
+	}
+	if len(wild) > maxWildcardPatterns {
+		return nil, fmt.Errorf("signatures: %s: %d distinct patterns with a wildcard, over the limit of %d", path, len(wild), maxWildcardPatterns)
+	}
 	out := make([]Signature, 0, len(file.Signatures))
 	for i, js := range file.Signatures {
+		if err := checkRowSize(js); err != nil {
+			return nil, fmt.Errorf("signatures: %s: signatures[%d]: %w", path, i, err)
+		}
 		// Everything a user file says may reach a terminal: strip control
 		// characters as the parser does for captures.
 		clean := parser.CleanText
@@ -121,6 +151,30 @@ func parseSignatures(path string, data []byte) ([]Signature, error) {
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// checkRowSize refuses a row over the pattern limits.
+func checkRowSize(js signatureJSON) error {
+	for _, list := range []struct {
+		name     string
+		patterns []string
+	}{{"frames", js.Frames}, {"not", js.Not}, {"reasons", js.Reasons}} {
+		if len(list.patterns) > maxRowPatterns {
+			return fmt.Errorf("%s: %d entries, over the limit of %d", list.name, len(list.patterns), maxRowPatterns)
+		}
+		for i, p := range list.patterns {
+			if len(p) > maxPatternBytes {
+				return fmt.Errorf("%s[%d]: %d bytes, over the limit of %d", list.name, i, len(p), maxPatternBytes)
+			}
+			if n := len(splitWildcards(p)) - 1; list.name != "reasons" && n > maxPatternWildcards {
+				return fmt.Errorf("%s[%d]: %d wildcards, over the limit of %d", list.name, i, n, maxPatternWildcards)
+			}
+		}
+	}
+	if len(js.Watcher) > maxPatternBytes {
+		return fmt.Errorf("watcher: %d bytes, over the limit of %d", len(js.Watcher), maxPatternBytes)
+	}
+	return nil
 }
 
 // validate checks a signature row; errors name the field.
