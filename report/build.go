@@ -386,7 +386,7 @@ func linkDoc(l detectors.Link) Link {
 		if w == nil {
 			continue
 		}
-		ld.Wakes = append(ld.Wakes, Wake{
+		wd := Wake{
 			Kind:           w.Kind.String(),
 			Reason:         clean(w.Reason),
 			Count:          w.Count,
@@ -398,7 +398,20 @@ func linkDoc(l detectors.Link) Link {
 			TotalWaitNS:    int64(w.TotalWait),
 			Waiters:        append([]int64{}, w.Waiters...),
 			Wakers:         append([]int64{}, w.Wakers...),
-		})
+		}
+		if p := w.WakerPrior; p != nil && p.End > p.Start {
+			ns := int64(p.End - p.Start)
+			wd.WakerPriorNS = &ns
+			switch {
+			case p.Syscall:
+				wd.WakerPriorWhat = "system call"
+			case p.Reason != "":
+				wd.WakerPriorWhat = clean(p.Reason)
+			default:
+				wd.WakerPriorWhat = "block"
+			}
+		}
+		ld.Wakes = append(ld.Wakes, wd)
 	}
 	return ld
 }

@@ -325,6 +325,12 @@ type Wake struct {
 	TotalWaitNS    int64   `json:"total_wait_ns"`
 	Waiters        []int64 `json:"waiters"`
 	Wakers         []int64 `json:"wakers"`
+	// WakerPriorNS is how long a waker had itself been blocked right
+	// before it woke them (the longest such block), WakerPriorWhat on
+	// what: a wait reason, "system call" or "block"; absent when the trace
+	// shows none.
+	WakerPriorNS   *int64 `json:"waker_prior_ns,omitempty"`
+	WakerPriorWhat string `json:"waker_prior_what,omitempty"`
 }
 
 // Evidence is one observation a finding rests on.

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ctxhole/ctxhole/detectors"
 	"github.com/ctxhole/ctxhole/internal/human"
 	"github.com/ctxhole/ctxhole/parser"
 )
@@ -28,8 +27,9 @@ const (
 // start, and under each link who or what woke its goroutines during the
 // trace. width is the total width in columns (0: 100; at least 60).
 // Links without trace timing are listed without a bar; a finding with no
-// timed link gets a one-line note.
-func WriteGantt(w io.Writer, f *detectors.Finding, width int) error {
+// timed link gets a one-line note. It draws a finding of the Document, like
+// every other view.
+func WriteGantt(w io.Writer, f *Finding, width int) error {
 	if f == nil {
 		return fmt.Errorf("gantt: no finding")
 	}
@@ -57,14 +57,33 @@ func WriteGantt(w io.Writer, f *detectors.Finding, width int) error {
 
 // ganttEnd is the time axis's right edge: the trace's length, or failing
 // that the latest time any link mentions.
-func ganttEnd(f *detectors.Finding) time.Duration {
-	end := f.TraceEnd
-	for _, l := range f.Chain {
-		if l.Timed {
-			end = max(end, l.Start, l.End)
+func ganttEnd(f *Finding) time.Duration {
+	var end time.Duration
+	if f.TraceEndNS != nil {
+		end = nanos(*f.TraceEndNS)
+	}
+	for i := range f.Chain {
+		if start, stop, ok := linkSpan(&f.Chain[i]); ok {
+			end = max(end, start, stop)
 		}
 	}
 	return end
+}
+
+// linkSpan returns when a timed link blocked and when it was released
+// (-1: never woken while traced); ok is false for an untimed link.
+func linkSpan(l *Link) (start, stop time.Duration, ok bool) {
+	if !l.Timed {
+		return 0, 0, false
+	}
+	if l.StartNS != nil {
+		start = nanos(*l.StartNS)
+	}
+	stop = -1
+	if l.EndNS != nil && !l.NeverWoken {
+		stop = nanos(*l.EndNS)
+	}
+	return start, stop, true
 }
 
 type ganttWriter struct {
@@ -82,13 +101,14 @@ func (g *ganttWriter) printf(format string, args ...any) {
 }
 
 // link draws one link's row and its wakes.
-func (g *ganttWriter) link(l *detectors.Link) {
+func (g *ganttWriter) link(l *Link) {
 	label := ganttLabel(l)
-	if !l.Timed {
+	start, stop, timed := linkSpan(l)
+	if !timed {
 		g.printf("%s %s\n", ganttPad(label, g.labelW), "(no trace timing)")
 		return
 	}
-	g.printf("%s |%s| %s\n", ganttPad(label, g.labelW), g.bar(l.Start, l.End), ganttNote(l, g.end))
+	g.printf("%s |%s| %s\n", ganttPad(label, g.labelW), g.bar(start, stop), ganttNote(start, stop, g.end))
 	indent := min(l.Depth+2, g.labelW)
 	for _, e := range l.Wakes {
 		for i, line := range ganttWrap(ganttWake(e), g.width-indent-3) {
@@ -146,57 +166,51 @@ func (g *ganttWriter) bar(start, end time.Duration) string {
 
 // ganttLabel names a link: its relation, how many goroutines (or which one)
 // and its function, indented by depth.
-func ganttLabel(l *detectors.Link) string {
+func ganttLabel(l *Link) string {
 	who := fmt.Sprintf("%dx", l.Goroutines)
-	if l.Goroutines == 1 && len(l.IDs) == 1 {
-		who = fmt.Sprintf("G%d", l.IDs[0])
+	if l.Goroutines == 1 && len(l.GoroutineIDs) == 1 {
+		who = fmt.Sprintf("G%d", l.GoroutineIDs[0])
 	}
-	return fmt.Sprintf("%s%s %s %s", strings.Repeat(" ", l.Depth), l.Relation, who, parser.ShortFunc(parser.CleanText(l.Function)))
+	return fmt.Sprintf("%s%s %s %s", strings.Repeat(" ", l.Depth), l.Relation, who, parser.ShortFunc(l.Function))
 }
 
 // ganttNote gives a link's times in words.
-func ganttNote(l *detectors.Link, end time.Duration) string {
-	if l.End < 0 {
-		return fmt.Sprintf("%s, never woken (%s)", human.Offset(l.Start), human.Duration(end-l.Start))
+func ganttNote(start, stop, end time.Duration) string {
+	if stop < 0 {
+		return fmt.Sprintf("%s, never woken (%s)", human.Offset(start), human.Duration(end-start))
 	}
-	return fmt.Sprintf("%s..%s (%s)", human.Offset(l.Start), human.Offset(l.End), human.Duration(l.End-l.Start))
+	return fmt.Sprintf("%s..%s (%s)", human.Offset(start), human.Offset(stop), human.Duration(stop-start))
 }
 
 // ganttWake says who or what woke a link's goroutines during the trace.
-func ganttWake(e *parser.WakeEdge) string {
+func ganttWake(e Wake) string {
 	var who string
 	switch e.Kind {
-	case parser.WakeGoroutine:
+	case parser.WakeGoroutine.String():
 		who = "another goroutine"
 		if len(e.Wakers) == 1 {
 			who = fmt.Sprintf("G%d", e.Wakers[0])
 		} else if len(e.Wakers) > 1 {
 			who = fmt.Sprintf("%d goroutines", len(e.Wakers))
 		}
-		if fn := detectors.StackName(e.WakerFrames); fn != "" {
-			who += " in " + parser.ShortFunc(parser.CleanText(fn))
+		if e.WakerFunction != "" {
+			who += " in " + parser.ShortFunc(e.WakerFunction)
 		}
-	case parser.WakeDeadline:
+	case parser.WakeDeadline.String():
 		who = "their context deadline firing"
-	case parser.WakeTimer:
+	case parser.WakeTimer.String():
 		who = "a timer"
-	case parser.WakeNetpoll:
+	case parser.WakeNetpoll.String():
 		who = "the network poller (data arrived)"
 	default:
 		who = "the runtime"
 	}
-	s := fmt.Sprintf("<- %d woken by %s, %s..%s, waits up to %s", e.Count, who, human.Offset(e.First), human.Offset(e.Last), human.Duration(e.MaxWait))
-	if p := e.WakerPrior; p != nil && p.End > p.Start {
-		what := p.Reason
-		if p.Syscall {
-			what = "system call"
-		}
-		if what == "" {
-			what = "block"
-		}
-		s += fmt.Sprintf(", after its own %s %s", human.Duration(p.End-p.Start), what)
+	s := fmt.Sprintf("<- %d woken by %s, %s..%s, waits up to %s", e.Count, who,
+		human.Offset(nanos(e.FirstNS)), human.Offset(nanos(e.LastNS)), human.Duration(nanos(e.MaxWaitNS)))
+	if e.WakerPriorNS != nil {
+		s += fmt.Sprintf(", after its own %s %s", human.Duration(nanos(*e.WakerPriorNS)), e.WakerPriorWhat)
 	}
-	return parser.CleanText(s)
+	return s
 }
 
 // ganttPad fits s to exactly n columns, cutting it with "..." when too long.

@@ -13,8 +13,18 @@ import (
 
 // ganttFinding is a convoy as the trace pass times it: a holder stuck on a
 // request since +1s, 199 waiters queued from +1.2s, and a closed link that
-// was woken.
-func ganttFinding() *detectors.Finding {
+// was woken; the chart draws it from the Document, as the CLI does.
+func ganttFinding() *Finding {
+	return docFinding(ganttDiagnosis())
+}
+
+// docFinding is the document form of a detectors finding.
+func docFinding(f *detectors.Finding) *Finding {
+	d := Build(nil, &detectors.Diagnosis{Findings: []*detectors.Finding{f}}, Tool{Name: "ctxhole"})
+	return &d.Findings[0]
+}
+
+func ganttDiagnosis() *detectors.Finding {
 	return &detectors.Finding{
 		TraceEnd: 5 * time.Second,
 		Chain: []detectors.Link{
@@ -107,7 +117,7 @@ func TestWriteGantt(t *testing.T) {
 
 func TestWriteGanttUntimedAndNarrow(t *testing.T) {
 	var buf bytes.Buffer
-	if err := WriteGantt(&buf, &detectors.Finding{Chain: []detectors.Link{{Function: "main.f"}}}, 80); err != nil {
+	if err := WriteGantt(&buf, docFinding(&detectors.Finding{Chain: []detectors.Link{{Function: "main.f"}}}), 80); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(buf.String(), "no execution trace timed") {

@@ -189,7 +189,7 @@ func render(c *parser.Capture, r *detectors.Diagnosis, af analyzeFlags, threshol
 	case "markdown", "md":
 		err = report.WriteMarkdown(stdout, doc, opts)
 		if err == nil && af.timeline {
-			err = writeTimeline(stdout, r, true, 0)
+			err = writeTimeline(stdout, doc, true, 0)
 		}
 	default:
 		for _, w := range doc.Summary.Warnings {
@@ -200,7 +200,7 @@ func render(c *parser.Capture, r *detectors.Diagnosis, af analyzeFlags, threshol
 		opts.Width = width
 		err = report.WriteTable(stdout, doc, opts)
 		if err == nil && af.timeline {
-			err = writeTimeline(stdout, r, false, opts.Width)
+			err = writeTimeline(stdout, doc, false, opts.Width)
 		}
 	}
 	if err != nil {
@@ -219,8 +219,8 @@ func render(c *parser.Capture, r *detectors.Diagnosis, af analyzeFlags, threshol
 
 // writeTimeline draws the principal finding's chain as a Gantt chart, in a
 // code fence for Markdown, width columns wide (0: the chart's default).
-func writeTimeline(w io.Writer, r *detectors.Diagnosis, markdown bool, width int) error {
-	if r == nil || len(r.Findings) == 0 {
+func writeTimeline(w io.Writer, doc *report.Document, markdown bool, width int) error {
+	if len(doc.Findings) == 0 {
 		_, err := fmt.Fprintln(w, "\ntimeline: no finding to draw")
 		return err
 	}
@@ -231,7 +231,7 @@ func writeTimeline(w io.Writer, r *detectors.Diagnosis, markdown bool, width int
 	if _, err := fmt.Fprint(w, head+pre); err != nil {
 		return err
 	}
-	if err := report.WriteGantt(w, r.Findings[0], width); err != nil {
+	if err := report.WriteGantt(w, &doc.Findings[0], width); err != nil {
 		return fmt.Errorf("drawing the timeline: %w", err)
 	}
 	_, err := fmt.Fprint(w, post)
