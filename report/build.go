@@ -3,6 +3,7 @@ package report
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -262,7 +263,7 @@ func findingDoc(rank int, f *detectors.Finding, member map[*parser.Goroutine]int
 		Rank:              rank,
 		Category:          string(f.Category),
 		Severity:          f.Severity.String(),
-		Confidence:        f.Confidence,
+		Confidence:        round(f.Confidence, 3),
 		ConfidenceReasons: cleanAll(f.Reasons),
 		Title:             clean(f.Title),
 		Explanation:       cleanLines(f.Explanation),
@@ -276,7 +277,7 @@ func findingDoc(rank int, f *detectors.Finding, member map[*parser.Goroutine]int
 		Evidence:          []Evidence{},
 		Fix:               Fix{Summary: clean(f.Fix.Summary), Detail: cleanLines(f.Fix.Detail), Code: cleanLines(f.Fix.Code)},
 		Contention:        []ContentionCite{},
-		Score:             f.Score,
+		Score:             round(f.Score, 3),
 	}
 	if fd.ConfidenceReasons == nil {
 		fd.ConfidenceReasons = []string{}
@@ -304,7 +305,7 @@ func findingDoc(rank int, f *detectors.Finding, member map[*parser.Goroutine]int
 	}
 	fd.Resource = clean(f.Resource)
 	if g := f.Growth; g != nil {
-		fd.Growth = &Growth{From: g.From, To: g.To, Snapshots: g.Snapshots, RateKnown: g.RateKnown, PerMinute: g.PerMinute}
+		fd.Growth = &Growth{From: g.From, To: g.To, Snapshots: g.Snapshots, RateKnown: g.RateKnown, PerMinute: round(g.PerMinute, 2)}
 	}
 	for _, c := range f.Contention {
 		fd.Contention = append(fd.Contention, ContentionCite{
@@ -477,4 +478,11 @@ func timeString(t time.Time) string {
 		return ""
 	}
 	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// round rounds x to digits decimals, so that a computed 0.85 is written
+// 0.85 and not 0.8500000000000001.
+func round(x float64, digits int) float64 {
+	p := math.Pow(10, float64(digits))
+	return math.Round(x*p) / p
 }

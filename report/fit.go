@@ -9,8 +9,14 @@ import (
 	"github.com/ctxhole/ctxhole/parser"
 )
 
-// minFlexWidth is the narrowest a flexible column is squeezed to.
-const minFlexWidth = 16
+// minFlexWidth is the narrowest a flexible column is squeezed to while
+// the others leave room; tightFlexWidth the narrowest when they do not
+// (a table wider than the terminal folds into garbage, so narrow columns
+// are the lesser evil).
+const (
+	minFlexWidth   = 16
+	tightFlexWidth = 8
+)
 
 // fitColumns wraps the flexible columns' cells so that the table fits
 // width: the fixed columns keep their natural width, and the flexible ones
@@ -44,7 +50,11 @@ func fitColumns(width int, header []string, rows [][]string, flex []int) [][]str
 	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(natural[a], natural[b]) })
 	limit := make(map[int]int, len(flex))
 	for i, c := range order {
-		share := max(avail/(len(order)-i), minFlexWidth)
+		share := avail / (len(order) - i)
+		if share < minFlexWidth {
+			// Squeeze below minFlexWidth only as far as the width needs.
+			share = max(share, tightFlexWidth)
+		}
 		limit[c] = min(natural[c], share)
 		avail -= limit[c]
 	}

@@ -200,7 +200,7 @@ func writeMarkdownFinding(t *textWriter, f Finding, verbose bool) {
 	if len(f.Evidence) > 0 {
 		t.printf("**Evidence**\n\n")
 		for _, e := range f.Evidence {
-			t.printf("- %s: %s\n", mdText(e.Kind), mdText(evidenceText(e)))
+			t.printf("- %s\n", mdText(evidenceLine(e, "", ": ")))
 		}
 		t.printf("\n")
 	}

@@ -38,7 +38,7 @@ func TestWriteTable(t *testing.T) {
 			name: "finding with chain",
 			r:    finding(false),
 			want: []string{"FINDINGS (1", "critical", "mutex-convoy", "Do not block on a channel while holding a lock",
-				"  chain:\n    root (proven): 1 goroutine in ", "\n      `- waits-on (proven): 3 goroutines in ", "on 0xc000123450"},
+				"  chain:\n    root (proven): 1 goroutine in ", "\n      `- waits-on (proven): 3 goroutines in "},
 			notWant: []string{"\x1b", "pwned", "root stack", "example:"},
 		},
 		{
@@ -47,12 +47,18 @@ func TestWriteTable(t *testing.T) {
 			opts: Options{Verbose: true},
 			want: []string{"root stack (goroutine ", "=> ", "report.holdLockAndWait", "(=> first application frame)",
 				"evidence:", "[argument] waiters share the lock word", "fix detail:", "example:\n    | select {",
-				"confidence 0.85 because:", "contention profiles:", "why:\n    The holder waits"},
+				"confidence 0.85 because:", "contention profiles:", "why:\n    The holder waits", "on 0xc000123450"},
 			notWant: []string{"\x1b"},
 		},
 		{
-			name: "traced links show offsets",
+			name: "traced links say what the trace saw",
 			r:    finding(true),
+			want: []string{"; never woken in the trace", "; released after 2s; 3 woken by deadline"},
+		},
+		{
+			name: "verbose traced links show offsets",
+			r:    finding(true),
+			opts: Options{Verbose: true},
 			want: []string{"@ +840ms -> never woken (4.16s to the end of the trace)", "@ +850ms -> +2.85s (2s); 3 woken by deadline"},
 		},
 		{

@@ -315,7 +315,7 @@ func TestBuildCountsEachMomentOnce(t *testing.T) {
 		t.Errorf("groups hold %d goroutines, want %d", grouped, live.Count())
 	}
 	var buf bytes.Buffer
-	if err := WriteTable(&buf, d, Options{}); err != nil {
+	if err := WriteTable(&buf, d, Options{Width: 200}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(buf.String(), "not counted") {

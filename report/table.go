@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
@@ -13,12 +14,15 @@ import (
 // function name, narrow enough that a findings table fits a terminal.
 const cellMaxWidth = 56
 
-// WriteTable writes the terminal report: the capture summary, the ranked
-// findings with their chains, then the goroutine groups.
+// WriteTable writes the terminal report, the answer first: the verdict
+// line, the principal finding with its fix and chain, the ranked findings
+// and the others' details; then the evidence behind them: inputs,
+// goroutines by state, longest waits, warnings and goroutine groups.
 func WriteTable(w io.Writer, d *Document, opts Options) error {
 	t := &textWriter{w: w, p: painter{on: opts.Color}, width: opts.Width}
-	writeSummaryTable(t, d)
+	writeVerdict(t, d)
 	writeFindingsTable(t, d, opts)
+	writeSummaryTable(t, d, opts)
 	writeGroupsTable(t, d, opts)
 	return t.err
 }
@@ -29,6 +33,7 @@ type textWriter struct {
 	w     io.Writer
 	p     painter
 	width int // 0: tables are as wide as their content
+	lines int // lines written so far
 	err   error
 }
 
@@ -36,11 +41,18 @@ func (t *textWriter) printf(format string, args ...any) {
 	if t.err != nil {
 		return
 	}
-	_, t.err = fmt.Fprintf(t.w, format, args...)
+	s := fmt.Sprintf(format, args...)
+	t.lines += strings.Count(s, "\n")
+	_, t.err = io.WriteString(t.w, s)
 }
 
+// heading writes a section title after a blank line, wrapped to the
+// width.
 func (t *textWriter) heading(s string) {
-	t.printf("\n%s\n", t.p.bold(s))
+	t.printf("\n")
+	for _, line := range wrapIndented("", "  ", s, t.width) {
+		t.printf("%s\n", t.p.bold(line))
+	}
 }
 
 // tableSpec is one table: its header and rows, the columns aligned right

@@ -6,15 +6,49 @@ import (
 	"strings"
 
 	"github.com/ctxhole/ctxhole/internal/human"
+	"github.com/ctxhole/ctxhole/parser"
 )
 
+// writeVerdict writes the report's first line: how many findings, and the
+// principal one's category, size and how long it has been stuck; or that
+// nothing is stuck.
+func writeVerdict(t *textWriter, d *Document) {
+	var v string
+	if len(d.Findings) == 0 {
+		v = fmt.Sprintf("no findings; %s in %s, none stuck in a known timeout hole",
+			human.Plural(d.Summary.Goroutines, "goroutine"), human.Plural(max(d.Summary.Moments, 1), "moment"))
+	} else {
+		f := d.Findings[0]
+		v = fmt.Sprintf("%s; principal: %s, %s", human.Plural(len(d.Findings), "finding"), f.Category, human.Plural(f.Goroutines, "goroutine"))
+		if f.WaitKnown {
+			v += ", since " + human.Wait(FromSeconds(f.WaitMaxS), true)
+		}
+	}
+	lines := wrapIndented("ctxhole: ", "  ", v, t.width)
+	lines[0] = t.p.bold("ctxhole:") + strings.TrimPrefix(lines[0], "ctxhole:")
+	for _, l := range lines {
+		t.printf("%s\n", l)
+	}
+	if d.Summary.Deadlock {
+		t.para("", "  ", t.p.severity("critical")+": the runtime declared a global deadlock (all goroutines are asleep)")
+	}
+}
+
+// writeFindingsTable writes the principal finding in full (its fix before
+// its chain, so both are on the first screen), then, when there are
+// several, the ranked table and the other findings' details.
 func writeFindingsTable(t *textWriter, d *Document, opts Options) {
 	if len(d.Findings) == 0 {
 		t.heading("FINDINGS")
-		t.printf("  %s\n", t.p.green("none: no goroutine is stuck in a known timeout hole"))
+		t.para("  ", "  ", t.p.green("none: no goroutine is stuck in a known timeout hole"))
 		return
 	}
 	t.heading(fmt.Sprintf("FINDINGS (%d, most likely root cause first)", len(d.Findings)))
+	writeFindingDetail(t, d.Findings[0], opts, firstScreen-t.lines)
+	if len(d.Findings) == 1 && !opts.Verbose {
+		return
+	}
+	t.heading("RANKED")
 	rows := make([][]string, 0, len(d.Findings))
 	for _, f := range d.Findings {
 		rows = append(rows, []string{
@@ -23,16 +57,16 @@ func writeFindingsTable(t *textWriter, d *Document, opts Options) {
 			f.Category + gradeCell(f.Root.Grade),
 			human.Count(f.Goroutines),
 			human.Wait(FromSeconds(f.WaitMaxS), f.WaitKnown),
-			rootCell(f.Root),
-			f.Fix.Summary,
+			f.Title,
 		})
 	}
 	t.table(tableSpec{
-		header: []string{"#", "severity", "category", "goroutines", "longest wait", "root", "fix"},
-		rows:   rows, right: []int{0, 3}, flex: []int{5, 6}, rowLines: true,
+		header: []string{"#", "severity", "category", "count", "wait", "title"},
+		rows:   rows, right: []int{0, 3}, flex: []int{2, 4, 5}, rowLines: true,
 	})
-	for _, f := range d.Findings {
-		writeFindingDetail(t, f, opts)
+	for _, f := range d.Findings[1:] {
+		t.printf("\n")
+		writeFindingDetail(t, f, opts, 0)
 	}
 }
 
@@ -43,6 +77,28 @@ func gradeCell(g string) string {
 		return ""
 	}
 	return "\n(root " + g + ")"
+}
+
+// rootLine names, in one line, the application frame that called into
+// the root's blocking call when that is a different function (the place
+// to change), and the root's own place otherwise.
+func rootLine(r Root) string {
+	if r.Function == "" {
+		return ""
+	}
+	s := r.Function
+	if loc := location(shortFile(r.File), r.Line); loc != "" {
+		s += " (" + loc + ")"
+	}
+	if r.AppFrame >= 0 && r.AppFrame < len(r.Stack) {
+		if app := r.Stack[r.AppFrame]; app.Function != r.Function {
+			s += " called from " + app.Function
+			if loc := location(shortFile(app.File), app.Line); loc != "" {
+				s += " (" + loc + ")"
+			}
+		}
+	}
+	return s
 }
 
 // rootCell names the root function and where it is, and the application
@@ -57,38 +113,87 @@ func rootCell(r Root) string {
 	return s
 }
 
-// writeFindingDetail writes one finding below the table: its title, chain
-// tree and, with -v, the stacks, evidence and full fix.
-func writeFindingDetail(t *textWriter, f Finding, opts Options) {
-	t.printf("\n%s %s %s  %s, root %s, confidence %.2f\n",
+// firstScreen is how many lines the table's answer must fit in: the
+// verdict and the principal finding's fix and chain are on the first
+// screen of a small terminal.
+const firstScreen = 15
+
+// writeFindingDetail writes one finding: its title, fix, root (the
+// application frame to change) and when it blocked, its growth and chain
+// tree and, with -v, the explanation, stacks, evidence and full fix.
+// Every line is wrapped to the width. With budget > 0 and without -v,
+// the title-to-chain part fits in budget lines: the chain's last links
+// give way to a line saying how many were left out.
+func writeFindingDetail(t *textWriter, f Finding, opts Options, budget int) {
+	w := t.width
+	lines := wrapIndented("", "    ", fmt.Sprintf("%s %s %s  %s, root %s, confidence %s",
 		t.p.bold("#"+strconv.Itoa(f.Rank)), t.p.severity(f.Severity), t.p.bold(f.Category),
-		human.Plural(f.Goroutines, "goroutine"), f.Root.Grade, f.Confidence)
+		human.Plural(f.Goroutines, "goroutine"), f.Root.Grade, confidenceString(f.Confidence)), w)
 	if f.Title != "" {
-		t.printf("  %s\n", f.Title)
+		lines = append(lines, wrapIndented("  ", "  ", f.Title, w)...)
 	}
+	lines = append(lines, wrapIndented("  fix: ", "       ", f.Fix.Summary, w)...)
+	root := rootLine(f.Root)
 	if f.Root.BlockedSince != nil {
-		t.printf("  root blocked since %s\n", sinceString(*f.Root.BlockedSince))
+		if root != "" {
+			root += "; "
+		}
+		root += "blocked since " + sinceString(*f.Root.BlockedSince)
+	}
+	if root != "" {
+		lines = append(lines, wrapIndented("  root: ", "    ", root, w)...)
 	}
 	if f.Growth != nil {
-		t.printf("  growth: %s\n", growthString(f.Growth))
+		lines = append(lines, wrapIndented("  growth: ", "    ", growthString(f.Growth), w)...)
 	}
-	if len(f.Chain) > 0 {
-		t.printf("  chain:\n")
-		for _, l := range f.Chain {
-			t.printf("    %s\n", linkLine(t.p, l, f.TraceEndNS))
+	var chain [][]string
+	for _, l := range f.Chain {
+		pad := "    " + strings.Repeat("  ", l.Depth)
+		hang := pad + "  "
+		if l.Depth > 0 {
+			hang += "   "
+		}
+		text := linkLine(t.p, l, f.TraceEndNS)
+		if !opts.Verbose {
+			text = compactLink(t.p, l, f.Category)
+		}
+		chain = append(chain, wrapIndented(pad, hang, text, w))
+	}
+	if len(chain) > 0 {
+		lines = append(lines, "  chain:")
+		used := len(lines)
+		for i, c := range chain {
+			left := len(chain) - i
+			need := len(c)
+			if left > 1 {
+				need++ // room for the "more" line if the next link does not fit
+			}
+			if budget > 0 && !opts.Verbose && used+need > budget && len(c) > 1 {
+				more := "links"
+				if left == 1 {
+					more = "link"
+				}
+				lines = append(lines, fmt.Sprintf("      ... %d more %s (-v or -o html shows the whole chain)", left, more))
+				break
+			}
+			lines = append(lines, c...)
+			used += len(c)
 		}
 	}
-	t.printf("  fix: %s\n", f.Fix.Summary)
+	for _, l := range lines {
+		t.printf("%s\n", l)
+	}
 	if !opts.Verbose {
 		return
 	}
 	if f.Explanation != "" {
-		t.printf("  why:\n%s", indent(f.Explanation, "    "))
+		t.printf("  why:\n")
+		t.paras("    ", f.Explanation)
 	}
 	if len(f.ConfidenceReasons) > 0 {
-		t.printf("  confidence %.2f because:\n", f.Confidence)
+		t.printf("  confidence %s because:\n", confidenceString(f.Confidence))
 		for _, r := range f.ConfidenceReasons {
-			t.printf("    - %s\n", r)
+			t.para("    - ", "      ", r)
 		}
 	}
 	if len(f.Root.Stack) > 0 {
@@ -103,13 +208,14 @@ func writeFindingDetail(t *textWriter, f Finding, opts Options) {
 			}
 			head += "]"
 		}
-		t.printf("%s:\n", head)
+		t.para("", "    ", head+":")
 		for i, fr := range f.Root.Stack {
 			mark := "   "
 			if i == f.Root.AppFrame {
 				mark = t.p.bold("=> ")
 			}
-			t.printf("    %s%s\n        %s\n", mark, fr.Function, location(fr.File, fr.Line))
+			t.para("    "+mark, "       ", fr.Function)
+			t.para("        ", "          ", location(fr.File, fr.Line))
 		}
 		if f.Root.AppFrame >= 0 {
 			t.printf("    (=> first application frame)\n")
@@ -118,24 +224,41 @@ func writeFindingDetail(t *textWriter, f Finding, opts Options) {
 	if len(f.Evidence) > 0 {
 		t.printf("  evidence:\n")
 		for _, e := range f.Evidence {
-			t.printf("    - [%s] %s\n", e.Kind, evidenceText(e))
+			t.para("    - ", "      ", evidenceLine(e, "[", "] "))
 		}
 	}
 	if len(f.Contention) > 0 {
 		t.printf("  contention profiles:\n")
 		for _, c := range f.Contention {
-			t.printf("    - %s: %s at %s: %d events, %s delay\n", c.Kind, c.Function, location(c.File, c.Line), c.Count, human.Duration(FromSeconds(c.DelayS)))
+			t.para("    - ", "      ", fmt.Sprintf("%s: %s at %s: %s, %s delay", c.Kind, c.Function, location(c.File, c.Line),
+				human.Plural(int(c.Count), "event"), human.Duration(FromSeconds(c.DelayS))))
 		}
 	}
 	if f.Fix.Detail != "" {
-		t.printf("  fix detail:\n%s", indent(f.Fix.Detail, "    "))
+		t.printf("  fix detail:\n")
+		t.paras("    ", f.Fix.Detail)
 	}
 	if f.Fix.Code != "" {
+		// Code keeps its lines: wrapping would change it.
 		t.printf("  example:\n%s", indent(f.Fix.Code, "    | "))
 	}
 	if len(f.GoroutineIDs) > 0 {
-		t.printf("  goroutines: %s\n", idList(f.GoroutineIDs, 20))
+		t.para("  goroutines: ", "    ", idList(f.GoroutineIDs, 20))
 	}
+}
+
+// paras writes each line of text as its own wrapped paragraph.
+func (t *textWriter) paras(prefix, text string) {
+	for line := range strings.SplitSeq(strings.TrimRight(text, "\n"), "\n") {
+		lead := len(line) - len(strings.TrimLeft(line, " "))
+		t.para(prefix+line[:lead], prefix+line[:lead]+"  ", strings.TrimSpace(line))
+	}
+}
+
+// confidenceString rounds a confidence for people: "0.85", never
+// "0.8500000000000001".
+func confidenceString(c float64) string {
+	return strconv.FormatFloat(c, 'f', 2, 64)
 }
 
 // linkLine renders one chain link as a line of the indented tree:
@@ -179,6 +302,47 @@ func linkLine(p painter, l Link, traceEnd *int64) string {
 	return b.String()
 }
 
+// compactLink renders a chain link for the default table: the relation,
+// how many goroutines in which function (short name; the root line and
+// -v give places), their state, wait and category, and what the trace
+// saw in a few words. The category is left out where it is the
+// finding's own.
+func compactLink(p painter, l Link, category string) string {
+	var b strings.Builder
+	if l.Depth > 0 {
+		b.WriteString("`- ")
+	}
+	b.WriteString(p.dim(l.Relation))
+	if l.Grade != "" {
+		b.WriteString(p.dim(" (" + l.Grade + ")"))
+	}
+	fmt.Fprintf(&b, ": %s in %s", human.Plural(l.Goroutines, "goroutine"), parser.ShortFunc(l.Function))
+	var attrs []string
+	if l.State != "" {
+		attrs = append(attrs, l.State)
+	}
+	if l.WaitKnown {
+		attrs = append(attrs, human.Wait(FromSeconds(l.WaitMaxS), true))
+	}
+	if l.Category != "" && l.Category != category {
+		attrs = append(attrs, l.Category)
+	}
+	if len(attrs) > 0 {
+		b.WriteString(" [" + strings.Join(attrs, ", ") + "]")
+	}
+	switch {
+	case !l.Timed:
+	case l.NeverWoken:
+		b.WriteString("; never woken in the trace")
+	case l.StartNS != nil && l.EndNS != nil:
+		b.WriteString("; released after " + human.Duration(nanos(*l.EndNS-*l.StartNS)))
+	}
+	for _, w := range l.Wakes {
+		fmt.Fprintf(&b, "; %d woken by %s", w.Count, parser.ShortFunc(wakeBy(w)))
+	}
+	return b.String()
+}
+
 // timing renders a traced link's interval: "@ +0.840s -> never woken
 // (4.161s to the end of the trace)" or "@ +0.850s -> +2.850s (2s)".
 func timing(l Link, traceEnd *int64) string {
@@ -216,6 +380,8 @@ func growthString(g *Growth) string {
 	return s
 }
 
+// evidenceText is one piece of evidence as a sentence (the kind is
+// printed before it by the caller, see evidenceLine).
 func evidenceText(e Evidence) string {
 	s := e.Text
 	if e.GoroutineID != 0 {
@@ -236,4 +402,15 @@ func indent(s, prefix string) string {
 		b.WriteByte('\n')
 	}
 	return b.String()
+}
+
+// evidenceLine labels a piece of evidence with its kind, open+kind+close
+// before the text, unless the text already begins with it ("trace: ...",
+// never "trace: trace: ...").
+func evidenceLine(e Evidence, open, close string) string {
+	text := evidenceText(e)
+	if e.Kind == "" || strings.HasPrefix(text, e.Kind+":") || strings.HasPrefix(text, e.Kind+" ") {
+		return text
+	}
+	return open + e.Kind + close + text
 }

@@ -51,9 +51,9 @@ func writeGroupsTable(t *textWriter, d *Document, opts Options) {
 		header = append([]string{"input"}, header...)
 		right = []int{0, 1}
 	}
-	flex := []int{3, 4}
+	flex := []int{1, 2, 3, 4}
 	if opts.Verbose {
-		flex = []int{4, 5}
+		flex = []int{2, 3, 4, 5}
 	}
 	t.table(tableSpec{header: header, rows: rows, right: right, flex: flex, rowLines: true})
 }

@@ -10,7 +10,10 @@ import (
 	"github.com/ctxhole/ctxhole/internal/human"
 )
 
-func writeSummaryTable(t *textWriter, d *Document) {
+// writeSummaryTable writes what the findings rest on: the inputs (one
+// compact row each; the full table with -v), goroutines by state, the
+// longest waits and the parser's warnings.
+func writeSummaryTable(t *textWriter, d *Document, opts Options) {
 	s := d.Summary
 	var profiles, traces int
 	for _, in := range d.Inputs {
@@ -21,22 +24,17 @@ func writeSummaryTable(t *textWriter, d *Document) {
 			traces++
 		}
 	}
-	t.printf("%s %s parsed from %s", t.p.bold("ctxhole:"), human.Plural(s.Goroutines, "goroutine"), human.Plural(s.Snapshots, "snapshot"))
+	line := fmt.Sprintf("%s parsed from %s", human.Plural(s.Goroutines, "goroutine"), human.Plural(s.Snapshots, "snapshot"))
 	if s.Moments != s.Snapshots {
-		t.printf(" of %s", human.Plural(s.Moments, "distinct moment"))
+		line += " of " + human.Plural(s.Moments, "distinct moment")
 	}
 	if profiles > 0 {
-		t.printf(", %s", human.Plural(profiles, "contention profile"))
+		line += ", " + human.Plural(profiles, "contention profile")
 	}
 	if traces > 0 {
-		t.printf(", %s", human.Plural(traces, "trace"))
+		line += ", " + human.Plural(traces, "trace")
 	}
-	t.printf("\n")
-	if s.Deadlock {
-		t.printf("%s\n", t.p.severity("critical")+": the runtime declared a global deadlock (all goroutines are asleep)")
-	}
-
-	t.heading("INPUTS")
+	t.heading("INPUTS: " + line)
 	rows := make([][]string, 0, len(d.Inputs))
 	for i, in := range d.Inputs {
 		file := in.File
@@ -48,7 +46,7 @@ func writeSummaryTable(t *textWriter, d *Document) {
 		case KindGoroutines:
 			what = human.Plural(in.Goroutines, "goroutine")
 			if in.DeclaredTotal > 0 && in.DeclaredTotal != in.Goroutines {
-				what += fmt.Sprintf(" (declares %d)", in.DeclaredTotal)
+				what += fmt.Sprintf(" (declares %s)", human.Count(in.DeclaredTotal))
 			}
 		case KindContention:
 			what = fmt.Sprintf("%s profile, %s", in.ProfileKind, human.Plural(in.Samples, "sample"))
@@ -64,9 +62,21 @@ func writeSummaryTable(t *textWriter, d *Document) {
 		if p := in.Preamble; p != nil {
 			what += "; " + preambleLine(p)
 		}
-		rows = append(rows, []string{strconv.Itoa(i), file, in.Format, what, in.CapturedAt})
+		if opts.Verbose {
+			rows = append(rows, []string{strconv.Itoa(i), file, in.Format, what, in.CapturedAt})
+			continue
+		}
+		what = in.Format + ": " + what
+		if at := capturedShort(in.CapturedAt); at != "" {
+			what += "; " + at
+		}
+		rows = append(rows, []string{strconv.Itoa(i), file, what})
 	}
-	t.table(tableSpec{header: []string{"#", "file", "format", "contents", "captured"}, rows: rows, right: []int{0}, flex: []int{1, 3}})
+	if opts.Verbose {
+		t.table(tableSpec{header: []string{"#", "file", "format", "contents", "captured"}, rows: rows, right: []int{0}, flex: []int{1, 3, 4}})
+	} else {
+		t.table(tableSpec{header: []string{"#", "file", "contents"}, rows: rows, right: []int{0}, flex: []int{1, 2}})
+	}
 
 	writeStatesTable(t, d)
 
@@ -85,9 +95,19 @@ func writeSummaryTable(t *textWriter, d *Document) {
 	if len(s.Warnings) > 0 {
 		t.heading(fmt.Sprintf("WARNINGS (%d)", len(s.Warnings)))
 		for _, w := range s.Warnings {
-			t.printf("  %s\n", warningString(w))
+			t.para("  ", "    ", warningString(w))
 		}
 	}
+}
+
+// capturedShort shortens an RFC 3339 capture time for the compact inputs
+// table: to the second, "2026-11-23 11:58:24Z". Other text is kept.
+func capturedShort(at string) string {
+	tm, err := time.Parse(time.RFC3339Nano, at)
+	if err != nil {
+		return at
+	}
+	return tm.UTC().Format("2006-01-02 15:04:05Z")
 }
 
 // preambleLine summarises why a dump exists, in one line.

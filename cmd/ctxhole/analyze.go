@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strconv"
 
 	"github.com/charmbracelet/x/term"
 	"github.com/ctxhole/ctxhole/detectors"
@@ -272,17 +273,27 @@ func validOutput(o string) bool {
 	return o == "md" || slices.Contains(outputFormats, o)
 }
 
-// terminalWidth reports whether w is a terminal and, if so, its width in
-// columns (0 when the size cannot be read). charmbracelet/x/term is already
-// in the module graph through the terminal UI, and answers both questions.
+// defaultWidth is the width tables fit when neither $COLUMNS nor a
+// terminal says: what most terminals and pastes show without folding.
+const defaultWidth = 100
+
+// terminalWidth reports whether w is a terminal and the width in columns
+// tables must fit: $COLUMNS when it is a positive number, else the
+// terminal's width, else defaultWidth. charmbracelet/x/term is already in
+// the module graph through the terminal UI, and answers both questions.
 func terminalWidth(w io.Writer) (bool, int) {
+	width := defaultWidth
+	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n > 0 {
+		width = n
+	}
 	f, ok := w.(*os.File)
 	if !ok || !term.IsTerminal(f.Fd()) {
-		return false, 0
+		return false, width
 	}
-	width, _, err := term.GetSize(f.Fd())
-	if err != nil {
-		return true, 0
+	if os.Getenv("COLUMNS") == "" {
+		if tw, _, err := term.GetSize(f.Fd()); err == nil && tw > 0 {
+			width = tw
+		}
 	}
 	return true, width
 }

@@ -27,6 +27,7 @@ var mdVersionRe = regexp.MustCompile(`(_Written by ctxhole )\S+( from )`)
 func TestGolden(t *testing.T) {
 	t.Chdir(repoRoot(t))
 	t.Setenv("NO_COLOR", "1")
+	t.Setenv("COLUMNS", "") // the table fits the default width, 100
 	dirs, err := filepath.Glob("fixtures/captures/*")
 	if err != nil {
 		t.Fatal(err)

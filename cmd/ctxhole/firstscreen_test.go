@@ -1,0 +1,96 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// TestFirstScreen is the on-call engineer's 80-column terminal: for every
+// fixture, `COLUMNS=80 ctxhole analyze DIR` has the verdict on its first
+// line and the principal finding (its category, fix and chain) within the
+// first 15 lines, and no line is wider than 80 columns.
+func TestFirstScreen(t *testing.T) {
+	t.Chdir(repoRoot(t))
+	t.Setenv("NO_COLOR", "1")
+	dirs, err := filepath.Glob("fixtures/captures/*")
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("no fixture captures: %v", err)
+	}
+	for _, dir := range dirs {
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() || strings.HasPrefix(fi.Name(), ".") {
+			continue
+		}
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			code, js, errOut := runCmd(t, "", "analyze", "-o", "json", dir)
+			if code != exitOK {
+				t.Fatalf("analyze -o json: exit %d: %s", code, errOut)
+			}
+			var doc struct {
+				Findings []struct {
+					Category string `json:"category"`
+					Fix      struct {
+						Summary string `json:"summary"`
+					} `json:"fix"`
+					Chain []struct{} `json:"chain"`
+				} `json:"findings"`
+			}
+			if err := json.Unmarshal([]byte(js), &doc); err != nil {
+				t.Fatal(err)
+			}
+			t.Setenv("COLUMNS", "80")
+			code, out, errOut := runCmd(t, "", "analyze", dir)
+			if code != exitOK {
+				t.Fatalf("analyze: exit %d: %s", code, errOut)
+			}
+			lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+			for i, l := range lines {
+				if n := utf8.RuneCountInString(l); n > 80 {
+					t.Errorf("line %d is %d columns wide: %q", i+1, n, l)
+				}
+			}
+			if !strings.HasPrefix(lines[0], "ctxhole: ") {
+				t.Fatalf("first line is not the verdict: %q", lines[0])
+			}
+			if len(doc.Findings) == 0 {
+				if !strings.Contains(lines[0], "no findings") {
+					t.Errorf("verdict %q does not say there is no finding", lines[0])
+				}
+				return
+			}
+			p := doc.Findings[0]
+			if !strings.Contains(lines[0], "principal: "+p.Category) {
+				t.Errorf("verdict %q does not name the principal finding %s", lines[0], p.Category)
+			}
+			screen := strings.Join(lines[:min(15, len(lines))], "\n")
+			for _, want := range []string{"#1 ", p.Category, "fix: "} {
+				if !strings.Contains(screen, want) {
+					t.Errorf("first 15 lines lack %q:\n%s", want, screen)
+				}
+			}
+			// The fix is wrapped: its first words are on the first screen.
+			if words := strings.Fields(p.Fix.Summary); len(words) > 0 && !strings.Contains(screen, "fix: "+words[0]) {
+				t.Errorf("first 15 lines lack the principal's fix %q:\n%s", p.Fix.Summary, screen)
+			}
+			if len(p.Chain) > 0 {
+				at := slices.Index(lines, "  chain:")
+				if at < 0 || at >= 15 {
+					t.Fatalf("first 15 lines lack the principal's chain:\n%s", screen)
+				}
+				// The chain's links (indented by 4 or more) end within
+				// the first screen.
+				end := at + 1
+				for end < len(lines) && strings.HasPrefix(lines[end], "    ") {
+					end++
+				}
+				if end > 15 {
+					t.Errorf("the principal's chain runs to line %d:\n%s", end, strings.Join(lines[:end], "\n"))
+				}
+			}
+		})
+	}
+}
