@@ -78,6 +78,8 @@ func backgroundSignatures() []Signature {
 
 		// gRPC transport and control plane.
 		bg("grpc.transport", "google.golang.org/grpc", "google.golang.org/grpc/internal/transport.*"),
+		// grpc-go before 1.12 kept the transport outside internal/.
+		bg("grpc.transport.old", "google.golang.org/grpc", "google.golang.org/grpc/transport.(*http2*).*"),
 		bg("grpc.grpcsync", "google.golang.org/grpc", "google.golang.org/grpc/internal/grpcsync.*"),
 		bg("grpc.dns", "google.golang.org/grpc", "google.golang.org/grpc/internal/resolver/dns.*"),
 		bg("grpc.balancer", "google.golang.org/grpc", "google.golang.org/grpc.(*ccBalancerWrapper).*"),
@@ -86,6 +88,9 @@ func backgroundSignatures() []Signature {
 		bg("grpc.serveStreams", "google.golang.org/grpc", "google.golang.org/grpc.(*Server).serveStreams"),
 		bg("grpc.handleRawConn", "google.golang.org/grpc", "google.golang.org/grpc.(*Server).handleRawConn"),
 		bg("grpc.stream.ctxwatch", "google.golang.org/grpc", "google.golang.org/grpc.newClientStreamWithParams.func*"),
+		// Before newClientStreamWithParams (grpc-go < 1.55) the same
+		// per-stream watcher was a closure of newClientStream.
+		bg("grpc.stream.ctxwatch.old", "google.golang.org/grpc", "google.golang.org/grpc.newClientStream.func*"),
 		bg("grpc.channelz", "google.golang.org/grpc", "google.golang.org/grpc/internal/channelz.*"),
 
 		// Client libraries' own loops.

@@ -32,6 +32,8 @@ type fixtureExpect struct {
 	// LeakPerSecond is set by generators whose goroutines accumulate: the
 	// principal finding must carry their growth.
 	LeakPerSecond float64 `json:"leak_per_second"`
+	// ResourceKind is, for a resource-leak incident, the kind of resource.
+	ResourceKind string `json:"resource_kind"`
 }
 
 func readExpect(t *testing.T, dir string) fixtureExpect {
@@ -240,6 +242,9 @@ func TestFixtureIncidents(t *testing.T) {
 				}
 				if !rootHasFunction(f, exp.RootFunction) {
 					t.Errorf("root goroutine %d stack lacks %s\n%s", f.Root.GoroutineID, exp.RootFunction, describe(r, 4))
+				}
+				if exp.ResourceKind != "" && f.Resource != exp.ResourceKind {
+					t.Errorf("resource %q, want %q", f.Resource, exp.ResourceKind)
 				}
 				if got := rootGoroutines(f); got < exp.RootGoroutines {
 					t.Errorf("root links hold %d goroutines, want ≥ %d\n%s", got, exp.RootGoroutines, describe(r, 4))

@@ -24,6 +24,7 @@ var (
 // TestResourceLeaks sets resource goroutines against their users.
 func TestResourceLeaks(t *testing.T) {
 	withParent := func(s synth, parent int64) synth { s.parent = parent; return s }
+	withWait := func(s synth, w time.Duration) synth { s.wait = w; return s }
 	tests := []struct {
 		name string
 		gs   [][]*parser.Goroutine
@@ -33,6 +34,14 @@ func TestResourceLeaks(t *testing.T) {
 		{"40 bodies, 40 being read", [][]*parser.Goroutine{many(40, 100, readLoopBody), many(40, 200, bodyReader)}, ""},
 		{"6 idle pooled connections", [][]*parser.Goroutine{many(6, 100, readLoopIdle)}, ""},
 		{"3 sql.DB", [][]*parser.Goroutine{many(3, 100, opener)}, ""},
+		{"150 idle connections for 5 minutes", [][]*parser.Goroutine{many(150, 100, withWait(readLoopIdle, 5*time.Minute))}, "http-idle-connections"},
+		{"150 idle connections, no wait printed", [][]*parser.Goroutine{many(150, 100, readLoopIdle)}, ""},
+		{"40 abandoned streams of an old grpc-go", [][]*parser.Goroutine{many(40, 100, synth{reason: rSelect, wait: 4 * time.Minute,
+			frames: []string{"runtime.selectgo", "google.golang.org/grpc.newClientStream.func5"}, parent: 9, by: "google.golang.org/grpc.newClientStream"})}, "grpc-client-stream"},
+		{"40 streams, 40 receiving", [][]*parser.Goroutine{many(40, 100, synth{reason: rSelect, wait: 4 * time.Minute,
+			frames: []string{"runtime.selectgo", "google.golang.org/grpc.newClientStreamWithParams.func4"}, parent: 9, by: "google.golang.org/grpc.newClientStreamWithParams"}),
+			many(40, 300, synth{reason: rSelect, wait: 4 * time.Minute, frames: []string{"runtime.selectgo",
+				"google.golang.org/grpc/internal/transport.(*recvBufferReader).read", "google.golang.org/grpc.(*clientStream).RecvMsg", "main.consume"}})}, ""},
 		{"300 sql.DB", [][]*parser.Goroutine{many(300, 100, opener)}, "sql.DB"},
 		{"a transaction whose goroutine returned", [][]*parser.Goroutine{many(1, 100, withParent(txAwait, 77))}, "sql-tx"},
 		{"a transaction held by a live goroutine", [][]*parser.Goroutine{many(1, 100, withParent(txAwait, 50)),
