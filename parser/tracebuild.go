@@ -80,6 +80,14 @@ type gState struct {
 	schedMax   time.Duration
 	schedTotal time.Duration
 	schedCount int
+	// wokeBy is what made it runnable last (WakeNone when it was preempted
+	// or created); runStart is when it last started running, -1 while it
+	// is not; running sums the time it ran.
+	wokeBy   WakeKind
+	runStart trace.Time
+	running  time.Duration
+	// cpuCounted is set once g is counted in its start function's CPU.
+	cpuCounted bool
 
 	// Caches that spare map lookups when a goroutine blocks, wakes others
 	// or is woken the same way again. Stack handles are only valid within
@@ -152,6 +160,7 @@ type traceBuilder struct {
 	schedMax   time.Duration
 	schedTotal time.Duration
 	schedCount int
+	sched      schedBuilder
 }
 
 func newTraceBuilder() *traceBuilder {
@@ -274,6 +283,13 @@ func (b *traceBuilder) event(ev *trace.Event) {
 			b.run(g, t)
 		}
 	case trace.GoRunning:
+		if g.fn == "" && st.Stack != trace.NoStack {
+			// Running since before the trace: its first stack (a
+			// preemption, a block) names its start function, which the
+			// CPU it used is charged to.
+			g.fn = startFunc(b.stacks.frames(b.stacks.ref(st.Stack)))
+		}
+		b.stopRunning(g, t)
 		switch to {
 		case trace.GoWaiting:
 			b.block(g, t, st.Reason, st.Stack)
@@ -304,7 +320,7 @@ func (b *traceBuilder) event(ev *trace.Event) {
 }
 
 func (b *traceBuilder) newG(id trace.GoID, t trace.Time) *gState {
-	g := &gState{id: int64(id), created: t, runnableAt: -1, state: trace.GoUndetermined, wakesAs: WakeGoroutine}
+	g := &gState{id: int64(id), created: t, runnableAt: -1, runStart: -1, state: trace.GoUndetermined, wakesAs: WakeGoroutine}
 	b.gs[id] = g
 	b.gcache[uint64(id)%gCacheSize] = g
 	return g
@@ -333,7 +349,12 @@ func (b *traceBuilder) firstStatus(id trace.GoID, to trace.GoState, stk trace.St
 	case trace.GoRunnable:
 		// Runnable since before the trace: no latency can be measured,
 		// but it counts towards the run queue.
+		if stk != trace.NoStack {
+			g.fn = startFunc(b.stacks.frames(b.stacks.ref(stk)))
+		}
 		b.enqueue(g, -1)
+	case trace.GoRunning:
+		g.runStart = b.origin
 	}
 }
 
@@ -380,6 +401,9 @@ func (b *traceBuilder) enqueue(g *gState, at trace.Time) {
 		if b.runnable > b.maxRun {
 			b.maxRun = b.runnable
 		}
+		if at >= 0 {
+			b.noteRunnable(at)
+		}
 	}
 	g.runnableAt = at
 }
@@ -403,8 +427,12 @@ func (b *traceBuilder) run(g *gState, t trace.Time) {
 		b.schedTotal += lat
 		b.schedCount++
 		b.schedMax = max(b.schedMax, lat)
+		b.noteLatency(lat, g.wokeBy)
 	}
+	g.wokeBy = WakeNone
+	g.runStart = t
 	b.dequeue(g)
+	b.noteRunnable(t)
 }
 
 // block opens a block of g at t. The stack and reason are resolved
@@ -433,6 +461,8 @@ func (b *traceBuilder) syscallReturn(g *gState, t trace.Time) {
 	b.unblock(g, t, wakeInfo{kind: WakeSystem})
 	// It went straight back to running: no scheduler latency.
 	b.dequeue(g)
+	g.wokeBy = WakeNone
+	g.runStart = t
 }
 
 // wakeInfo is who or what ended a block.
@@ -522,6 +552,7 @@ func (b *traceBuilder) anonymousWake(g *gState) WakeKind {
 // unblock closes g's open block at t, ended by w, and records it.
 func (b *traceBuilder) unblock(g *gState, t trace.Time, w wakeInfo) {
 	b.enqueue(g, t)
+	g.wokeBy = w.kind
 	if !g.isOpen {
 		return
 	}

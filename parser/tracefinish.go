@@ -29,6 +29,11 @@ func (b *traceBuilder) finish(tr *Trace) {
 	all = append(all, b.retired...)
 	slices.SortFunc(all, func(x, y *gState) int { return cmp.Compare(x.id, y.id) })
 	for _, g := range all {
+		// Goroutines still running at the end ran until then.
+		b.stopRunning(g, end)
+	}
+	tr.Sched = b.schedStats(end)
+	for _, g := range all {
 		// A system call in progress at the end counts as stuck only once
 		// it has lasted as long as a kept one.
 		stuck := g.isOpen && (!g.open.syscall || g.open.beforeStart || end.Sub(g.open.start) >= minSyscallBlock)
@@ -48,6 +53,7 @@ func (b *traceBuilder) finish(tr *Trace) {
 			SchedCount:        g.schedCount,
 			Exited:            g.exited,
 		}
+		tg.Running = g.running
 		if g.beforeStart {
 			tg.Created = 0
 		}

@@ -42,6 +42,9 @@ type Trace struct {
 	SchedCount        int
 	// MaxRunnable is the largest number of goroutines runnable at once.
 	MaxRunnable int
+	// Sched holds the scheduler's figures: latency quantiles, runnable
+	// goroutines over time, late timer wakes.
+	Sched *SchedStats
 	// DroppedGoroutines counts exited goroutines whose history was not kept
 	// (the trace keeps the exited goroutines with the longest blocks, up to
 	// a bound); their waits are still counted in Edges and Sites.
@@ -93,7 +96,10 @@ type TraceGoroutine struct {
 	SchedLatencyMax   time.Duration
 	SchedLatencyTotal time.Duration
 	SchedCount        int
-	Exited            bool
+	// Running is the time it spent running (on a P) during the trace:
+	// the CPU it took from everyone else.
+	Running time.Duration
+	Exited  bool
 }
 
 // BlockInterval is one span a goroutine spent blocked (waiting or in a
