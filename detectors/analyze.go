@@ -25,6 +25,7 @@ func (a *analysis) passes() []pass {
 		{"locks", (*analysis).linkLocks},
 		{"recursive-locks", (*analysis).recursiveLocks}, // a lock held further up the waiter's own stack
 		{"pools", (*analysis).linkPools},
+		{"held-by", (*analysis).linkHeldBy}, // library queues → the goroutines that hold them
 		{"spawned", (*analysis).linkSpawned},
 		{"cycles", (*analysis).findCycles},
 		{"resources", (*analysis).findResourceLeaks}, // orphaned resources: library goroutines outliving their users
@@ -32,6 +33,7 @@ func (a *analysis) passes() []pass {
 		{"one-lock", (*analysis).unifyLocks},         // every waiter on one lock behind one holder
 		{"chains", (*analysis).buildChains},
 		{"trace-history", (*analysis).traceHistory}, // chains the trace saw form and resolve
+		{"starvation", (*analysis).starvation},      // CPU-bound work holding every P (traces; dumps as a guess)
 		{"leaks", (*analysis).findLeaks},
 		{"trace-leaks", (*analysis).traceLeaks},           // groups a trace saw accumulate
 		{"trace-timing", (*analysis).traceTiming},         // link start/end, wakes, trace evidence
@@ -193,6 +195,7 @@ func builtinSignatures() []Signature {
 	}
 	add(prioLibrary, dbSignatures())
 	add(prioLibrary, netSignatures())
+	add(prioLibrary, clientSignatures())
 	add(prioStdlib, stdlibSignatures())
 	add(prioGeneric, genericSignatures())
 	return out

@@ -26,6 +26,8 @@ var knownLibraryPrefixes = []string{
 	"github.com/redis/go-redis",
 	"github.com/go-redis/redis",
 	"github.com/gomodule/redigo",
+	"github.com/garyburd/redigo",
+	"github.com/redis/rueidis",
 	"github.com/Shopify/sarama",
 	"github.com/IBM/sarama",
 	"github.com/segmentio/kafka-go",
@@ -44,6 +46,7 @@ var knownLibraryPrefixes = []string{
 	"github.com/julienschmidt/httprouter",
 	"github.com/prometheus/",
 	"github.com/sirupsen/logrus",
+	"github.com/golang/glog",
 	"go.uber.org/",
 	"k8s.io/",
 	"sigs.k8s.io/",
@@ -75,7 +78,14 @@ func isKnownLibrary(pkg string, extra []string) bool {
 // libraryTable returns the library test parser.AppFrame takes: the known
 // libraries and the extra prefixes a user's signature file names.
 func libraryTable(extra []string) func(pkg string) bool {
-	return func(pkg string) bool { return isKnownLibrary(pkg, extra) }
+	return func(pkg string) bool {
+		if isKnownLibrary(pkg, extra) {
+			return true
+		}
+		// A gopkg.in path is the GitHub library it redirects to.
+		up := parser.FuncPackage(UpstreamFunc(pkg + ".F"))
+		return up != pkg && isKnownLibrary(up, extra)
+	}
 }
 
 // appFrame returns the index of the first application frame, or -1.

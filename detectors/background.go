@@ -69,7 +69,10 @@ func backgroundSignatures() []Signature {
 		bg("pgx4.ctxwatch", "github.com/jackc/pgconn", "github.com/jackc/pgconn/internal/ctxwatch.*"),
 		bg("pgx5.bgreader", "github.com/jackc/pgx/v5", "github.com/jackc/pgx/v5/pgconn/internal/bgreader.(*BGReader).bgRead"),
 		bg("pgxpool.health", "github.com/jackc/pgx/v5", "github.com/jackc/pgx/v5/pgxpool.(*Pool).backgroundHealthCheck"),
-		bg("puddle.background", "github.com/jackc/puddle/v2", "github.com/jackc/puddle/v2.*"),
+		// puddle's own goroutines (resource construction); a caller queued
+		// in Acquire is pgxpool.acquire's.
+		{ID: "puddle.background", Library: "github.com/jackc/puddle/v2", Background: true,
+			Frames: []string{"github.com/jackc/puddle/v2.*"}, Not: []string{"github.com/jackc/puddle/v2.(*Pool[...]).Acquire"}},
 		bg("mysql.watcher", "github.com/go-sql-driver/mysql", "github.com/go-sql-driver/mysql.(*mysqlConn).startWatcher.func*"),
 		bg("mongo.monitor", "go.mongodb.org/mongo-driver", "go.mongodb.org/mongo-driver*/x/mongo/driver/topology.(*Server).update"),
 		bg("mongo.rtt", "go.mongodb.org/mongo-driver", "go.mongodb.org/mongo-driver*/x/mongo/driver/topology.(*rttMonitor).*"),
@@ -94,9 +97,6 @@ func backgroundSignatures() []Signature {
 		bg("grpc.channelz", "google.golang.org/grpc", "google.golang.org/grpc/internal/channelz.*"),
 
 		// Client libraries' own loops.
-		bg("go-redis.reaper", "github.com/redis/go-redis/v9", "github.com/redis/go-redis/v9/internal/pool.(*ConnPool).reaper"),
-		bg("go-redis8.reaper", "github.com/go-redis/redis/v8", "github.com/go-redis/redis/v8/internal/pool.(*ConnPool).reaper"),
-		bg("go-redis.pubsub", "github.com/redis/go-redis/v9", "github.com/redis/go-redis/v9.(*channel).*"),
 		bg("kafka-go.reader", "github.com/segmentio/kafka-go", "github.com/segmentio/kafka-go.(*reader).*"),
 		bg("kafka-go.fetch", "github.com/segmentio/kafka-go", "github.com/segmentio/kafka-go.(*Reader).FetchMessage"),
 		bg("kafka-go.readerrun", "github.com/segmentio/kafka-go", "github.com/segmentio/kafka-go.(*Reader).run"),
@@ -105,7 +105,10 @@ func backgroundSignatures() []Signature {
 		bg("nats.flusher", "github.com/nats-io/nats.go", "github.com/nats-io/nats.go.(*Conn).flusher"),
 		bg("nats.waitForMsgs", "github.com/nats-io/nats.go", "github.com/nats-io/nats.go.(*Conn).waitForMsgs"),
 		bg("nats.asyncCB", "github.com/nats-io/nats.go", "github.com/nats-io/nats.go.(*asyncCallbacksHandler).*"),
-		bg("otel.batch.processQueue", "go.opentelemetry.io/otel/sdk/trace", "go.opentelemetry.io/otel/sdk/trace.(*batchSpanProcessor).processQueue"),
+		// The batch span processor is idle while it waits in its own
+		// select; inside exportSpans it is an export that may be stuck.
+		{ID: "otel.batch.processQueue", Library: "go.opentelemetry.io/otel/sdk/trace", Background: true, Innermost: true,
+			Frames: []string{"go.opentelemetry.io/otel/sdk/trace.(*batchSpanProcessor).processQueue"}},
 		bg("otel.metric.reader", "go.opentelemetry.io/otel/sdk/metric", "go.opentelemetry.io/otel/sdk/metric.(*PeriodicReader).run"),
 		bg("otel.log.batch", "go.opentelemetry.io/otel/sdk/log", "go.opentelemetry.io/otel/sdk/log.(*BatchProcessor).poll.func*"),
 		bg("client-go.cache", "k8s.io/client-go", "k8s.io/client-go/tools/cache.*"),
@@ -127,12 +130,25 @@ func backgroundSignatures() []Signature {
 			bg(mod+".demux", mod, mod+".(*Connection).demux"),
 		)
 	}
-	for _, mod := range []string{"github.com/Shopify/sarama", "github.com/IBM/sarama"} {
+	for _, v := range goRedisModules {
+		sigs = append(sigs,
+			bg(v.mod+".reaper", v.mod, v.mod+"/internal/pool.(*ConnPool).reaper"),
+			// A subscriber waiting for messages is idle, whatever it reads.
+			bg(v.mod+".pubsub", v.mod, v.mod+".(*PubSub).Receive*"),
+			bg(v.mod+".channel", v.mod, v.mod+".(*channel).*"),
+		)
+	}
+	for _, mod := range saramaModules {
+		// A broker connection's reader is idle while it waits for a
+		// request to answer; reading is an answer in flight.
+		sigs = append(sigs, Signature{ID: mod + ".(*Broker).responseReceiver", Library: mod, Background: true, Innermost: true,
+			Frames: []string{mod + ".(*Broker).responseReceiver"}, Reasons: []string{rChanRecv}})
 		for _, fn := range []string{
-			".(*Broker).responseReceiver", ".(*partitionConsumer).*", ".(*brokerConsumer).*",
+			".(*partitionConsumer).*", ".(*brokerConsumer).*",
 			".(*asyncProducer).dispatcher", ".(*topicProducer).dispatch", ".(*partitionProducer).dispatch",
 			".(*brokerProducer).run", ".(*client).backgroundMetadataUpdater", ".(*consumerGroupSession).heartbeatLoop",
-			".(*asyncProducer).retryHandler", ".withRecover",
+			".(*asyncProducer).retryHandler", ".(*asyncProducer).newBrokerProducer.func*",
+			".(*syncProducer).handleSuccesses", ".(*syncProducer).handleErrors",
 		} {
 			sigs = append(sigs, bg(mod+fn, mod, mod+fn))
 		}

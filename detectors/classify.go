@@ -140,6 +140,13 @@ func (a *analysis) classify() error {
 			}
 		}
 		n.cls = a.classifyMatched(n.grp, m, watchers)
+		if lockLike(n) && n.object == 0 {
+			// A lock-like primitive is the receiver of its anchor frame.
+			f := n.grp.Frames[n.cls.match.anchor]
+			if len(f.Args) > 0 && !f.Args[0].Unused && f.Args[0].Value != 0 {
+				n.object, n.objectCertain = f.Args[0].Value, !f.Args[0].Uncertain
+			}
+		}
 	}
 	return nil
 }
@@ -186,7 +193,7 @@ func hasFrame(frames []parser.Frame, pattern string) bool {
 
 func frameIndex(frames []parser.Frame, pattern string) int {
 	for i, f := range frames {
-		if matchPattern(pattern, f.Func) {
+		if matchFrame(pattern, f.Func) {
 			return i
 		}
 	}

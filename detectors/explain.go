@@ -28,6 +28,7 @@ var categoryPhrases = map[Category]string{
 	CatResourceLeak:         "holding a resource nobody uses any more (leak)",
 	CatSyscallBlocked:       "stuck in a system call",
 	CatSleepPoll:            "polling with time.Sleep",
+	CatSchedStarvation:      "holding every P while runnable goroutines wait (CPU starvation)",
 	CatUnclassified:         "blocked with no known signature",
 }
 

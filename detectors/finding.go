@@ -34,6 +34,7 @@ const (
 	CatGoroutineLeak        Category = "goroutine-leak"
 	CatSyscallBlocked       Category = "syscall-blocked"
 	CatSleepPoll            Category = "sleep-poll"
+	CatSchedStarvation      Category = "sched-starvation"
 	CatUnclassified         Category = "unclassified-blocked"
 	// CatResourceLeak is a resource (a response body, a gRPC stream, a
 	// *sql.DB, a transaction) whose library goroutines outlive every user:
@@ -47,7 +48,7 @@ func Categories() []Category {
 		CatDBDriverNoCtx, CatDBPoolExhausted, CatHTTPClientNoTimeout, CatHTTPServerNoTimeout,
 		CatGRPCStreamNoDeadline, CatIONoDeadline, CatChanSendBlocked, CatChanRecvBlocked,
 		CatNilChannel, CatEmptySelect, CatMutexConvoy, CatLockCycle, CatWaitGroupStuck, CatCondWait,
-		CatGoroutineLeak, CatResourceLeak, CatSyscallBlocked, CatSleepPoll, CatUnclassified,
+		CatGoroutineLeak, CatResourceLeak, CatSyscallBlocked, CatSleepPoll, CatSchedStarvation, CatUnclassified,
 	}
 }
 

@@ -244,6 +244,41 @@ tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp,
 	sdktrace.WithExportTimeout(10*time.Second)))`,
 }
 
+var fixSingleflight = Fix{
+	Summary: "bound the shared call itself, or use DoChan and select on ctx.Done()",
+	Detail: "singleflight.Group.Do has no context: every caller for a key waits for the one call in flight. " +
+		"Give that call its own deadline (it serves many callers, so not any one caller's), and let callers " +
+		"that must give up earlier use DoChan with a select on their context.",
+	Code: `ch := g.DoChan(key, func() (any, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	return load(ctx, key)
+})
+select {
+case r := <-ch:
+	return r.Val, r.Err
+case <-ctx.Done():
+	return nil, ctx.Err()
+}`,
+}
+
+var fixStarvation = Fix{
+	Summary: "bound CPU-bound concurrency and match GOMAXPROCS to the container's CPU quota",
+	Detail: "Every goroutine that is ready to run waits for a P while CPU-bound work holds them all, so " +
+		"timeouts fire late and latency explodes with no goroutine blocked. Run CPU-bound work through a " +
+		"bounded worker pool (a semaphore or errgroup.SetLimit sized to GOMAXPROCS or less), not one goroutine " +
+		"per item, and check ctx between chunks so it stops when its request is gone. Check GOMAXPROCS against " +
+		"the container's CPU quota: Go 1.25+ follows the cgroup limit by default, older releases take the " +
+		"host's CPU count (use go.uber.org/automaxprocs there); a GOMAXPROCS above the quota adds throttling " +
+		"pauses on top of the queue, one far below it wastes the CPU you pay for.",
+	Code: `g, ctx := errgroup.WithContext(ctx)
+g.SetLimit(runtime.GOMAXPROCS(0) / 2) // leave Ps for requests
+for _, shard := range shards {
+	g.Go(func() error { return reindex(ctx, shard) })
+}
+return g.Wait()`,
+}
+
 var fixColly = Fix{
 	Summary: "bound colly's queue: limit the goroutines you start, and give the HTTP backend a timeout",
 	Detail: "With Async and a LimitRule, every request is a goroutine that queues on the rule's waitChan " +

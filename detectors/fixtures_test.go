@@ -160,6 +160,11 @@ var aggregatedGaps = map[string]bool{
 	"nil-channel/goroutine.pb.gz":            true,
 	"lock-cycle/goroutine-debug1.txt":        true,
 	"lock-cycle/goroutine.pb.gz":             true,
+	// Starvation is measured from traces; the weak dump-only form needs
+	// the goroutines' states (runnable), which aggregated formats do not
+	// print.
+	"sched-starvation/goroutine-debug1.txt": true,
+	"sched-starvation/goroutine.pb.gz":      true,
 }
 
 // TestFixtureAggregated analyzes the debug=1 and proto captures of every

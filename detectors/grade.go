@@ -106,7 +106,7 @@ func (a *analysis) holderUnknownLock(n *node) string {
 	} else {
 		looked = append(looked, "a lock address (the capture prints no argument words)")
 	}
-	if ci := parser.SyncCaller(n.grp.Frames); ci >= 0 {
+	if ci := lockSite(n); ci >= 0 {
 		fn := n.grp.Frames[ci].Func
 		looked = append(looked, fmt.Sprintf("a goroutine inside %s past the Lock call", parser.ShortFunc(fn)))
 		if rt := receiverType(n.grp.Frames[ci]); rt != "" {

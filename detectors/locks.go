@@ -37,6 +37,30 @@ func isLockWaiter(n *node) bool {
 	return n.cls.category == CatMutexConvoy || slices.Contains(lockReasons, n.cls.reason)
 }
 
+// lockSite returns the index of the frame that took the lock a node waits
+// on: for a lock-like library primitive (Signature.Lock, a weighted
+// semaphore) the first frame outside the primitive's package past its
+// anchor; for sync locks the first frame after the sync and runtime
+// frames.
+func lockSite(n *node) int {
+	if !lockLike(n) {
+		return parser.SyncCaller(n.grp.Frames)
+	}
+	frames := n.grp.Frames
+	pkg := frames[n.cls.match.anchor].Package()
+	for i := n.cls.match.anchor + 1; i < len(frames); i++ {
+		if frames[i].Package() != pkg {
+			return i
+		}
+	}
+	return -1
+}
+
+// lockLike reports whether a node waits on a lock-like library primitive.
+func lockLike(n *node) bool {
+	return n.cls.matched && !n.cls.background && n.cls.match.sig.Lock && n.cls.match.anchor >= 0
+}
+
 // lockWords are the words that identify a lock's owner in other stacks:
 // the lock address, the receiver of the method that takes it, and argument
 // words of that frame pointing just before the lock.
@@ -46,9 +70,10 @@ func lockWords(n *node) map[uint64]bool {
 		return words
 	}
 	words[n.object] = n.objectCertain
+	site := lockSite(n)
 	for _, m := range n.grp.Members {
-		ci := parser.SyncCaller(m.Frames)
-		if ci < 0 {
+		ci := site
+		if ci < 0 || ci >= len(m.Frames) {
 			continue
 		}
 		f := m.Frames[ci]
@@ -244,13 +269,13 @@ type siteCandidate struct {
 // in, inside a sibling closure, or inside a method of the same receiver
 // type.
 func (a *analysis) lockHolderByCallSite(w *node) {
-	ci := parser.SyncCaller(w.grp.Frames)
+	ci := lockSite(w)
 	if ci < 0 {
 		return
 	}
 	caller := w.grp.Frames[ci]
 	var best *siteCandidate
-	for i, c := range a.siteCandidates(caller) {
+	for i, c := range a.siteCandidates(caller, lockLike(w)) {
 		n := c.n
 		if n == w || (isLockWaiter(n) && (n.object == w.object || w.object == 0 || n.object == 0) && sameLockSite(n, caller)) {
 			continue
@@ -342,8 +367,15 @@ func siteKey(caller parser.Frame) string {
 // siteCandidates scores, once per lock site, every group that could hold
 // the lock taken there, best first; waiters at one site (thousands of
 // them, each on its own lock, in the worst case) share the list.
-func (a *analysis) siteCandidates(caller parser.Frame) []siteCandidate {
+//
+// past is set for lock-like primitives (Signature.Lock): a slot taken at
+// caller is held only past the acquiring line, so goroutines before it
+// are never candidates.
+func (a *analysis) siteCandidates(caller parser.Frame, past bool) []siteCandidate {
 	key := siteKey(caller)
+	if past {
+		key += ":past"
+	}
 	if list, ok := a.siteCache[key]; ok {
 		return list
 	}
@@ -368,6 +400,8 @@ func (a *analysis) siteCandidates(caller parser.Frame) []siteCandidate {
 				case f.Func == caller.Func && f.Line > caller.Line:
 					// Past the Lock call, inside the critical section.
 					conf, how = confPastLock, viaFunc
+				case past && f.Func == caller.Func:
+					continue // at or before the Acquire: not holding a slot yet
 				case f.Func == caller.Func && f.Line < caller.Line:
 					// Before the Lock call: it has not taken this lock
 					// yet, unless the function locks in a loop.
@@ -463,7 +497,7 @@ func (a *analysis) callSiteIndex() map[string][]*node {
 // sameLockSite reports whether a lock-waiting node takes its lock from the
 // same function as caller: a fellow waiter, never the holder.
 func sameLockSite(n *node, caller parser.Frame) bool {
-	ci := parser.SyncCaller(n.grp.Frames)
+	ci := lockSite(n)
 	return ci >= 0 && n.grp.Frames[ci].Func == caller.Func
 }
 

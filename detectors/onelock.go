@@ -21,7 +21,7 @@ func lockIdentity(n *node) string {
 	if n.object != 0 {
 		return fmt.Sprintf("lock:%x", n.object)
 	}
-	if ci := parser.SyncCaller(n.grp.Frames); ci >= 0 {
+	if ci := lockSite(n); ci >= 0 {
 		return "lock@" + lockOwner(n.grp.Frames[ci])
 	}
 	return ""

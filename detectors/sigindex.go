@@ -62,8 +62,30 @@ func compileSig(s *Signature) compiledSig {
 type stackView struct {
 	frames []parser.Frame
 	byFunc map[string][]int
-	wild   [][]int // by pattern id
-	done   []bool
+	// alts are, for frames whose upstream name differs (a gopkg.in path, a
+	// generic instantiation; see nameForms), the other names they match
+	// by; nil when no frame has any.
+	alts [][]string
+	wild [][]int // by pattern id
+	done []bool
+}
+
+// nameForms returns the other names a function matches by: its upstream
+// name (UpstreamFunc) and, for a generic instantiation, that name without
+// its type arguments, so a row written "pkg.(*Pool).Acquire" matches
+// "pkg.(*Pool[...]).Acquire". Nil when there are none.
+func nameForms(fn string) []string {
+	up := UpstreamFunc(fn)
+	var out []string
+	if up != fn {
+		out = append(out, up)
+	}
+	if strings.IndexByte(up, '[') >= 0 {
+		if st := stripTypeArgs(up); st != up && st != fn {
+			out = append(out, st)
+		}
+	}
+	return out
 }
 
 // newStackView prepares a view for a table of nWild distinct wildcard
@@ -72,6 +94,19 @@ func newStackView(frames []parser.Frame, nWild int) *stackView {
 	v := &stackView{frames: frames, byFunc: make(map[string][]int, len(frames)), wild: make([][]int, nWild), done: make([]bool, nWild)}
 	for i, f := range frames {
 		v.byFunc[f.Func] = append(v.byFunc[f.Func], i)
+		forms := nameForms(f.Func)
+		if len(forms) == 0 {
+			continue
+		}
+		if v.alts == nil {
+			v.alts = make([][]string, len(frames))
+		}
+		v.alts[i] = forms
+		for _, name := range forms {
+			if idx := v.byFunc[name]; len(idx) == 0 || idx[len(idx)-1] != i {
+				v.byFunc[name] = append(v.byFunc[name], i)
+			}
+		}
 	}
 	return v
 }
@@ -86,7 +121,7 @@ func (v *stackView) indices(p *pattern) []int {
 	}
 	var idx []int
 	for i, f := range v.frames {
-		if p.match(f.Func) {
+		if p.match(f.Func) || (v.alts != nil && slices.ContainsFunc(v.alts[i], p.match)) {
 			idx = append(idx, i)
 		}
 	}
@@ -123,6 +158,10 @@ func (c *compiledSig) match(v *stackView, reason string) (sigMatch, bool) {
 		if len(v.indices(&c.not[k])) > 0 {
 			return m, false
 		}
+	}
+	if s.Innermost && m.anchor >= 0 && m.anchor != parser.TellingFrame(v.frames) {
+		// Idle only while waiting in its own frame (Signature.Innermost).
+		return m, false
 	}
 	if len(s.Frames) == 0 && m.reasonUnknown {
 		// A reason-only row says nothing about a goroutine whose reason is

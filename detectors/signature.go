@@ -54,6 +54,25 @@ type Signature struct {
 	// goroutines waiting on them would otherwise name it (a driver that
 	// ignores the context explains the pool it exhausts).
 	Dominant bool
+	// HeldBy lists function patterns of the goroutines that hold what this
+	// row's goroutines wait for: the connections of a pool (go-redis
+	// readers behind (*ConnPool).waitTurn), the consumer of a queue (the
+	// OTel batch processor's export behind span.End), the broker
+	// connection behind a producer's send. Waiters are linked to every
+	// blocked goroutine with such a frame; the link is proven when both
+	// stacks carry the same object (see linkHeldBy).
+	HeldBy []string
+	// Lock marks a lock-like primitive outside sync (a weighted
+	// semaphore): the anchor frame's first argument is the lock, the frame
+	// that called it is the lock site, and the holders are goroutines in
+	// that same function past the call, as for a sync.Mutex.
+	Lock bool
+	// Innermost restricts the row to stacks whose first pattern is the
+	// innermost frame outside the runtime: a loop is idle only while it
+	// waits in its own select (the OTel batch processor waiting for spans,
+	// a Kafka broker connection's reader waiting for a request to answer),
+	// not while it is stuck deeper in a call it made.
+	Innermost bool
 	// Priority ranks rows before their anchors are compared: lower wins,
 	// so a library row beats the standard-library read it sits on. User
 	// rows have priority 0; library rows 10; standard-library protocol rows
@@ -102,6 +121,93 @@ func matchPattern(pattern, fn string) bool {
 	}
 }
 
+// matchFrame matches a pattern against a frame's function by its upstream
+// name; a generic instantiation ("pkg.(*Pool[...]).Acquire", as
+// tracebacks print it) also matches a pattern written without its type
+// arguments ("pkg.(*Pool).Acquire").
+func matchFrame(pattern, fn string) bool {
+	if matchPattern(pattern, fn) {
+		return true
+	}
+	up := UpstreamFunc(fn)
+	if up != fn && matchPattern(pattern, up) {
+		return true
+	}
+	if strings.IndexByte(up, '[') >= 0 && strings.IndexByte(pattern, '[') < 0 {
+		return matchPattern(pattern, stripTypeArgs(up))
+	}
+	return false
+}
+
+// stripTypeArgs removes the bracketed type arguments of a generic
+// function's name: "p.(*Pool[...]).Acquire" is "p.(*Pool).Acquire",
+// "p.Map[go.shape.int]" is "p.Map".
+func stripTypeArgs(fn string) string {
+	var b strings.Builder
+	depth := 0
+	for i := 0; i < len(fn); i++ {
+		switch c := fn[i]; {
+		case c == '[':
+			depth++
+		case c == ']' && depth > 0:
+			depth--
+		case depth == 0:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// UpstreamFunc returns the name a function has in its upstream module: a
+// vendored copy ("github.com/docker/docker/vendor/google.golang.org/grpc.(*ClientConn).Invoke")
+// loses everything up to its last "/vendor/" (parser.UnvendorFunc), and a
+// gopkg.in path takes the GitHub path gopkg.in redirects to ("gopkg.in/redis.v5" is
+// "github.com/go-redis/redis", "gopkg.in/Shopify/sarama.v1" is
+// "github.com/Shopify/sarama"). Other names are returned as they are.
+func UpstreamFunc(fn string) string {
+	// Vendored copies: the parser already reduces them to their module
+	// path (parser.UnvendorFunc); names built elsewhere get the same.
+	fn = parser.UnvendorFunc(fn)
+	const gopkg = "gopkg.in/"
+	if !strings.HasPrefix(fn, gopkg) {
+		return fn
+	}
+	rest := fn[len(gopkg):]
+	// The package element ends at the first "/" or at the "." before the
+	// function name; its ".vN" suffix is the major version.
+	end := len(rest)
+	if k := strings.IndexByte(rest, '/'); k >= 0 {
+		end = k
+	}
+	elem := rest[:end]
+	user := ""
+	if end < len(rest) && !strings.Contains(elem, ".v") {
+		// gopkg.in/user/pkg.vN
+		user = elem
+		rest = rest[end+1:]
+		end = len(rest)
+		if k := strings.IndexByte(rest, '/'); k >= 0 {
+			end = k
+		}
+		elem = rest[:end]
+	}
+	v := strings.Index(elem, ".v")
+	if v <= 0 || v+2 >= len(elem) || elem[v+2] < '0' || elem[v+2] > '9' {
+		return fn
+	}
+	pkg := elem[:v]
+	// What follows the version digits: "" or ".Func" when the function is
+	// in the package's root.
+	tail := elem[v+2:]
+	for len(tail) > 0 && tail[0] >= '0' && tail[0] <= '9' {
+		tail = tail[1:]
+	}
+	if user == "" {
+		user = "go-" + pkg
+	}
+	return "github.com/" + user + "/" + pkg + tail + rest[end:]
+}
+
 // nextSegment splits a pattern at its first wildcard: the literal text
 // before it, the pattern after it, and whether there was one.
 func nextSegment(pattern string) (seg, rest string, wild bool) {
@@ -137,6 +243,9 @@ type sigMatch struct {
 
 // match checks the signature against a stack and a wait reason. Analyses
 // compile their tables once (sigIndex); this compiles the row for one use.
+// Frames are compared by their upstream names too (UpstreamFunc): a
+// vendored or gopkg.in copy of a library, or a generic instantiation,
+// matches the library's rows.
 func (s *Signature) match(frames []parser.Frame, reason string) (sigMatch, bool) {
 	x := newSigIndex([]Signature{*s})
 	m, ok := x.rows[0].match(x.view(frames), reason)

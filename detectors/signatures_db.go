@@ -96,14 +96,31 @@ func dbSignatures() []Signature {
 		},
 		{
 			ID: "mongo.checkout", Library: "go.mongodb.org/mongo-driver",
-			Frames:   []string{"go.mongodb.org/mongo-driver*/x/mongo/driver/topology.(*pool).checkOut"},
-			Reasons:  []string{rSelect},
+			Frames:  []string{"go.mongodb.org/mongo-driver*/x/mongo/driver/topology.(*pool).checkOut"},
+			Reasons: []string{rSelect},
+			// v1.17.1: (*connection).read, readWireMessage, write, writeWireMessage.
+			HeldBy: []string{
+				"go.mongodb.org/mongo-driver*/x/mongo/driver/topology.(*connection).read*",
+				"go.mongodb.org/mongo-driver*/x/mongo/driver/topology.(*connection).write*",
+			},
 			Category: CatDBPoolExhausted, ContextAware: true, Severity: SevHigh,
 			Why: "the goroutine is queued for a MongoDB pool connection (maxPoolSize reached) with a context " +
 				"without deadline; the holders are the next thing to look at",
 			Fix: fixMongo,
 		},
 	}
+	// pgxpool queues in puddle's Acquire (on an x/sync semaphore) while the
+	// pool's connections are checked out; puddle v2.2.2.
+	sigs = append(sigs, Signature{
+		ID: "pgxpool.acquire", Library: "github.com/jackc/puddle/v2",
+		Frames:   []string{"github.com/jackc/puddle/v2.(*Pool[...]).Acquire"},
+		Reasons:  []string{rSelect, rChanRecv},
+		HeldBy:   []string{"github.com/jackc/pgx/v5/pgconn.(*PgConn).*"},
+		Category: CatDBPoolExhausted, ContextAware: true, Severity: SevHigh,
+		Why: "the goroutine is queued in pgxpool for a connection: every connection (MaxConns) is checked out; the " +
+			"wait honours the context, so a context without deadline waits as long as the holders do",
+		Fix: fixPgx,
+	})
 	// pgx: v5 and v4 (whose pgconn is a separate module) block the same way.
 	for _, v := range []struct{ ver, pgconn, watcher string }{
 		{"v5", "github.com/jackc/pgx/v5/pgconn", "github.com/jackc/pgx/v5/pgconn/ctxwatch.(*ContextWatcher).Watch.func1"},

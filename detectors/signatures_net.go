@@ -1,8 +1,8 @@
 package detectors
 
 // netSignatures is what ctxhole knows about network clients: grpc-go,
-// x/net/http2, go-redis v8/v9, redigo, Sarama (both import paths),
-// segmentio/kafka-go, nats.go, amqp091-go, the OpenTelemetry SDK and colly.
+// x/net/http2, nats.go, amqp091-go and colly. Redis, Kafka, telemetry and
+// x/sync are in signatures_clients.go.
 func netSignatures() []Signature {
 	grpc := "google.golang.org/grpc"
 	sigs := []Signature{
@@ -61,33 +61,6 @@ func netSignatures() []Signature {
 			Fix: fixHTTPClient,
 		},
 		{
-			ID: "redigo.read", Library: "github.com/gomodule/redigo",
-			Frames:   []string{"github.com/gomodule/redigo/redis.(*conn).readReply"},
-			Reasons:  []string{rIOWait},
-			Category: CatIONoDeadline, ContextAware: false, Severity: SevHigh,
-			Why: "redigo is reading a Redis reply on a connection dialled without DialReadTimeout; Conn.Do " +
-				"takes no context, so nothing ends the read",
-			Fix: fixRedigo,
-		},
-		{
-			ID: "redigo.pool", Library: "github.com/gomodule/redigo",
-			Frames:   []string{"github.com/gomodule/redigo/redis.(*Pool).*"},
-			Reasons:  []string{rChanRecv, rSelect},
-			Category: CatIONoDeadline, ContextAware: true, Severity: SevHigh,
-			Why: "the goroutine is waiting for a free redigo pool connection (Wait: true, MaxActive reached) " +
-				"with no context deadline",
-			Fix: fixRedigo,
-		},
-		{
-			ID: "kafka-go.write", Library: "github.com/segmentio/kafka-go",
-			Frames:   []string{"github.com/segmentio/kafka-go.(*Writer).WriteMessages"},
-			Reasons:  []string{rSelect, rChanRecv},
-			Category: CatIONoDeadline, ContextAware: true, Severity: SevHigh,
-			Why: "kafka-go's Writer.WriteMessages waits for the batch to be acknowledged by a broker that does " +
-				"not answer, with a context without deadline",
-			Fix: fixKafkaGo,
-		},
-		{
 			ID: "nats.request", Library: "github.com/nats-io/nats.go",
 			Frames:   []string{"github.com/nats-io/nats.go.(*Conn).*equestWithContext"},
 			Reasons:  []string{rSelect},
@@ -105,39 +78,6 @@ func netSignatures() []Signature {
 			Fix: fixNATS,
 		},
 		{
-			ID: "otel.batch.enqueue", Library: "go.opentelemetry.io/otel/sdk/trace",
-			Frames:   []string{"go.opentelemetry.io/otel/sdk/trace.(*batchSpanProcessor).enqueueBlockOnQueueFull"},
-			Reasons:  []string{rSelect, rChanSend},
-			Category: CatIONoDeadline, ContextAware: false, Severity: SevHigh,
-			Why: "span.End is blocked because the batch span processor was built WithBlocking and its queue " +
-				"is full: the exporter does not keep up or is stuck on its collector",
-			Fix: fixOTel,
-		},
-		{
-			ID: "otel.simple.onend", Library: "go.opentelemetry.io/otel/sdk/trace",
-			Frames:   []string{"go.opentelemetry.io/otel/sdk/trace.(*simpleSpanProcessor).OnEnd"},
-			Category: CatIONoDeadline, ContextAware: false, Severity: SevHigh,
-			Why: "span.End runs the simple span processor, which exports every span synchronously under a " +
-				"mutex: a slow or dead collector stalls every request ending a span",
-			Fix: fixOTel,
-		},
-		{
-			ID: "otel.flush", Library: "go.opentelemetry.io/otel/sdk/trace",
-			Frames:   []string{"go.opentelemetry.io/otel/sdk/trace.(*batchSpanProcessor).ForceFlush"},
-			Reasons:  []string{rSelect},
-			Category: CatIONoDeadline, ContextAware: true, Severity: SevMedium,
-			Why: "ForceFlush waits for the exporter with a context without deadline",
-			Fix: fixOTel,
-		},
-		{
-			ID: "otel.otlptrace.upload", Library: "go.opentelemetry.io/otel/exporters/otlp/otlptrace",
-			Frames:   []string{"go.opentelemetry.io/otel/exporters/otlp/otlptrace/*.(*client).UploadTraces"},
-			Category: CatIONoDeadline, ContextAware: true, Severity: SevMedium,
-			Why: "the OTLP trace exporter is uploading to a collector that does not answer; with no exporter " +
-				"timeout the export, and everything waiting on it, hangs",
-			Fix: fixOTel,
-		},
-		{
 			ID: "colly.limit", Library: "github.com/gocolly/colly/v2",
 			Frames:   []string{"github.com/gocolly/colly/v2.(*httpBackend).Do"},
 			Reasons:  []string{rChanSend},
@@ -147,55 +87,6 @@ func netSignatures() []Signature {
 				"new request goroutine blocks on the plain send, unbounded",
 			Fix: fixColly,
 		},
-	}
-	for _, mod := range []string{"github.com/redis/go-redis/v9", "github.com/go-redis/redis/v8"} {
-		sigs = append(sigs,
-			Signature{
-				ID: mod + ".read", Library: mod,
-				Frames:   []string{mod + "/internal/pool.(*Conn).WithReader"},
-				Reasons:  []string{rIOWait},
-				Category: CatIONoDeadline, ContextAware: true, Severity: SevHigh,
-				Why: "go-redis is reading a reply with ReadTimeout disabled (-1) or a blocking command, and the " +
-					"command's context has no deadline",
-				Fix: fixRedis,
-			},
-			Signature{
-				ID: mod + ".pool", Library: mod,
-				Frames:   []string{mod + "/internal/pool.(*ConnPool).waitTurn"},
-				Reasons:  []string{rSelect},
-				Category: CatIONoDeadline, ContextAware: true, Severity: SevHigh,
-				Why: "go-redis is waiting for a pool connection: every connection is stuck in a command",
-				Fix: fixRedis,
-			})
-	}
-	for _, mod := range []string{"github.com/Shopify/sarama", "github.com/IBM/sarama"} {
-		sigs = append(sigs,
-			Signature{
-				ID: mod + ".syncproducer", Library: mod,
-				Frames:   []string{mod + ".(*syncProducer).SendMessage*"},
-				Reasons:  []string{rChanRecv, rChanSend, rSelect},
-				Category: CatIONoDeadline, ContextAware: false, Severity: SevHigh,
-				Why: "Sarama's SyncProducer.SendMessage waits for the broker's acknowledgement; it takes no " +
-					"context, and with Net.ReadTimeout or Producer.Timeout disabled nothing ends the wait",
-				Fix: fixSarama,
-			},
-			Signature{
-				ID: mod + ".broker", Library: mod,
-				Frames:   []string{mod + ".(*Broker).sendAndReceive"},
-				Reasons:  []string{rChanRecv, rSelect},
-				Category: CatIONoDeadline, ContextAware: false, Severity: SevHigh,
-				Why: "Sarama is waiting for a broker's response; the wait is bounded only by Net.ReadTimeout",
-				Fix: fixSarama,
-			},
-			Signature{
-				ID: mod + ".input", Library: mod,
-				Frames:   []string{mod + ".(*asyncProducer).Input"},
-				Reasons:  []string{rChanSend},
-				Category: CatChanSendBlocked, ContextAware: false, Severity: SevHigh,
-				Why: "a send to Sarama's AsyncProducer.Input() is blocked: the producer cannot deliver or its " +
-					"Errors()/Successes() channels are not drained",
-				Fix: fixSarama,
-			})
 	}
 	for _, mod := range []string{"github.com/rabbitmq/amqp091-go", "github.com/streadway/amqp"} {
 		sigs = append(sigs,

@@ -133,6 +133,8 @@ var traceBlind = map[string]string{
 // onset) cannot show them, and why.
 var onsetBlind = map[string]string{
 	"leaked-grpc-stream": "streams leak at 0.5 a second: the 5 s onset trace ends with two abandoned streams, too few to call a leak of (the steady trace and the dumps show it)",
+	"otel-exporter-blocked": "the batch span processor first exports when its 5 s BatchTimeout fires, as the 5 s onset trace ends: " +
+		"no export is stuck yet, no span.End blocked",
 }
 
 // steadyBlind are the incidents a steady trace alone (every goroutine

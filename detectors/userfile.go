@@ -52,9 +52,14 @@ const (
 // not appear in the stack, reasons are wait reasons as
 // a dump prints them, "background": true marks a loop that waits for work
 // and is never a hole (category is then not needed), "watcher" names the
-// helper goroutine a library starts only for a cancellable context, and
+// helper goroutine a library starts only for a cancellable context,
 // "dominant": true lets the row name the principal cause of the chain it
-// roots.
+// roots, "held_by" lists the frames of the goroutines that hold what the
+// row's goroutines wait for (a pool's connections, a queue's consumer),
+// "lock": true marks a lock-like primitive whose holders are in the
+// acquiring function past the call, and "innermost": true restricts the
+// row to stacks whose first frame pattern is the innermost frame outside
+// the runtime (a loop idle in its own select).
 type signatureFile struct {
 	Signatures []signatureJSON `json:"signatures"`
 }
@@ -75,9 +80,12 @@ type signatureJSON struct {
 		Detail  string `json:"detail"`
 		Code    string `json:"code"`
 	} `json:"fix"`
-	Severity   string  `json:"severity"`
-	Confidence float64 `json:"confidence"`
-	Dominant   bool    `json:"dominant"`
+	Severity   string   `json:"severity"`
+	Confidence float64  `json:"confidence"`
+	Dominant   bool     `json:"dominant"`
+	HeldBy     []string `json:"held_by"`
+	Lock       bool     `json:"lock"`
+	Innermost  bool     `json:"innermost"`
 }
 
 // LoadSignatures reads user signatures from a JSON file (see signatureFile
@@ -135,6 +143,7 @@ func parseSignatures(path string, data []byte) ([]Signature, error) {
 			ID: clean(js.ID), Library: clean(js.Library), Frames: js.Frames, Not: js.Not, Reasons: js.Reasons,
 			Category: Category(js.Category), Background: js.Background, ContextAware: js.ContextAware,
 			Watcher: clean(js.Watcher), Why: clean(js.Why), Confidence: js.Confidence, Dominant: js.Dominant,
+			HeldBy: js.HeldBy, Lock: js.Lock, Innermost: js.Innermost,
 			Fix:      Fix{Summary: clean(js.Fix.Summary), Detail: clean(js.Fix.Detail), Code: cleanCode(js.Fix.Code)},
 			Severity: SevMedium,
 		}
@@ -200,6 +209,17 @@ func (s *Signature) validate() error {
 		if !known {
 			return fmt.Errorf("category: unknown category %q", string(s.Category))
 		}
+	}
+	for i, p := range s.HeldBy {
+		if strings.TrimSpace(p) == "" || strings.Trim(p, "*") == "" {
+			return fmt.Errorf("held_by[%d]: pattern %q matches nothing specific", i, p)
+		}
+	}
+	if (s.Lock || s.Innermost || len(s.HeldBy) > 0) && len(s.Frames) == 0 {
+		return errors.New("frames: lock, innermost and held_by need a frame pattern to anchor on")
+	}
+	if s.Lock && s.Background {
+		return errors.New("lock: a background row waits for work, it is not a lock")
 	}
 	if s.Confidence < 0 || s.Confidence > 1 {
 		return fmt.Errorf("confidence: %v is outside 0–1", s.Confidence)

@@ -1,0 +1,165 @@
+package detectors
+
+import (
+	"testing"
+
+	"github.com/ctxhole/ctxhole/parser"
+)
+
+func TestUpstreamFunc(t *testing.T) {
+	tests := []struct{ in, want string }{
+		// Vendored copies, as docker, containerd and Kubernetes dumps print them.
+		{"github.com/docker/docker/vendor/google.golang.org/grpc.(*ClientConn).Invoke", "google.golang.org/grpc.(*ClientConn).Invoke"},
+		{"k8s.io/kubernetes/vendor/github.com/go-redis/redis/v8/internal/pool.(*Conn).WithReader",
+			"github.com/go-redis/redis/v8/internal/pool.(*Conn).WithReader"},
+		// Nested vendor directories: the innermost copy is the library.
+		{"a.io/x/vendor/b.io/y/vendor/github.com/IBM/sarama.(*syncProducer).SendMessage", "github.com/IBM/sarama.(*syncProducer).SendMessage"},
+		// gopkg.in: pkg.vN is github.com/go-pkg/pkg, user/pkg.vN is github.com/user/pkg.
+		{"gopkg.in/redis.v5.(*baseClient).conn", "github.com/go-redis/redis.(*baseClient).conn"},
+		{"gopkg.in/redis.v5/internal/pool.(*ConnPool).Get", "github.com/go-redis/redis/internal/pool.(*ConnPool).Get"},
+		{"gopkg.in/Shopify/sarama.v1.(*syncProducer).SendMessage", "github.com/Shopify/sarama.(*syncProducer).SendMessage"},
+		{"github.com/x/y/vendor/gopkg.in/Shopify/sarama.v1.(*Broker).responseReceiver", "github.com/Shopify/sarama.(*Broker).responseReceiver"},
+		// The standard library's own vendored packages are x/net's.
+		{"vendor/golang.org/x/net/http2/hpack.(*Decoder).Write", "golang.org/x/net/http2/hpack.(*Decoder).Write"},
+		// Left alone: not vendored, not a gopkg.in version path.
+		{"github.com/lib/pq.(*conn).startup", "github.com/lib/pq.(*conn).startup"},
+		{"gopkg.in/notversioned/pkg.F", "gopkg.in/notversioned/pkg.F"},
+	}
+	for _, tt := range tests {
+		if got := UpstreamFunc(tt.in); got != tt.want {
+			t.Errorf("UpstreamFunc(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// Frames of vendored, gopkg.in, old-path and generic-instantiated forms
+// classify as their upstream row, and are never the application frame.
+func TestClientRowsMatchOtherForms(t *testing.T) {
+	tests := []struct {
+		name, reason string
+		frames       []string
+		wantID       string
+	}{
+		{"vendored go-redis v9", rIOWait, []string{
+			"internal/poll.runtime_pollWait", "net.(*conn).Read",
+			"github.com/acme/svc/vendor/github.com/redis/go-redis/v9/internal/pool.(*Conn).WithReader",
+			"github.com/acme/svc/vendor/github.com/redis/go-redis/v9.(*baseClient)._process",
+			"main.handler"}, "github.com/redis/go-redis/v9.read"},
+		{"go-redis v6 (old path, no context)", rIOWait, []string{
+			"net.(*conn).Read", "github.com/go-redis/redis/internal/pool.(*Conn).WithReader", "main.handler"},
+			"github.com/go-redis/redis.read"},
+		{"gopkg.in/redis.v5 maps to the v6 path", rIOWait, []string{
+			"net.(*conn).Read", "gopkg.in/redis.v5/internal/pool.(*Conn).WithReader", "main.handler"},
+			"github.com/go-redis/redis.read"},
+		{"go-redis v8 pool turn", rSelect, []string{
+			"github.com/go-redis/redis/v8/internal/pool.(*ConnPool).waitTurn", "github.com/go-redis/redis/v8/internal/pool.(*ConnPool).Get", "main.handler"},
+			"github.com/go-redis/redis/v8.pool"},
+		{"gopkg.in sarama sync producer", rChanRecv, []string{
+			"gopkg.in/Shopify/sarama.v1.(*syncProducer).SendMessage", "main.publish"},
+			"github.com/Shopify/sarama.syncproducer"},
+		{"garyburd redigo", rIOWait, []string{
+			"net.(*conn).Read", "bufio.(*Reader).fill", "github.com/garyburd/redigo/redis.(*conn).readReply", "main.get"},
+			"garyburd/redigo.read"},
+		{"generic pgxpool acquire", rSelect, []string{
+			"golang.org/x/sync/semaphore.(*Weighted).Acquire",
+			"github.com/jackc/puddle/v2.(*Pool[...]).acquire", "github.com/jackc/puddle/v2.(*Pool[...]).Acquire",
+			"github.com/jackc/pgx/v5/pgxpool.(*Pool).Acquire", "main.query"}, "pgxpool.acquire"},
+		{"a semaphore outside a pool", rSelect, []string{
+			"golang.org/x/sync/semaphore.(*Weighted).Acquire", "main.(*server).thumbnail"}, "x/sync/semaphore.acquire"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := &parser.Goroutine{ID: 7, Count: 1, Status: parser.StatusWaiting, State: tt.reason, Reason: tt.reason}
+			g.Frames = append(g.Frames, parser.Frame{Func: "runtime.gopark"})
+			for _, fn := range tt.frames {
+				g.Frames = append(g.Frames, parser.Frame{Func: fn, File: "x.go", Line: 10})
+			}
+			a := newAnalysis(&parser.Capture{Snapshots: []*parser.Snapshot{{Goroutines: []*parser.Goroutine{g}}}}, Options{})
+			if err := a.classify(); err != nil {
+				t.Fatal(err)
+			}
+			cls := a.nodes[0].cls
+			if !cls.matched || cls.background || cls.match.sig.ID != tt.wantID {
+				t.Fatalf("matched %v (background %v), want %s", cls.match.sig, cls.background, tt.wantID)
+			}
+			app := AppFrame(g.Frames)
+			if app < 0 || g.Frames[app].Func != tt.frames[len(tt.frames)-1] {
+				t.Errorf("application frame %d, want the caller %s: a library frame is never the application's", app, tt.frames[len(tt.frames)-1])
+			}
+		})
+	}
+}
+
+func TestMatchFrameGeneric(t *testing.T) {
+	tests := []struct {
+		pattern, fn string
+		want        bool
+	}{
+		{"github.com/jackc/puddle/v2.(*Pool).Acquire", "github.com/jackc/puddle/v2.(*Pool[...]).Acquire", true},
+		{"github.com/jackc/puddle/v2.(*Pool[...]).Acquire", "github.com/jackc/puddle/v2.(*Pool[...]).Acquire", true},
+		{"example.com/lru.Get", "example.com/lru.Get[go.shape.string,go.shape.int]", true},
+		{"example.com/lru.Get", "example.com/lru.GetAll[...]", false},
+	}
+	for _, tt := range tests {
+		if got := matchFrame(tt.pattern, tt.fn); got != tt.want {
+			t.Errorf("matchFrame(%q, %q) = %v, want %v", tt.pattern, tt.fn, got, tt.want)
+		}
+	}
+}
+
+// A semaphore's holders are in the acquiring function past the Acquire
+// line; a goroutine in that function before the call is not one.
+func TestSemaphoreHoldersPastAcquire(t *testing.T) {
+	mk := func(id int64, reason string, frames ...parser.Frame) *parser.Goroutine {
+		return &parser.Goroutine{ID: id, Count: 1, Status: parser.StatusWaiting, State: reason, Reason: reason,
+			Wait: 3 * 60e9, WaitKnown: true, Frames: frames}
+	}
+	acquire := parser.Frame{Func: "golang.org/x/sync/semaphore.(*Weighted).Acquire", File: "semaphore.go", Line: 80}
+	site := func(line int) parser.Frame {
+		return parser.Frame{Func: "main.(*server).thumbnail", File: "main.go", Line: line}
+	}
+	handler := parser.Frame{Func: "net/http.(*conn).serve", File: "server.go", Line: 2100}
+	gs := []*parser.Goroutine{
+		mk(10, rSelect, parser.Frame{Func: "runtime.gopark"}, acquire, site(97), handler),
+		mk(11, rSelect, parser.Frame{Func: "runtime.gopark"}, acquire, site(97), handler),
+		// Before the Acquire (line 90): preparing, not holding.
+		mk(20, rIOWait, parser.Frame{Func: "net.(*conn).Read"}, parser.Frame{Func: "main.(*server).lookupSize", File: "main.go", Line: 50}, site(90), handler),
+		// Past it (line 101): the holder, stuck in an HTTP call.
+		mk(30, rSelect, parser.Frame{Func: "runtime.gopark"}, parser.Frame{Func: "net/http.(*persistConn).roundTrip", File: "transport.go", Line: 2911},
+			parser.Frame{Func: "main.(*server).fetchOriginal", File: "main.go", Line: 120}, site(101), handler),
+	}
+	r, err := Analyze(&parser.Capture{Snapshots: []*parser.Snapshot{{Goroutines: gs}}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Findings) == 0 {
+		t.Fatal("no finding")
+	}
+	f := r.Findings[0]
+	if f.Root.GoroutineID != 30 || f.Category != CatMutexConvoy {
+		t.Fatalf("principal %s rooted at goroutine %d, want a convoy rooted at the holder 30\n%s", f.Category, f.Root.GoroutineID, describe(r, 4))
+	}
+	for _, l := range f.Chain {
+		for _, id := range l.IDs {
+			if id == 20 {
+				t.Errorf("goroutine 20, in thumbnail before the Acquire, is in the convoy's chain\n%s", describe(r, 4))
+			}
+		}
+	}
+	if got := chainWaiters(f, acquire.Func); got != 2 {
+		t.Errorf("%d waiters in Acquire under the holder, want 2\n%s", got, describe(r, 4))
+	}
+}
+
+// Every library a built-in row describes is known as a library, so its
+// frames are never taken for the application's.
+func TestSignatureLibrariesAreLibraries(t *testing.T) {
+	for _, s := range append(builtinSignatures(), backgroundSignatures()...) {
+		if s.Library == "" || (parser.Frame{Func: s.Library + ".F"}).Class() != parser.ClassOther {
+			continue
+		}
+		if !isKnownLibrary(s.Library+"/", nil) && !isKnownLibrary(s.Library+".", nil) {
+			t.Errorf("row %s: library %s is not in knownLibraryPrefixes", s.ID, s.Library)
+		}
+	}
+}
