@@ -226,8 +226,17 @@ func (a *analysis) dumpStarvation() *Finding {
 		return nil
 	}
 	byStart := make(map[string]int)
+	queued := make(map[string]int)
 	runnable, firedDeadlines := 0, 0
 	for _, g := range a.snap.Goroutines {
+		si := startFrame(g.Frames)
+		if g.Status == parser.StatusWaiting && containsString(lockReasons, g.Reason) && si >= 0 {
+			// Queued on a lock: part of the pile when the lock's holder is
+			// one of the runnable goroutines of the same function (a
+			// holder preempted inside its critical section).
+			queued[g.Frames[si].Func]++
+			continue
+		}
 		if g.Status != parser.StatusRunnable && g.Status != parser.StatusRunning {
 			continue
 		}
@@ -236,8 +245,15 @@ func (a *analysis) dumpStarvation() *Finding {
 			firedDeadlines++
 			continue
 		}
-		if si := startFrame(g.Frames); si >= 0 && appFrame(g.Frames, a.libPrefixes) >= 0 {
+		if si >= 0 && appFrame(g.Frames, a.libPrefixes) >= 0 {
 			byStart[g.Frames[si].Func]++
+		}
+	}
+	for fn, n := range queued {
+		if byStart[fn] >= 2 {
+			byStart[fn] += n
+		} else {
+			delete(queued, fn)
 		}
 	}
 	var hog string
@@ -253,18 +269,22 @@ func (a *analysis) dumpStarvation() *Finding {
 	a.starvationChain(f, []string{hog}, parser.StatusRunnable)
 	f.Reasons = append(f.Reasons, "a guess from one goroutine dump: no execution trace measures how long runnable goroutines waited")
 	f.Evidence = append(f.Evidence, Evidence{Kind: "state", Text: fmt.Sprintf("%d goroutines runnable or running at the moment of the dump, %d of them started at %s",
-		runnable, byStart[hog], hog)})
+		runnable, byStart[hog]-queued[hog], hog)})
+	if queued[hog] > 0 {
+		f.Evidence = append(f.Evidence, Evidence{Kind: "state", Text: fmt.Sprintf(
+			"%d more goroutines started at %s queue on a lock whose holder is runnable: preempted inside its critical section", queued[hog], hog)})
+	}
 	if firedDeadlines > 0 {
 		f.Confidence += 0.15
 		f.Evidence = append(f.Evidence, Evidence{Kind: "state", Text: fmt.Sprintf(
 			"%s runnable in context.WithDeadlineCause's timer callback: deadlines that fired and have not yet run", human.Plural(firedDeadlines, "goroutine"))})
 	}
-	f.Title = fmt.Sprintf("Likely CPU starvation: %d goroutines runnable at once in %s (a dump cannot measure the wait; capture a trace to confirm)",
+	f.Title = fmt.Sprintf("Likely CPU starvation: %d goroutines of %s runnable at once or queued behind a runnable one (a dump cannot measure the wait; capture a trace to confirm)",
 		byStart[hog], parser.ShortFunc(hog))
 	f.Explanation = fmt.Sprintf("A goroutine dump normally shows about as many runnable goroutines as there are Ps; this one shows %d "+
 		"runnable in %s alone. That is the shape of CPU-bound work fanned out with no bound: while those goroutines hold the Ps, "+
 		"everything else that is ready to run waits, and timers and deadlines fire late. A dump cannot tell how long they wait: "+
-		"capture a 5-second execution trace (/debug/pprof/trace?seconds=5) to measure the scheduler latency.", byStart[hog], hog)
+		"capture a 5-second execution trace (/debug/pprof/trace?seconds=5) to measure the scheduler latency.", byStart[hog]-queued[hog], hog)
 	return f
 }
 
@@ -273,6 +293,28 @@ func (a *analysis) dumpStarvation() *Finding {
 // functions is the root, the other groups running them are the same
 // cause. With none in the snapshot, the chain names the functions alone.
 func (a *analysis) starvationChain(f *Finding, hogFuncs []string, want parser.Status) {
+	// A finding rooted at a goroutine that is runnable in a hog function
+	// is a symptom: a lock holder preempted inside its critical section,
+	// with a convoy behind it. It joins the starvation, its waiters below
+	// the hogs.
+	var absorbed []Link
+	kept := a.findings[:0]
+	for _, old := range a.findings {
+		rg := old.Root.Group
+		if rg != nil && (rg.Status == parser.StatusRunnable || rg.Status == parser.StatusRunning) && hogFrame(rg.Frames, hogFuncs) >= 0 {
+			for _, l := range old.Chain {
+				if n := a.nodeByGroup(l); n != nil {
+					n.finding = nil
+				}
+			}
+			absorbed = append(absorbed, old.Chain...)
+			f.Evidence = append(f.Evidence, Evidence{Kind: "frame", GoroutineID: old.Root.GoroutineID,
+				Text: fmt.Sprintf("%s: its root is runnable, not blocked: a lock holder preempted by the scheduler, not a hole of its own", old.Title)})
+			continue
+		}
+		kept = append(kept, old)
+	}
+	a.findings = kept
 	var hogs []*node
 	for _, n := range a.nodes {
 		if n.finding != nil || (want != parser.StatusUnknown && n.grp.Status != want && n.grp.Status != parser.StatusRunning) {
@@ -288,6 +330,19 @@ func (a *analysis) starvationChain(f *Finding, hogFuncs []string, want parser.St
 			}
 		}
 	}
+	defer func() {
+		// The absorbed convoys' waiters hang below the hogs.
+		for _, l := range absorbed {
+			n := a.nodeByGroup(l)
+			if l.Depth == 0 || n == nil || n.finding != nil {
+				continue
+			}
+			l.Depth = 1
+			f.Chain = append(f.Chain, l)
+			f.Goroutines += l.Goroutines
+			n.finding = f
+		}
+	}()
 	slices.SortStableFunc(hogs, func(x, y *node) int { return cmp.Compare(y.grp.Count, x.grp.Count) })
 	// One link for all of them: their stacks differ only below the hog
 	// function (wherever preemption caught them).
