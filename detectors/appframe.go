@@ -82,8 +82,10 @@ func libraryTable(extra []string) func(pkg string) bool {
 		if isKnownLibrary(pkg, extra) {
 			return true
 		}
-		// A gopkg.in path is the GitHub library it redirects to.
-		up := parser.FuncPackage(UpstreamFunc(pkg + ".F"))
+		// A vendored copy is its module (the parser unvendors what it
+		// reads; names built elsewhere may not be), and a gopkg.in path
+		// is the GitHub library it redirects to.
+		up := gopkgUpstream(parser.FuncPackage(parser.UnvendorFunc(pkg + ".F")))
 		return up != pkg && isKnownLibrary(up, extra)
 	}
 }

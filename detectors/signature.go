@@ -208,6 +208,37 @@ func UpstreamFunc(fn string) string {
 	return "github.com/" + user + "/" + pkg + tail + rest[end:]
 }
 
+// gopkgUpstream maps a gopkg.in import path to the GitHub path it
+// redirects to, with or without the ".vN" suffix a function name may have
+// taken for a package-name dot ("gopkg.in/Shopify/sarama" from
+// "gopkg.in/Shopify/sarama.v1.(*T).F"); other paths are returned as they
+// are.
+func gopkgUpstream(pkg string) string {
+	rest, ok := strings.CutPrefix(pkg, "gopkg.in/")
+	if !ok || rest == "" {
+		return pkg
+	}
+	elems := strings.Split(rest, "/")
+	strip := func(e string) string {
+		if v := strings.Index(e, ".v"); v > 0 {
+			return e[:v]
+		}
+		return e
+	}
+	if strings.Contains(elems[0], ".v") || len(elems) == 1 {
+		name := strip(elems[0])
+		return "github.com/go-" + name + "/" + name + joinRest(elems[1:])
+	}
+	return "github.com/" + elems[0] + "/" + strip(elems[1]) + joinRest(elems[2:])
+}
+
+func joinRest(elems []string) string {
+	if len(elems) == 0 {
+		return ""
+	}
+	return "/" + strings.Join(elems, "/")
+}
+
 // nextSegment splits a pattern at its first wildcard: the literal text
 // before it, the pattern after it, and whether there was one.
 func nextSegment(pattern string) (seg, rest string, wild bool) {
