@@ -57,7 +57,7 @@ func heldByEdge(w, h *node, hi int, words map[uint64]bool) *edge {
 	first := h.grp.First()
 	held := first.Frames[hi]
 	wfn := parser.ShortFunc(w.grp.Frames[w.cls.match.anchor].Func)
-	e := &edge{waiter: w, holder: h, rel: RelWaitsOn, confidence: confHeldByStructure}
+	e := &edge{waiter: w, holder: h, rel: RelWaitsOn, confidence: confHeldByStructure, grade: GradeStructural}
 	for i := range first.Frames {
 		f := &first.Frames[i]
 		if !inLibrary(f.Func, sig.Library) || len(f.Args) == 0 || f.Args[0].Unused || f.Args[0].Value == 0 {
@@ -67,9 +67,9 @@ func heldByEdge(w, h *node, hi int, words map[uint64]bool) *edge {
 		if !ok {
 			continue
 		}
-		e.confidence = confHeldByObject
+		e.confidence, e.grade = confHeldByObject, GradeProven
 		if !certain || f.Args[0].Uncertain {
-			e.confidence = confHeldByUncertain
+			e.confidence, e.grade = confHeldByUncertain, GradeStructural
 		}
 		fr := *f
 		e.object = f.Args[0].Value

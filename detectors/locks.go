@@ -143,7 +143,10 @@ func (a *analysis) linkLocks() error {
 	}
 	a.lockHolderByNearWord(waiters, found)
 	for _, w := range waiters {
-		if !found[w] {
+		// A lock-like primitive's holders are, by construction, in the
+		// acquiring function past the call: that structure can confirm
+		// an address link made on uncertain words.
+		if !found[w] || lockLike(w) {
 			a.lockHolderByCallSite(w)
 		}
 	}
@@ -310,7 +313,14 @@ func (a *analysis) lockHolderByCallSite(w *node) {
 		how = fmt.Sprintf("it is inside %s, the function that takes the lock, past the Lock call (line %d, the lock is taken at line %d): inside the critical section",
 			caller.Func, best.frame.Line, caller.Line)
 		grade = GradeStructural
-		if otherInstance(w, best.frame) {
+		if lockLike(w) {
+			// The semaphore is not inside the receiver: the same
+			// receiver at the acquiring frame is what ties them.
+			if otherReceiver(caller, best.frame) {
+				grade = GradeInferred
+				how += ", but on another receiver than the waiters'"
+			}
+		} else if otherInstance(w, best.frame) {
 			grade = GradeInferred
 			how += ", but on another receiver than the waiters'"
 		}
@@ -358,6 +368,15 @@ func otherInstance(w *node, holderFrame parser.Frame) bool {
 		}
 	}
 	return true
+}
+
+// otherReceiver reports whether two frames of one method print different
+// receiver words, both without "?".
+func otherReceiver(x, y parser.Frame) bool {
+	if x.Receiver() == "" || len(x.Args) == 0 || len(y.Args) == 0 || x.Args[0].Uncertain || y.Args[0].Uncertain {
+		return false
+	}
+	return x.Args[0].Value != y.Args[0].Value
 }
 
 func siteKey(caller parser.Frame) string {

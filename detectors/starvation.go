@@ -150,6 +150,9 @@ func (a *analysis) traceStarvation() *Finding {
 		}
 	}
 	f.Root.Since, f.Root.Timed = since, true
+	f.Root.Grade = GradeProven
+	f.Root.Basis = "the execution trace measures it: how long runnable goroutines waited for a P, and which goroutines ran meanwhile"
+	f.Chain[0].Grade = f.Root.Grade
 	for i := range f.Chain {
 		l := &f.Chain[i]
 		l.Timed, l.Start, l.End = true, since, -1
@@ -267,6 +270,9 @@ func (a *analysis) dumpStarvation() *Finding {
 	}
 	f := &Finding{Category: CatSchedStarvation, Fix: fixStarvation, Severity: SevMedium, Confidence: 0.45}
 	a.starvationChain(f, []string{hog}, parser.StatusRunnable)
+	f.Root.Grade = GradeInferred
+	f.Root.Basis = "a goroutine dump shows only the shape (many goroutines runnable in one function); it cannot measure the wait"
+	f.Chain[0].Grade = f.Root.Grade
 	f.Reasons = append(f.Reasons, "a guess from one goroutine dump: no execution trace measures how long runnable goroutines waited")
 	f.Evidence = append(f.Evidence, Evidence{Kind: "state", Text: fmt.Sprintf("%d goroutines runnable or running at the moment of the dump, %d of them started at %s",
 		runnable, byStart[hog]-queued[hog], hog)})
