@@ -233,7 +233,7 @@ func (a *analysis) dumpStarvation() *Finding {
 	runnable, firedDeadlines := 0, 0
 	for _, g := range a.snap.Goroutines {
 		si := startFrame(g.Frames)
-		if g.Status == parser.StatusWaiting && containsString(lockReasons, g.Reason) && si >= 0 {
+		if g.Status == parser.StatusWaiting && slices.Contains(lockReasons, g.Reason) && si >= 0 {
 			// Queued on a lock: part of the pile when the lock's holder is
 			// one of the runnable goroutines of the same function (a
 			// holder preempted inside its critical section).
