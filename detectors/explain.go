@@ -137,7 +137,7 @@ func (a *analysis) starter(n *node) string {
 			return enc
 		}
 	}
-	if n.grp.CreatedBy != nil && !strings.HasPrefix(n.grp.CreatedBy.Func, "runtime.") {
+	if n.grp.CreatedBy != nil && parser.FuncClass(n.grp.CreatedBy.Func) != parser.ClassRuntime {
 		return n.grp.CreatedBy.Func
 	}
 	return ""

@@ -107,13 +107,9 @@ func stateOf(n *node) string {
 	return "blocked"
 }
 
-// runtimeOnly reports whether every frame of a group is the runtime's: a
-// system goroutine, idle for as long as the process lives.
+// runtimeOnly reports whether a group is a system goroutine, idle for as
+// long as the process lives (parser.RuntimeOnly; a group with no frames
+// counts too).
 func runtimeOnly(n *node) bool {
-	for _, f := range n.grp.Frames {
-		if pkg := f.Package(); pkg != "runtime" && !strings.HasPrefix(pkg, "runtime/") && !strings.HasPrefix(pkg, "internal/runtime") {
-			return false
-		}
-	}
-	return true
+	return len(n.grp.Frames) == 0 || parser.RuntimeOnly(n.grp.Frames)
 }

@@ -79,9 +79,9 @@ var plumbing = map[string]Class{
 	"io": ClassIO, "bufio": ClassIO,
 }
 
-// isStdlib reports whether an import path belongs to the standard library,
+// IsStdlib reports whether an import path belongs to the standard library,
 // known by its first path element.
-func isStdlib(pkg string) bool {
+func IsStdlib(pkg string) bool {
 	first, _, _ := strings.Cut(pkg, "/")
 	return stdlibRoots[first]
 }
@@ -97,16 +97,28 @@ func FuncClass(fn string) Class {
 	case pkg == "" || pkg == "runtime" ||
 		strings.HasPrefix(pkg, "runtime/") || strings.HasPrefix(pkg, "internal/runtime/"):
 		return ClassRuntime
-	case strings.HasPrefix(fn[len(pkg):], ".runtime_") && isStdlib(pkg):
+	case strings.HasPrefix(fn[len(pkg):], ".runtime_") && IsStdlib(pkg):
 		// Implemented by the runtime, named into the package that calls
 		// it (go:linkname).
 		return ClassRuntime
 	case plumbing[pkg] != 0:
 		return plumbing[pkg]
-	case isStdlib(pkg):
+	case IsStdlib(pkg):
 		return ClassStdlib
 	}
 	return ClassOther
+}
+
+// RuntimeOnly reports whether every frame of a stack is the runtime's: a
+// system goroutine (GC workers, the finalizer, forced GC), idle for as long
+// as the process lives. An empty stack is not.
+func RuntimeOnly(frames []Frame) bool {
+	for i := range frames {
+		if frames[i].Class() != ClassRuntime {
+			return false
+		}
+	}
+	return len(frames) > 0
 }
 
 // schedulerEntry are the frames at the bottom of every stack under

@@ -137,3 +137,22 @@ func TestStackKey(t *testing.T) {
 		t.Error("SameStack: want equal only for equal non-empty stacks")
 	}
 }
+
+func TestRuntimeOnlyAndStdFunc(t *testing.T) {
+	if !RuntimeOnly(frames("runtime.gopark", "runtime.gcBgMarkWorker", "runtime.goexit")) {
+		t.Error("a GC worker is not runtime-only")
+	}
+	if RuntimeOnly(frames("runtime.gopark", "main.main")) || RuntimeOnly(nil) {
+		t.Error("main's stack or an empty one counted as runtime-only")
+	}
+	// Frame inference walks through the standard library only: a module
+	// named without a dot is application code, where the walk stops.
+	for fn, want := range map[string]bool{
+		"net/http.(*conn).serve": true, "sync.(*Cond).Wait": true,
+		"myservice/internal/q.(*Q).pop": false, "main.main": false, "panic": false,
+	} {
+		if got := isStdFunc(fn); got != want {
+			t.Errorf("isStdFunc(%s) = %v, want %v", fn, got, want)
+		}
+	}
+}

@@ -1,7 +1,5 @@
 package parser
 
-import "strings"
-
 // inference is what one function found near the top of a stack says about
 // the goroutine's state.
 type inference struct {
@@ -160,14 +158,10 @@ func inferReason(frames []Frame) (status Status, reason string) {
 	return StatusUnknown, ""
 }
 
-// isStdFunc reports whether fn belongs to the standard library (its import
-// path's first element has no dot), where the frames between a blocking
+// isStdFunc reports whether fn belongs to the standard library (known by
+// its path roots, see IsStdlib), where the frames between a blocking
 // primitive and the caller that matters live.
 func isStdFunc(fn string) bool {
 	pkg := FuncPackage(fn)
-	if pkg == "" || pkg == "main" {
-		return false
-	}
-	first, _, _ := strings.Cut(pkg, "/")
-	return !strings.Contains(first, ".")
+	return pkg != "" && IsStdlib(pkg)
 }

@@ -230,15 +230,14 @@ func longestWaits(groups []Group, input int) []LongestWait {
 	return out
 }
 
-// runtimeOnly reports whether every frame of a stack is the runtime's: a
-// system goroutine.
+// runtimeOnly reports whether a document stack is a system goroutine's
+// (parser.RuntimeOnly).
 func runtimeOnly(stack []Frame) bool {
-	for _, f := range stack {
-		if parser.FuncClass(f.Function) != parser.ClassRuntime {
-			return false
-		}
+	fs := make([]parser.Frame, len(stack))
+	for i, f := range stack {
+		fs[i] = parser.Frame{Func: f.Function, File: f.File, Line: f.Line}
 	}
-	return len(stack) > 0
+	return parser.RuntimeOnly(fs)
 }
 
 // primarySnapshot picks the snapshot the summary's longest waits and the

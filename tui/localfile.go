@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"unicode"
+
+	"github.com/ctxhole/ctxhole/parser"
 )
 
 // sourceRoot is a directory "e" may open files from. Frames name files
@@ -65,7 +67,7 @@ func resolveSource(file string, roots []sourceRoot) (string, sourceRoot, error) 
 				cands = append(cands, filepath.Join(r.dir, strings.TrimPrefix(file, r.mod+"/")))
 			case r.mod == "" && strings.Contains(file, "@"):
 				cands = append(cands, filepath.Join(r.dir, escapeModulePath(file)))
-			case r.mod == "" && !strings.Contains(first, "."):
+			case r.mod == "" && parser.IsStdlib(first):
 				cands = append(cands, filepath.Join(r.dir, file))
 			}
 		}
