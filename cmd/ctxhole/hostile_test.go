@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -255,5 +257,148 @@ func TestCaptureRefusedOneLine(t *testing.T) {
 	}
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("took %v", d)
+	}
+}
+
+// budgetCaseEnv makes the test binary, re-executed, analyze one hostile
+// input (TestHostileInputsBounded) and exit with the command's code.
+const budgetCaseEnv = "CTXHOLE_TEST_BUDGET_CASE"
+
+// junk is an endless stream of log lines with no goroutine dump in them.
+type junk struct{ off int }
+
+func (j *junk) Read(p []byte) (int, error) {
+	const line = "level=info msg=\"nothing to see here\"\n"
+	for i := range p {
+		p[i] = line[j.off]
+		j.off = (j.off + 1) % len(line)
+	}
+	return len(p), nil
+}
+
+// TestHelperBudget is not a test: re-executed with budgetCaseEnv set to
+// "ARG\nARG...", it runs `ctxhole analyze -o json ARGS` (an endless junk
+// stream as standard input) and exits with its code.
+func TestHelperBudget(t *testing.T) {
+	args := os.Getenv(budgetCaseEnv)
+	if args == "" {
+		t.Skip("helper process for TestHostileInputsBounded")
+	}
+	os.Exit(run(append([]string{"analyze", "-o", "json"}, strings.Split(args, "\n")...), &junk{}, os.Stdout, os.Stderr))
+}
+
+// gzipMembers is a gzip file of n members, each compressing block: n ×
+// len(block) bytes decompressed from a small file.
+func gzipMembers(t *testing.T, block []byte, n int) []byte {
+	t.Helper()
+	var member bytes.Buffer
+	zw := gzip.NewWriter(&member)
+	zw.Write(block)
+	zw.Close()
+	return bytes.Repeat(member.Bytes(), n)
+}
+
+// pprof wire format, by hand: the pprof library would need gigabytes to
+// build these profiles.
+func pbKey(b []byte, field, wire int) []byte { return binary.AppendUvarint(b, uint64(field<<3|wire)) }
+func pbBytes(b []byte, field int, payload []byte) []byte {
+	return append(binary.AppendUvarint(pbKey(b, field, 2), uint64(len(payload))), payload...)
+}
+func pbInt(b []byte, field int, v uint64) []byte { return binary.AppendUvarint(pbKey(b, field, 0), v) }
+
+// pbProfile is a goroutine profile of one function at one location, with
+// the samples given (encoded).
+func pbProfile(samples func(emit func(sample []byte))) []byte {
+	p := pbBytes(nil, 1, pbInt(pbInt(nil, 1, 1), 2, 2))
+	samples(func(s []byte) { p = pbBytes(p, 2, s) })
+	p = pbBytes(p, 4, pbBytes(pbInt(nil, 1, 1), 4, pbInt(pbInt(nil, 1, 1), 2, 10)))
+	p = pbBytes(p, 5, pbInt(pbInt(pbInt(nil, 1, 1), 2, 4), 4, 5))
+	for _, s := range []string{"", "goroutine", "count", "k", "main.f", "/a.go"} {
+		p = pbBytes(p, 6, []byte(s))
+	}
+	return p
+}
+
+func pbSample(locs []byte, label uint64) []byte {
+	s := pbBytes(pbBytes(nil, 1, locs), 2, []byte{1})
+	return pbBytes(s, 3, pbInt(pbInt(nil, 1, 3), 3, label))
+}
+
+// TestHostileInputsBounded analyzes each hostile input of issue 13 in a
+// child process and checks what it cost: under 20 s and 1 GB of peak RSS
+// each, with a clear error or a partial result and a warning. The inputs
+// are generated here, small on disk.
+func TestHostileInputsBounded(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("peak RSS from rusage is read on Linux")
+	}
+	if raceEnabled || testing.Short() {
+		t.Skip("resource bounds are measured without the race detector, in full runs")
+	}
+	dir := t.TempDir()
+	write := func(name string, data []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	many := filepath.Join(dir, "many")
+	if err := os.Mkdir(many, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 10000 {
+		write(fmt.Sprintf("many/d%05d.txt", i), fmt.Appendf(nil, "goroutine %d [chan receive, 5 minutes]:\nmain.w()\n\t/a.go:1 +0x1\n", i+1))
+	}
+	header := []byte("goroutine 1 [running]:\nmain.main()\n\t/a.go:1 +0x1\n\n")
+	cases := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"1 GiB gzip of zeros", []string{write("zeros.pb.gz", gzipMembers(t, make([]byte, 1<<20), 1024))}, exitUsage, "binary data starting 00 00"},
+		{"a million goroutine 1 headers", []string{write("headers.txt.gz", gzipMembers(t, bytes.Repeat(header, 10000), 100))}, exitOK, "more than 2000 goroutine dumps"},
+		{"a 10M-frame stack", []string{write("deep.pb.gz", gzipMembers(t, pbProfile(func(emit func([]byte)) {
+			emit(pbSample(bytes.Repeat([]byte{1}, 10_000_000), 1))
+		}), 1))}, exitOK, "more than 1024 frames"},
+		{"a million distinct labelled samples", []string{write("labels.pb.gz", gzipMembers(t, pbProfile(func(emit func([]byte)) {
+			for i := range 1_000_000 {
+				emit(pbSample([]byte{1}, uint64(i)))
+			}
+		}), 1))}, exitOK, "737856 samples not read"},
+		{"10,000 one-goroutine files", []string{many}, exitOK, ""},
+		{"endless standard input", []string{"-"}, exitUsage, "no goroutine header in the first"},
+		{"a 3 MB signatures file", []string{"--signatures", write("sigs.json", bytes.Repeat([]byte(" "), 3<<20)), many}, exitUsage, "larger than"},
+	}
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd := exec.Command(os.Args[0], "-test.run=^TestHelperBudget$", "-test.timeout=2m")
+			cmd.Env = append(os.Environ(), budgetCaseEnv+"="+strings.Join(tt.args, "\n"))
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			start := time.Now()
+			err := cmd.Run()
+			elapsed := time.Since(start)
+			code := 0
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
+				code = ee.ExitCode()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+			rss := ru.Maxrss << 10 // KiB on Linux
+			// CPU time, not wall time: the machine may be shared.
+			cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+			t.Logf("%v wall, %v CPU, peak RSS %d MB, exit %d", elapsed.Round(time.Millisecond), cpu.Round(time.Millisecond), rss>>20, code)
+			// Warnings are in the JSON on stdout, errors on stderr.
+			if out := stdout.String() + stderr.String(); code != tt.code || !strings.Contains(out, tt.want) {
+				t.Errorf("exit %d, want %d and %q in the output:\n%s", code, tt.code, tt.want, stderr.String())
+			}
+			if cpu > 20*time.Second || rss > 1<<30 {
+				t.Errorf("took %v CPU and %d MB; the budget is 20 s and 1 GB", cpu, rss>>20)
+			}
+		})
 	}
 }
