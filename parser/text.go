@@ -71,10 +71,15 @@ func ReadText(r io.Reader, name string) ([]*Snapshot, error) {
 				continue
 			}
 		}
-		p.line(cl, start)
+		p.rawLen = len(raw)
+		p.feed(cl, start)
 		if p.overBudget(start) {
+			p.held.active = false
 			break
 		}
+	}
+	if p.held.active {
+		p.flushHeld()
 	}
 	return p.finish()
 }
@@ -116,10 +121,25 @@ type textParser struct {
 	tailOff       int64
 	tailOpen      bool
 	cutWarned     bool // a warning already says where the input was cut
-	hdr           header
-	cl            cleanLine
-	fl            fileLine
-	b             goroutineBuilder
+	// Joining hard-wrapped lines (textwrap.go): rawLen is the raw length
+	// of the line being read, held a line held back, ext the last long
+	// location or "created by" line, wrapSeen set once a join was made.
+	rawLen   int
+	held     heldLine
+	noHold   bool
+	ext      extKind
+	extNext  expect
+	extLine  int
+	extText  []byte
+	joinBuf  []byte
+	wrapSeen bool
+	extTrail bool // the ext line ended in a blank: a join puts one back
+	// lineTrail is set while a line that ended in a blank is read.
+	lineTrail bool
+	hdr       header
+	cl        cleanLine
+	fl        fileLine
+	b         goroutineBuilder
 	// records counts the goroutines closed, lastRecord is the offset of
 	// the last line inside one: the budgets of budget.go.
 	records    int
@@ -138,6 +158,7 @@ func (p *textParser) line(cl *cleanLine, start int64) {
 		return
 	}
 	p.tailOpen = false
+	p.lineTrail = endsBlank(cl.pre)
 	if p.b.open() && p.b.stackLine(p, t) {
 		return
 	}
@@ -164,6 +185,9 @@ func (p *textParser) line(cl *cleanLine, start int64) {
 			p.closeGoroutine()
 		}
 		p.goleak = false
+		return
+	}
+	if p.unwrap(cl, start) {
 		return
 	}
 	p.tail = append(p.tail[:0], t[:min(len(t), 512)]...)

@@ -60,10 +60,11 @@ func (p *textParser) fragmentStart(cl *cleanLine, t []byte, start int64) bool {
 }
 
 // isFrameLine reports whether t is a function line of a stack: a
-// qualified name (it holds a dot) and arguments the runtime prints.
+// qualified name (it holds a dot; or the runtime's "panic") and arguments
+// the runtime prints.
 func isFrameLine(t []byte) bool {
 	name, args, ok := funcLine(t)
-	if !ok || bytes.IndexByte(name, '.') < 0 {
+	if !ok || bytes.IndexByte(name, '.') < 0 && string(name) != "panic" {
 		return false
 	}
 	if string(args) == "..." {
@@ -114,8 +115,8 @@ func (p *textParser) cutFinalLine(cl *cleanLine, t []byte, start int64) bool {
 		return false // a cut location: the truncation warning covers it
 	}
 	name := t
-	if open := bytes.LastIndexByte(t, '('); open > 0 {
-		name = t[:open]
+	if open := bytes.LastIndexByte(t, '('); open > 0 && t[open-1] != '.' {
+		name = t[:open] // the arguments' parenthesis, not a receiver's
 	}
 	if len(name) < 3 || bytes.IndexByte(name, '.') < 0 && bytes.IndexByte(name, '/') < 0 || bytes.ContainsAny(name, " \t:") {
 		return false

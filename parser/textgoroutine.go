@@ -152,7 +152,11 @@ func (b *goroutineBuilder) start(p *textParser, h *header, lineNo int) {
 	g.Bubble = h.bubble
 	g.GP, g.M, g.MP = h.gp, h.m, h.mp
 	if h.labels != nil {
-		b.labels = parseLabels(b.labels[:0], h.labels, p.intern)
+		lb := h.labels
+		if bytes.IndexByte(lb, '&') >= 0 {
+			lb = []byte(unescapeEntities(string(lb))) // copied from a page's source
+		}
+		b.labels = parseLabels(b.labels[:0], lb, p.intern)
 		if len(b.labels) > 0 {
 			g.Labels = b.labelSlab.take(b.labels)
 		}
@@ -195,7 +199,9 @@ func (b *goroutineBuilder) midFrame() bool {
 func (b *goroutineBuilder) stackLine(p *textParser, t []byte) bool {
 	if b.next != expectFunc {
 		if parseFileLine(t, &p.fl) {
+			next := b.next
 			b.location(p)
+			p.noteExt(t, extLocation, next)
 			return true
 		}
 	}
@@ -220,6 +226,7 @@ func (b *goroutineBuilder) stackLine(p *textParser, t []byte) bool {
 		}
 		*cb = CreatedBy{Func: p.internFunc(fn), Parent: parent}
 		b.next = expectCreatedFile
+		p.noteExt(t, extCreatedBy, expectFunc)
 	case t[0] == '.':
 		n, ok := parseElided(t)
 		if !ok {

@@ -70,6 +70,9 @@ type cleanLine struct {
 	// partial is set for a containerd (CRI) log record tagged "P": the
 	// runtime split a long line and the next record continues it.
 	partial bool
+	// indent is how many blanks preceded the text (after any prefix), a
+	// leading tab counting 8.
+	indent int
 }
 
 // strip reduces raw (a line without its newline) to the dump's text in cl.
@@ -114,6 +117,9 @@ func (lp *linePrefix) rest(raw []byte, cl *cleanLine) {
 		}
 	}
 	cl.text = trimBlank(raw)
+	if cl.indent = cap(raw) - cap(cl.text); cl.indent > 0 && raw[0] == '\t' {
+		cl.indent = 8 // a tab: the runtime's own indentation
+	}
 	if t := cl.text; len(t) >= 3 && (t[0] == '`' || t[0] == '~' || t[0] == '<' || t[len(t)-1] == '>') {
 		if markupOnly(t) {
 			cl.text = t[:0] // a code fence or HTML block tags: a blank line
