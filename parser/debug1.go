@@ -25,7 +25,11 @@ import (
 //
 // Lines before the header are skipped (log noise); each header starts a
 // snapshot, so profiles appended to one file one after another are read as
-// several snapshots.
+// several snapshots. The text is read as people paste it too (see
+// debug1paste.go): records without the header, frame lines whose "#" a
+// Markdown renderer ate or whose tabs became spaces, frames without their
+// PC column, Markdown quotes and fences, lines hard-wrapped at a fixed
+// width, a frame line that cannot be read (skipped with a warning).
 func readDebug1(r io.Reader, name string) ([]*Snapshot, error) {
 	d := &debug1Reader{name: name, lr: newLineReader(r), names: stringSet{}}
 	for {
@@ -40,13 +44,16 @@ func readDebug1(r io.Reader, name string) ([]*Snapshot, error) {
 			d.warn(fmt.Sprintf("skipped a %d-byte line", skipped))
 			continue
 		}
-		if err := d.line(bytes.TrimSpace(line)); err != nil {
+		if err := d.feed(line); err != nil {
 			return nil, err
 		}
 	}
+	if err := d.flushPending(); err != nil {
+		return nil, err
+	}
 	d.endSnapshot()
 	if len(d.snaps) == 0 {
-		return nil, &Error{File: name, Line: d.lr.no, Offset: -1, Err: errors.New(`no "goroutine profile: total N" header`)}
+		return nil, &Error{File: name, Line: d.lr.no, Offset: -1, Err: errors.New(`no "goroutine profile: total N" header and no "N @ 0x..." record`)}
 	}
 	return d.snaps, nil
 }
@@ -63,11 +70,31 @@ type debug1Reader struct {
 	hasPC   bool
 	leaked  bool
 	names   stringSet
+	// pend is the last record or frame line, kept to join the next line to
+	// it when a fixed-width wrap split it (see debug1paste.go).
+	pend debug1Pending
+	// skipping is set after the header of a profile of another kind, up
+	// to the next goroutine profile's header.
+	skipping bool
+	// noHeader is set while a snapshot read without its header is open:
+	// there is no total to check.
+	noHeader bool
+	// lineNo overrides the line number warnings and errors name while a
+	// pending line is read; 0 otherwise.
+	lineNo int
+}
+
+// no returns the line being read.
+func (d *debug1Reader) no() int {
+	if d.lineNo > 0 {
+		return d.lineNo
+	}
+	return d.lr.no
 }
 
 // warn records a warning on the snapshot being read (or the last one).
 func (d *debug1Reader) warn(msg string) {
-	w := Warning{File: d.name, Line: d.lr.no, Offset: -1, Msg: msg}
+	w := Warning{File: d.name, Line: d.no(), Offset: -1, Msg: msg}
 	switch {
 	case d.snap != nil:
 		d.snap.Warnings = append(d.snap.Warnings, w)
@@ -83,53 +110,43 @@ func (d *debug1Reader) line(t []byte) error {
 		if prof != "goroutine" && prof != "goroutineleak" {
 			err := fmt.Errorf("%w: a %s profile", ErrUnknownFormat, CleanText(prof))
 			if len(d.snaps) == 0 {
-				return &Error{File: d.name, Line: d.lr.no, Offset: -1, Err: err}
+				return &Error{File: d.name, Line: d.no(), Offset: -1, Err: err}
 			}
 			d.warn("skipped what follows: " + err.Error())
+			d.skipping = true
 			return nil
 		}
+		d.skipping = false
 		d.leaked = prof == "goroutineleak"
 		d.snap = &Snapshot{
-			Source:        Source{File: d.name, Format: FormatGoroutineDebug1, Index: len(d.snaps), Line: d.lr.no},
+			Source:        Source{File: d.name, Format: FormatGoroutineDebug1, Index: len(d.snaps), Line: d.no()},
 			DeclaredTotal: total,
 		}
 		return nil
 	}
-	if d.snap == nil {
+	if d.snap == nil && (d.skipping || !d.headless(t)) {
 		return nil // log lines before or after a profile
 	}
 	switch {
 	case len(t) == 0:
 		d.finishRecord()
-	case t[0] == '#':
+	case bytes.HasPrefix(t, []byte("# labels:")):
 		if d.cur == nil {
-			d.warn("skipped a frame line outside a record")
+			d.warn("skipped labels outside a record")
 			return nil
 		}
-		if rest, ok := bytes.CutPrefix(t, []byte("# labels:")); ok {
-			labels, err := parseDebug1Labels(bytes.TrimSpace(rest))
-			if err != nil {
-				d.warn("skipped unreadable labels: " + err.Error())
-				return nil
-			}
-			d.cur.Labels = labels
-			return nil
+		rest := bytes.TrimSpace(t[len("# labels:"):])
+		if bytes.IndexByte(rest, '&') >= 0 {
+			rest = []byte(unescapeEntities(string(rest))) // copied from a page's source
 		}
-		f, err := parseDebug1Frame(t, d.names)
+		labels, err := parseDebug1Labels(rest)
 		if err != nil {
-			if d.lr.atCutEnd() {
-				// The capture was cut mid-frame: keep what came before.
-				d.warn("capture ends inside a frame line: " + err.Error())
-				d.snap.Truncated = true
-				return nil
-			}
-			return &Error{File: d.name, Line: d.lr.no, Offset: -1, Err: err}
+			d.warn("skipped unreadable labels: " + err.Error())
+			return nil
 		}
-		if len(d.cur.Frames) < maxFramesPerStack {
-			d.cur.Frames = append(d.cur.Frames, f)
-		} else {
-			d.cur.Elided++
-		}
+		d.cur.Labels = labels
+	case t[0] == '#' || d.cur != nil && isDebug1FrameLine(t):
+		d.frameLine(t)
 	default:
 		n, firstPC, npc, err := parseDebug1Record(t)
 		if err != nil {
@@ -139,7 +156,7 @@ func (d *debug1Reader) line(t []byte) error {
 				d.endSnapshot()
 				return nil
 			}
-			return &Error{File: d.name, Line: d.lr.no, Offset: -1, Err: err}
+			return &Error{File: d.name, Line: d.no(), Offset: -1, Err: err}
 		}
 		d.finishRecord()
 		if len(d.snap.Goroutines) >= maxGoroutinesPerInput {
@@ -150,11 +167,42 @@ func (d *debug1Reader) line(t []byte) error {
 		}
 		// Frames are about one per PC (inlining adds, hidden runtime
 		// frames remove).
-		d.cur = &Goroutine{Count: n, M: -1, Line: d.lr.no, Frames: make([]Frame, 0, min(npc, 256))}
+		d.cur = &Goroutine{Count: n, M: -1, Line: d.no(), Frames: make([]Frame, 0, min(npc, 256))}
 		d.firstPC, d.hasPC = firstPC, npc > 0
 		d.snap.Goroutines = append(d.snap.Goroutines, d.cur)
 	}
 	return nil
+}
+
+// frameLine reads one frame line of the record being read.
+func (d *debug1Reader) frameLine(t []byte) {
+	if d.cur == nil {
+		// Frames pasted without their record line: one record of one.
+		d.cur = &Goroutine{Count: 1, M: -1, Line: d.no()}
+		d.snap.Goroutines = append(d.snap.Goroutines, d.cur)
+		d.hasPC = false
+		d.warn(`frame lines without their "N @ 0x..." record line: read as one record of 1 goroutine`)
+	}
+	if len(d.cur.Frames) >= maxFramesPerStack {
+		d.cur.Elided++
+		return
+	}
+	f, err := parseDebug1Frame(t, d.names)
+	if err != nil {
+		if fn := debug1FrameFunc(t); fn != nil {
+			// The function column is whole: keep the frame, cut.
+			f.Func, f.Cut = UnvendorFunc(d.names.get(fn)), true
+			d.cur.Frames = append(d.cur.Frames, f)
+			d.warn(fmt.Sprintf("kept the frame %s without a location: %v", f.Func, err))
+		} else {
+			d.warn("skipped an unreadable frame line: " + err.Error())
+		}
+		if d.lr.atCutEnd() {
+			d.snap.Truncated = true
+		}
+		return
+	}
+	d.cur.Frames = append(d.cur.Frames, f)
 }
 
 // finishRecord sets the inferred state of the record being read.
@@ -169,8 +217,11 @@ func (d *debug1Reader) finishRecord() {
 func (d *debug1Reader) endSnapshot() {
 	d.finishRecord()
 	if d.snap != nil {
-		d.snaps = append(d.snaps, checkDebug1Total(d.snap))
-		d.snap = nil
+		if !d.noHeader {
+			checkDebug1Total(d.snap)
+		}
+		d.snaps = append(d.snaps, d.snap)
+		d.snap, d.noHeader = nil, false
 	}
 }
 
@@ -193,7 +244,8 @@ func finishDebug1Record(g *Goroutine, firstPC uint64, hasPC, leaked bool) {
 	// debug=1 hides the leading runtime frames: if the first PC has no
 	// frame line, the goroutine was inside the runtime, which for a
 	// goroutine profile means parked.
-	if g.Status == StatusUnknown && hasPC && (len(g.Frames) == 0 || !samePC(g.Frames[0].PC, firstPC)) {
+	// Frames pasted without their PC column cannot tell.
+	if g.Status == StatusUnknown && hasPC && (len(g.Frames) == 0 || g.Frames[0].PC != 0 && !samePC(g.Frames[0].PC, firstPC)) {
 		g.Status = StatusWaiting
 	}
 	if leaked {

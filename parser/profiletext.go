@@ -28,14 +28,19 @@ func (lr *lineReader) atCutEnd() bool {
 // Function and file names are interned in names: the same functions recur
 // in many records, and a profile's model then holds each name once.
 func parseDebug1Frame(t []byte, names stringSet) (Frame, error) {
-	rest := bytes.TrimLeft(t[1:], " \t")
-	pcText, rest, _ := bytes.Cut(rest, []byte{'\t'})
+	rest := bytes.TrimLeft(bytes.TrimPrefix(t, []byte("#")), " \t")
+	pcText, after, _ := bytes.Cut(rest, []byte{'\t'})
 	if i := bytes.IndexByte(pcText, ' '); i >= 0 { // space-separated paste
-		pcText, rest = pcText[:i], append(bytes.TrimLeft(pcText[i:], " "), rest...)
+		pcText, after = pcText[:i], append(bytes.TrimLeft(pcText[i:], " "), after...)
 	}
 	pc, err := parseHex0x(pcText)
-	if err != nil {
+	switch {
+	case err == nil:
+		rest = after
+	case bytes.HasPrefix(pcText, []byte("0x")) || bytes.IndexByte(rest, '.') < 0:
 		return Frame{}, fmt.Errorf("bad frame PC %q", clipText(pcText))
+	default:
+		pc = 0 // a paste without the PC column: the function comes first
 	}
 	rest = bytes.TrimSpace(rest)
 	if len(rest) == 0 {
@@ -74,7 +79,7 @@ func parseDebug1Frame(t []byte, names stringSet) (Frame, error) {
 }
 
 // stringSet interns the names read from one input, cleaned of control
-// characters.
+// characters. A nil set interns nothing (for checks that keep no name).
 type stringSet map[string]string
 
 // get returns the cleaned string for b, allocating it only the first time.
@@ -84,7 +89,9 @@ func (s stringSet) get(b []byte) string {
 	}
 	k := string(b)
 	v := CleanText(unescapeEntities(k))
-	s[k] = v
+	if s != nil {
+		s[k] = v
+	}
 	return v
 }
 

@@ -86,7 +86,7 @@ func classify(peek []byte) (kind inputKind, what string) {
 	for len(peek) > 0 {
 		var line []byte
 		line, peek, _ = bytes.Cut(peek, []byte("\n"))
-		t := bytes.TrimLeft(line, " \t")
+		t := debug1Clean(line)
 		switch {
 		case bytes.HasPrefix(t, []byte("goroutine profile: total ")), bytes.HasPrefix(t, []byte("goroutineleak profile: total ")):
 			return kindDebug1, ""
@@ -96,6 +96,9 @@ func classify(peek []byte) (kind inputKind, what string) {
 			return kindPprofTraces, ""
 		case hasGoroutineHeader(line):
 			return kindGoroutineText, ""
+		case other == "" && (isRecordLine(t) || len(t) > 2 && t[0] == '#' && debug1Whole(t)):
+			// debug=1 records or frames pasted without the header.
+			return kindDebug1, ""
 		}
 		for _, p := range otherTextProfiles {
 			if other == "" && bytes.HasPrefix(t, []byte(p.prefix)) {
