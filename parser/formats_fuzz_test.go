@@ -65,7 +65,12 @@ func fxCheckFrames(t *testing.T, frames []Frame) {
 
 func FuzzReadDebug1(f *testing.F) {
 	fxSeeds(f, fxProfile(f, "goroutine", 1),
-		[]byte("goroutine profile: total 2\n2 @ 0x10 0x20\n# labels: {\"k\":\"v\"}\n#\t0x1f\tmain.f+0x1\t/a.go:3\n"))
+		[]byte("goroutine profile: total 2\n2 @ 0x10 0x20\n# labels: {\"k\":\"v\"}\n#\t0x1f\tmain.f+0x1\t/a.go:3\n"),
+		// As pasted (debug1paste_test.go): no header, no "#", no PC column,
+		// quoted and fenced, hard-wrapped, escaped labels, a cut frame.
+		[]byte("2 @ 0x10 0x20\n0x1f main.f+0x1 /a.go:3\n\n1 @ 0x30\n#\tmain.g+0x2\t/b.go:4\n"),
+		[]byte("> ```\n> goroutine profile: total 3\n> 3 @ 0x482bae 0x463552 0x\n463529 0x484285\n> # labels: {&quot;k&quot;:&quot;v&quot;}\n> #\t0x484284\tinternal/sync.runtime_SemacquireMutex+0x24\t\t\tru\nntime/sema.go:95\n> ```\n"),
+		[]byte("#\t0x1f\tmain.f+0x1\t/a.go:3\n#\t0x2f\tmain.g+0x"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ss, err := readDebug1(bytes.NewReader(data), "f.txt")
 		fxCheckErr(t, "f.txt", err)

@@ -178,15 +178,18 @@ func (p *textParser) cutTail() {
 // cutHeader reads a line before the first goroutine that is a header cut
 // at its start, as a paste selected from the middle of a line leaves it
 // ("oroutine 1482 [chan send, 47 minutes]:"): the part of "goroutine"
-// that is left (three letters at least) must be followed by the ID and a
-// header that parses.
+// that is left (five letters at least) must be followed by the ID and a
+// header that parses and names a state the runtime prints.
 func (p *textParser) cutHeader(cl *cleanLine, t []byte, start int64) bool {
 	sp := bytes.IndexByte(t, ' ')
-	if sp < 3 || sp >= len("goroutine") || !bytes.HasSuffix([]byte("goroutine"), t[:sp]) {
+	if sp < 5 || sp >= len("goroutine") || !bytes.HasSuffix([]byte("goroutine"), t[:sp]) {
 		return false
 	}
 	line := append([]byte("goroutine"[:len("goroutine")-sp]), t...)
 	if !parseHeader(line, &p.hdr) || p.hdr.trailer != nil {
+		return false
+	}
+	if _, status := statusWords[string(p.hdr.state)]; !status && !isWaitReason(p.hdr.state) {
 		return false
 	}
 	p.header(cl, start)

@@ -298,9 +298,9 @@ func checkReadTextInvariants(t *testing.T, b []byte) {
 			}
 		}
 	}
-	// "oroutine " is in runtime headers, goleak's "Goroutine N" and headers
+	// "utine " is in runtime headers, goleak's "Goroutine N" and headers
 	// cut at their start.
-	if headers := bytes.Count(b, []byte("oroutine ")); headed > headers {
+	if headers := bytes.Count(b, []byte("utine ")); headed > headers {
 		t.Fatalf("%d goroutines from %d header-like lines", headed, headers)
 	}
 	if lines := bytes.Count(b, []byte("\n")) + 1; headerless > lines {
