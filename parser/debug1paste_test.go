@@ -150,7 +150,7 @@ func TestReadDebug1PasteLossy(t *testing.T) {
 				// Without PCs the reader cannot see that the innermost
 				// PC had no frame line (a runtime park): the state the
 				// frames give is kept.
-				status, reason := InferReason(g.Frames)
+				status, reason := inferReason(g.Frames)
 				if c.Status == StatusLeaked {
 					status = StatusLeaked
 				}

@@ -216,7 +216,7 @@ func TestReadTextPasteFragments(t *testing.T) {
 		t.Run(name+"/header stripped", func(t *testing.T) {
 			s := readPaste(t, name, []byte(strings.Join(lines[hdr+1:], "")))
 			g := s.Goroutines[0]
-			status, reason := InferReason(first.Frames)
+			status, reason := inferReason(first.Frames)
 			if !g.NoHeader || g.ID != 0 || g.State != "" || g.WaitKnown || g.Status != status || g.Reason != reason ||
 				!reflect.DeepEqual(g.Frames, first.Frames) || !reflect.DeepEqual(g.CreatedBy, first.CreatedBy) {
 				t.Errorf("first goroutine %s, want the frames of %s", dumpG(g), dumpG(first))
