@@ -27,6 +27,7 @@ func (a *analysis) passes() []pass {
 		{"pools", (*analysis).linkPools},
 		{"held-by", (*analysis).linkHeldBy}, // library queues → the goroutines that hold them
 		{"spawned", (*analysis).linkSpawned},
+		{"one-lock-dump", (*analysis).unifyLocks}, // one holder per lock before cycles are read
 		{"cycles", (*analysis).findCycles},
 		{"resources", (*analysis).findResourceLeaks}, // orphaned resources: library goroutines outliving their users
 		{"trace-links", (*analysis).traceLinks},      // wake history and timing links

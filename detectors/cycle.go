@@ -81,6 +81,14 @@ func (a *analysis) reportCycle(scc []*node) {
 		n.cycle = true
 	}
 	root := slices.MaxFunc(scc, func(x, y *node) int {
+		// A reader re-entering its own read lock is where the cycle
+		// starts: the writer only queued between its two RLocks.
+		if _, rx := a.recursive[x]; rx != (a.recursive[y] != "") {
+			if rx {
+				return 1
+			}
+			return -1
+		}
 		if c := cmp.Compare(x.grp.WaitMax, y.grp.WaitMax); c != 0 {
 			return c
 		}
@@ -155,6 +163,14 @@ func (a *analysis) reportCycle(scc []*node) {
 		f.Root.Basis += fmt.Sprintf(", the weakest link %s", cycleGrade)
 	}
 	f.Confidence = min(gradeConfidence[cycleGrade], conf+0.05)
+	if cycleGrade != GradeProven && !f.WaitKnown {
+		// Neither proven by addresses nor seen to last: the stacks may
+		// only meet for a moment.
+		f.Severity = min(f.Severity, SevMedium)
+	}
+	if cycleGrade == GradeInferred {
+		f.Severity = min(f.Severity, SevHigh)
+	}
 	f.Reasons = append([]string{fmt.Sprintf("root %s: %s", cycleGrade, f.Root.Basis),
 		fmt.Sprintf("%d goroutine groups wait on each other's locks in a cycle", len(order))}, reasons...)
 	f.Evidence = append(f.Evidence, ev...)
@@ -172,10 +188,10 @@ func (a *analysis) reportCycle(scc []*node) {
 				}
 			}
 			if queued := f.Goroutines - members; queued > 0 {
-				f.Title += fmt.Sprintf("; %s more queue behind them", human.Plural(queued, "goroutine"))
+				f.Title += fmt.Sprintf("; %s more queue behind them", human.Count(queued))
 			}
 			if f.WaitKnown {
-				f.Title += fmt.Sprintf(" for ≥ %s", human.Wait(f.WaitMax, true))
+				f.Title += " for " + human.Wait(f.WaitMax, true)
 			}
 			break
 		}

@@ -221,11 +221,18 @@ func (a *analysis) hungTest() {
 		if state == "" {
 			state = "blocked"
 		}
-		waits = fmt.Sprintf("it waits [%s] in %s", state, blockingFunc(t.n))
+		waits = fmt.Sprintf("it waits [%s] in %s", state, parser.ShortFunc(blockingFunc(t.n)))
 	}
 	name := t.name
-	if running := a.snap.Preamble.RunningTests; len(running) > 0 {
-		name += " (running: " + strings.Join(running, ", ") + ")"
+	var others []string
+	for _, r := range a.snap.Preamble.RunningTests {
+		// "TestX (2m30s)": the test itself, or another one still running.
+		if !strings.HasPrefix(r, t.name+" ") && r != t.name {
+			others = append(others, r)
+		}
+	}
+	if len(others) > 0 {
+		name += " (also running: " + strings.Join(others, ", ") + ")"
 	}
 	switch {
 	case t.waitsFor == "parallel":

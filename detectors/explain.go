@@ -69,9 +69,9 @@ func (a *analysis) titleFor(f *Finding, root *node) string {
 	if waiting > 0 && (root.cls.category == CatChanSendBlocked || root.cls.category == CatChanRecvBlocked) && !inferred {
 		// The stranded goroutines are the cause; those waiting for them
 		// (a WaitGroup closer, a collector) are the victims.
-		return fmt.Sprintf("%s %s in %s: %s; %s %s%s",
-			human.Plural(root.grp.Count, "goroutine"), strandedPhrase(root.cls.category), rootFn, a.whoLeft(root),
-			human.Plural(waiting, "goroutine"), waiterTail(f), since)
+		return fmt.Sprintf("%s %s in %s%s: %s; %s %s",
+			human.Plural(root.grp.Count, "goroutine"), strandedPhrase(root.cls.category), rootFn, since, a.whoLeft(root),
+			human.Plural(waiting, "goroutine"), waiterTail(f))
 	}
 	if waiting > 0 && inferred {
 		return fmt.Sprintf("%s %s%s; holder not proven: likely %s blocked in %s",
@@ -132,10 +132,8 @@ func (a *analysis) whoLeft(n *node) string {
 // function its entry closure belongs to, else its creator; "" if neither
 // is known.
 func (a *analysis) starter(n *node) string {
-	if len(n.grp.Frames) > 0 {
-		if enc := enclosingFunc(n.grp.Frames[len(n.grp.Frames)-1].Func); enc != "" {
-			return enc
-		}
+	if enc := enclosingFunc(entryFunc(n)); enc != "" {
+		return enc
 	}
 	if n.grp.CreatedBy != nil && parser.FuncClass(n.grp.CreatedBy.Func) != parser.ClassRuntime {
 		return n.grp.CreatedBy.Func

@@ -34,6 +34,12 @@ type fixtureExpect struct {
 	LeakPerSecond float64 `json:"leak_per_second"`
 	// ResourceKind is, for a resource-leak incident, the kind of resource.
 	ResourceKind string `json:"resource_kind"`
+	// RootGrade is the evidence grade the principal finding's root must
+	// carry; Severity, when set, its exact severity; HungTest the test a
+	// "test timed out" capture must name.
+	RootGrade string `json:"root_grade"`
+	Severity  string `json:"severity"`
+	HungTest  string `json:"hung_test"`
 }
 
 func readExpect(t *testing.T, dir string) fixtureExpect {
@@ -146,6 +152,7 @@ func chainWaiters(f *Finding, fn string) int {
 // frame is the application's leaves no trace of the channel.
 var aggregatedGaps = map[string]bool{
 	"chan-send-blocked/goroutine-debug1.txt": true,
+	"errgroup-stranded/goroutine-debug1.txt": true,
 	"waitgroup-stuck/root":                   true,
 	"waitgroup-stuck/goroutine.pb.gz":        true,
 	"goroutine-leak/goroutine-debug1.txt":    true,
@@ -269,6 +276,15 @@ func TestFixtureIncidents(t *testing.T) {
 				}
 				if f.Fix.Summary == "" || f.Explanation == "" || f.Title == "" {
 					t.Errorf("finding lacks fix, title or explanation: %+v", f)
+				}
+				if exp.RootGrade != "" && string(f.Root.Grade) != exp.RootGrade {
+					t.Errorf("root grade %s (%s), want %s\n%s", f.Root.Grade, f.Root.Basis, exp.RootGrade, describe(r, 4))
+				}
+				if exp.Severity != "" && f.Severity.String() != exp.Severity {
+					t.Errorf("severity %s, want %s", f.Severity, exp.Severity)
+				}
+				if exp.HungTest != "" && !strings.Contains(f.Title, "Test "+exp.HungTest+" hung") {
+					t.Errorf("title %q does not name the hung test %s", f.Title, exp.HungTest)
 				}
 			})
 		}

@@ -68,8 +68,21 @@ func (a *analysis) gradeRoot(f *Finding, root *node) (Grade, string) {
 		if g == "" {
 			g = GradeInferred
 		}
+		if !isLockWaiter(best.waiter) && !isPoolWaiter(best.waiter) {
+			// The waiters do not claim the root holds anything (a
+			// WaitGroup waits for workers): the root stands on its own
+			// stack, and the link's grade is the link's.
+			if own, basis := a.gradeOwn(f, root); own.strength() > g.strength() {
+				return own, basis
+			}
+		}
 		return g, best.reason
 	}
+	return a.gradeOwn(f, root)
+}
+
+// gradeOwn grades a root by what its own stack shows.
+func (a *analysis) gradeOwn(f *Finding, root *node) (Grade, string) {
 	switch {
 	case isLockWaiter(root):
 		return GradeInferred, a.holderUnknownLock(root)
@@ -82,6 +95,8 @@ func (a *analysis) gradeRoot(f *Finding, root *node) (Grade, string) {
 			"or from its package at the time it blocked"
 	case f.Category == CatGoroutineLeak:
 		return GradeInferred, "a pile of identical stacks, judged by its size or growth, not by what it waits on"
+	case root.cls.category == CatEmptySelect:
+		return GradeProven, "the runtime's own wait reason \"select (no cases)\": select {} can never be woken"
 	case root.cls.category == CatNilChannel:
 		return GradeProven, fmt.Sprintf("the runtime's own wait reason %q: an operation on a nil channel can never proceed", root.cls.reason)
 	case root.cls.category == CatUnclassified || !root.cls.matched:

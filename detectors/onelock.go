@@ -16,9 +16,10 @@ import (
 // or function that owns it, which is a likely identity, not a proven one.
 
 // lockIdentity names the lock a waiter is queued on: its address, or
-// without one the owner of the lock site; "" when neither is known.
+// without one (or with only a "?" word, often a stale register under the
+// register ABI) the owner of the lock site; "" when neither is known.
 func lockIdentity(n *node) string {
-	if n.object != 0 {
+	if n.object != 0 && n.objectCertain {
 		return fmt.Sprintf("lock:%x", n.object)
 	}
 	if ci := lockSite(n); ci >= 0 {
@@ -86,6 +87,9 @@ func (a *analysis) unifyLocks() error {
 		for _, w := range ws {
 			member[w] = true
 		}
+		if a.joinRecursive(ws, member) {
+			continue
+		}
 		var best *edge
 		for _, w := range ws {
 			for _, e := range w.out {
@@ -118,6 +122,46 @@ func (a *analysis) unifyLocks() error {
 		}
 	}
 	return nil
+}
+
+// joinRecursive queues every waiter of a lock on the reader that holds it
+// and asks for it again (recursiveLocks): its cycle with the writer is what
+// they all wait behind. It reports whether there was such a reader.
+func (a *analysis) joinRecursive(ws []*node, member map[*node]bool) bool {
+	var r *node
+	for _, w := range ws {
+		if _, ok := a.recursive[w]; ok {
+			r = w
+			break
+		}
+	}
+	if r == nil {
+		return false
+	}
+	for _, w := range ws {
+		if w == r || hasEdgeTo(w, r) {
+			continue
+		}
+		a.dropHolderEdges(w, r, nil)
+		grade := GradeInferred
+		if w.objectCertain && r.objectCertain && w.object == r.object && w.object != 0 {
+			grade = GradeProven
+		}
+		a.addEdge(&edge{
+			waiter: w, holder: r, rel: RelWaitsOn, object: w.object, grade: grade, confidence: 0.7,
+			reason: "queued on the lock whose reader re-entered it behind a waiting writer: " + a.recursive[r],
+		})
+	}
+	return true
+}
+
+func hasEdgeTo(w, h *node) bool {
+	for _, e := range w.out {
+		if e.holder == h {
+			return true
+		}
+	}
+	return false
 }
 
 // dropHolderEdges removes w's edges to other holders than keep (edges to
@@ -161,8 +205,15 @@ func reentry(frames []parser.Frame) (int, Grade) {
 		if f.Func == caller.Func && f.Line > caller.Line {
 			return j, GradeStructural
 		}
-		if rt != "" && receiverType(f) == rt && f.Func != caller.Func && sameReceiver(f, caller) {
-			return j, GradeStructural
+		if rt != "" && receiverType(f) == rt && f.Func != caller.Func {
+			if sameReceiver(f, caller) {
+				return j, GradeStructural
+			}
+			if len(f.Args) == 0 && len(caller.Args) == 0 {
+				// The capture prints no argument words (a trace, a
+				// profile): the same type by name only.
+				return j, GradeInferred
+			}
 		}
 	}
 	return -1, ""
@@ -190,7 +241,10 @@ func (a *analysis) recursiveLocks() error {
 			continue
 		}
 		j, grade := reentry(n.grp.Frames)
-		if j < 0 {
+		if j < 0 || (grade == GradeInferred && !isReader(n)) {
+			// Two methods of one type may lock two instances of it (a
+			// transfer between accounts): without the receiver words,
+			// only a reader behind a queued writer is recognised.
 			continue
 		}
 		ci := parser.SyncCaller(n.grp.Frames)
@@ -222,8 +276,14 @@ func (a *analysis) recursiveLocks() error {
 			if a.recursive == nil {
 				a.recursive = make(map[*node]string)
 			}
-			a.recursive[n] = fmt.Sprintf("goroutine %d holds a read lock in %s and asks for it again in %s, behind a writer waiting in %s",
-				firstID(n.grp), parser.ShortFunc(outer.Func), parser.ShortFunc(caller.Func), parser.ShortFunc(fw.Func))
+			who := "1 goroutine"
+			if id := firstID(n.grp); id != 0 && n.grp.Count == 1 {
+				who = fmt.Sprintf("goroutine %d", id)
+			} else if n.grp.Count > 1 {
+				who = human.Plural(n.grp.Count, "goroutine") + " each"
+			}
+			a.recursive[n] = fmt.Sprintf("%s holds a read lock in %s and asks for it again in %s, behind a writer waiting in %s",
+				who, parser.ShortFunc(outer.Func), parser.ShortFunc(caller.Func), parser.ShortFunc(fw.Func))
 		}
 	}
 	return nil
@@ -258,6 +318,9 @@ func (a *analysis) reportSelfDeadlock(n *node, grade Grade, basis string) {
 	f.Confidence = gradeConfidence[grade]
 	f.Reasons = append([]string{fmt.Sprintf("root %s: %s", grade, basis)}, f.Reasons[1:]...)
 	f.Fix = fixRecursiveLock
+	if grade != GradeProven && !f.WaitKnown {
+		f.Severity = min(f.Severity, SevMedium)
+	}
 	ci := parser.SyncCaller(n.grp.Frames)
 	j, _ := reentry(n.grp.Frames)
 	who, verb := fmt.Sprintf("goroutine %d", firstID(n.grp)), "waits"

@@ -35,6 +35,8 @@ func (a *analysis) severityFor(f *Finding, root *node) Severity {
 			sev = SevInfo
 		}
 	case CatLockCycle:
+		// Sync locks never time out: a cycle is permanent (reportCycle
+		// lowers one neither proven nor old).
 		sev = SevCritical
 	case CatMutexConvoy, CatDBPoolExhausted:
 		sev = max(sev, SevMedium)
@@ -56,6 +58,11 @@ func (a *analysis) severityFor(f *Finding, root *node) Severity {
 		if waiters >= 20 && minutes >= 2 && sev >= SevHigh {
 			sev = SevCritical
 		}
+	}
+	if f.WaitKnown && minutes < 1 && waiters >= 10 && sev >= SevMedium && f.Root.Grade != GradeInferred {
+		// Waits measured by a trace, never released while it ran: a
+		// queue behind an established holder.
+		sev = max(sev, SevHigh)
 	}
 	if !f.WaitKnown && f.Category != CatLockCycle {
 		// Aggregated formats print no waits at all: a pile of thousands is

@@ -74,6 +74,9 @@ func (a *analysis) linkSpawned() error {
 		if a.waitsForLoops(w, children) {
 			continue
 		}
+		if a.siblingWorkers(w) {
+			continue
+		}
 		// Before Go 1.21 no parent ID is printed, and a trace that began
 		// after the workers started has no creation record: workers created
 		// by a function on the waiter's own stack, or running a closure of
@@ -97,6 +100,63 @@ func (a *analysis) linkSpawned() error {
 		}
 	}
 	return nil
+}
+
+// siblingWorkers links a WaitGroup waiter to the blocked goroutines started
+// beside it: closures of the same function (errgroup's "go func() {
+// g.Wait(); close(results) }()" next to the workers g.Go started). With a
+// creation record naming the same parent goroutine for both the link is
+// structural; by the closures' names alone it is inferred.
+func (a *analysis) siblingWorkers(w *node) bool {
+	wEntry := entryFunc(w)
+	enc := enclosingFunc(wEntry)
+	if enc == "" {
+		return false
+	}
+	parent := int64(0)
+	if w.grp.CreatedBy != nil {
+		parent = w.grp.CreatedBy.Parent
+	}
+	linked := false
+	for _, c := range a.nodes {
+		if c == w || c.cls.background || !c.cls.hole() || c.cls.category == CatWaitGroupStuck {
+			continue
+		}
+		outer := entryFunc(c)
+		if enclosingFunc(outer) != enc || outer == wEntry {
+			continue
+		}
+		grade, conf, how := GradeInferred, 0.5, "closures of the same function"
+		if parent != 0 && c.grp.CreatedBy != nil && c.grp.CreatedBy.Parent == parent {
+			grade, conf, how = GradeStructural, 0.75, fmt.Sprintf("closures of the same function, started by the same goroutine %d", parent)
+		}
+		a.addEdge(&edge{
+			waiter: w, holder: c, rel: RelWaitsOn, confidence: conf, grade: grade,
+			reason: fmt.Sprintf("the WaitGroup waiter and the blocked goroutines it waits for are %s (%s)", how, parser.ShortFunc(enc)),
+			evidence: []Evidence{{Kind: "created-by", GoroutineID: firstID(c.grp),
+				Text: fmt.Sprintf("%s in %s and the waiter in %s are %s", human.Plural(c.grp.Count, "goroutine"), blockingFunc(c),
+					parser.ShortFunc(wEntry), how)}},
+		})
+		linked = true
+	}
+	return linked
+}
+
+// entryFunc is the application function a goroutine was started to run:
+// the outermost frame in its first application frame's package (errgroup's
+// and other libraries' go-statement wrappers sit outside it); "" when it
+// has no application frame.
+func entryFunc(n *node) string {
+	if n.cls.app < 0 || n.cls.app >= len(n.grp.Frames) {
+		return ""
+	}
+	pkg := n.grp.Frames[n.cls.app].Package()
+	for i := len(n.grp.Frames) - 1; i >= n.cls.app; i-- {
+		if n.grp.Frames[i].Package() == pkg {
+			return n.grp.Frames[i].Func
+		}
+	}
+	return ""
 }
 
 // waitsForLoops marks idle a WaitGroup waiter outside any request whose
