@@ -196,7 +196,9 @@ func WriteSummary(w io.Writer, diags []Diagnostic, sites []Site, base string) {
 		done[s.Rank] = true
 		at, like := 0, 0
 		for _, d := range diags {
-			if d.Rank != s.Rank {
+			if d.Rank != s.Rank || d.Category != s.Category {
+				// Another hole on a similar call (a body left open on
+				// the same Client.Do) is not the same hole.
 				continue
 			}
 			if d.Score >= 8 {
