@@ -163,3 +163,63 @@ func TestSignatureLibrariesAreLibraries(t *testing.T) {
 		}
 	}
 }
+
+// A user file expresses a pool in front of connections (held_by), an idle
+// loop (innermost) and a lock-like primitive (lock), and the analysis
+// chains by them as it does for the built-in rows.
+func TestUserSignaturesHeldByLockInnermost(t *testing.T) {
+	data := []byte(`{"signatures": [
+	  {"id": "acme-kv.read", "library": "github.com/acme/kv", "frames": ["github.com/acme/kv.(*conn).readReply"],
+	   "reasons": ["IO wait"], "category": "io-no-deadline", "dominant": true, "why": "reads with no deadline"},
+	  {"id": "acme-kv.pool", "library": "github.com/acme/kv", "frames": ["github.com/acme/kv.(*Pool).get"],
+	   "reasons": ["select"], "held_by": ["github.com/acme/kv.(*conn).*"], "category": "io-no-deadline", "why": "queued for a connection"},
+	  {"id": "acme-kv.flusher", "library": "github.com/acme/kv", "background": true, "innermost": true,
+	   "frames": ["github.com/acme/kv.(*Pool).flushLoop"]},
+	  {"id": "acme-gate", "library": "github.com/acme/gate", "frames": ["github.com/acme/gate.(*Gate).Enter"],
+	   "reasons": ["chan receive"], "lock": true, "category": "mutex-convoy", "why": "a gate with no owner"}
+	]}`)
+	sigs, err := parseSignatures("acme.json", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sigs[1].HeldBy) != 1 || !sigs[2].Innermost || !sigs[3].Lock {
+		t.Fatalf("fields not read: %+v", sigs)
+	}
+	mk := func(id int64, reason string, frames ...string) *parser.Goroutine {
+		g := &parser.Goroutine{ID: id, Count: 1, Status: parser.StatusWaiting, State: reason, Reason: reason, Wait: 5 * 60e9, WaitKnown: true}
+		g.Frames = append(g.Frames, parser.Frame{Func: "runtime.gopark"})
+		for i, fn := range frames {
+			g.Frames = append(g.Frames, parser.Frame{Func: fn, File: "x.go", Line: 10 + i})
+		}
+		return g
+	}
+	gs := []*parser.Goroutine{
+		mk(1, rIOWait, "net.(*conn).Read", "github.com/acme/kv.(*conn).readReply", "main.get"),
+		mk(2, rSelect, "github.com/acme/kv.(*Pool).get", "main.get"),
+		mk(3, rSelect, "github.com/acme/kv.(*Pool).get", "main.put"),
+		// The flush loop stuck in a read is not idle: innermost fails, the
+		// read row names it (and it holds a connection too).
+		mk(4, rIOWait, "net.(*conn).Read", "github.com/acme/kv.(*conn).readReply", "github.com/acme/kv.(*Pool).flushLoop"),
+		// The flush loop waiting in its own select is idle.
+		mk(5, rSelect, "github.com/acme/kv.(*Pool).flushLoop"),
+	}
+	r, err := Analyze(&parser.Capture{Snapshots: []*parser.Snapshot{{Goroutines: gs}}}, Options{Signatures: sigs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Findings) == 0 || !rootHasFunction(r.Findings[0], "github.com/acme/kv.(*conn).readReply") {
+		t.Fatalf("want the readers as root\n%s", describe(r, 4))
+	}
+	if got := chainWaiters(r.Findings[0], "github.com/acme/kv.(*Pool).get"); got != 2 {
+		t.Errorf("%d pool waiters chained under the readers, want 2\n%s", got, describe(r, 4))
+	}
+	for _, f := range r.Findings {
+		for _, l := range f.Chain {
+			for _, id := range l.IDs {
+				if id == 5 {
+					t.Errorf("the idle flush loop is in a finding: %s", f.Title)
+				}
+			}
+		}
+	}
+}
