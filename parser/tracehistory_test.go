@@ -105,7 +105,8 @@ func TestReadTraceRetiredBound(t *testing.T) {
 	const n = maxRetired + 500
 	data := recordTrace(t, func() {
 		release := make(chan struct{})
-		var wg sync.WaitGroup
+		var wg, started sync.WaitGroup
+		started.Add(n)
 		for i := range n {
 			wg.Add(1)
 			go func() {
@@ -113,9 +114,13 @@ func TestReadTraceRetiredBound(t *testing.T) {
 				if i == 0 {
 					time.Sleep(50 * time.Millisecond) // the longest block
 				}
+				started.Done()
 				<-release
 			}()
 		}
+		// Every goroutine must block on release before it is closed
+		// (starting thousands takes a while under the race detector).
+		started.Wait()
 		time.Sleep(20 * time.Millisecond)
 		close(release)
 		wg.Wait()
