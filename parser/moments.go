@@ -29,24 +29,44 @@ const sameMomentWindow = 2 * time.Second
 // each one's IDs once): a folder of thousands of dumps from a hostile or
 // simply busy source must not cost a pairwise comparison.
 func (c *Capture) Moments() []*Snapshot {
-	moments := c.momentGroups()
-	out := make([]*Snapshot, 0, len(moments))
-	for _, m := range moments {
-		best := m[0]
-		for _, s := range m[1:] {
-			if richness(s) > richness(best) {
-				best = s
-			}
-		}
-		out = append(out, best)
+	groups := c.MomentCaptures()
+	out := make([]*Snapshot, len(groups))
+	for i, m := range groups {
+		out[i] = m[0]
 	}
-	slices.SortStableFunc(out, func(a, b *Snapshot) int {
-		if a.Source.Time.IsZero() || b.Source.Time.IsZero() {
+	return out
+}
+
+// MomentCaptures returns every capture of each moment, moments in the
+// order Moments gives them and each moment's captures richest first (the
+// first is the one Moments returns). It lets a comparison of two moments
+// use the richest format both were captured in.
+func (c *Capture) MomentCaptures() [][]*Snapshot {
+	groups := c.momentGroups()
+	for _, m := range groups {
+		slices.SortStableFunc(m, func(a, b *Snapshot) int { return richness(b) - richness(a) })
+	}
+	slices.SortStableFunc(groups, func(a, b []*Snapshot) int {
+		if a[0].Source.Time.IsZero() || b[0].Source.Time.IsZero() {
 			return 0
 		}
-		return a.Source.Time.Compare(b.Source.Time)
+		return a[0].Source.Time.Compare(b[0].Source.Time)
 	})
-	return out
+	return groups
+}
+
+// SameFormat returns, of two moments' captures (MomentCaptures), one of
+// each in the richest format both have, so a comparison is like with like;
+// when they share no format, each moment's richest.
+func SameFormat(a, b []*Snapshot) (x, y *Snapshot) {
+	for _, s := range a {
+		for _, t := range b {
+			if s.Source.Format == t.Source.Format {
+				return s, t
+			}
+		}
+	}
+	return a[0], b[0]
 }
 
 // momentGroups groups the snapshots by moment, in input order.

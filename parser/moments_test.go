@@ -209,3 +209,27 @@ func TestGoleakPreamble(t *testing.T) {
 		t.Error("a SIGQUIT dump marked as a goleak report")
 	}
 }
+
+// TestSameFormat: two moments are compared in the richest format both
+// were captured in.
+func TestSameFormat(t *testing.T) {
+	snap := func(f Format) *Snapshot { return &Snapshot{Source: Source{Format: f}} }
+	text, d1, pb := snap(FormatGoroutineText), snap(FormatGoroutineDebug1), snap(FormatGoroutineProto)
+	text2, pb2 := snap(FormatGoroutineText), snap(FormatGoroutineProto)
+	tests := []struct {
+		name string
+		a, b []*Snapshot
+		x, y *Snapshot
+	}{
+		{"both have text", []*Snapshot{text, pb, d1}, []*Snapshot{text2, pb2}, text, text2},
+		{"only proto in common", []*Snapshot{pb, d1}, []*Snapshot{text2, pb2}, pb, pb2},
+		{"nothing in common", []*Snapshot{d1}, []*Snapshot{text2}, d1, text2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if x, y := SameFormat(tt.a, tt.b); x != tt.x || y != tt.y {
+				t.Errorf("got %s, %s", x.Source.Format, y.Source.Format)
+			}
+		})
+	}
+}

@@ -81,16 +81,18 @@ func (inv *invocation) runDiff(format string, all bool, pos []string) int {
 }
 
 // diffSnapshots picks the two snapshots to compare: the last moment of A
-// and the last of B, or the first and last moments of a single input.
+// and the last of B, or the first and last moments of a single input, each
+// in the richest format both moments were captured in (like with like: a
+// debug=2 dump against a debug=2 dump, never against a proto profile).
 func diffSnapshots(paths []string, stdin io.Reader) (from, to *parser.Snapshot, err error) {
-	load := func(p string) ([]*parser.Snapshot, error) {
+	load := func(p string) ([][]*parser.Snapshot, error) {
 		c, err := parser.Load([]string{p}, parser.Options{Stdin: stdin})
 		if err != nil {
 			return nil, err
 		}
 		// A bundle holds several captures of each moment (debug=2,
 		// debug=1, proto): compare moments, not files.
-		ms := c.Moments()
+		ms := c.MomentCaptures()
 		if len(ms) == 0 {
 			return nil, fmt.Errorf("%s holds no goroutine snapshot", p)
 		}
@@ -105,7 +107,8 @@ func diffSnapshots(paths []string, stdin io.Reader) (from, to *parser.Snapshot, 
 		if len(ss) < 2 {
 			return nil, nil, fmt.Errorf("%s holds one snapshot: give two captures to compare", paths[0])
 		}
-		return ss[0], ss[len(ss)-1], nil
+		from, to = parser.SameFormat(ss[0], ss[len(ss)-1])
+		return from, to, nil
 	case 2:
 		a, err := load(paths[0])
 		if err != nil {
@@ -115,7 +118,8 @@ func diffSnapshots(paths []string, stdin io.Reader) (from, to *parser.Snapshot, 
 		if err != nil {
 			return nil, nil, err
 		}
-		return a[len(a)-1], b[len(b)-1], nil
+		from, to = parser.SameFormat(a[len(a)-1], b[len(b)-1])
+		return from, to, nil
 	default:
 		return nil, nil, fmt.Errorf("want one or two inputs, got %d", len(paths))
 	}

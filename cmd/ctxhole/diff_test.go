@@ -97,3 +97,23 @@ func TestDiffMomentsWithoutManifest(t *testing.T) {
 		t.Errorf("diff compares %s with %s, want the first and last moments", from.Source, to.Source)
 	}
 }
+
+// TestDiffLikeWithLike: a debug=1 capture diffed against a folder holding
+// debug=2, debug=1 and proto captures of each moment is compared with the
+// folder's debug=1 capture of its last moment.
+func TestDiffLikeWithLike(t *testing.T) {
+	const dir = "../../fixtures/captures/moments-no-manifest"
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("fixture absent: %v", err)
+	}
+	from, to, err := diffSnapshots([]string{dir + "/goroutine-debug1.1.txt", dir}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if from.Source.Format != parser.FormatGoroutineDebug1 || to.Source.Format != parser.FormatGoroutineDebug1 {
+		t.Errorf("diff compares %s (%s) with %s (%s), want debug=1 with debug=1", from.Source, from.Source.Format, to.Source, to.Source.Format)
+	}
+	if !strings.Contains(to.Source.File, "debug1.3") {
+		t.Errorf("diff compares with %s, want the last moment", to.Source)
+	}
+}
