@@ -52,6 +52,17 @@ func netSignatures() []Signature {
 			Fix: fixGRPC,
 		},
 		{
+			// v1.85.0: (*clientStream).Header waits in the transport's
+			// (*ClientStream).waitOnHeader for the server's headers.
+			ID: "grpc.client.header", Library: grpc,
+			Frames:   []string{grpc + ".(*clientStream).Header"},
+			Reasons:  []string{rSelect, rChanRecv},
+			Category: CatGRPCStreamNoDeadline, ContextAware: true, Severity: SevHigh,
+			Why: "a gRPC client is waiting for the server's response headers on a stream whose context has no " +
+				"deadline; a server that accepted the stream and never answers holds it forever",
+			Fix: fixGRPC,
+		},
+		{
 			ID: "x/net/http2.client", Library: "golang.org/x/net/http2",
 			Frames:   []string{"golang.org/x/net/http2.(*ClientConn).*"},
 			Reasons:  []string{rSelect},
