@@ -306,12 +306,6 @@ func (a sigMatch) better(b sigMatch) bool {
 	return len(a.sig.Frames) > len(b.sig.Frames)
 }
 
-// bestMatch returns the winning signature for a stack, if any matches.
-func bestMatch(sigs []Signature, frames []parser.Frame, reason string) (sigMatch, bool) {
-	x := newSigIndex(sigs)
-	return x.best(x.view(frames), reason)
-}
-
 // confidence returns the row's base confidence.
 func (s *Signature) confidence() float64 {
 	if s.Confidence > 0 {
