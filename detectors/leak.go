@@ -306,7 +306,7 @@ func rateText(g *Growth) string {
 	if !g.RateKnown {
 		return ""
 	}
-	return fmt.Sprintf(", +%.1f per minute", g.PerMinute)
+	return ", " + human.Rate(g.PerMinute)
 }
 
 func joinInts(xs []int) string {

@@ -375,7 +375,7 @@ func wakeBy(w Wake) string {
 func growthString(g *Growth) string {
 	s := fmt.Sprintf("%d -> %d goroutines over %d snapshots", g.From, g.To, g.Snapshots)
 	if g.RateKnown {
-		s += fmt.Sprintf(" (%.1f per minute)", g.PerMinute)
+		s += " (" + human.Rate(g.PerMinute) + ")"
 	}
 	return s
 }

@@ -300,7 +300,7 @@ func (m *model) findingDoc(fd *findingData) doc {
 	if g := f.Growth; g != nil {
 		meta += fmt.Sprintf(" · grew %d→%d over %d snapshots", g.From, g.To, g.Snapshots)
 		if g.RateKnown {
-			meta += fmt.Sprintf(" (%.1f/min)", g.PerMinute)
+			meta += " (" + human.Rate(g.PerMinute) + ")"
 		}
 	}
 	d.add(st.dim.Render(meta), "")

@@ -88,6 +88,16 @@ func Offset(d time.Duration) string {
 	return "+" + Duration(d)
 }
 
+// Rate formats a growth rate in goroutines per minute, signed ("+119.9 per
+// minute", "-2.0 per minute").
+func Rate(perMinute float64) string {
+	s := strconv.FormatFloat(perMinute, 'f', 1, 64)
+	if perMinute >= 0 {
+		s = "+" + s
+	}
+	return s + " per minute"
+}
+
 // Count formats a count with thousands separators ("1,234").
 func Count(n int) string {
 	s := strconv.Itoa(n)

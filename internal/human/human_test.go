@@ -75,6 +75,12 @@ func TestCount(t *testing.T) {
 			t.Errorf("Count(%d) = %q, want %q", tt.n, got, tt.want)
 		}
 	}
+	if got := Rate(119.94); got != "+119.9 per minute" {
+		t.Errorf("Rate = %q", got)
+	}
+	if got := Rate(-2); got != "-2.0 per minute" {
+		t.Errorf("Rate(-2) = %q", got)
+	}
 	if got := Plural(1, "goroutine"); got != "1 goroutine" {
 		t.Errorf("Plural(1) = %q", got)
 	}
