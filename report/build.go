@@ -110,6 +110,7 @@ func Build(c *parser.Capture, r *detectors.Diagnosis, tool Tool) *Document {
 			d.Findings = append(d.Findings, fd)
 			d.Summary.BySeverity[f.Severity.String()]++
 		}
+		uniqueIDs(d.Findings)
 	}
 	d.Summary.Findings = len(d.Findings)
 	return d
@@ -281,6 +282,7 @@ func findingDoc(rank int, f *detectors.Finding, member map[*parser.Goroutine]int
 	if fd.ConfidenceReasons == nil {
 		fd.ConfidenceReasons = []string{}
 	}
+	fd.Summary, fd.SummaryArgs = summarize(fd.Title)
 	for _, l := range f.Chain {
 		ld := linkDoc(l)
 		if l.Group != nil && len(l.Group.Members) > 0 {
@@ -312,6 +314,7 @@ func findingDoc(rank int, f *detectors.Finding, member map[*parser.Goroutine]int
 			Count: c.Count, DelayS: seconds(c.Delay),
 		})
 	}
+	fd.ID = findingID(fd.Category, fd.Root.Function, fd.Chain)
 	return fd
 }
 

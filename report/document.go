@@ -209,8 +209,19 @@ func (g *Group) DisplayState() string {
 // Finding is one diagnosed timeout hole, in rank order: the first finding
 // of a document is the principal root cause.
 type Finding struct {
-	Rank              int      `json:"rank"`
-	Category          string   `json:"category"`
+	Rank int `json:"rank"`
+	// ID is the finding's stable identity: a fingerprint of its category,
+	// root function and chain shape ("f-" and 12 hex digits), the same
+	// for the same hole in every run, pod and capture format; counts,
+	// waits, addresses and lines are not part of it.
+	ID       string `json:"id"`
+	Category string `json:"category"`
+	// Summary is Title with its counts and waits replaced by placeholders
+	// ({n1}, {n2} for counts, {d1} for durations), SummaryArgs their
+	// values (integers for counts, the printed text for durations): the
+	// same hole has the same Summary whatever its size.
+	Summary           string         `json:"summary"`
+	SummaryArgs       map[string]any `json:"summary_args"`
 	Severity          string   `json:"severity"`
 	Confidence        float64  `json:"confidence"`
 	ConfidenceReasons []string `json:"confidence_reasons"`

@@ -94,3 +94,33 @@ func TestFirstScreen(t *testing.T) {
 		})
 	}
 }
+
+// TestFindingIDAcrossFormats: one moment captured as debug=2, debug=1 and
+// proto gives the same finding ID wherever the detectors draw the same
+// chain from them.
+func TestFindingIDAcrossFormats(t *testing.T) {
+	t.Chdir(repoRoot(t))
+	for _, name := range []string{"db-driver-no-ctx", "mutex-convoy", "http-client-no-timeout", "tx-never-rolled-back"} {
+		t.Run(name, func(t *testing.T) {
+			var ids []string
+			for _, f := range []string{"goroutine-debug2.txt", "goroutine-debug1.txt", "goroutine.pb.gz"} {
+				code, out, errOut := runCmd(t, "", "analyze", "-o", "json", filepath.Join("fixtures", "captures", name, f))
+				if code != exitOK {
+					t.Fatalf("%s: exit %d: %s", f, code, errOut)
+				}
+				var doc struct {
+					Findings []struct {
+						ID string `json:"id"`
+					} `json:"findings"`
+				}
+				if err := json.Unmarshal([]byte(out), &doc); err != nil || len(doc.Findings) == 0 {
+					t.Fatalf("%s: no finding (%v)", f, err)
+				}
+				ids = append(ids, doc.Findings[0].ID)
+			}
+			if ids[0] != ids[1] || ids[0] != ids[2] {
+				t.Errorf("principal IDs debug=2/debug=1/proto = %v, want one", ids)
+			}
+		})
+	}
+}
