@@ -222,11 +222,11 @@ type Finding struct {
 	// same hole has the same Summary whatever its size.
 	Summary           string         `json:"summary"`
 	SummaryArgs       map[string]any `json:"summary_args"`
-	Severity          string   `json:"severity"`
-	Confidence        float64  `json:"confidence"`
-	ConfidenceReasons []string `json:"confidence_reasons"`
-	Title             string   `json:"title"`
-	Explanation       string   `json:"explanation"`
+	Severity          string         `json:"severity"`
+	Confidence        float64        `json:"confidence"`
+	ConfidenceReasons []string       `json:"confidence_reasons"`
+	Title             string         `json:"title"`
+	Explanation       string         `json:"explanation"`
 	// Goroutines is the number of goroutines the finding covers (every
 	// link of its chain), GoroutineIDs a sample of their IDs.
 	Goroutines   int        `json:"goroutines"`
