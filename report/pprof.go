@@ -3,8 +3,10 @@ package report
 import (
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/google/pprof/profile"
 
@@ -14,12 +16,17 @@ import (
 
 // WritePprof writes the goroutines of the findings as a pprof goroutine
 // profile (gzipped protobuf), so `go tool pprof -http` shows the stuck
-// goroutines as a flame graph. Every sample carries the labels
-// "category", "severity" and "finding" (the finding's rank, from 1) next
-// to the goroutine's own pprof labels, so `-tagfocus category=mutex-convoy`
-// narrows the graph to one hole. With only > 0 just that finding (by rank)
-// is written. A goroutine that several findings cover is written once,
-// under the best-ranked one.
+// goroutines as a flame graph. Goroutines with the same stack, state,
+// labels and finding are one sample whose value is their count, as the
+// runtime's own goroutine profile aggregates them. Every sample carries
+// the string labels "category", "severity", "finding" (the finding's
+// stable ID, "f-" and 12 hex digits, as in the JSON) and "rank" ("#1"),
+// next to the goroutine's own pprof labels, so `-tagfocus
+// category=mutex-convoy` or `-tagfocus finding=f-…` narrows the graph to
+// one hole (pprof reads a bare number as a numeric range, hence no bare
+// numbers). With only > 0 just that finding (by rank) is written. A
+// goroutine that several findings cover is written once, under the
+// best-ranked one.
 func WritePprof(w io.Writer, r *detectors.Diagnosis, only int) error {
 	if only < 0 || only > len(r.Findings) {
 		return fmt.Errorf("export pprof: no finding #%d (the report has %d)", only, len(r.Findings))
@@ -31,13 +38,14 @@ func WritePprof(w io.Writer, r *detectors.Diagnosis, only int) error {
 		if only > 0 && rank != only {
 			continue
 		}
+		id := findingDoc(rank, f, nil).ID
 		for _, grp := range findingGroups(f) {
 			for _, g := range grp.Members {
 				if seen[g] {
 					continue
 				}
 				seen[g] = true
-				b.add(g, f, rank)
+				b.add(g, f, rank, id)
 			}
 		}
 	}
@@ -60,11 +68,13 @@ func findingGroups(f *detectors.Finding) []*parser.Group {
 	return out
 }
 
-// profileBuilder interns functions and locations while samples are added.
+// profileBuilder interns functions and locations, and folds goroutines
+// into samples, while they are added.
 type profileBuilder struct {
-	p     *profile.Profile
-	funcs map[[2]string]*profile.Function
-	locs  map[locKey]*profile.Location
+	p       *profile.Profile
+	funcs   map[[2]string]*profile.Function
+	locs    map[locKey]*profile.Location
+	samples map[string]*profile.Sample
 }
 
 type locKey struct {
@@ -80,31 +90,47 @@ func newProfileBuilder() *profileBuilder {
 			PeriodType: &profile.ValueType{Type: "goroutine", Unit: "count"},
 			Period:     1,
 		},
-		funcs: make(map[[2]string]*profile.Function),
-		locs:  make(map[locKey]*profile.Location),
+		funcs:   make(map[[2]string]*profile.Function),
+		locs:    make(map[locKey]*profile.Location),
+		samples: make(map[string]*profile.Sample),
 	}
 }
 
-func (b *profileBuilder) add(g *parser.Goroutine, f *detectors.Finding, rank int) {
-	s := &profile.Sample{
-		Value: []int64{int64(g.Count)},
-		Label: map[string][]string{
-			"category": {string(f.Category)},
-			"severity": {f.Severity.String()},
-			"finding":  {strconv.Itoa(rank)},
-		},
+// add counts goroutine g (g.Count goroutines for aggregated formats)
+// into the sample of its stack, state, labels and finding.
+func (b *profileBuilder) add(g *parser.Goroutine, f *detectors.Finding, rank int, id string) {
+	labels := map[string][]string{
+		"category": {string(f.Category)},
+		"severity": {f.Severity.String()},
+		"finding":  {id},
+		"rank":     {"#" + strconv.Itoa(rank)},
 	}
 	if g.State != "" {
-		s.Label["state"] = []string{g.State}
+		labels["state"] = []string{g.State}
 	}
 	for _, l := range g.Labels {
-		if _, taken := s.Label[l.Key]; !taken {
-			s.Label[l.Key] = []string{l.Value}
+		if _, taken := labels[l.Key]; !taken {
+			labels[l.Key] = []string{l.Value}
 		}
 	}
+	locs := make([]*profile.Location, 0, len(g.Frames))
+	var key strings.Builder
 	for _, fr := range g.Frames {
-		s.Location = append(s.Location, b.location(fr))
+		l := b.location(fr)
+		locs = append(locs, l)
+		fmt.Fprintf(&key, "%d,", l.ID)
 	}
+	names := slices.Sorted(maps.Keys(labels))
+	for _, k := range names {
+		fmt.Fprintf(&key, "\x00%s=%s", k, labels[k][0])
+	}
+	n := int64(max(g.Count, 1))
+	if s, ok := b.samples[key.String()]; ok {
+		s.Value[0] += n
+		return
+	}
+	s := &profile.Sample{Value: []int64{n}, Label: labels, Location: locs}
+	b.samples[key.String()] = s
 	b.p.Sample = append(b.p.Sample, s)
 }
 

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/google/pprof/profile"
@@ -55,7 +56,7 @@ func TestWritePprofRoundTrip(t *testing.T) {
 		if got := s.Label["category"]; len(got) != 1 || got[0] != string(detectors.CatMutexConvoy) {
 			t.Errorf("sample labelled %v, want every goroutine under the first finding", s.Label)
 		}
-		if s.Label["finding"][0] != "1" || s.Label["severity"][0] != "critical" || len(s.Location) == 0 {
+		if !strings.HasPrefix(s.Label["finding"][0], "f-") || s.Label["rank"][0] != "#1" || s.Label["severity"][0] != "critical" || len(s.Location) == 0 {
 			t.Errorf("sample labels %v, %d locations", s.Label, len(s.Location))
 		}
 	}
@@ -85,8 +86,10 @@ func TestWritePprofRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(p2.Sample) != len(groups[0].Members) || p2.Sample[0].Label["category"][0] != string(detectors.CatUnclassified) {
-		t.Errorf("finding #2 export: %d samples, labels %v", len(p2.Sample), p2.Sample[0].Label)
+	// One group's goroutines share a stack: one sample, its value their
+	// count.
+	if len(p2.Sample) != 1 || p2.Sample[0].Value[0] != int64(groups[0].Count) || p2.Sample[0].Label["category"][0] != string(detectors.CatUnclassified) {
+		t.Errorf("finding #2 export: %d samples (want 1 of value %d), labels %v", len(p2.Sample), groups[0].Count, p2.Sample[0].Label)
 	}
 	if err := WritePprof(&one, r, 3); err == nil {
 		t.Error("exporting finding #3 of 2 succeeded")
