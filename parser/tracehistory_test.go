@@ -111,10 +111,13 @@ func TestReadTraceRetiredBound(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if i == 0 {
-					time.Sleep(50 * time.Millisecond) // the longest block
-				}
 				started.Done()
+				if i == 0 {
+					// The longest block: it outlasts every receive
+					// below, which ends once release closes.
+					time.Sleep(time.Second)
+					return
+				}
 				<-release
 			}()
 		}
@@ -136,7 +139,7 @@ func TestReadTraceRetiredBound(t *testing.T) {
 		}
 		exited++
 		for _, b := range g.Blocks {
-			slept = slept || (b.Reason == "sleep" && b.End-b.Start >= 40*time.Millisecond)
+			slept = slept || (b.Reason == "sleep" && b.End-b.Start >= 900*time.Millisecond)
 		}
 	}
 	if exited != maxRetired || tr.DroppedGoroutines < n-maxRetired {
@@ -151,8 +154,8 @@ func TestReadTraceRetiredBound(t *testing.T) {
 			waits += s.Waits
 		}
 	}
-	if waits < n {
-		t.Errorf("sites count %d channel waits, want at least %d", waits, n)
+	if waits < n-1 {
+		t.Errorf("sites count %d channel waits, want at least %d", waits, n-1)
 	}
 }
 
