@@ -134,12 +134,12 @@ type textParser struct {
 	joinBuf  []byte
 	wrapSeen bool
 	extTrail bool // the ext line ended in a blank: a join puts one back
-	// lineTrail is set while a line that ended in a blank is read.
-	lineTrail bool
-	hdr       header
-	cl        cleanLine
-	fl        fileLine
-	b         goroutineBuilder
+	// linePre is the raw text of the line being read (cl.pre).
+	linePre []byte
+	hdr     header
+	cl      cleanLine
+	fl      fileLine
+	b       goroutineBuilder
 	// records counts the goroutines closed, lastRecord is the offset of
 	// the last line inside one: the budgets of budget.go.
 	records    int
@@ -158,7 +158,7 @@ func (p *textParser) line(cl *cleanLine, start int64) {
 		return
 	}
 	p.tailOpen = false
-	p.lineTrail = endsBlank(cl.pre)
+	p.linePre = cl.pre
 	if p.b.open() && p.b.stackLine(p, t) {
 		return
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -105,6 +106,18 @@ func TestReadTextRealFragments(t *testing.T) {
 			{id: 74, state: "select", status: StatusWaiting, funcs: []string{"github.com/docker/docker/libcontainerd.(*client).processEventStream"},
 				creator: "github.com/docker/docker/libcontainerd.(*remote).NewClient"},
 		}, warnings: []string{"lines 1-7: stack frames without a goroutine header", ":13: input ends in the middle of a goroutine's stack"}},
+		{file: "tidb-58624-goleak.txt", want: []wantG{
+			{id: 779, state: "select", status: StatusWaiting, funcs: []string{grpcSer}, creator: grpcNew, parent: 105},
+			{id: 777, state: "select", status: StatusWaiting, funcs: []string{grpcSer}, creator: grpcNew, parent: 105},
+		}},
+		{file: "tidb-51212-goleak-minutes.txt", want: []wantG{
+			{id: 772881, state: "select", status: StatusWaiting, funcs: []string{grpcSer}, creator: grpcNew, parent: 64584},
+		}},
+		{file: "hatchet-170-goleak-markdown-checklist.txt", truncated: true, want: []wantG{
+			{id: 56, state: "select", status: StatusWaiting, funcs: []string{grpcSer}, creator: grpcNew, parent: 10},
+			{id: 57, state: "select", status: StatusWaiting, funcs: []string{grpcSer}, creator: grpcNew, parent: 10},
+		}, warnings: []string{`:10: skipped a line between goroutines: "- [ ] google.golang.org/grpc/internal/grpcsync.(*CallbackSerializer).run"`,
+			":15: input ends in the middle of a goroutine's stack"}},
 		{file: "31-tidb-46844-goleak-opencensus-worker.txt", realworld: true, want: []wantG{
 			{id: 16, state: "select", status: StatusWaiting, funcs: []string{"go.opencensus.io/stats/view.(*worker).start"}, creator: "go.opencensus.io/stats/view.init.0", parent: 1},
 		}},
@@ -148,5 +161,25 @@ func TestReadTextRealFragments(t *testing.T) {
 				t.Errorf("Read: %v", err)
 			}
 		})
+	}
+}
+
+// TestReadTextGoleakFields checks what goleak's state carries and that
+// its blocks group like the runtime's goroutines.
+func TestReadTextGoleakFields(t *testing.T) {
+	read := func(name string) *Snapshot {
+		raw, err := os.ReadFile(filepath.Join("testdata", "pastes", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return readPaste(t, name, raw)
+	}
+	g := read("tidb-51212-goleak-minutes.txt").Goroutines[0]
+	if !g.WaitKnown || g.Wait.Minutes() != 1 || g.Reason != "select" || g.Line != 3 {
+		t.Errorf("goroutine %s: want select for 1 minute, header on line 3", dumpG(g))
+	}
+	groups := GroupGoroutines(read("tidb-58624-goleak.txt").Goroutines)
+	if len(groups) != 1 || groups[0].Count != 2 || !reflect.DeepEqual(groups[0].IDs, []int64{777, 779}) {
+		t.Errorf("groups %+v, want one of goroutines 777 and 779", groups)
 	}
 }

@@ -130,7 +130,7 @@ func (p *textParser) noteExt(t []byte, kind extKind, next expect) {
 	}
 	p.ext, p.extNext, p.extLine = kind, next, p.no
 	p.extText = append(p.extText[:0], t...)
-	p.extTrail = p.lineTrail
+	p.extTrail = endsBlank(p.linePre)
 }
 
 // endsBlank reports whether a raw line ends in a space or a tab.
