@@ -137,11 +137,11 @@ func (p *textParser) noteGoroutine(g *Goroutine) {
 	if !g.NoHeader {
 		return
 	}
-	lines := fmt.Sprintf("line %d", g.Line)
+	lines := ""
 	if p.b.lastLine > g.Line {
-		lines = fmt.Sprintf("lines %d-%d", g.Line, p.b.lastLine)
+		lines = fmt.Sprintf(" (lines %d-%d)", g.Line, p.b.lastLine)
 	}
-	msg := fmt.Sprintf("%s: stack frames without a goroutine header, read as one goroutine whose ID, state and wait are unknown", lines)
+	msg := fmt.Sprintf("stack frames without a goroutine header%s, read as one goroutine whose ID, state and wait are unknown", lines)
 	if g.Status != StatusUnknown {
 		msg += fmt.Sprintf("; its frames say it was %s", g.Status)
 		if g.Reason != "" {

@@ -99,13 +99,13 @@ func TestReadTextRealFragments(t *testing.T) {
 		{file: "tikv-pd-8549-headerless-start.txt", want: []wantG{
 			{status: StatusUnknown, noHeader: true, funcs: []string{grpcSer}, creator: grpcNew, parent: 204},
 			{id: 221, state: "select", status: StatusWaiting, funcs: []string{grpcSer}, creator: grpcNew, parent: 204},
-		}, warnings: []string{":1: lines 1-4: stack frames without a goroutine header, read as one goroutine whose ID, state and wait are unknown"}},
+		}, warnings: []string{":1: stack frames without a goroutine header (lines 1-4), read as one goroutine whose ID, state and wait are unknown"}},
 		{file: "docker-for-linux-544-vendored-fragment.txt", truncated: true, want: []wantG{
 			{status: StatusUnknown, noHeader: true, funcs: []string{"?", "google.golang.org/grpc/transport.(*loopyWriter).run", "google.golang.org/grpc/transport.newHTTP2Client.func3"},
 				creator: "google.golang.org/grpc/transport.newHTTP2Client"},
 			{id: 74, state: "select", status: StatusWaiting, funcs: []string{"github.com/docker/docker/libcontainerd.(*client).processEventStream"},
 				creator: "github.com/docker/docker/libcontainerd.(*remote).NewClient"},
-		}, warnings: []string{"lines 1-7: stack frames without a goroutine header", ":13: input ends in the middle of a goroutine's stack"}},
+		}, warnings: []string{":1: stack frames without a goroutine header (lines 1-7)", ":13: input ends in the middle of a goroutine's stack"}},
 		{file: "tidb-58624-goleak.txt", want: []wantG{
 			{id: 779, state: "select", status: StatusWaiting, funcs: []string{grpcSer}, creator: grpcNew, parent: 105},
 			{id: 777, state: "select", status: StatusWaiting, funcs: []string{grpcSer}, creator: grpcNew, parent: 105},
@@ -182,4 +182,34 @@ func TestReadTextGoleakFields(t *testing.T) {
 	if len(groups) != 1 || groups[0].Count != 2 || !reflect.DeepEqual(groups[0].IDs, []int64{777, 779}) {
 		t.Errorf("groups %+v, want one of goroutines 777 and 779", groups)
 	}
+}
+
+// TestReadTextAbbreviatedAndAnnotated reads paths abbreviated with "..."
+// or "…" (kept as given; the function still names the frame) and headers
+// with a note after their "]:" (ignored with a warning); a log line that
+// merely looks like such a header is no header.
+func TestReadTextAbbreviatedAndAnnotated(t *testing.T) {
+	in := "goroutine 7 [chan send, 12 minutes]: <- this one is stuck\n" +
+		"net/http.(*persistConn).writeLoop(0xc0000e0120)\n" +
+		"\t.../src/net/http/transport.go:2593 +0x1b7\n" +
+		"created by net/http.(*Transport).dialConn in goroutine 90\n" +
+		"\t…/net/http/transport.go:1948 +0x2dda\n" +
+		"\n" +
+		"2026/11/23 11:04:05 worker goroutine 12 [busy]: retrying\n" +
+		"\t…/net/http/transport.go:2398 +0x14f3\n"
+	s := readPaste(t, "annotated.txt", []byte(in))
+	checkGoroutines(t, s, []wantG{
+		{id: 7, state: "chan send", status: StatusWaiting, funcs: []string{"net/http.(*persistConn).writeLoop"}, creator: "net/http.(*Transport).dialConn", parent: 90},
+		{status: StatusUnknown, noHeader: true, funcs: []string{"?"}},
+	})
+	g := s.Goroutines[0]
+	if g.Frames[0].File != ".../src/net/http/transport.go" || g.Frames[0].Line != 2593 || g.CreatedBy.File != "…/net/http/transport.go" || g.Wait.Minutes() != 12 {
+		t.Errorf("goroutine 7: %s", dumpG(g))
+	}
+	if f := s.Goroutines[1].Frames[0]; f.File != "…/net/http/transport.go" || f.Line != 2398 {
+		t.Errorf("fragment frame %+v", f)
+	}
+	checkWarnings(t, s, `annotated.txt:1: ignored the text after goroutine 7's header: "<- this one is stuck"`,
+		`annotated.txt:7: skipped a line between goroutines: "2026/11/23 11:04:05 worker goroutine 12 [busy]: retrying"`,
+		"annotated.txt:8: stack frames without a goroutine header, read as one goroutine whose ID, state and wait are unknown; the input starts inside its top frame")
 }

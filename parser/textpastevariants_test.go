@@ -222,7 +222,7 @@ func TestReadTextPasteFragments(t *testing.T) {
 				t.Errorf("first goroutine %s, want the frames of %s", dumpG(g), dumpG(first))
 			}
 			sameGoroutines(t, s.Goroutines[1:], clean.Goroutines[1:])
-			if len(s.Warnings) != 1+len(clean.Warnings) || !strings.Contains(s.Warnings[0].Msg, "without a goroutine header, read as one goroutine whose ID, state and wait are unknown") {
+			if len(s.Warnings) != 1+len(clean.Warnings) || !strings.Contains(s.Warnings[0].Msg, "without a goroutine header (lines ") {
 				t.Errorf("warnings %v", s.Warnings)
 			}
 		})
