@@ -319,7 +319,7 @@ out, err := cmd.Output()`,
 }
 
 var fixNilChan = Fix{
-	Summary: "initialise the channel (make) before use, or remove the select {}",
+	Summary: "initialise the channel (make) before use; set it to nil only to disable a select case",
 	Detail: "A nil channel blocks every send and receive forever; it is only useful to disable a select " +
 		"case on purpose. A channel field left nil by a constructor that was not called is the usual cause.",
 	Code: `type worker struct{ jobs chan job }
