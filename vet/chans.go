@@ -44,6 +44,7 @@ func runChans(pass *analysis.Pass, sends bool) (any, error) {
 	ins := pass.ResultOf[inspect.Analyzer].(*inspector.Inspector)
 	spawned := spawnedByCtx(pass, ix, ins)
 	closed := deferClosed(pass, ix, ins)
+	closedAny := closedSignals(pass, ix, ins)
 	forever := foreverReceivers(pass, ix, ins)
 	filter := []ast.Node{(*ast.UnaryExpr)(nil)}
 	if sends {
@@ -63,7 +64,8 @@ func runChans(pass *analysis.Pass, sends bool) (any, error) {
 			}
 			ch = n.X
 		}
-		if isTimerOrDone(pass, ch) || inGuardedSelect(pass, n, stack) {
+		g := guards{pass: pass, ix: ix, closed: closedAny}
+		if g.is(ch) || inGuardedSelect(g, n, stack) {
 			return true
 		}
 		ctx := ix.ctxInScope(n.Pos())
@@ -196,10 +198,23 @@ func takesContext(pass *analysis.Pass, c *ast.CallExpr) bool {
 	return false
 }
 
-// isTimerOrDone reports channels that are themselves the bound: ctx.Done()
-// and any other Done() method, time.After, time.Tick, a Timer's or
-// Ticker's C.
-func isTimerOrDone(pass *analysis.Pass, ch ast.Expr) bool {
+// guards recognises the channels that bound a wait: ctx.Done() and any
+// other Done() method, time.After, time.Tick, a Timer's or Ticker's C, a
+// variable holding one of those (done := ctx.Done()), and a struct{}
+// channel the package closes to signal shutdown (s.closing).
+type guards struct {
+	pass   *analysis.Pass
+	ix     *index
+	closed map[types.Object]bool
+}
+
+func (g guards) is(ch ast.Expr) bool { return g.isDepth(ch, 0) }
+
+func (g guards) isDepth(ch ast.Expr, depth int) bool {
+	if depth > 4 {
+		return false
+	}
+	pass := g.pass
 	switch x := ast.Unparen(ch).(type) {
 	case *ast.CallExpr:
 		fn := callee(pass.TypesInfo, x)
@@ -210,15 +225,27 @@ func isTimerOrDone(pass *analysis.Pass, ch ast.Expr) bool {
 	case *ast.SelectorExpr:
 		if x.Sel.Name == "C" {
 			t := pass.TypesInfo.TypeOf(x.X)
-			return isNamed(t, "time", "Timer") || isNamed(t, "time", "Ticker")
+			if isNamed(t, "time", "Timer") || isNamed(t, "time", "Ticker") {
+				return true
+			}
 		}
+	}
+	obj := g.ix.object(ch)
+	if obj == nil {
+		return false
+	}
+	if g.closed[obj] {
+		return true
+	}
+	if as := g.ix.assigns[obj]; len(as) == 1 && as[0].Index < 0 && !g.ix.isParam(obj) {
+		return g.isDepth(as[0].Value, depth+1)
 	}
 	return false
 }
 
 // inGuardedSelect reports whether op is the communication of a select case
-// whose select has a default or a case on a Done() channel or a timer.
-func inGuardedSelect(pass *analysis.Pass, op ast.Node, stack []ast.Node) bool {
+// whose select has a default or a case on a guard channel.
+func inGuardedSelect(g guards, op ast.Node, stack []ast.Node) bool {
 	for i := len(stack) - 2; i >= 1; i-- {
 		cc, ok := stack[i].(*ast.CommClause)
 		if !ok {
@@ -238,7 +265,7 @@ func inGuardedSelect(pass *analysis.Pass, op ast.Node, stack []ast.Node) bool {
 			}
 			guarded := false
 			ast.Inspect(c.Comm, func(n ast.Node) bool {
-				if u, ok := n.(*ast.UnaryExpr); ok && u.Op == token.ARROW && isTimerOrDone(pass, u.X) {
+				if u, ok := n.(*ast.UnaryExpr); ok && u.Op == token.ARROW && g.is(u.X) {
 					guarded = true
 				}
 				return !guarded
@@ -250,6 +277,34 @@ func inGuardedSelect(pass *analysis.Pass, op ast.Node, stack []ast.Node) bool {
 		return false
 	}
 	return false
+}
+
+// closedSignals returns the struct{} channels the package closes anywhere
+// (close(s.closing)): closing them is how it signals shutdown, so a wait
+// on one is released by that close.
+func closedSignals(pass *analysis.Pass, ix *index, ins *inspector.Inspector) map[types.Object]bool {
+	out := map[types.Object]bool{}
+	ins.Preorder([]ast.Node{(*ast.CallExpr)(nil)}, func(n ast.Node) {
+		c := n.(*ast.CallExpr)
+		id, ok := ast.Unparen(c.Fun).(*ast.Ident)
+		if !ok || id.Name != "close" || len(c.Args) != 1 {
+			return
+		}
+		if _, builtin := pass.TypesInfo.Uses[id].(*types.Builtin); !builtin {
+			return
+		}
+		t, ok := pass.TypesInfo.TypeOf(c.Args[0]).Underlying().(*types.Chan)
+		if !ok {
+			return
+		}
+		if st, ok := t.Elem().Underlying().(*types.Struct); !ok || st.NumFields() != 0 {
+			return
+		}
+		if obj := ix.object(c.Args[0]); obj != nil {
+			out[obj] = true
+		}
+	})
+	return out
 }
 
 // enclosingDecl returns the function declaration the innermost node of

@@ -92,3 +92,34 @@ func fromWatch(ctx context.Context) {
 	wch := watch(ctx, "k")
 	<-wch // the producer is bound to ctx and closes wch when ctx ends
 }
+
+type server struct {
+	closing chan struct{}
+	reqs    chan int
+}
+
+func (s *server) Close() { close(s.closing) }
+
+func (s *server) guardsByVariable(ctx context.Context) {
+	done := ctx.Done()
+	timeout := time.After(time.Second)
+	go func() {
+		select {
+		case s.reqs <- 1:
+		case <-done:
+		}
+		select {
+		case s.reqs <- 2:
+		case <-timeout:
+		}
+		select {
+		case s.reqs <- 3:
+		case <-s.closing: // closed to signal shutdown
+		}
+	}()
+	select {
+	case <-s.reqs:
+	case <-s.closing:
+	}
+	<-s.closing // waits for Close, which closes it
+}
