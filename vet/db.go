@@ -100,8 +100,8 @@ func checkSQLCall(pass *analysis.Pass, ix *index, call *ast.CallExpr, fn *types.
 		return
 	}
 	ctx := ix.ctxInScope(call.Pos())
-	if ctx == "" {
-		return
+	if ctx == "" || ix.ctxKindInScope(call.Pos()) == ctxBackground {
+		return // no context, or only a background one: the variant would change nothing
 	}
 	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
 	if !ok {
@@ -252,7 +252,7 @@ func checkRollback(pass *analysis.Pass, ix *index, call *ast.CallExpr, stack []a
 		}
 		return true
 	})
-	if rolledBack || handedOn {
+	if rolledBack || handedOn || finishedOnEveryReturn(pass, ix, body, as, txObj) {
 		return
 	}
 	report(pass, holeTxNoRollback, call.Pos(), call.End(), nil,
@@ -343,4 +343,68 @@ func gormChain(pass *analysis.Pass, ix *index, e ast.Expr, depth int, paramsDeri
 		return x, false
 	}
 	return nil, false
+}
+
+// finishedOnEveryReturn reports whether every return after the Begin
+// statement as (other than those testing Begin's error) follows, in its
+// own block, a Rollback or Commit of tx: explicit rollbacks on each path.
+func finishedOnEveryReturn(pass *analysis.Pass, ix *index, body *ast.BlockStmt, as *ast.AssignStmt, tx types.Object) bool {
+	var errObj types.Object
+	if len(as.Lhs) > 1 {
+		if e, ok := as.Lhs[len(as.Lhs)-1].(*ast.Ident); ok {
+			errObj = pass.TypesInfo.ObjectOf(e)
+		}
+	}
+	finishes := func(n ast.Node) bool {
+		found := false
+		ast.Inspect(n, func(m ast.Node) bool {
+			if c, ok := m.(*ast.CallExpr); ok {
+				if s, ok := ast.Unparen(c.Fun).(*ast.SelectorExpr); ok && (s.Sel.Name == "Rollback" || s.Sel.Name == "Commit") && ix.object(s.X) == tx {
+					found = true
+				}
+			}
+			return !found
+		})
+		return found
+	}
+	ok, any := true, false
+	var walk func(b *ast.BlockStmt, guarded bool)
+	walk = func(b *ast.BlockStmt, guarded bool) {
+		for i, st := range b.List {
+			if st.End() <= as.End() {
+				continue
+			}
+			switch st := st.(type) {
+			case *ast.ReturnStmt:
+				if guarded {
+					continue
+				}
+				any = true
+				done := false
+				for _, prev := range b.List[:i] {
+					if prev.Pos() > as.End() && finishes(prev) {
+						done = true
+					}
+				}
+				if !done && !finishes(st) {
+					ok = false
+				}
+			case *ast.IfStmt:
+				// The error test right after Begin: tx is nil in it.
+				afterBegin := i > 0 && b.List[i-1] == ast.Stmt(as) && mentions(pass, st.Cond, errObj)
+				walk(st.Body, guarded || afterBegin)
+				if e, isBlock := st.Else.(*ast.BlockStmt); isBlock {
+					walk(e, guarded)
+				}
+			case *ast.BlockStmt:
+				walk(st, guarded)
+			case *ast.ForStmt:
+				walk(st.Body, guarded)
+			case *ast.RangeStmt:
+				walk(st.Body, guarded)
+			}
+		}
+	}
+	walk(body, false)
+	return ok && any
 }

@@ -179,3 +179,17 @@ func (ix *index) ctxInScope(pos token.Pos) string {
 	}
 	return ""
 }
+
+// ctxKindInScope classifies the context ctxInScope would pass: ctxUnknown
+// when none, or when it is a parameter.
+func (ix *index) ctxKindInScope(pos token.Pos) ctxKind {
+	vs := ix.inScope(pos, func(v *types.Var) bool { return isContext(v.Type()) })
+	if len(vs) == 0 || ix.isParam(vs[0]) {
+		return ctxUnknown
+	}
+	as := ix.assigns[vs[0]]
+	if len(as) != 1 {
+		return ctxUnknown
+	}
+	return ix.ctxKind(as[0].Value)
+}

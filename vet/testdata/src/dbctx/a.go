@@ -107,3 +107,32 @@ func inTransaction(ctx context.Context, db *gorm.DB) error {
 		return tx.Create(&struct{}{}).Error
 	})
 }
+
+func explicitRollbacks(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM t"); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+func oneMissedPath(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil) // want `resource-leak: transaction begun without a deferred tx.Rollback\(\)`
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM t"); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+func backgroundOnly(db *sql.DB) error {
+	ctx := context.Background()
+	_ = ctx
+	return db.Ping() // PingContext(ctx) would change nothing
+}
