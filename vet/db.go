@@ -368,9 +368,12 @@ func finishedOnEveryReturn(pass *analysis.Pass, ix *index, body *ast.BlockStmt, 
 		return found
 	}
 	ok, any := true, false
-	var walk func(b *ast.BlockStmt, guarded bool)
-	walk = func(b *ast.BlockStmt, guarded bool) {
+	var walk func(b *ast.BlockStmt, guarded, finished bool)
+	walk = func(b *ast.BlockStmt, guarded, finished bool) {
 		for i, st := range b.List {
+			if i > 0 && b.List[i-1].Pos() > as.End() && finishes(b.List[i-1]) {
+				finished = true
+			}
 			if st.End() <= as.End() {
 				continue
 			}
@@ -380,31 +383,26 @@ func finishedOnEveryReturn(pass *analysis.Pass, ix *index, body *ast.BlockStmt, 
 					continue
 				}
 				any = true
-				done := false
-				for _, prev := range b.List[:i] {
-					if prev.Pos() > as.End() && finishes(prev) {
-						done = true
-					}
-				}
-				if !done && !finishes(st) {
+				if !finished && !finishes(st) {
 					ok = false
 				}
 			case *ast.IfStmt:
 				// The error test right after Begin: tx is nil in it.
 				afterBegin := i > 0 && b.List[i-1] == ast.Stmt(as) && mentions(pass, st.Cond, errObj)
-				walk(st.Body, guarded || afterBegin)
+				initDone := st.Init != nil && finishes(st.Init)
+				walk(st.Body, guarded || afterBegin, finished || initDone)
 				if e, isBlock := st.Else.(*ast.BlockStmt); isBlock {
-					walk(e, guarded)
+					walk(e, guarded, finished || initDone)
 				}
 			case *ast.BlockStmt:
-				walk(st, guarded)
+				walk(st, guarded, finished)
 			case *ast.ForStmt:
-				walk(st.Body, guarded)
+				walk(st.Body, guarded, finished)
 			case *ast.RangeStmt:
-				walk(st.Body, guarded)
+				walk(st.Body, guarded, finished)
 			}
 		}
 	}
-	walk(body, false)
+	walk(body, false, false)
 	return ok && any
 }

@@ -136,3 +136,20 @@ func backgroundOnly(db *sql.DB) error {
 	_ = ctx
 	return db.Ping() // PingContext(ctx) would change nothing
 }
+
+func commitInIf(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM t"); err != nil {
+		if errRollback := tx.Rollback(); errRollback != nil {
+			return errRollback
+		}
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	return nil
+}
