@@ -367,11 +367,23 @@ func finishedOnEveryReturn(pass *analysis.Pass, ix *index, body *ast.BlockStmt, 
 		})
 		return found
 	}
+	// Only what runs on every path through a statement finishes the
+	// paths after it: a call statement or assignment, an if's init; a
+	// Rollback inside a branch does not.
+	finishesUnconditionally := func(st ast.Stmt) bool {
+		switch st := st.(type) {
+		case *ast.ExprStmt, *ast.AssignStmt, *ast.DeclStmt:
+			return finishes(st)
+		case *ast.IfStmt:
+			return st.Init != nil && finishes(st.Init)
+		}
+		return false
+	}
 	ok, any := true, false
 	var walk func(b *ast.BlockStmt, guarded, finished bool)
 	walk = func(b *ast.BlockStmt, guarded, finished bool) {
 		for i, st := range b.List {
-			if i > 0 && b.List[i-1].Pos() > as.End() && finishes(b.List[i-1]) {
+			if i > 0 && b.List[i-1].Pos() > as.End() && finishesUnconditionally(b.List[i-1]) {
 				finished = true
 			}
 			if st.End() <= as.End() {
