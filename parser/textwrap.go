@@ -221,7 +221,7 @@ func stackHead(t []byte) bool {
 	if open := bytes.IndexByte(t, '('); open >= 0 {
 		head = t[:open]
 	}
-	return len(head) > 0 && bytes.IndexByte(head, ' ') < 0 && bytes.IndexAny(head, "./") >= 0
+	return len(head) > 0 && bytes.IndexByte(head, ' ') < 0 && bytes.ContainsAny(head, "./")
 }
 
 // hasLocation reports whether t holds a source location followed by
