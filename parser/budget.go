@@ -18,6 +18,10 @@ const (
 	// frames of a traceback and records at most 128 (Go 1.23+) in a
 	// profile; the rest is counted as elided.
 	maxFramesPerStack = 1024
+	// maxFramesPerInput bounds the frames kept from one text input, over
+	// all its goroutines: four times a 64 MiB debug=2 dump's, about 400 MB
+	// of model.
+	maxFramesPerInput = 4 << 20
 	// maxSamplesPerProfile bounds the samples decoded from one pprof
 	// profile: each distinct stack and label set of a goroutine profile is
 	// one sample.
@@ -51,6 +55,10 @@ func (p *textParser) overBudget(start int64) bool {
 	case p.records >= maxGoroutinesPerInput:
 		p.cur.Truncated = true
 		p.warn(p.no, start, fmt.Sprintf("more than %d goroutines in one input: the rest is not read", maxGoroutinesPerInput))
+		return true
+	case p.frames >= maxFramesPerInput:
+		p.cur.Truncated = true
+		p.warn(p.no, start, fmt.Sprintf("more than %d stack frames in one input: the rest is not read", maxFramesPerInput))
 		return true
 	case p.name == "-" && start-p.lastRecord > maxStdinGap:
 		if p.cur == nil {

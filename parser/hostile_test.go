@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -235,4 +236,38 @@ func TestHostileProtoBudgets(t *testing.T) {
 			t.Errorf("%d goroutines, truncated %v, warnings %v", len(s.Goroutines), s.Truncated, s.Warnings)
 		}
 	})
+}
+
+// TestFramesPerInputBudget: a dump of many deep stacks stops at
+// maxFramesPerInput frames, with a warning, the dump marked truncated.
+func TestFramesPerInputBudget(t *testing.T) {
+	var stack bytes.Buffer
+	for range 1000 {
+		stack.WriteString("main.deep(0x1)\n\t/src/deep.go:12 +0x1d\n")
+	}
+	pr, pw := io.Pipe()
+	go func() {
+		for id := 1; id <= maxFramesPerInput/1000+10; id++ {
+			fmt.Fprintf(pw, "goroutine %d [select]:\n", id)
+			pw.Write(stack.Bytes())
+			pw.Write([]byte("\n"))
+		}
+		pw.Close()
+	}()
+	snaps, err := ReadText(pr, "deep.txt")
+	pr.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, g := range snaps[0].Goroutines {
+		n += len(g.Frames)
+	}
+	warned := false
+	for _, w := range snaps[0].Warnings {
+		warned = warned || strings.Contains(w.Msg, "stack frames in one input")
+	}
+	if n < maxFramesPerInput || n > maxFramesPerInput+1000 || !snaps[0].Truncated || !warned {
+		t.Errorf("%d frames kept, truncated %v, warnings %v", n, snaps[0].Truncated, snaps[0].Warnings)
+	}
 }

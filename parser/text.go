@@ -143,6 +143,7 @@ type textParser struct {
 	// records counts the goroutines closed, lastRecord is the offset of
 	// the last line inside one: the budgets of budget.go.
 	records    int
+	frames     int
 	lastRecord int64
 }
 
@@ -349,6 +350,7 @@ func (p *textParser) closeGoroutine() {
 		p.seen[g.ID] = len(p.cur.Goroutines)
 		p.cur.Goroutines = append(p.cur.Goroutines, g)
 		p.records++
+		p.frames += len(g.Frames)
 	}
 	for _, s := range p.b.strays {
 		t := []byte(s.text)
