@@ -209,7 +209,7 @@ func returnBetween(pass *analysis.Pass, body *ast.BlockStmt, from, to token.Pos,
 			case *ast.FuncLit:
 				return false
 			case *ast.IfStmt:
-				if m != n && m.Pos() > from && m.Pos() < to {
+				if m.Pos() > from && m.Pos() < to {
 					g := guarded || mentions(pass, m.Cond, errObj) || isNilTest(pass, m.Cond, obj)
 					if m.Init != nil {
 						walk(m.Init, guarded)

@@ -88,3 +88,14 @@ func openClosed(ctx context.Context, dsn string) error {
 	defer db.Close()
 	return db.PingContext(ctx)
 }
+
+func elseIfNil(c *http.Client, req *http.Request) error {
+	resp, err := c.Do(req)
+	if err != nil {
+		return err
+	} else if resp == nil {
+		return errors.New("no response")
+	}
+	defer resp.Body.Close()
+	return nil
+}
