@@ -267,10 +267,7 @@ func (a *analysis) classifyMatched(grp *parser.Group, m matchPair, watchers map[
 		c.confidence = 0.4
 		c.reasons = append(c.reasons, "no signature matched; reported so nothing blocked is dropped")
 	}
-	if c.category == "" && !c.background && c.reason == "" && (grp.Status == parser.StatusUnknown || grp.Status == parser.StatusWaiting) && len(grp.Frames) > 0 {
-		// Parked in the runtime (debug=1 keeps the PCs of the frames it
-		// hides), or no state at all: blocked on something no frame left
-		// names. Reported, so that nothing blocked is dropped.
+	if c.category == "" && !c.background && c.reason == "" && grp.Status == parser.StatusUnknown && len(grp.Frames) > 0 {
 		c.category = CatUnclassified
 		c.why = "the capture prints no state for these goroutines and the frames it keeps name no blocking call " +
 			"(debug=1 hides the runtime frames that would say channel, lock or network)"

@@ -243,6 +243,13 @@ func (a *analysis) hungTest() {
 		f.Title = fmt.Sprintf("Test %s hung (%s): %s; %s", name, timeout, waits, f.Title)
 	}
 	f.Severity = max(f.Severity, SevHigh)
+	if t.waitsFor != "" && len(f.Chain) == 1 {
+		// The goroutine that hung is not in the dump: only the test
+		// waiting for it is, so what it waits on is not known.
+		f.Root.Grade, f.Chain[0].Grade = GradeInferred, GradeInferred
+		f.Root.Basis = "the hung test's own goroutine is not in the dump; " + t.name + " only waits for it (" + t.waitsFor + ")"
+		f.Confidence = min(f.Confidence, gradeConfidence[GradeInferred])
+	}
 	f.Evidence = append([]Evidence{{Kind: "preamble", GoroutineID: firstID(t.n.grp), Text: "panic: " + timeout}}, f.Evidence...)
 	f.Reasons = append(f.Reasons, "the testing package's alarm fired: "+timeout)
 	a.pinned = f
