@@ -13,6 +13,19 @@ import (
 // principal one's category, size and how long it has been stuck; or that
 // nothing is stuck.
 func writeVerdict(t *textWriter, d *Document) {
+	v := verdictText(d)
+	lines := wrapIndented("ctxhole: ", "  ", v, t.width)
+	lines[0] = t.p.bold("ctxhole:") + strings.TrimPrefix(lines[0], "ctxhole:")
+	for _, l := range lines {
+		t.printf("%s\n", l)
+	}
+	if d.Summary.Deadlock {
+		t.para("", "  ", t.p.severity("critical")+": the runtime declared a global deadlock (all goroutines are asleep)")
+	}
+}
+
+// verdictText is the verdict without its "ctxhole: " prefix.
+func verdictText(d *Document) string {
 	var v string
 	if len(d.Findings) == 0 {
 		v = fmt.Sprintf("no findings; %s in %s, none stuck in a known timeout hole",
@@ -24,14 +37,7 @@ func writeVerdict(t *textWriter, d *Document) {
 			v += ", since " + human.Wait(FromSeconds(f.WaitMaxS), true)
 		}
 	}
-	lines := wrapIndented("ctxhole: ", "  ", v, t.width)
-	lines[0] = t.p.bold("ctxhole:") + strings.TrimPrefix(lines[0], "ctxhole:")
-	for _, l := range lines {
-		t.printf("%s\n", l)
-	}
-	if d.Summary.Deadlock {
-		t.para("", "  ", t.p.severity("critical")+": the runtime declared a global deadlock (all goroutines are asleep)")
-	}
+	return v
 }
 
 // writeFindingsTable writes the principal finding in full (its fix before

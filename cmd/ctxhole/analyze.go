@@ -40,7 +40,7 @@ type analyzeFlags struct {
 // captures, so demo (forInputs false) leaves them out.
 func (f *analyzeFlags) register(cmd *cobra.Command, forInputs bool) {
 	fs := cmd.Flags()
-	fs.StringVarP(&f.output, "output", "o", "table", "output `format`: table, json or markdown")
+	fs.StringVarP(&f.output, "output", "o", "table", "output `format`: table, json, markdown or html")
 	fs.BoolVarP(&f.verbose, "verbose", "v", false, "verbose: every goroutine group, root stacks, full evidence and fix detail")
 	fs.BoolVar(&f.noColor, "no-color", false, "never colour the table (colour is on only for a terminal with NO_COLOR unset)")
 	fs.BoolVar(&f.tui, "tui", false, "explore the result in the interactive terminal UI instead of printing it")
@@ -187,6 +187,8 @@ func render(c *parser.Capture, r *detectors.Diagnosis, af analyzeFlags, threshol
 	switch af.output {
 	case "json":
 		err = report.WriteJSON(stdout, doc)
+	case "html":
+		err = report.WriteHTML(stdout, doc, opts)
 	case "markdown", "md":
 		err = report.WriteMarkdown(stdout, doc, opts)
 		if err == nil && af.timeline {
@@ -259,11 +261,11 @@ func (f *analyzeFlags) threshold(stderr io.Writer) (*detectors.Severity, int) {
 // check rejects flag values and combinations that cannot work.
 func (f *analyzeFlags) check(stderr io.Writer, cmd string) int {
 	if !validOutput(f.output) {
-		fmt.Fprintf(stderr, "%s: unknown output format %q (want table, json or markdown)\n", cmd, f.output)
+		fmt.Fprintf(stderr, "%s: unknown output format %q (want table, json, markdown or html)\n", cmd, f.output)
 		return exitUsage
 	}
-	if f.timeline && f.output == "json" {
-		fmt.Fprintf(stderr, "%s: --timeline draws in the table or markdown output; the JSON has every link's start_ns and end_ns\n", cmd)
+	if f.timeline && (f.output == "json" || f.output == "html") {
+		fmt.Fprintf(stderr, "%s: --timeline draws in the table or markdown output; the JSON has every link's start_ns and end_ns, and the HTML draws the timeline itself\n", cmd)
 		return exitUsage
 	}
 	return exitOK

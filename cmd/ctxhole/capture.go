@@ -53,7 +53,7 @@ e.g. http://127.0.0.1:6060) into a new bundle directory, then analyzes the bundl
 	fs.DurationVar(&cf.timeout, "timeout", capture.DefaultRequestTimeout, "timeout of each request (the trace's length is added for the trace)")
 	fs.Int64Var(&cf.maxBytes, "max-bytes", capture.DefaultMaxBytes, "size cap of each response")
 	fs.BoolVar(&cf.noAnalyze, "no-analyze", false, "only capture; do not analyze the bundle")
-	fs.StringVarP(&cf.output, "output", "o", "table", "output `format` of the analysis: table, json or markdown")
+	fs.StringVarP(&cf.output, "output", "o", "table", "output `format` of the analysis: table, json, markdown or html")
 	_ = cmd.MarkFlagDirname("dir")
 	_ = cmd.RegisterFlagCompletionFunc("output", completeFormats(outputFormats))
 	return cmd

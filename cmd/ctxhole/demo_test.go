@@ -30,6 +30,7 @@ func TestDemo(t *testing.T) {
 			"db-driver-no-ctx", "github.com/lib/pq.(*conn)", "connect_timeout"}},
 		{"markdown", []string{"demo", "-o", "markdown"}, exitOK, []string{"## Summary", "## Goroutine groups"}},
 		{"json", []string{"demo", "-o", "json"}, exitOK, []string{`"file": "` + sampleName + `"`}},
+		{"html", []string{"demo", "-o", "html"}, exitOK, []string{"<!DOCTYPE html>", "principal: db-driver-no-ctx", `<svg class="chain"`}},
 		{"inputs are refused", []string{"demo", "dump.txt"}, exitUsage, nil},
 		{"unknown format", []string{"demo", "-o", "yaml"}, exitUsage, nil},
 	}

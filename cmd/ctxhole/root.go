@@ -90,7 +90,7 @@ Exit status: 0 success, 1 a finding at or above --fail-on, 2 usage or input erro
 }
 
 // outputFormats are the values of -o on analyze, demo and capture.
-var outputFormats = []string{"table", "json", "markdown"}
+var outputFormats = []string{"table", "json", "markdown", "html"}
 
 // completeFormats completes -o's values.
 func completeFormats(formats []string) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {

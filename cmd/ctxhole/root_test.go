@@ -49,6 +49,7 @@ func TestCLIConventions(t *testing.T) {
 		{"unknown command", []string{"analyse"}, exitUsage, nil, `unknown command "analyse"`},
 		{"help demo", []string{"help", "demo"}, exitOK, []string{"ctxhole demo [flags]", "-o, --output format"}, ""},
 		{"help diff", []string{"help", "diff"}, exitOK, []string{"ctxhole diff [flags] A [B]", "table, json or markdown"}, ""},
+		{"help analyze lists html", []string{"help", "analyze"}, exitOK, []string{"table, json, markdown or html"}, ""},
 		{"help capture", []string{"help", "capture"}, exitOK, []string{"--dir directory", "-o, --output format"}, ""},
 		{"help vet is vet's own usage", []string{"help", "vet"}, exitOK, []string{"usage: ctxhole vet", "-sarif"}, ""},
 		{"completion bash", []string{"completion", "bash"}, exitOK, []string{"__start_ctxhole"}, ""},
