@@ -84,6 +84,7 @@ Exit status: 0 success, 1 a finding at or above --fail-on, 2 usage or input erro
 		inv.captureCmd(),
 		inv.diffCmd(),
 		inv.vetCmd(),
+		inv.watchCmd(),
 	)
 	root.CompletionOptions.HiddenDefaultCmd = false
 	return root
