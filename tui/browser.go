@@ -183,7 +183,7 @@ func (m *model) browserView(h int) []string {
 	lo, hi := bs.list.window(len(bs.visible), h-3)
 	for i := lo; i < hi; i++ {
 		row := sd.groups[bs.visible[i]]
-		line := fmt.Sprintf("%7s  %s %s %s", padLeft(row.count, 7), pad(row.state, 16), pad(row.wait, 11), fit(row.fn, fnW))
+		line := fmt.Sprintf("%7s  %s %s %s", padLeft(row.count, 7), pad(row.state, 16), pad(row.wait, 11), fit(row.app, fnW))
 		out = append(out, m.cursorRow(line, i == bs.list.cursor, true))
 	}
 	return out

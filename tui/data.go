@@ -101,6 +101,10 @@ type groupRow struct {
 	state string
 	wait  string
 	fn    string // the telling frame (parser.TellingFrame)
+	// app is the browser's FUNCTION column: the first application frame,
+	// the code to change (main.(*server).orderStatus rather than
+	// sync.(*Mutex).Lock), else the telling frame.
+	app string
 	terms []int32
 	// stack is built the first time the group is opened.
 	stack []frameRow
@@ -175,6 +179,10 @@ func (d *dataset) newSnapshot(idx, n, input int) *snapshotData {
 			state: clean(g.DisplayState()),
 			wait:  human.WaitRange(report.FromSeconds(g.WaitMinS), report.FromSeconds(g.WaitMaxS), g.WaitKnown),
 			fn:    clean(tellingFunc(parserFrames(g.Stack))),
+		}
+		row.app = row.fn
+		if g.AppFrame != nil && g.AppFrame.Function != "" {
+			row.app = clean(g.AppFrame.Function)
 		}
 		stateCount[row.state] += g.Count
 		row.terms = append(row.terms, term(row.state))
