@@ -104,7 +104,7 @@ type groupRow struct {
 	// app is the browser's FUNCTION column: the first application frame,
 	// the code to change (main.(*server).orderStatus rather than
 	// sync.(*Mutex).Lock), else the telling frame.
-	app string
+	app   string
 	terms []int32
 	// stack is built the first time the group is opened.
 	stack []frameRow
