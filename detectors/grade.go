@@ -90,6 +90,9 @@ func (a *analysis) gradeOwn(f *Finding, root *node) (Grade, string) {
 		return GradeInferred, "holder unknown: looked for the pool's *sql.DB in other goroutines' database/sql frames, " +
 			"for the goroutines that opened a transaction or result set (their awaitDone helpers), and for goroutines " +
 			"blocked inside a database driver; none found"
+	case root.grp.Status == parser.StatusLeaked:
+		return GradeProven, "the runtime's goroutine leak detection (Go 1.26, \"(leaked)\"): the garbage collector found " +
+			"nothing reachable that could ever wake these goroutines"
 	case root.cls.category == CatWaitGroupStuck:
 		return GradeInferred, "workers unknown: no blocked goroutine was created by the waiter, by a function on its stack, " +
 			"or from its package at the time it blocked"
