@@ -81,6 +81,11 @@ func (a *analysis) gradeRoot(f *Finding, root *node) (Grade, string) {
 	return a.gradeOwn(f, root)
 }
 
+// leakDetectionBasis is the basis of a root Go 1.26's goroutine leak
+// detection marked "(leaked)".
+const leakDetectionBasis = "the runtime's goroutine leak detection (Go 1.26, \"(leaked)\"): the garbage collector found " +
+	"nothing reachable that could ever wake these goroutines"
+
 // gradeOwn grades a root by what its own stack shows.
 func (a *analysis) gradeOwn(f *Finding, root *node) (Grade, string) {
 	switch {
@@ -91,8 +96,7 @@ func (a *analysis) gradeOwn(f *Finding, root *node) (Grade, string) {
 			"for the goroutines that opened a transaction or result set (their awaitDone helpers), and for goroutines " +
 			"blocked inside a database driver; none found"
 	case root.grp.Status == parser.StatusLeaked:
-		return GradeProven, "the runtime's goroutine leak detection (Go 1.26, \"(leaked)\"): the garbage collector found " +
-			"nothing reachable that could ever wake these goroutines"
+		return GradeProven, leakDetectionBasis
 	case root.cls.category == CatWaitGroupStuck:
 		return GradeInferred, "workers unknown: no blocked goroutine was created by the waiter, by a function on its stack, " +
 			"or from its package at the time it blocked"

@@ -38,3 +38,25 @@ func TestLeakedStatusIsProof(t *testing.T) {
 		t.Errorf("%d findings rooted in leaked goroutines proven by the leak detection, want the nil-channel send and receive and the empty select (3)", proven)
 	}
 }
+
+// A goroutineleak profile lists only goroutines the runtime proved leaked
+// and prints no waits: every one of them is in a finding, none excused as
+// idle, and a finding of leaked goroutines nothing else explains is a
+// proven goroutine-leak.
+func TestLeakProfileNothingDropped(t *testing.T) {
+	path := filepath.Join(repoRoot(t), "fixtures", "variants", "captures", "go1.26.8", "leak-debug1.txt")
+	d := analyzeLoaded(t, path)
+	covered, leaks := 0, 0
+	for _, f := range d.Findings {
+		covered += f.Goroutines
+		if f.Category == CatGoroutineLeak {
+			leaks++
+			if f.Root.Grade != GradeProven || !strings.Contains(f.Title, "leak detection proved") {
+				t.Errorf("%q: graded %s, want a proven leak", f.Title, f.Root.Grade)
+			}
+		}
+	}
+	if covered != 8 || leaks < 4 {
+		t.Errorf("findings cover %d of the profile's 8 leaked goroutines with %d goroutine-leak findings, want all 8 and at least 4", covered, leaks)
+	}
+}

@@ -27,7 +27,16 @@ const longBlocked = time.Minute
 func (a *analysis) unexplained() error {
 	var idle []*node
 	for _, n := range a.nodes {
-		if n.finding != nil || n.grp.WaitKnown == 0 || n.grp.WaitMax < longBlocked || !maybeBlocked(n.grp) {
+		if n.finding != nil {
+			continue
+		}
+		if n.grp.Status == parser.StatusLeaked {
+			// The garbage collector proved them stuck: no wait, idle
+			// look or background row can excuse them.
+			a.leakedFinding(n)
+			continue
+		}
+		if n.grp.WaitKnown == 0 || n.grp.WaitMax < longBlocked || !maybeBlocked(n.grp) {
 			continue
 		}
 		if n.cls.background && (!n.cls.idle || (n.cls.matched && n.cls.match.sig.Background)) || runtimeOnly(n) {
@@ -64,6 +73,30 @@ func (a *analysis) unexplained() error {
 	f.Title = fmt.Sprintf("%s%s parked like loops waiting for work, the longest for %s in %s; nothing proves them stuck",
 		human.Plural(total, "goroutine"), groups, human.Wait(longest.grp.WaitMax, true), parser.ShortFunc(blockingFunc(longest)))
 	return nil
+}
+
+// leakedFinding reports a group Go 1.26's goroutine leak detection marked
+// "(leaked)" that no category's finding covers: the garbage collector found
+// nothing reachable that could ever wake them, so they are stuck for good
+// whatever their stack looks like (a goroutineleak profile lists only
+// such goroutines, and prints no waits).
+func (a *analysis) leakedFinding(n *node) {
+	f := a.unexplainedFinding([]*node{n})
+	f.Category, f.Fix = CatGoroutineLeak, fixLeak
+	for i := range f.Chain {
+		f.Chain[i].Category = CatGoroutineLeak
+	}
+	state := ""
+	if s := stateOf(n); s != "blocked" {
+		state = " [" + s + "]"
+	}
+	f.Title = fmt.Sprintf("%s leaked%s in %s: the runtime's leak detection proved nothing can wake them",
+		human.Plural(n.grp.Count, "goroutine"), state, parser.ShortFunc(blockingFunc(n)))
+	f.Root.Grade, f.Chain[0].Grade = GradeProven, GradeProven
+	f.Root.Basis = leakDetectionBasis
+	f.Confidence = gradeConfidence[GradeProven]
+	f.Reasons = append(f.Reasons, "marked (leaked) by the runtime's goroutine leak detection")
+	f.Severity = max(f.Severity, SevMedium)
 }
 
 // unexplainedFinding makes one unclassified-blocked finding of groups, the
