@@ -387,8 +387,8 @@ func bundleName(host string, at time.Time) string {
 	return watchPrefix + host + "-" + at.UTC().Format("20060102T150405.000Z")
 }
 
-// diskBound keeps the bundles under one directory within their bounds.
-// It is shared by the targets' watchers.
+// diskBound keeps the bundles Watch writes under one directory within
+// their bounds. It is shared by the targets' watchers.
 type diskBound struct {
 	mu         sync.Mutex
 	dir        string
@@ -397,7 +397,76 @@ type diskBound struct {
 	log        io.Writer
 }
 
-// ownBundle is a bundle directory Watch created.
+// prune removes the oldest watch bundles until at most maxBundles-reserve
+// remain and they hold at most maxBytes; keep is never removed.
+func (d *diskBound) prune(reserve int, keep string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	PruneBundles(PruneOptions{Dir: d.dir, Prefix: watchPrefix, Tool: "ctxhole capture",
+		MaxBundles: d.maxBundles, MaxBytes: d.maxBytes, Reserve: reserve, Keep: keep, Log: d.log})
+}
+
+// own lists the watch bundles under d.dir, oldest first.
+func (d *diskBound) own() []ownBundle {
+	return ownBundles(d.dir, watchPrefix, "ctxhole capture")
+}
+
+// PruneOptions say which bundles PruneBundles may remove and the bounds
+// it keeps them within.
+type PruneOptions struct {
+	// Dir holds the bundles. A bundle is a direct subdirectory whose name
+	// starts with Prefix, holding a manifest whose Tool is Tool and
+	// nothing but the regular files that manifest lists; nothing else is
+	// counted or removed.
+	Dir, Prefix, Tool string
+	// MaxBundles and MaxBytes are the bounds (0: none); Reserve lowers
+	// MaxBundles to make room for bundles about to be written.
+	MaxBundles int
+	MaxBytes   int64
+	Reserve    int
+	// Keep is a bundle never removed (the one just written).
+	Keep string
+	// Log receives one line per bundle removed; nil discards them.
+	Log io.Writer
+}
+
+// PruneBundles removes the oldest bundles (by manifest start time) until
+// the bounds hold. Both ctxhole watch and the in-process flight package
+// use it, so the rule for what may be deleted has one home. It is not safe
+// to call concurrently on one directory.
+func PruneBundles(o PruneOptions) {
+	if o.MaxBundles <= 0 && o.MaxBytes <= 0 {
+		return
+	}
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
+	bundles := ownBundles(o.Dir, o.Prefix, o.Tool)
+	var total int64
+	for _, b := range bundles {
+		total += b.bytes
+	}
+	for len(bundles) > 0 {
+		over := o.MaxBundles > 0 && len(bundles) > o.MaxBundles-o.Reserve || o.MaxBytes > 0 && total > o.MaxBytes
+		if !over {
+			return
+		}
+		i := slices.IndexFunc(bundles, func(b ownBundle) bool { return b.path != o.Keep })
+		if i < 0 {
+			return
+		}
+		b := bundles[i]
+		if err := removeBundle(b); err != nil {
+			fmt.Fprintf(o.Log, "ctxhole: cannot remove old bundle %s: %v\n", b.path, err)
+			return
+		}
+		fmt.Fprintf(o.Log, "ctxhole: removed old bundle %s (%d bytes) to stay within the disk bounds\n", b.path, b.bytes)
+		total -= b.bytes
+		bundles = slices.Delete(bundles, i, i+1)
+	}
+}
+
+// ownBundle is a bundle PruneBundles may remove.
 type ownBundle struct {
 	path    string
 	started time.Time
@@ -405,54 +474,18 @@ type ownBundle struct {
 	files   []string // every file in it, manifest included
 }
 
-// prune removes the oldest own bundles until at most maxBundles-reserve
-// remain and they hold at most maxBytes; keep is never removed.
-func (d *diskBound) prune(reserve int, keep string) {
-	if d.maxBundles <= 0 && d.maxBytes <= 0 {
-		return
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	bundles := d.own()
-	var total int64
-	for _, b := range bundles {
-		total += b.bytes
-	}
-	for len(bundles) > 0 {
-		over := d.maxBundles > 0 && len(bundles) > d.maxBundles-reserve || d.maxBytes > 0 && total > d.maxBytes
-		if !over {
-			return
-		}
-		i := slices.IndexFunc(bundles, func(b ownBundle) bool { return b.path != keep })
-		if i < 0 {
-			return
-		}
-		b := bundles[i]
-		if err := removeBundle(b); err != nil {
-			fmt.Fprintf(d.log, "ctxhole watch: cannot remove old bundle %s: %v\n", b.path, err)
-			return
-		}
-		fmt.Fprintf(d.log, "ctxhole watch: removed old bundle %s (%d bytes) to stay within the disk bounds\n", b.path, b.bytes)
-		total -= b.bytes
-		bundles = slices.Delete(bundles, i, i+1)
-	}
-}
-
-// own lists the bundles under dir that Watch created, oldest first: a
-// directory named watchPrefix… holding a manifest written by a capture and
-// nothing but regular files the manifest names. Anything else is left
-// alone and not counted.
-func (d *diskBound) own() []ownBundle {
-	entries, err := os.ReadDir(d.dir)
+// ownBundles lists the bundles under dir (see PruneOptions), oldest first.
+func ownBundles(dir, prefix, tool string) []ownBundle {
+	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil
 	}
 	var out []ownBundle
 	for _, e := range entries {
-		if !e.IsDir() || !strings.HasPrefix(e.Name(), watchPrefix) {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), prefix) {
 			continue
 		}
-		if b, ok := readOwn(filepath.Join(d.dir, e.Name())); ok {
+		if b, ok := readOwn(filepath.Join(dir, e.Name()), tool); ok {
 			out = append(out, b)
 		}
 	}
@@ -465,13 +498,13 @@ func (d *diskBound) own() []ownBundle {
 	return out
 }
 
-func readOwn(path string) (ownBundle, bool) {
+func readOwn(path, tool string) (ownBundle, bool) {
 	st, err := os.Lstat(path)
 	if err != nil || !st.IsDir() {
 		return ownBundle{}, false
 	}
 	man, err := parser.ReadManifest(path)
-	if err != nil || man == nil || man.Tool != "ctxhole capture" {
+	if err != nil || man == nil || man.Tool != tool {
 		return ownBundle{}, false
 	}
 	named := map[string]bool{parser.ManifestName: true}
