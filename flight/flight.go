@@ -49,7 +49,8 @@ type Config struct {
 	GoroutineThreshold int
 	// Signals are checked every Interval, in order.
 	Signals []Signal
-	// Cooldown is the least time between two bundles.
+	// Cooldown is the least time between two bundles: 0 means
+	// DefaultCooldown, a negative value none.
 	Cooldown time.Duration
 	// MaxBundles is how many bundles Dir keeps; older ones written by
 	// this package are removed, nothing else.
@@ -85,9 +86,9 @@ type Recorder struct {
 	stop context.CancelFunc
 	done chan struct{}
 
-	mu        sync.Mutex // one bundle at a time; guards last
-	last      time.Time
-	suppressd bool
+	mu         sync.Mutex // one bundle at a time; guards last
+	last       time.Time
+	suppressed bool
 }
 
 // Start starts the flight recorder and the trigger loop. Only one flight
@@ -154,9 +155,9 @@ func (r *Recorder) loop(ctx context.Context) {
 			switch {
 			case errors.Is(err, ErrCooldown):
 				r.mu.Lock()
-				if !r.suppressd {
+				if !r.suppressed {
 					fmt.Fprintf(r.cfg.Log, "ctxhole flight: trigger (%s) ignored: cool-down\n", why)
-					r.suppressd = true
+					r.suppressed = true
 				}
 				r.mu.Unlock()
 			case err != nil:
@@ -191,7 +192,7 @@ func (r *Recorder) Trigger(why string) (string, error) {
 	if !r.last.IsZero() && now.Sub(r.last) < r.cfg.Cooldown {
 		return "", fmt.Errorf("%w (until %s)", ErrCooldown, r.last.Add(r.cfg.Cooldown).UTC().Format(time.RFC3339))
 	}
-	r.last, r.suppressd = now, false
+	r.last, r.suppressed = now, false
 	dir := filepath.Join(r.cfg.Dir, bundlePrefix+now.UTC().Format("20060102T150405.000000Z"))
 	if err := r.write(dir, why, now); err != nil {
 		return dir, err
