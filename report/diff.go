@@ -12,13 +12,29 @@ import (
 
 // DiffDocument is the JSON form of `ctxhole diff`.
 type DiffDocument struct {
-	SchemaVersion string      `json:"schema_version"`
-	From          string      `json:"from"`
-	To            string      `json:"to"`
-	Before        int         `json:"goroutines_before"`
-	After         int         `json:"goroutines_after"`
-	ElapsedS      *float64    `json:"elapsed_s,omitempty"`
-	Groups        []DiffGroup `json:"groups"`
+	SchemaVersion string   `json:"schema_version"`
+	From          string   `json:"from"`
+	To            string   `json:"to"`
+	Before        int      `json:"goroutines_before"`
+	After         int      `json:"goroutines_after"`
+	ElapsedS      *float64 `json:"elapsed_s,omitempty"`
+	// Findings matches the two moments' findings by their stable id:
+	// appeared, resolved, or present in both with the goroutines each
+	// covers. Absent when the caller did not diagnose the moments.
+	Findings []DiffFinding `json:"findings,omitempty"`
+	Groups   []DiffGroup   `json:"groups"`
+}
+
+// DiffFinding is one finding's change between the two moments, matched
+// by Finding.ID.
+type DiffFinding struct {
+	Change   string `json:"change"` // "appeared", "resolved", "persists"
+	ID       string `json:"id"`
+	Category string `json:"category"`
+	Severity string `json:"severity"`
+	Summary  string `json:"summary"`
+	Before   int    `json:"goroutines_before"`
+	After    int    `json:"goroutines_after"`
 }
 
 // DiffGroup is one group's change in a DiffDocument.
@@ -41,6 +57,37 @@ type DiffOptions struct {
 	// Width is the terminal width the table fits (0: as wide as its
 	// content, long cells wrapped).
 	Width int
+	// Before and After are the diagnoses of the two moments; with both
+	// set, the diff lists the findings matched by id.
+	Before, After *Document
+}
+
+// diffFindings matches the findings of two documents by id, the later
+// moment's order first, then those resolved.
+func diffFindings(before, after *Document) []DiffFinding {
+	if before == nil || after == nil {
+		return nil
+	}
+	old := make(map[string]Finding, len(before.Findings))
+	for _, f := range before.Findings {
+		old[f.ID] = f
+	}
+	var out []DiffFinding
+	seen := make(map[string]bool)
+	for _, f := range after.Findings {
+		df := DiffFinding{Change: "appeared", ID: f.ID, Category: f.Category, Severity: f.Severity, Summary: f.Summary, After: f.Goroutines}
+		if o, ok := old[f.ID]; ok {
+			df.Change, df.Before = "persists", o.Goroutines
+		}
+		seen[f.ID] = true
+		out = append(out, df)
+	}
+	for _, f := range before.Findings {
+		if !seen[f.ID] {
+			out = append(out, DiffFinding{Change: "resolved", ID: f.ID, Category: f.Category, Severity: f.Severity, Summary: f.Summary, Before: f.Goroutines})
+		}
+	}
+	return out
 }
 
 // newDiffDocument builds the JSON form of a snapshot diff.
@@ -52,6 +99,7 @@ func newDiffDocument(d *parser.SnapshotDiff, opts DiffOptions) *DiffDocument {
 		Before:        d.Before,
 		After:         d.After,
 		Groups:        []DiffGroup{},
+		Findings:      diffFindings(opts.Before, opts.After),
 	}
 	if d.ElapsedKnown {
 		s := d.Elapsed.Seconds()
@@ -93,7 +141,16 @@ func WriteDiffJSON(w io.Writer, d *parser.SnapshotDiff, opts DiffOptions) error 
 func WriteDiffTable(w io.Writer, d *parser.SnapshotDiff, opts DiffOptions) error {
 	doc := newDiffDocument(d, opts)
 	t := &textWriter{w: w, width: opts.Width}
-	t.printf("%s\n", diffHeadline(doc, d))
+	t.para("", "  ", diffHeadline(doc, d))
+	if len(doc.Findings) > 0 {
+		t.printf("\nFINDINGS (matched by id)\n")
+		rows := make([][]string, 0, len(doc.Findings))
+		for _, f := range doc.Findings {
+			rows = append(rows, []string{f.Change, f.ID, f.Severity + " " + f.Category, human.Count(f.Before), human.Count(f.After), f.Summary})
+		}
+		t.table(tableSpec{header: []string{"change", "id", "finding", "before", "after", "summary"}, rows: rows, right: []int{3, 4}, flex: []int{2, 5}, rowLines: true})
+		t.printf("\nGOROUTINE GROUPS\n")
+	}
 	if len(doc.Groups) == 0 {
 		t.printf("\nno goroutine group changed\n")
 		return t.err
@@ -126,6 +183,13 @@ func WriteDiffMarkdown(w io.Writer, d *parser.SnapshotDiff, opts DiffOptions) er
 	doc := newDiffDocument(d, opts)
 	t := &textWriter{w: w}
 	t.printf("# Goroutine diff\n\n%s\n", mdText(diffHeadline(doc, d)))
+	if len(doc.Findings) > 0 {
+		t.printf("\n## Findings (matched by id)\n\n| Change | ID | Finding | Before | After | Summary |\n|---|---|---|--:|--:|---|\n")
+		for _, f := range doc.Findings {
+			t.printf("| %s | %s | %s | %s | %s | %s |\n", f.Change, code(f.ID), mdCell(f.Severity+" "+f.Category), human.Count(f.Before), human.Count(f.After), mdCell(mdText(f.Summary)))
+		}
+		t.printf("\n## Goroutine groups\n")
+	}
 	if len(doc.Groups) == 0 {
 		t.printf("\nNo goroutine group changed.\n")
 		return t.err

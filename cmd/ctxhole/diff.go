@@ -5,6 +5,7 @@ import (
 	"io"
 	"slices"
 
+	"github.com/ctxhole/ctxhole/detectors"
 	"github.com/ctxhole/ctxhole/parser"
 	"github.com/ctxhole/ctxhole/report"
 	"github.com/spf13/cobra"
@@ -56,7 +57,7 @@ func (inv *invocation) runDiff(format string, all bool, pos []string) int {
 		return exitUsage
 	}
 	d := parser.Diff(from, to)
-	opts := report.DiffOptions{All: all}
+	opts := report.DiffOptions{All: all, Before: diagnose(from), After: diagnose(to)}
 	// The table writer does not report every write error (tablewriter
 	// drops them): the first one is kept here, so a full disk or a closed
 	// pipe is an error and a non-zero exit, not a silent truncated diff.
@@ -142,4 +143,16 @@ func (s *stickyWriter) Write(p []byte) (int, error) {
 	}
 	s.err = err
 	return n, err
+}
+
+// diagnose runs the detectors on one moment, so the diff can match
+// findings by their stable id; nil when they fail (the group diff still
+// stands).
+func diagnose(s *parser.Snapshot) *report.Document {
+	c := &parser.Capture{Snapshots: []*parser.Snapshot{s}}
+	r, err := detectors.Analyze(c, detectors.Options{})
+	if err != nil {
+		return nil
+	}
+	return report.Build(c, r, report.Tool{Name: "ctxhole", Version: toolVersion()})
 }

@@ -20,7 +20,14 @@ func TestDiffLeakBundle(t *testing.T) {
 	var doc struct {
 		Before, After int
 		ElapsedS      *float64 `json:"elapsed_s"`
-		Groups        []struct {
+		Findings      []struct {
+			Change   string `json:"change"`
+			ID       string `json:"id"`
+			Category string `json:"category"`
+			Before   int    `json:"goroutines_before"`
+			After    int    `json:"goroutines_after"`
+		} `json:"findings"`
+		Groups []struct {
 			Change    string   `json:"change"`
 			Before    int      `json:"before"`
 			After     int      `json:"after"`
@@ -36,6 +43,11 @@ func TestDiffLeakBundle(t *testing.T) {
 	}
 	if len(doc.Groups) == 0 {
 		t.Fatal("no group changed across a leaking bundle")
+	}
+	// The leak is one hole at both moments: matched by its id, growing.
+	if len(doc.Findings) == 0 || doc.Findings[0].Change != "persists" || !strings.HasPrefix(doc.Findings[0].ID, "f-") ||
+		doc.Findings[0].After <= doc.Findings[0].Before || doc.Findings[0].Before == 0 {
+		t.Errorf("findings = %+v, want the leak's finding persisting with more goroutines", doc.Findings)
 	}
 	g := doc.Groups[0]
 	if g.Change != "grew" || !strings.HasSuffix(g.Function, "notifyOnShip") || g.After <= g.Before {
