@@ -123,3 +123,16 @@ func (s *server) guardsByVariable(ctx context.Context) {
 	}
 	<-s.closing // waits for Close, which closes it
 }
+
+func closedByReader(ctx context.Context, next func() bool) {
+	waitc := make(chan struct{})
+	go func() {
+		for {
+			if !next() {
+				close(waitc)
+				return
+			}
+		}
+	}()
+	<-waitc // the reader closes it when the stream ends
+}
