@@ -65,7 +65,7 @@ func runResourceLeak(pass *analysis.Pass) (any, error) {
 		}
 		t := obj.Type()
 		switch {
-		case isPointer(t) && isNamed(t, "net/http", "Response"):
+		case isPointer(t) && isNamed(t, "net/http", "Response") && pooledRequest(callee(pass.TypesInfo, call)):
 			checkBody(pass, ix, as, call, obj, errObj, body)
 		case isPointer(t) && isNamed(t, "database/sql", "DB"):
 			if fn := callee(pass.TypesInfo, call); (isFunc(fn, "database/sql", "Open") || isFunc(fn, "database/sql", "OpenDB")) &&
@@ -277,4 +277,19 @@ func checkDBPerRequest(pass *analysis.Pass, ix *index, call *ast.CallExpr, db ty
 	}
 	report(pass, holeDBPerRequest, call.Pos(), call.End(), nil,
 		"sql.Open in a function that serves a request or context, never closed: each call leaves a *sql.DB with its connectionOpener goroutine and idle connections behind")
+}
+
+// pooledRequest reports whether fn sends a request through a Transport,
+// whose pooled connection an unclosed body keeps (Client methods, the
+// http.Get helpers, RoundTrip); http.ReadResponse on a connection the
+// caller owns is not.
+func pooledRequest(fn *types.Func) bool {
+	if fn == nil || pkgPath(fn.Pkg()) != "net/http" {
+		return false
+	}
+	if r := fn.Signature().Recv(); r != nil {
+		return isNamed(r.Type(), "net/http", "Client") || fn.Name() == "RoundTrip"
+	}
+	_, helper := helperMethods[fn.Name()]
+	return helper
 }

@@ -1,6 +1,7 @@
 package resourceleak
 
 import (
+	"bufio"
 	"context"
 	"database/sql"
 	"errors"
@@ -9,7 +10,7 @@ import (
 )
 
 func check(url string) error {
-	resp, err := http.Get(url) // want `resource-leak: the return at line 17 leaves the response body open: Body.Close comes after it \(line 19\)`
+	resp, err := http.Get(url) // want `resource-leak: the return at line 18 leaves the response body open: Body.Close comes after it \(line 20\)`
 	if err != nil {
 		return err
 	}
@@ -98,4 +99,12 @@ func elseIfNil(c *http.Client, req *http.Request) error {
 	}
 	defer resp.Body.Close()
 	return nil
+}
+
+func tunnel(br *bufio.Reader, req *http.Request) (int, error) {
+	resp, err := http.ReadResponse(br, req) // a connection the caller owns: not pooled
+	if err != nil {
+		return 0, err
+	}
+	return resp.StatusCode, nil
 }
