@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"runtime/debug"
@@ -99,10 +98,6 @@ func completeFormats(formats []string) func(*cobra.Command, []string, string) ([
 		return formats, cobra.ShellCompDirectiveNoFileComp
 	}
 }
-
-// errHandled is returned by a RunE that has already reported its problem
-// and set inv.code.
-var errHandled = errors.New("handled")
 
 // toolVersion is the module version the binary was built from, with the
 // VCS revision when the build recorded one: "v1.2.3",
