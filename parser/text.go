@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/ctxhole/ctxhole/internal/human"
 )
 
 // runtimeStackCap is the size at which pprof's writeGoroutineStacks stops
@@ -384,6 +386,9 @@ func mergeRepeat(g, again *Goroutine) {
 // finish closes what is open at the end of input and checks for
 // truncation.
 func (p *textParser) finish() ([]*Snapshot, error) {
+	if p.lr.escaped > 0 {
+		p.warn(p.lr.no, -1, fmt.Sprintf("%s held a dump logged as one escaped string (\\n, \\t, \\\"): read unescaped (warnings name the logged line)", human.Plural(p.lr.escaped, "line")))
+	}
 	atCap := p.cur != nil && p.lr.off-p.curFrom == runtimeStackCap
 	if p.tailOpen && !atCap {
 		p.cutTail()

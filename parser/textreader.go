@@ -2,8 +2,11 @@ package parser
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"io"
+	"strconv"
+	"unicode/utf8"
 )
 
 // Line length limits of the text reader. Lines up to textReadBuf are
@@ -24,6 +27,12 @@ type lineReader struct {
 	no   int    // 1-based number of the line last returned
 	// eofNewline reports whether the last line returned ended with '\n'.
 	eofNewline bool
+	// pending holds the rest of a line that carried a whole dump with its
+	// newlines escaped (a logger's msg="...\ngoroutine 1 [running]:\n..."),
+	// pendingStart that line's offset; escaped counts such lines.
+	pending      [][]byte
+	pendingStart int64
+	escaped      int
 }
 
 func newLineReader(r io.Reader) *lineReader {
@@ -35,6 +44,88 @@ func newLineReader(r io.Reader) *lineReader {
 // dropped (line is then nil). The line is valid until the next call. err
 // is io.EOF at the end of input, or the underlying read error.
 func (lr *lineReader) next() (line []byte, start int64, skipped int64, err error) {
+	if len(lr.pending) > 0 {
+		line, lr.pending = lr.pending[0], lr.pending[1:]
+		return line, lr.pendingStart, 0, nil
+	}
+	line, start, skipped, err = lr.read()
+	if err == nil && skipped == 0 && escapedDump(line) {
+		pieces := unescapeDump(line)
+		lr.pending, lr.pendingStart = pieces[1:], start
+		lr.escaped++
+		return pieces[0], start, 0, nil
+	}
+	return line, start, skipped, err
+}
+
+// escapedHeader is how a goroutine header starts inside a line whose
+// newlines a logger escaped.
+var escapedHeader = []byte(`\ngoroutine `)
+
+// escapedDump reports whether line holds a goroutine header after an
+// escaped newline: a dump logged as one string (logrus, zap and JSON
+// loggers write msg="...\ngoroutine 1 [running]:\n\tmain.go:3 ...").
+func escapedDump(line []byte) bool {
+	for rest := line; ; {
+		i := bytes.Index(rest, escapedHeader)
+		if i < 0 {
+			return false
+		}
+		rest = rest[i+len(escapedHeader):]
+		n := 0
+		for n < len(rest) && rest[n] >= '0' && rest[n] <= '9' {
+			n++
+		}
+		if n > 0 && (bytes.HasPrefix(rest[n:], []byte(" [")) || bytes.HasPrefix(rest[n:], []byte(" gp="))) {
+			return true
+		}
+	}
+}
+
+// unescapeDump undoes a logger's string escaping of line (\n, \t, \r,
+// \", \\, \uXXXX; a second level too, for a JSON log inside a JSON log) and splits
+// it into the lines it held.
+func unescapeDump(line []byte) [][]byte {
+	text := line
+	for range 2 {
+		if !bytes.Contains(text, escapedHeader) {
+			break
+		}
+		out := make([]byte, 0, len(text))
+		for i := 0; i < len(text); i++ {
+			c := text[i]
+			if c != '\\' || i+1 == len(text) {
+				out = append(out, c)
+				continue
+			}
+			i++
+			switch text[i] {
+			case 'n':
+				out = append(out, '\n')
+			case 't':
+				out = append(out, '\t')
+			case 'r':
+			case '"', '\\', '/':
+				out = append(out, text[i])
+			case 'u':
+				// JSON's \uXXXX (Go's encoder writes <, > and & so).
+				if r, err := strconv.ParseUint(string(text[i+1:min(i+5, len(text))]), 16, 32); err == nil && i+5 <= len(text) {
+					out = utf8.AppendRune(out, rune(r))
+					i += 4
+				} else {
+					out = append(out, '\\', 'u')
+				}
+			default:
+				out = append(out, '\\', text[i])
+			}
+		}
+		text = out
+	}
+	return bytes.Split(text, []byte("\n"))
+}
+
+// read returns the next physical line of the input (see next).
+func (lr *lineReader) read() (line []byte, start int64, skipped int64, err error) {
 	start = lr.off
 	b, err := lr.r.ReadSlice('\n')
 	if err == nil || (err == io.EOF && len(b) > 0) {

@@ -1,0 +1,69 @@
+package parser
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// A dump a program logged as one string: logrus and other key=value
+// loggers quote it with \n and \t escapes (moby/moby#34293 shows dockerd's
+// "=== BEGIN goroutine stack dump ===" that way), JSON loggers the same
+// inside a JSON string, and a JSON log shipped inside another JSON log
+// escapes it twice. Each is read as the clean dump it came from, with one
+// warning saying it was unescaped.
+func TestReadTextEscapedInOneLine(t *testing.T) {
+	logfmt := func(raw []byte) []byte {
+		q, _ := json.Marshal("=== BEGIN goroutine stack dump ===\n" + string(raw) + "\n=== END goroutine stack dump ===")
+		return append([]byte(`time="2017-07-11T10:00:00.000000000Z" level=info msg=`), append(q, '\n')...)
+	}
+	jsonLog := func(raw []byte) []byte {
+		b, _ := json.Marshal(map[string]string{"level": "error", "msg": "stack dump", "stack": string(raw)})
+		return append(b, '\n')
+	}
+	twice := func(raw []byte) []byte {
+		inner := jsonLog(raw)
+		b, _ := json.Marshal(map[string]string{"source": "app", "line": string(bytes.TrimSuffix(inner, []byte("\n")))})
+		return append(b, '\n')
+	}
+	for name, raw := range pasteBases(t) {
+		clean := readPaste(t, name, raw)
+		for _, tr := range []struct {
+			name  string
+			apply func([]byte) []byte
+		}{{"logfmt", logfmt}, {"json", jsonLog}, {"json-in-json", twice}} {
+			t.Run(name+"/"+tr.name, func(t *testing.T) {
+				s := readPaste(t, name, tr.apply(raw))
+				sameGoroutines(t, s.Goroutines, clean.Goroutines)
+				escaped := 0
+				for _, w := range s.Warnings {
+					if strings.Contains(w.Msg, "escaped string") {
+						escaped++
+					}
+				}
+				if escaped != 1 {
+					t.Errorf("warnings %v: want one saying the dump was unescaped", s.Warnings)
+				}
+			})
+		}
+	}
+}
+
+// A line that merely mentions "\ngoroutine" without a header after it is
+// left as it is.
+func TestEscapedDumpNeedsAHeader(t *testing.T) {
+	for _, tc := range []struct {
+		line string
+		want bool
+	}{
+		{`msg="x\ngoroutine 12 [running]:\nmain.main()"`, true},
+		{`msg="x\ngoroutine leak suspected\n"`, false},
+		{`msg="x\ngoroutine 12 gone"`, false},
+		{"goroutine 12 [running]:", false},
+	} {
+		if got := escapedDump([]byte(tc.line)); got != tc.want {
+			t.Errorf("escapedDump(%q) = %v, want %v", tc.line, got, tc.want)
+		}
+	}
+}
