@@ -27,6 +27,25 @@ type captureFlags struct {
 	output    string
 }
 
+// options are the capture options the flags set for the service at base
+// (Dir and Progress are the caller's: a watch writes each bundle under
+// its own name).
+func (cf captureFlags) options(base string) capture.Options {
+	return capture.Options{
+		Base:           base,
+		Trace:          cf.trace,
+		Snapshots:      cf.snapshots,
+		Every:          cf.every,
+		MaxBytes:       cf.maxBytes,
+		RequestTimeout: cf.timeout,
+	}
+}
+
+// badLimits reports a capture limit out of range.
+func (cf captureFlags) badLimits() bool {
+	return cf.snapshots < 1 || cf.every < 0 || cf.trace < 0 || cf.timeout <= 0 || cf.maxBytes <= 0
+}
+
 // captureCmd is `ctxhole capture URL`: fetch a bundle from a live
 // service's net/http/pprof endpoints, then analyze it.
 func (inv *invocation) captureCmd() *cobra.Command {
@@ -67,7 +86,7 @@ func (inv *invocation) runCapture(cmd *cobra.Command, cf captureFlags, pos []str
 		fmt.Fprint(stderr, cmd.UsageString())
 		return exitUsage
 	}
-	if cf.snapshots < 1 || cf.every < 0 || cf.trace < 0 || cf.timeout <= 0 || cf.maxBytes <= 0 {
+	if cf.badLimits() {
 		fmt.Fprintln(stderr, "ctxhole capture: --snapshots must be >= 1 and --every, --trace, --timeout, --max-bytes positive")
 		return exitUsage
 	}
@@ -86,16 +105,9 @@ func (inv *invocation) runCapture(cmd *cobra.Command, cf captureFlags, pos []str
 		return exitUsage
 	}
 	fmt.Fprintf(stderr, "ctxhole capture: %s -> %s (%s, trace %s)\n", pos[0], cf.dir, snapshotPlan(cf.snapshots, cf.every), human.Duration(cf.trace))
-	man, err := capture.WriteBundle(ctx, capture.Options{
-		Base:           pos[0],
-		Dir:            cf.dir,
-		Trace:          cf.trace,
-		Snapshots:      cf.snapshots,
-		Every:          cf.every,
-		MaxBytes:       cf.maxBytes,
-		RequestTimeout: cf.timeout,
-		Progress:       stderr,
-	})
+	opts := cf.options(pos[0])
+	opts.Dir, opts.Progress = cf.dir, stderr
+	man, err := capture.WriteBundle(ctx, opts)
 	if man != nil {
 		for _, f := range man.Files {
 			switch {

@@ -15,7 +15,9 @@ import (
 
 // watchFlags are the flags of `ctxhole watch`.
 type watchFlags struct {
-	dir           string
+	// captureFlags are the bundle flags every capture of the watch uses
+	// (its dir is the directory the bundles go under).
+	captureFlags
 	interval      time.Duration
 	threshold     int
 	rate          float64
@@ -27,13 +29,6 @@ type watchFlags struct {
 	maxBundles    int
 	maxDisk       int64
 	count         int
-	trace         time.Duration
-	snapshots     int
-	every         time.Duration
-	timeout       time.Duration
-	maxBytes      int64
-	noAnalyze     bool
-	output        string
 }
 
 // watchCmd is `ctxhole watch URL...`: poll live services cheaply and
@@ -103,7 +98,7 @@ func (inv *invocation) runWatch(cmd *cobra.Command, wf watchFlags, pos []string)
 	}
 	if wf.interval <= 0 || wf.threshold < 0 || wf.rate < 0 || wf.rateWindow <= 0 || wf.healthTimeout <= 0 || wf.healthLatency < 0 ||
 		wf.cooldown < 0 || wf.maxBundles < 0 || wf.maxDisk < 0 || wf.count < 0 ||
-		wf.snapshots < 1 || wf.every < 0 || wf.trace < 0 || wf.timeout <= 0 || wf.maxBytes <= 0 {
+		wf.badLimits() {
 		fmt.Fprintf(stderr, "%s: --interval, --rate-window, --health-timeout, --timeout and --max-bytes must be positive, --snapshots >= 1, the other limits >= 0\n", name)
 		return exitUsage
 	}
@@ -137,11 +132,8 @@ func (inv *invocation) runWatch(cmd *cobra.Command, wf watchFlags, pos []string)
 		Cooldown:      wf.cooldown,
 		MaxBundles:    wf.maxBundles,
 		MaxDiskBytes:  wf.maxDisk,
-		Capture: capture.Options{
-			Trace: wf.trace, Snapshots: wf.snapshots, Every: wf.every,
-			MaxBytes: wf.maxBytes, RequestTimeout: wf.timeout,
-		},
-		Log: stderr,
+		Capture:       wf.options(""),
+		Log:           stderr,
 		OnBundle: func(_ context.Context, b capture.WatchBundle) {
 			mu.Lock()
 			defer mu.Unlock()
