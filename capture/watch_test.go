@@ -22,7 +22,13 @@ import (
 // net/http/pprof.
 type countServer struct {
 	*httptest.Server
-	polls atomic.Int64
+	polls  atomic.Int64
+	traces atomic.Int64 // trace requests received
+	// holdTrace makes the trace endpoint answer a trace header and then
+	// hold the request until the client leaves: the runtime's tracer is
+	// process-wide, so a real one may still be busy with an earlier
+	// test's trace and fail at once.
+	holdTrace atomic.Bool
 }
 
 func newCountServer(t *testing.T, count func(n int64) int) *countServer {
@@ -34,6 +40,15 @@ func newCountServer(t *testing.T, count func(n int64) int) *countServer {
 			n := cs.polls.Add(1)
 			fmt.Fprintf(w, "goroutine profile: total %d\n1 @ 0x1\n#\t0x1\tmain.main+0x1\t/x.go:1\n", count(n))
 			return
+		}
+		if r.URL.Path == "/debug/pprof/trace" {
+			cs.traces.Add(1)
+			if cs.holdTrace.Load() {
+				w.Write([]byte("go 1.26 trace\x00\x00\x00"))
+				w.(http.Flusher).Flush()
+				<-r.Context().Done()
+				return
+			}
 		}
 		pprof.Index(w, r)
 	})
@@ -264,6 +279,7 @@ func TestWatchTargetsIndependent(t *testing.T) {
 
 func TestWatchInterruptedCapture(t *testing.T) {
 	srv := newCountServer(t, func(int64) int { return 900 })
+	srv.holdTrace.Store(true)
 	ctx, cancel := context.WithCancel(context.Background())
 	log := &syncBuf{}
 	done := make(chan error, 1)
@@ -275,10 +291,12 @@ func TestWatchInterruptedCapture(t *testing.T) {
 		})
 	}()
 	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(log.String(), "capturing into") && time.Now().Before(deadline) {
+	// Cancel once the capture is inside the trace request (the log line
+	// comes before the capture starts, a while before under -race).
+	for srv.traces.Load() == 0 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
-	time.Sleep(100 * time.Millisecond) // into the trace
+	time.Sleep(50 * time.Millisecond)
 	cancel()
 	select {
 	case err := <-done:
