@@ -67,3 +67,19 @@ func TestEscapedDumpNeedsAHeader(t *testing.T) {
 		}
 	}
 }
+
+// The quotes that open and close the logged string end lines too: the
+// record's closing "} does not stick to the dump's last location line.
+func TestUnescapeDumpStringEnds(t *testing.T) {
+	line := []byte(`{"msg":"dump","stack":"goroutine 1 [running]:\nmain.main()\n\t/a.go:3 +0x1\n\ngoroutine 2 [select]:\nmain.f()\n\t/a.go:9 +0x2\ncreated by main.main\n\t/a.go:4 +0x3"}`)
+	got := unescapeDump(line)
+	want := []string{"{", "msg", ":", "dump", ",", "stack", ":", "goroutine 1 [running]:", "main.main()", "\t/a.go:3 +0x1", "", "goroutine 2 [select]:", "main.f()", "\t/a.go:9 +0x2", "created by main.main", "\t/a.go:4 +0x3", "}"}
+	if len(got) != len(want) {
+		t.Fatalf("got %d lines %q, want %q", len(got), got, want)
+	}
+	for i := range want {
+		if string(got[i]) != want[i] {
+			t.Errorf("line %d = %q, want %q", i, got[i], want[i])
+		}
+	}
+}

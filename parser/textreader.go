@@ -84,7 +84,10 @@ func escapedDump(line []byte) bool {
 
 // unescapeDump undoes a logger's string escaping of line (\n, \t, \r,
 // \", \\, \uXXXX; a second level too, for a JSON log inside a JSON log) and splits
-// it into the lines it held.
+// it into the lines it held. A quote left unescaped at the last level is
+// where the logged string began or ended (`msg="`, `"}`): it ends a line
+// too, so the record's other fields never stick to the dump's first or
+// last line.
 func unescapeDump(line []byte) [][]byte {
 	text := line
 	for range 2 {
@@ -92,9 +95,13 @@ func unescapeDump(line []byte) [][]byte {
 			break
 		}
 		out := make([]byte, 0, len(text))
+		var quotes []int // offsets in out of quotes that were not escaped
 		for i := 0; i < len(text); i++ {
 			c := text[i]
 			if c != '\\' || i+1 == len(text) {
+				if c == '"' {
+					quotes = append(quotes, len(out))
+				}
 				out = append(out, c)
 				continue
 			}
@@ -117,6 +124,11 @@ func unescapeDump(line []byte) [][]byte {
 				}
 			default:
 				out = append(out, '\\', text[i])
+			}
+		}
+		if !bytes.Contains(out, escapedHeader) {
+			for _, q := range quotes {
+				out[q] = '\n'
 			}
 		}
 		text = out
