@@ -314,7 +314,7 @@ func findingDoc(rank int, f *detectors.Finding, member map[*parser.Goroutine]int
 			Count: c.Count, DelayS: seconds(c.Delay),
 		})
 	}
-	fd.ID = findingID(fd.Category, fd.Root.Function, fd.Chain)
+	fd.ID = findingID(fd.Category, fd.Root)
 	return fd
 }
 

@@ -211,9 +211,10 @@ func (g *Group) DisplayState() string {
 type Finding struct {
 	Rank int `json:"rank"`
 	// ID is the finding's stable identity: a fingerprint of its category,
-	// root function and chain shape ("f-" and 12 hex digits), the same
-	// for the same hole in every run, pod and capture format; counts,
-	// waits, addresses and lines are not part of it.
+	// root function and the root's first application function ("f-" and
+	// 12 hex digits, see findingID), the same for the same hole in every
+	// run, pod and capture format; counts, waits, addresses, lines and
+	// the chain's other links are not part of it.
 	ID       string `json:"id"`
 	Category string `json:"category"`
 	// Summary is Title with its counts and waits replaced by placeholders

@@ -1,47 +1,84 @@
 package report
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
+	"slices"
 	"strconv"
 	"strings"
 )
 
 // findingID fingerprints a finding for machines that compare reports
-// (diff, incident bots de-duplicating fifty pods' reports): its category,
-// the function its root is blocked in, and the chain's shape, each link's
-// depth, relation, category and function. Counts, waits, goroutine IDs,
-// addresses, times and file lines are left out, so the same hole has the
-// same ID in every run, every pod and every capture format of one moment.
-// The form is "f-" and 12 hex digits.
-func findingID(category, rootFunc string, chain []Link) string {
+// (diff, incident bots de-duplicating fifty pods' reports). A hole is
+// where a deadline cannot reach: the finding's category, the function its
+// root is blocked in, and the application function that called into it
+// (where the fix goes; absent when the root has no application frame).
+// All three come from the root goroutine's own stack, which debug=2,
+// debug=1 and proto dumps all carry, and which a trace repeats.
+//
+// The rest of the chain is left out on purpose: which waiters a detector
+// can link depends on facts only some captures carry (argument addresses
+// and "created by ... in goroutine N" only in debug=2, wake edges only in
+// a trace), and on which callers happened to queue at that moment, so the
+// same hole would change identity with the capture format or the load.
+// Counts, waits, goroutine IDs, addresses, times and file lines are left
+// out too, so the same hole has the same ID in every run, every pod and
+// every capture format of one moment. The form is "f-" and 12 hex digits.
+func findingID(category string, root Root) string {
 	h := sha256.New()
-	write := func(parts ...string) {
-		for _, p := range parts {
-			h.Write([]byte(p))
-			h.Write([]byte{0})
-		}
-		h.Write([]byte{'\n'})
-	}
-	write("ctxhole-finding/1", category, rootFunc)
-	for _, l := range chain {
-		write(strconv.Itoa(l.Depth), l.Relation, l.Category, l.Function)
+	for _, p := range []string{"ctxhole-finding/2", category, root.Function, appFunction(root)} {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
 	}
 	return "f-" + hex.EncodeToString(h.Sum(nil))[:12]
 }
 
-// uniqueIDs makes the findings' IDs unique within one report: a second
-// finding with the same fingerprint (the same hole reported twice) gets
-// "-2", a third "-3".
+// appFunction is the function of the root's first application frame, ""
+// when it has none.
+func appFunction(r Root) string {
+	if r.AppFrame < 0 || r.AppFrame >= len(r.Stack) {
+		return ""
+	}
+	return r.Stack[r.AppFrame].Function
+}
+
+// uniqueIDs makes the findings' IDs unique within one report. Two findings
+// share a fingerprint when one function holds two holes of one category
+// (two channel receives in one handler): the one whose root is first in
+// file and line order keeps the ID, the next gets "-2", then "-3". The
+// order is the code's, not the findings' rank, so it does not change with
+// the counts from one moment to the next.
 func uniqueIDs(fs []Finding) {
-	seen := make(map[string]int, len(fs))
+	byID := make(map[string][]int, len(fs))
 	for i := range fs {
-		id := fs[i].ID
-		seen[id]++
-		if n := seen[id]; n > 1 {
-			fs[i].ID = id + "-" + strconv.Itoa(n)
+		byID[fs[i].ID] = append(byID[fs[i].ID], i)
+	}
+	for _, idx := range byID {
+		if len(idx) < 2 {
+			continue
+		}
+		slices.SortStableFunc(idx, func(a, b int) int {
+			return cmp.Or(
+				cmp.Compare(fs[a].Root.File, fs[b].Root.File),
+				cmp.Compare(fs[a].Root.Line, fs[b].Root.Line),
+				cmp.Compare(appLine(fs[a].Root), appLine(fs[b].Root)),
+				cmp.Compare(a, b),
+			)
+		})
+		for n, i := range idx[1:] {
+			fs[i].ID += "-" + strconv.Itoa(n+2)
 		}
 	}
+}
+
+// appLine is the line of the root's first application frame, 0 when it
+// has none.
+func appLine(r Root) int {
+	if r.AppFrame < 0 || r.AppFrame >= len(r.Stack) {
+		return 0
+	}
+	return r.Stack[r.AppFrame].Line
 }
 
 // summarize turns a title into its count-free form: every count becomes

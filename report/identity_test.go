@@ -2,6 +2,8 @@ package report
 
 import (
 	"maps"
+	"regexp"
+	"slices"
 	"testing"
 )
 
@@ -29,31 +31,75 @@ func TestSummarize(t *testing.T) {
 }
 
 func TestFindingIDIgnoresCountsAndPlaces(t *testing.T) {
-	chain := []Link{
-		{Depth: 0, Relation: "root", Category: "db-driver-no-ctx", Function: "github.com/lib/pq.(*conn).startup", Goroutines: 4, Line: 1255, Object: "0xc000123450"},
-		{Depth: 1, Relation: "waits-on", Category: "db-pool-exhausted", Function: "database/sql.(*DB).conn", Goroutines: 14},
+	root := Root{
+		GoroutineID: 41, Function: "github.com/lib/pq.(*conn).startup", File: "pq/conn.go", Line: 1255,
+		State: "IO wait", WaitKnown: true, WaitS: 120, AppFrame: 2,
+		Stack: []Frame{
+			{Function: "github.com/lib/pq.(*conn).startup", File: "pq/conn.go", Line: 1255},
+			{Function: "database/sql.(*DB).conn", File: "sql/sql.go", Line: 1400},
+			{Function: "main.(*store).lookup", File: "app/store.go", Line: 80},
+		},
 	}
-	id := findingID("db-driver-no-ctx", chain[0].Function, chain)
-	other := []Link{chain[0], chain[1]}
-	other[0].Goroutines, other[0].Line, other[0].Object, other[0].WaitMaxS = 40, 1260, "0xc000999990", 600
-	other[1].Goroutines = 1
-	if got := findingID("db-driver-no-ctx", chain[0].Function, other); got != id {
-		t.Errorf("counts, lines and addresses changed the ID: %s vs %s", got, id)
+	id := findingID("db-driver-no-ctx", root)
+	if !regexp.MustCompile(`^f-[0-9a-f]{12}$`).MatchString(id) {
+		t.Fatalf("findingID = %q, want f- and 12 hex digits", id)
 	}
-	shape := []Link{chain[0], {Depth: 1, Relation: "holds", Category: "db-pool-exhausted", Function: "database/sql.(*DB).conn"}}
+	// What one capture format carries and another does not (goroutine
+	// IDs, waits, states as debug=2 prints them), and what moves between
+	// builds (lines, files), leaves the ID alone.
+	same := root
+	same.GoroutineID, same.Line, same.File, same.State, same.WaitKnown, same.WaitS = 0, 1260, "conn.go", "", false, 0
+	same.Stack = append([]Frame{{Function: "runtime.gopark"}}, root.Stack...)
+	same.Stack[3].Line = 95
+	same.AppFrame = 3
+	if got := findingID("db-driver-no-ctx", same); got != id {
+		t.Errorf("goroutine ID, waits, state, lines and hidden runtime frames changed the ID: %s vs %s", got, id)
+	}
+	other := func(edit func(*Root)) Root {
+		r := root
+		r.Stack = slices.Clone(root.Stack)
+		edit(&r)
+		return r
+	}
 	for name, got := range map[string]string{
-		"category":    findingID("io-no-deadline", chain[0].Function, chain),
-		"root":        findingID("db-driver-no-ctx", "net.(*conn).Read", chain),
-		"chain shape": findingID("db-driver-no-ctx", chain[0].Function, shape),
-		"chain depth": findingID("db-driver-no-ctx", chain[0].Function, chain[:1]),
+		"category":  findingID("io-no-deadline", root),
+		"root":      findingID("db-driver-no-ctx", other(func(r *Root) { r.Function = "net.(*conn).Read" })),
+		"app frame": findingID("db-driver-no-ctx", other(func(r *Root) { r.Stack[2].Function = "main.(*billing).charge" })),
+		"no app":    findingID("db-driver-no-ctx", other(func(r *Root) { r.AppFrame = -1 })),
 	} {
 		if got == id {
 			t.Errorf("a different %s kept the ID %s", name, id)
 		}
 	}
-	fs := []Finding{{ID: id}, {ID: id}, {ID: "f-000000000000"}}
-	uniqueIDs(fs)
-	if fs[0].ID != id || fs[1].ID != id+"-2" || fs[2].ID != "f-000000000000" {
-		t.Errorf("uniqueIDs = %s, %s, %s", fs[0].ID, fs[1].ID, fs[2].ID)
+}
+
+// TestUniqueIDs: findings that share a fingerprint are told apart in the
+// order of their roots in the code, whatever their rank, so the suffixes
+// stay put when the counts change.
+func TestUniqueIDs(t *testing.T) {
+	at := func(id string, line int) Finding {
+		return Finding{ID: id, Root: Root{File: "app/h.go", Line: line, AppFrame: -1}}
+	}
+	tests := []struct {
+		name string
+		in   []Finding
+		want []string
+	}{
+		{"distinct", []Finding{at("f-a", 9), at("f-b", 1)}, []string{"f-a", "f-b"}},
+		{"in code order", []Finding{at("f-a", 1), at("f-a", 9), at("f-b", 5)}, []string{"f-a", "f-a-2", "f-b"}},
+		{"rank reversed", []Finding{at("f-a", 9), at("f-b", 5), at("f-a", 1)}, []string{"f-a-2", "f-b", "f-a"}},
+		{"three", []Finding{at("f-a", 7), at("f-a", 3), at("f-a", 5)}, []string{"f-a-3", "f-a", "f-a-2"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			uniqueIDs(tt.in)
+			var got []string
+			for _, f := range tt.in {
+				got = append(got, f.ID)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("uniqueIDs = %v, want %v", got, tt.want)
+			}
+		})
 	}
 }

@@ -96,31 +96,103 @@ func TestFirstScreen(t *testing.T) {
 }
 
 // TestFindingIDAcrossFormats: one moment captured as debug=2, debug=1 and
-// proto gives the same finding ID wherever the detectors draw the same
-// chain from them.
+// proto gives one finding ID for one hole. The principal of each listed
+// fixture is the same hole in all three formats, whatever else debug=2's
+// addresses and goroutine IDs let the detectors link to it
+// (recursive-rlock's extra waiter, waitgroup-stuck's blocked workers);
+// and across every fixture, findings of two formats that name the same
+// category, root and application frame have the same ID.
 func TestFindingIDAcrossFormats(t *testing.T) {
 	t.Chdir(repoRoot(t))
-	for _, name := range []string{"db-driver-no-ctx", "mutex-convoy", "http-client-no-timeout", "tx-never-rolled-back"} {
-		t.Run(name, func(t *testing.T) {
-			var ids []string
-			for _, f := range []string{"goroutine-debug2.txt", "goroutine-debug1.txt", "goroutine.pb.gz"} {
-				code, out, errOut := runCmd(t, "", "analyze", "-o", "json", filepath.Join("fixtures", "captures", name, f))
-				if code != exitOK {
-					t.Fatalf("%s: exit %d: %s", f, code, errOut)
-				}
-				var doc struct {
-					Findings []struct {
-						ID string `json:"id"`
-					} `json:"findings"`
-				}
-				if err := json.Unmarshal([]byte(out), &doc); err != nil || len(doc.Findings) == 0 {
-					t.Fatalf("%s: no finding (%v)", f, err)
-				}
-				ids = append(ids, doc.Findings[0].ID)
-			}
-			if ids[0] != ids[1] || ids[0] != ids[2] {
-				t.Errorf("principal IDs debug=2/debug=1/proto = %v, want one", ids)
-			}
-		})
+	type finding struct {
+		ID       string `json:"id"`
+		Category string `json:"category"`
+		Root     struct {
+			Function string `json:"function"`
+			AppFrame int    `json:"app_frame"`
+			Stack    []struct {
+				Function string `json:"function"`
+			} `json:"stack"`
+		} `json:"root"`
 	}
+	// hole is what identifies a finding whatever the format.
+	hole := func(f finding) string {
+		app := ""
+		if i := f.Root.AppFrame; i >= 0 && i < len(f.Root.Stack) {
+			app = f.Root.Stack[i].Function
+		}
+		return f.Category + " " + f.Root.Function + " " + app
+	}
+	formats := []string{"goroutine-debug2.txt", "goroutine-debug1.txt", "goroutine.pb.gz"}
+	analyze := func(t *testing.T, dir string) [][]finding {
+		var out [][]finding
+		for _, f := range formats {
+			code, js, errOut := runCmd(t, "", "analyze", "-o", "json", filepath.Join(dir, f))
+			if code != exitOK {
+				t.Fatalf("%s: exit %d: %s", f, code, errOut)
+			}
+			var doc struct {
+				Findings []finding `json:"findings"`
+			}
+			if err := json.Unmarshal([]byte(js), &doc); err != nil {
+				t.Fatalf("%s: %v", f, err)
+			}
+			out = append(out, doc.Findings)
+		}
+		return out
+	}
+	t.Run("principal", func(t *testing.T) {
+		for _, name := range []string{"db-driver-no-ctx", "mutex-convoy", "http-client-no-timeout", "tx-never-rolled-back",
+			"recursive-rlock", "waitgroup-stuck", "mutex-holder-asleep", "kafka-producer-stalled", "semaphore-convoy", "cond-wait"} {
+			t.Run(name, func(t *testing.T) {
+				var ids []string
+				var category string
+				for i, fs := range analyze(t, filepath.Join("fixtures", "captures", name)) {
+					if len(fs) == 0 {
+						t.Fatalf("%s: no finding", formats[i])
+					}
+					if category == "" {
+						category = fs[0].Category
+					}
+					// The debug=2 principal's hole; a format that links
+					// less may rank another finding first (waitgroup-stuck's
+					// proto lists the blocked workers on their own).
+					at := slices.IndexFunc(fs, func(f finding) bool { return f.Category == category })
+					if at < 0 {
+						t.Fatalf("%s: no %s finding", formats[i], category)
+					}
+					ids = append(ids, fs[at].ID)
+				}
+				if ids[0] != ids[1] || ids[0] != ids[2] {
+					t.Errorf("principal IDs debug=2/debug=1/proto = %v, want one", ids)
+				}
+			})
+		}
+	})
+	t.Run("every finding", func(t *testing.T) {
+		dirs, err := filepath.Glob("fixtures/captures/*/goroutine-debug2.txt")
+		if err != nil || len(dirs) == 0 {
+			t.Fatalf("no fixture captures: %v", err)
+		}
+		matched := 0
+		for _, d2 := range dirs {
+			dir := filepath.Dir(d2)
+			ids := map[string]string{} // hole → ID
+			for i, fs := range analyze(t, dir) {
+				for _, f := range fs {
+					h := hole(f)
+					if id, ok := ids[h]; ok {
+						matched++
+						if id != f.ID {
+							t.Errorf("%s: %s is %s in one format, %s in %s", filepath.Base(dir), h, id, f.ID, formats[i])
+						}
+					}
+					ids[h] = f.ID
+				}
+			}
+		}
+		if matched < 20 {
+			t.Errorf("only %d findings seen in more than one format", matched)
+		}
+	})
 }
