@@ -75,11 +75,11 @@ func (a *analysis) titleFor(f *Finding, root *node) string {
 	}
 	if waiting > 0 && inferred {
 		return fmt.Sprintf("%s %s%s; holder not proven: likely %s blocked in %s",
-			human.Plural(waiting, "goroutine"), waiterPhrase(f), since, human.Plural(root.grp.Count, "goroutine"), rootFn)
+			human.Plural(waiting, "goroutine"), a.waiterPhrase(f), since, human.Plural(root.grp.Count, "goroutine"), rootFn)
 	}
 	if waiting > 0 {
 		return fmt.Sprintf("%s %s behind %s blocked in %s%s",
-			human.Plural(waiting, "goroutine"), waiterPhrase(f), human.Plural(root.grp.Count, "goroutine"), rootFn, since)
+			human.Plural(waiting, "goroutine"), a.waiterPhrase(f), human.Plural(root.grp.Count, "goroutine"), rootFn, since)
 	}
 	switch {
 	case isLockWaiter(root):
@@ -155,10 +155,15 @@ func waiterTail(f *Finding) string {
 	return verb + " for them"
 }
 
-// waiterPhrase says what the goroutines of a chain below its root do.
-func waiterPhrase(f *Finding) string {
+// waiterPhrase says what the goroutines of a chain below its root do: as
+// their signature says it (a semaphore is not a lock, a producer's send is
+// not a pool), else as their category does.
+func (a *analysis) waiterPhrase(f *Finding) string {
 	for _, l := range f.Chain[1:] {
 		if l.Depth == 1 {
+			if w := a.linkWaiting(l); w != "" {
+				return w
+			}
 			switch l.Category {
 			case CatMutexConvoy:
 				return "queued on a lock"
@@ -223,7 +228,12 @@ func (a *analysis) explanationFor(f *Finding, root *node) string {
 				obj = fmt.Sprintf(" 0x%x", l.Object)
 			}
 			fmt.Fprintf(&b, "%s in %s wait on them", human.Plural(l.Goroutines, "goroutine"), parser.ShortFunc(l.Function))
-			if noun := queueNoun(l.Category); noun != "" {
+			if w := a.linkWaiting(l); w != "" {
+				fmt.Fprintf(&b, ", %s", w)
+				if l.Object != 0 {
+					fmt.Fprintf(&b, " (0x%x)", l.Object)
+				}
+			} else if noun := queueNoun(l.Category); noun != "" {
 				fmt.Fprintf(&b, " (%s%s)", noun, obj)
 			}
 			if l.WaitKnown {
@@ -249,6 +259,19 @@ func (a *analysis) explanationFor(f *Finding, root *node) string {
 		fmt.Fprintf(&b, "The first application frame is %s at %s.", fr.Func, fr.Location())
 	}
 	return strings.TrimSpace(b.String())
+}
+
+// linkWaiting is the Waiting phrase of the signature a link's goroutines
+// matched, "" if none.
+func (a *analysis) linkWaiting(l Link) string {
+	if l.Group == nil || len(l.Group.Members) == 0 {
+		return ""
+	}
+	n := a.nodeOf[l.Group.Members[0]]
+	if n == nil || !n.cls.matched || n.cls.background {
+		return ""
+	}
+	return n.cls.match.sig.Waiting
 }
 
 func queueNoun(c Category) string {

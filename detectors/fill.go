@@ -96,6 +96,9 @@ func (a *analysis) fixFor(f *Finding, root *node) Fix {
 	if root.cls.category == f.Category && root.cls.fix.Summary != "" {
 		return root.cls.fix
 	}
+	if fix := a.queueFix(f); fix.Summary != "" {
+		return fix
+	}
 	switch f.Category {
 	case CatMutexConvoy:
 		return fixMutex
@@ -108,6 +111,26 @@ func (a *analysis) fixFor(f *Finding, root *node) Fix {
 		return root.cls.fix
 	}
 	return fixUnclassified
+}
+
+// queueFix is the fix of the signature the queue naming the finding
+// matched (a weighted semaphore's, not a sync.Mutex's), if one did: the
+// largest group right below the root in the finding's category.
+func (a *analysis) queueFix(f *Finding) Fix {
+	best := -1
+	for i, l := range f.Chain[1:] {
+		if l.Depth == 1 && l.Category == f.Category && (best < 0 || l.Goroutines > f.Chain[best].Goroutines) {
+			best = i + 1
+		}
+	}
+	if best < 0 || f.Chain[best].Group == nil || len(f.Chain[best].Group.Members) == 0 {
+		return Fix{}
+	}
+	n := a.nodeOf[f.Chain[best].Group.Members[0]]
+	if n == nil || !n.cls.matched || n.cls.background {
+		return Fix{}
+	}
+	return n.cls.match.sig.Fix
 }
 
 // rootEvidence is what the root's own stack shows.

@@ -374,6 +374,23 @@ c.val = v
 c.mu.Unlock()`,
 }
 
+var fixSemaphore = Fix{
+	Summary: "bound the call made while a semaphore slot is held, and give Acquire a context with a deadline",
+	Detail: "A weighted semaphore admits as many holders as its size; when every holder is stuck in a call " +
+		"with no deadline (an HTTP client with no timeout, a query on context.Background()), every later " +
+		"Acquire queues behind them for as long as they are stuck. Acquire honours its context, so waiters " +
+		"on a context with a deadline give up (and can shed load with TryAcquire), but only bounding the " +
+		"holders' call frees the slots. Release with defer right after a successful Acquire, so an error " +
+		"path or a panic never keeps a slot.",
+	Code: `ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+defer cancel()
+if err := s.sem.Acquire(ctx, 1); err != nil {
+	return err // queued too long: fail fast instead of piling up
+}
+defer s.sem.Release(1)
+return s.fetch(ctx, url) // the call under the slot shares the deadline`,
+}
+
 var fixWaitGroup = Fix{
 	Summary: "bound the workers (context with deadline) and call Done with defer on every path",
 	Detail: "WaitGroup.Wait cannot time out. Every worker must reach Done: call it with defer, and give the " +

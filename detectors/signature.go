@@ -73,6 +73,11 @@ type Signature struct {
 	// a Kafka broker connection's reader waiting for a request to answer),
 	// not while it is stuck deeper in a call it made.
 	Innermost bool
+	// Waiting says what this row's goroutines do when they wait behind a
+	// holder, as a finding's title puts it after their count ("queued on
+	// a weighted semaphore", "queued for a go-redis pool connection");
+	// empty leaves it to the category ("queued on a lock").
+	Waiting string
 	// Priority ranks rows before their anchors are compared: lower wins,
 	// so a library row beats the standard-library read it sits on. User
 	// rows have priority 0; library rows 10; standard-library protocol rows

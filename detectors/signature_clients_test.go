@@ -1,6 +1,9 @@
 package detectors
 
 import (
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/ctxhole/ctxhole/parser"
@@ -149,6 +152,62 @@ func TestSemaphoreHoldersPastAcquire(t *testing.T) {
 	if got := chainWaiters(f, acquire.Func); got != 2 {
 		t.Errorf("%d waiters in Acquire under the holder, want 2\n%s", got, describe(r, 4))
 	}
+	// A semaphore is not a sync lock: the title and the fix say which it is.
+	if !strings.Contains(f.Title, "2 goroutines queued on a weighted semaphore behind 1 goroutine") || strings.Contains(f.Title, " lock") {
+		t.Errorf("title %q, want the waiters named as queued on a weighted semaphore", f.Title)
+	}
+	if f.Fix.Summary != fixSemaphore.Summary {
+		t.Errorf("fix %q, want the semaphore's %q", f.Fix.Summary, fixSemaphore.Summary)
+	}
+}
+
+// Two groups of producer callers (two call sites) behind one broker
+// connection: the holder's evidence is said once, and the title says what
+// the callers wait for.
+func TestHeldByEvidenceOnce(t *testing.T) {
+	mk := func(id int64, reason string, frames ...string) *parser.Goroutine {
+		g := &parser.Goroutine{ID: id, Count: 1, Status: parser.StatusWaiting, State: reason, Reason: reason, Wait: 4 * 60e9, WaitKnown: true}
+		g.Frames = append(g.Frames, parser.Frame{Func: "runtime.gopark"})
+		for i, fn := range frames {
+			g.Frames = append(g.Frames, parser.Frame{Func: fn, File: "x.go", Line: 10 + i})
+		}
+		return g
+	}
+	const send = "github.com/IBM/sarama.(*syncProducer).SendMessage"
+	var gs []*parser.Goroutine
+	gs = append(gs, mk(50, rIOWait, "internal/poll.runtime_pollWait", "net.(*conn).Read", "io.ReadFull",
+		"github.com/IBM/sarama.(*Broker).readFull", "github.com/IBM/sarama.(*Broker).responseReceiver", "github.com/IBM/sarama.withRecover"))
+	for i := range 6 {
+		gs = append(gs, mk(int64(100+i), rChanRecv, send, "main.(*server).publish", "main.(*server).handleOrder"))
+		gs = append(gs, mk(int64(200+i), rChanRecv, send, "main.(*server).publish", "main.auditLoop"))
+	}
+	r, err := Analyze(&parser.Capture{Snapshots: []*parser.Snapshot{{Goroutines: gs}}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Findings) == 0 || r.Findings[0].Root.GoroutineID != 50 {
+		t.Fatalf("want the broker connection as root\n%s", describe(r, 4))
+	}
+	f := r.Findings[0]
+	if got := chainWaiters(f, send); got != 12 {
+		t.Errorf("%d callers chained under the broker connection, want 12\n%s", got, describe(r, 4))
+	}
+	seen := make(map[string]bool)
+	for _, ev := range f.Evidence {
+		k := fmt.Sprintf("%s|%d|%s", ev.Kind, ev.GoroutineID, ev.Text)
+		if seen[k] {
+			t.Errorf("evidence said twice: %s", ev.Text)
+		}
+		seen[k] = true
+	}
+	for i, r := range f.Reasons {
+		if slices.Contains(f.Reasons[:i], r) {
+			t.Errorf("reason said twice: %s", r)
+		}
+	}
+	if want := "12 goroutines waiting in SyncProducer.SendMessage for the broker's acknowledgement behind 1 goroutine"; !strings.Contains(f.Title, want) {
+		t.Errorf("title %q, want %q", f.Title, want)
+	}
 }
 
 // Every library a built-in row describes is known as a library, so its
@@ -172,7 +231,8 @@ func TestUserSignaturesHeldByLockInnermost(t *testing.T) {
 	  {"id": "acme-kv.read", "library": "github.com/acme/kv", "frames": ["github.com/acme/kv.(*conn).readReply"],
 	   "reasons": ["IO wait"], "category": "io-no-deadline", "dominant": true, "why": "reads with no deadline"},
 	  {"id": "acme-kv.pool", "library": "github.com/acme/kv", "frames": ["github.com/acme/kv.(*Pool).get"],
-	   "reasons": ["select"], "held_by": ["github.com/acme/kv.(*conn).*"], "category": "io-no-deadline", "why": "queued for a connection"},
+	   "reasons": ["select"], "held_by": ["github.com/acme/kv.(*conn).*"], "waiting": "queued for an acme-kv connection",
+	   "category": "io-no-deadline", "why": "queued for a connection"},
 	  {"id": "acme-kv.flusher", "library": "github.com/acme/kv", "background": true, "innermost": true,
 	   "frames": ["github.com/acme/kv.(*Pool).flushLoop"]},
 	  {"id": "acme-gate", "library": "github.com/acme/gate", "frames": ["github.com/acme/gate.(*Gate).Enter"],
@@ -182,7 +242,7 @@ func TestUserSignaturesHeldByLockInnermost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(sigs[1].HeldBy) != 1 || !sigs[2].Innermost || !sigs[3].Lock {
+	if len(sigs[1].HeldBy) != 1 || sigs[1].Waiting == "" || !sigs[2].Innermost || !sigs[3].Lock {
 		t.Fatalf("fields not read: %+v", sigs)
 	}
 	mk := func(id int64, reason string, frames ...string) *parser.Goroutine {
@@ -212,6 +272,9 @@ func TestUserSignaturesHeldByLockInnermost(t *testing.T) {
 	}
 	if got := chainWaiters(r.Findings[0], "github.com/acme/kv.(*Pool).get"); got != 2 {
 		t.Errorf("%d pool waiters chained under the readers, want 2\n%s", got, describe(r, 4))
+	}
+	if want := "2 goroutines queued for an acme-kv connection behind"; !strings.Contains(r.Findings[0].Title, want) {
+		t.Errorf("title %q, want the row's waiting phrase %q", r.Findings[0].Title, want)
 	}
 	for _, f := range r.Findings {
 		for _, l := range f.Chain {

@@ -61,6 +61,7 @@ func redisSignatures() []Signature {
 				Frames:   []string{pool + ".(*ConnPool).waitTurn"},
 				Reasons:  []string{rSelect, rChanSend},
 				HeldBy:   []string{pool + ".(*Conn).With*"},
+				Waiting:  "queued for a go-redis pool connection",
 				Category: CatIONoDeadline, ContextAware: v.contextAware, Severity: SevHigh,
 				Why: "go-redis is waiting for a pool turn: every connection of the pool (PoolSize) is checked " +
 					"out by a command that has not finished; the wait ends at PoolTimeout (default ReadTimeout " +
@@ -92,6 +93,7 @@ func redisSignatures() []Signature {
 				Frames:   []string{pkg + ".(*Pool).*"},
 				Reasons:  []string{rChanRecv, rSelect, rCond},
 				HeldBy:   []string{pkg + ".(*conn).readReply", pkg + ".(*conn).writeCommand"},
+				Waiting:  "queued for a redigo pool connection",
 				Category: CatIONoDeadline, ContextAware: true, Severity: SevHigh,
 				Why: "the goroutine is waiting for a free redigo pool connection (Wait: true, MaxActive " +
 					"reached) with no context deadline (Pool.Get takes none)",
@@ -117,6 +119,7 @@ func kafkaSignatures() []Signature {
 				Frames:   []string{mod + ".(*syncProducer).SendMessage*"},
 				Reasons:  []string{rChanRecv, rChanSend, rSelect},
 				HeldBy:   broker,
+				Waiting:  "waiting in SyncProducer.SendMessage for the broker's acknowledgement",
 				Category: CatIONoDeadline, ContextAware: false, Severity: SevHigh,
 				Why: "Sarama's SyncProducer.SendMessage waits for the broker's acknowledgement and takes no " +
 					"context: no caller's deadline or cancellation can end the wait, only the broker " +
@@ -139,6 +142,7 @@ func kafkaSignatures() []Signature {
 				Frames:   []string{mod + ".(*Broker).sendAndReceive"},
 				Reasons:  []string{rChanRecv, rSelect},
 				HeldBy:   []string{mod + ".(*Broker).responseReceiver"},
+				Waiting:  "waiting for a Kafka broker's response",
 				Category: CatIONoDeadline, ContextAware: false, Severity: SevHigh,
 				Why: "Sarama is waiting for a broker's response; the wait is bounded only by Net.ReadTimeout",
 				Fix: fixSarama,
@@ -173,6 +177,7 @@ func telemetrySignatures() []Signature {
 		{
 			// v1.47.0: OnEnd → enqueue → enqueueBlockOnQueueFull(context.TODO(), span).
 			ID: "otel.batch.enqueue", Library: otelTrace,
+			Waiting:  "blocked in span.End on the batch span processor's full queue",
 			Frames:   []string{otelTrace + ".(*batchSpanProcessor).enqueueBlockOnQueueFull"},
 			Reasons:  []string{rSelect, rChanSend},
 			HeldBy:   []string{otelTrace + ".(*batchSpanProcessor).exportSpans"},
@@ -201,6 +206,7 @@ func telemetrySignatures() []Signature {
 		},
 		{
 			ID: "otel.flush", Library: otelTrace,
+			Waiting:  "waiting in ForceFlush for the export",
 			Frames:   []string{otelTrace + ".(*batchSpanProcessor).ForceFlush"},
 			Reasons:  []string{rSelect},
 			HeldBy:   []string{otelTrace + ".(*batchSpanProcessor).exportSpans"},
@@ -235,12 +241,13 @@ func xsyncSignatures() []Signature {
 			Not:      []string{"github.com/jackc/puddle/v2.*"},
 			Reasons:  []string{rSelect, rChanRecv},
 			Lock:     true,
+			Waiting:  "queued on a weighted semaphore",
 			Category: CatMutexConvoy, ContextAware: true, Severity: SevMedium,
 			Why: "the goroutine is queued for a slot of a weighted semaphore; Acquire honours its context, " +
 				"and this one has no deadline, so it waits as long as the holders keep their slots. A " +
 				"semaphore records no owner: the holders are the goroutines in the acquiring function past " +
 				"the Acquire call",
-			Fix: fixMutex,
+			Fix: fixSemaphore,
 		},
 		{
 			// Do: duplicate callers wait in c.wg.Wait() for the leader
@@ -249,6 +256,7 @@ func xsyncSignatures() []Signature {
 			Frames:   []string{xsync + "/singleflight.(*Group).Do"},
 			Reasons:  []string{rWaitGroup, rSemacq},
 			HeldBy:   []string{xsync + "/singleflight.(*Group).doCall*"},
+			Waiting:  "waiting in singleflight.Group.Do for the call in flight",
 			Category: CatIONoDeadline, ContextAware: false, Severity: SevHigh,
 			Why: "singleflight.Group.Do makes every caller for a key wait for the one call already in flight, " +
 				"and takes no context: when that call hangs, every caller hangs with it",
@@ -259,6 +267,7 @@ func xsyncSignatures() []Signature {
 			Frames:   []string{xsync + "/errgroup.(*Group).Wait"},
 			Reasons:  []string{rWaitGroup, rSemacq},
 			HeldBy:   []string{xsync + "/errgroup.(*Group).Go.func*"},
+			Waiting:  "waiting in errgroup.Group.Wait",
 			Category: CatWaitGroupStuck, ContextAware: false, Severity: SevMedium,
 			Why: "errgroup.Group.Wait returns only when every function started with Go has returned; the " +
 				"group's context is cancelled on the first error, but a function that ignores it keeps Wait " +

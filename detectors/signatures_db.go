@@ -96,6 +96,7 @@ func dbSignatures() []Signature {
 		},
 		{
 			ID: "mongo.checkout", Library: "go.mongodb.org/mongo-driver",
+			Waiting: "queued for a MongoDB pool connection",
 			Frames:  []string{"go.mongodb.org/mongo-driver*/x/mongo/driver/topology.(*pool).checkOut"},
 			Reasons: []string{rSelect},
 			// v1.17.1: (*connection).read, readWireMessage, write, writeWireMessage.
@@ -113,6 +114,7 @@ func dbSignatures() []Signature {
 	// pool's connections are checked out; puddle v2.2.2.
 	sigs = append(sigs, Signature{
 		ID: "pgxpool.acquire", Library: "github.com/jackc/puddle/v2",
+		Waiting:  "queued for a pgxpool connection",
 		Frames:   []string{"github.com/jackc/puddle/v2.(*Pool[...]).Acquire"},
 		Reasons:  []string{rSelect, rChanRecv},
 		HeldBy:   []string{"github.com/jackc/pgx/v5/pgconn.(*PgConn).*"},

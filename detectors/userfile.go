@@ -59,7 +59,9 @@ const (
 // "lock": true marks a lock-like primitive whose holders are in the
 // acquiring function past the call, and "innermost": true restricts the
 // row to stacks whose first frame pattern is the innermost frame outside
-// the runtime (a loop idle in its own select).
+// the runtime (a loop idle in its own select), and "waiting" says what the
+// row's goroutines do when they wait behind a holder, as a title puts it
+// ("queued on a gate").
 type signatureFile struct {
 	Signatures []signatureJSON `json:"signatures"`
 }
@@ -86,6 +88,7 @@ type signatureJSON struct {
 	HeldBy     []string `json:"held_by"`
 	Lock       bool     `json:"lock"`
 	Innermost  bool     `json:"innermost"`
+	Waiting    string   `json:"waiting"`
 }
 
 // LoadSignatures reads user signatures from a JSON file (see signatureFile
@@ -143,7 +146,7 @@ func parseSignatures(path string, data []byte) ([]Signature, error) {
 			ID: clean(js.ID), Library: clean(js.Library), Frames: js.Frames, Not: js.Not, Reasons: js.Reasons,
 			Category: Category(js.Category), Background: js.Background, ContextAware: js.ContextAware,
 			Watcher: clean(js.Watcher), Why: clean(js.Why), Confidence: js.Confidence, Dominant: js.Dominant,
-			HeldBy: js.HeldBy, Lock: js.Lock, Innermost: js.Innermost,
+			HeldBy: js.HeldBy, Lock: js.Lock, Innermost: js.Innermost, Waiting: clean(js.Waiting),
 			Fix:      Fix{Summary: clean(js.Fix.Summary), Detail: clean(js.Fix.Detail), Code: cleanCode(js.Fix.Code)},
 			Severity: SevMedium,
 		}
