@@ -68,7 +68,12 @@ type analysis struct {
 	nodes  []*node
 	byID   map[int64]*parser.Goroutine
 	nodeOf map[*parser.Goroutine]*node
-	edges  []*edge
+	// edgeOf holds every live edge by its waiter and holder: one edge per
+	// pair, found without scanning the waiter's out list.
+	edgeOf map[edgeKey]*edge
+	// dropped lists the edges removed since the last sweep (dropEdge); the
+	// holders' in lists still hold them until sweepDropped.
+	dropped []*edge
 
 	findings []*Finding
 
@@ -117,7 +122,13 @@ type edge struct {
 	confidence     float64
 	evidence       []Evidence
 	reason         string
+	// dropped is set when the edge was removed (dropEdge) and waits for
+	// sweepDropped to leave its holder's in list.
+	dropped bool
 }
+
+// edgeKey identifies an edge: at most one links a waiter to a holder.
+type edgeKey struct{ waiter, holder *node }
 
 // Analyze diagnoses a capture: it classifies the stuck goroutines of the
 // latest snapshot, links them into blocking chains, finds leaks across
@@ -202,22 +213,56 @@ func builtinSignatures() []Signature {
 	return out
 }
 
-// addEdge records that waiter waits on holder.
-func (a *analysis) addEdge(e *edge) {
+// addEdge records that waiter waits on holder. A pair already linked
+// keeps one edge, the better established of the two (better): addEdge
+// returns the edge that now carries e's facts (e itself, or the older edge
+// updated with them), or nil when e was discarded. Callers that explain a
+// link with formatted text build it on the returned edge only, so
+// candidates that lose cost no formatting.
+func (a *analysis) addEdge(e *edge) *edge {
 	if e.waiter == e.holder {
-		return
+		return nil
 	}
-	for _, old := range e.waiter.out {
-		if old.holder == e.holder {
-			if better(e, old) {
-				old.confidence, old.evidence, old.reason, old.rel, old.object, old.grade = e.confidence, e.evidence, e.reason, e.rel, e.object, e.grade
-			}
-			return
+	k := edgeKey{e.waiter, e.holder}
+	if old, ok := a.edgeOf[k]; ok {
+		if !better(e, old) {
+			return nil
 		}
+		old.confidence, old.evidence, old.reason, old.rel, old.object, old.grade = e.confidence, e.evidence, e.reason, e.rel, e.object, e.grade
+		return old
 	}
+	if a.edgeOf == nil {
+		a.edgeOf = make(map[edgeKey]*edge)
+	}
+	a.edgeOf[k] = e
 	e.waiter.out = append(e.waiter.out, e)
 	e.holder.in = append(e.holder.in, e)
-	a.edges = append(a.edges, e)
+	return e
+}
+
+// dropEdge removes e from the graph. The caller removes it from its
+// waiter's out list; its holder's in list keeps it, marked, until
+// sweepDropped, so that dropping many edges of one holder stays linear.
+func (a *analysis) dropEdge(e *edge) {
+	if e.dropped {
+		return
+	}
+	e.dropped = true
+	delete(a.edgeOf, edgeKey{e.waiter, e.holder})
+	a.dropped = append(a.dropped, e)
+}
+
+// sweepDropped removes the edges dropped since the last sweep from their
+// holders' in lists, keeping the order of the rest.
+func (a *analysis) sweepDropped() {
+	swept := make(map[*node]bool)
+	for _, e := range a.dropped {
+		if h := e.holder; !swept[h] {
+			swept[h] = true
+			h.in = slices.DeleteFunc(h.in, func(x *edge) bool { return x.dropped })
+		}
+	}
+	a.dropped = a.dropped[:0]
 }
 
 // better reports whether edge e is better established than old: a

@@ -100,48 +100,51 @@ func lockWords(n *node) map[uint64]bool {
 
 // linkLocks finds the likely holder of every lock goroutines queue on.
 func (a *analysis) linkLocks() error {
-	var waiters []*node
-	want := make(map[uint64][]*node)
+	var (
+		waiters []*node
+		idx     addrIndex
+	)
 	for _, n := range a.nodes {
 		if !isLockWaiter(n) {
 			continue
 		}
 		waiters = append(waiters, n)
 		for w := range lockWords(n) {
-			want[w] = append(want[w], n)
+			idx.add(w, n, w == n.object)
 		}
 	}
 	if len(waiters) == 0 {
 		return nil
 	}
+	idx.sort()
 	found := make(map[*node]bool)
-	if len(want) > 0 {
-		a.scanWords(want, func(waiter, holder *node, g *parser.Goroutine, f *parser.Frame, arg parser.Arg) {
-			if holder.object == waiter.object && isLockWaiter(holder) {
-				return // queued on the same lock: a fellow waiter, not the holder
-			}
-			conf, grade := confAddr, GradeProven
-			if arg.Uncertain || !waiter.objectCertain {
-				// A "?" word may be a stale register spill: a lead, not
-				// a proof.
-				conf, grade = confAddrUncertain, GradeInferred
-			}
-			fr := *f
-			when := ""
-			if g.WaitKnown && waiter.grp.WaitKnown > 0 && g.Wait >= waiter.grp.WaitMax {
-				when = fmt.Sprintf("; it has been blocked for %s, since before its waiters", human.Wait(g.Wait, true))
-			}
-			a.addEdge(&edge{
-				waiter: waiter, holder: holder, rel: RelWaitsOn, object: waiter.object, confidence: conf, grade: grade,
-				reason: fmt.Sprintf("goroutine %d has 0x%x (the lock or its owner) in %s and is not queued on the lock%s",
-					g.ID, arg.Value, f.Func, when),
-				evidence: []Evidence{{Kind: "argument", GoroutineID: g.ID, Frame: &fr,
-					Text: fmt.Sprintf("%s(0x%x%s) in goroutine %d: the lock 0x%x belongs to this object", f.Func, arg.Value, uncertainMark(arg), g.ID, waiter.object)}},
-			})
-			found[waiter] = true
-		})
-	}
-	a.lockHolderByNearWord(waiters, found)
+	a.scanWords(&idx, func(waiter *node, w argWord) {
+		holder, arg := w.holder, w.arg
+		if holder.object == waiter.object && isLockWaiter(holder) {
+			return // queued on the same lock: a fellow waiter, not the holder
+		}
+		found[waiter] = true
+		conf, grade := confAddr, GradeProven
+		if arg.Uncertain || !waiter.objectCertain {
+			// A "?" word may be a stale register spill: a lead, not a
+			// proof.
+			conf, grade = confAddrUncertain, GradeInferred
+		}
+		e := a.addEdge(&edge{waiter: waiter, holder: holder, rel: RelWaitsOn, object: waiter.object, confidence: conf, grade: grade})
+		if e == nil {
+			return
+		}
+		g, f, fr := w.g, w.f, *w.f
+		when := ""
+		if g.WaitKnown && waiter.grp.WaitKnown > 0 && g.Wait >= waiter.grp.WaitMax {
+			when = fmt.Sprintf("; it has been blocked for %s, since before its waiters", human.Wait(g.Wait, true))
+		}
+		e.reason = fmt.Sprintf("goroutine %d has 0x%x (the lock or its owner) in %s and is not queued on the lock%s",
+			g.ID, arg.Value, f.Func, when)
+		e.evidence = []Evidence{{Kind: "argument", GoroutineID: g.ID, Frame: &fr,
+			Text: fmt.Sprintf("%s(0x%x%s) in goroutine %d: the lock 0x%x belongs to this object", f.Func, arg.Value, uncertainMark(arg), g.ID, waiter.object)}}
+	})
+	a.lockHolderByNearWord(&idx, found)
 	for _, w := range waiters {
 		// A lock-like primitive's holders are, by construction, in the
 		// acquiring function past the call: that structure can confirm
@@ -157,60 +160,45 @@ func (a *analysis) linkLocks() error {
 // goroutine holding a pointer to the struct the lock lives in: an argument
 // word a little below the lock address (the lock is a field of what that
 // goroutine works on). The waiters' own receivers are often stale "?"
-// words under the register ABI, so this looks at the holders' side.
-func (a *analysis) lockHolderByNearWord(waiters []*node, found map[*node]bool) {
-	type want struct {
-		addr uint64
-		n    *node
-	}
-	var wants []want
-	for _, w := range waiters {
-		if !found[w] && w.object != 0 {
-			wants = append(wants, want{w.object, w})
+// words under the register ABI, so this looks at the holders' side. It
+// reads the lock addresses from idx, the index linkLocks built, and skips
+// the waiters already found.
+func (a *analysis) lockHolderByNearWord(idx *addrIndex, found map[*node]bool) {
+	near := make(map[*node]bool) // the waiters this pass looks for
+	for _, e := range idx.entries {
+		if e.object && !found[e.n] {
+			near[e.n] = true
 		}
 	}
-	if len(wants) == 0 {
+	if len(near) == 0 {
 		return
 	}
-	slices.SortFunc(wants, func(x, y want) int { return cmp.Compare(x.addr, y.addr) })
-	for _, holder := range a.nodes {
-		linked := make(map[*node]bool)
-		for _, g := range holder.grp.Members {
-			for fi := range g.Frames {
-				f := &g.Frames[fi]
-				if c := f.Class(); c == parser.ClassRuntime || c == parser.ClassSync {
-					continue
-				}
-				for _, arg := range f.Args {
-					if arg.Unused || arg.Value == 0 {
-						continue
-					}
-					i, _ := slices.BinarySearchFunc(wants, arg.Value, func(x want, v uint64) int { return cmp.Compare(x.addr, v) })
-					for ; i < len(wants) && wants[i].addr-arg.Value < maxArgOffset; i++ {
-						w := wants[i].n
-						if w == holder || linked[w] || (isLockWaiter(holder) && holder.object == w.object) {
-							continue
-						}
-						linked[w] = true
-						conf := confAddrUncertain
-						if arg.Uncertain || !w.objectCertain {
-							conf = confSameFunc
-						}
-						fr := *f
-						a.addEdge(&edge{
-							waiter: w, holder: holder, rel: RelWaitsOn, object: w.object, confidence: conf, grade: GradeInferred,
-							reason: fmt.Sprintf("goroutine %d holds 0x%x in %s, the struct that contains the lock 0x%x (+0x%x), and is not queued on it",
-								g.ID, arg.Value, f.Func, w.object, w.object-arg.Value),
-							evidence: []Evidence{{Kind: "argument", GoroutineID: g.ID, Frame: &fr,
-								Text: fmt.Sprintf("%s(0x%x%s) in goroutine %d: the lock 0x%x is a field at +0x%x of this object",
-									f.Func, arg.Value, uncertainMark(arg), g.ID, w.object, w.object-arg.Value)}},
-						})
-						found[w] = true
-					}
-				}
+	linked := make(map[*node]*node) // waiter → the holder it was last linked to
+	a.eachArgWord(func(aw argWord) {
+		holder, arg := aw.holder, aw.arg
+		for _, en := range idx.near(arg.Value, maxArgOffset) {
+			w := en.n
+			if !en.object || !near[w] || w == holder || linked[w] == holder || (isLockWaiter(holder) && holder.object == w.object) {
+				continue
 			}
+			linked[w] = holder
+			found[w] = true
+			conf := confAddrUncertain
+			if arg.Uncertain || !w.objectCertain {
+				conf = confSameFunc
+			}
+			e := a.addEdge(&edge{waiter: w, holder: holder, rel: RelWaitsOn, object: w.object, confidence: conf, grade: GradeInferred})
+			if e == nil {
+				continue
+			}
+			g, f, fr := aw.g, aw.f, *aw.f
+			e.reason = fmt.Sprintf("goroutine %d holds 0x%x in %s, the struct that contains the lock 0x%x (+0x%x), and is not queued on it",
+				g.ID, arg.Value, f.Func, w.object, w.object-arg.Value)
+			e.evidence = []Evidence{{Kind: "argument", GoroutineID: g.ID, Frame: &fr,
+				Text: fmt.Sprintf("%s(0x%x%s) in goroutine %d: the lock 0x%x is a field at +0x%x of this object",
+					f.Func, arg.Value, uncertainMark(arg), g.ID, w.object, w.object-arg.Value)}}
 		}
-	}
+	})
 }
 
 func uncertainMark(arg parser.Arg) string {
@@ -218,34 +206,6 @@ func uncertainMark(arg parser.Arg) string {
 		return "?"
 	}
 	return ""
-}
-
-// scanWords visits, once over the whole snapshot, every argument word of a
-// non-sync frame that some waiter wants.
-func (a *analysis) scanWords(want map[uint64][]*node, visit func(waiter, holder *node, g *parser.Goroutine, f *parser.Frame, arg parser.Arg)) {
-	for _, holder := range a.nodes {
-		seen := make(map[*node]bool)
-		for _, g := range holder.grp.Members {
-			for fi := range g.Frames {
-				f := &g.Frames[fi]
-				if c := f.Class(); c == parser.ClassRuntime || c == parser.ClassSync {
-					continue
-				}
-				for _, arg := range f.Args {
-					if arg.Unused || arg.Value == 0 {
-						continue
-					}
-					for _, w := range want[arg.Value] {
-						if w == holder || seen[w] {
-							continue
-						}
-						seen[w] = true
-						visit(w, holder, g, f, arg)
-					}
-				}
-			}
-		}
-	}
 }
 
 // How a call-site holder candidate relates to the waiter's lock site.

@@ -63,6 +63,7 @@ func isWriter(n *node) bool {
 // split one lock's queue across findings behind different guesses, are
 // dropped.
 func (a *analysis) unifyLocks() error {
+	defer a.sweepDropped()
 	byLock := make(map[string][]*node)
 	var order []string
 	for _, n := range a.nodes {
@@ -166,6 +167,7 @@ func hasEdgeTo(w, h *node) bool {
 
 // dropHolderEdges removes w's edges to other holders than keep (edges to
 // fellow waiters of its lock stay out of it: they are never holders).
+// The holders' in lists are cleaned by the caller's sweepDropped.
 func (a *analysis) dropHolderEdges(w, keep *node, member map[*node]bool) {
 	out := w.out[:0]
 	for _, e := range w.out {
@@ -173,19 +175,10 @@ func (a *analysis) dropHolderEdges(w, keep *node, member map[*node]bool) {
 			out = append(out, e)
 			continue
 		}
-		e.holder.in = removeEdge(e.holder.in, e)
-		a.edges = removeEdge(a.edges, e)
+		a.dropEdge(e)
 	}
+	clear(w.out[len(out):])
 	w.out = out
-}
-
-func removeEdge(list []*edge, e *edge) []*edge {
-	for i, x := range list {
-		if x == e {
-			return append(list[:i], list[i+1:]...)
-		}
-	}
-	return list
 }
 
 // reentry finds, above the lock call in a waiter's own stack, the frame

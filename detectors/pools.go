@@ -24,37 +24,42 @@ func isPoolWaiter(n *node) bool { return n.cls.category == CatDBPoolExhausted }
 
 // linkPools links pool waiters to the goroutines holding connections.
 func (a *analysis) linkPools() error {
-	var waiters []*node
-	want := make(map[uint64][]*node)
+	var (
+		waiters []*node
+		idx     addrIndex
+	)
 	for _, n := range a.nodes {
 		if !isPoolWaiter(n) {
 			continue
 		}
 		waiters = append(waiters, n)
 		if n.object != 0 {
-			want[n.object] = append(want[n.object], n)
+			idx.add(n.object, n, true)
 		}
 	}
 	if len(waiters) == 0 {
 		return nil
 	}
+	idx.sort()
 	found := make(map[*node]bool)
-	a.scanWords(want, func(w, holder *node, g *parser.Goroutine, f *parser.Frame, arg parser.Arg) {
+	a.scanWords(&idx, func(w *node, aw argWord) {
+		holder, g, f, arg := aw.holder, aw.g, aw.f, aw.arg
 		if isPoolWaiter(holder) || f.Package() != "database/sql" || holder.cls.background {
 			return
 		}
+		found[w] = true
 		conf, grade := confPoolAddr, GradeProven
 		if arg.Uncertain || !w.objectCertain {
 			conf, grade = confAddrUncertain, GradeInferred
 		}
+		e := a.addEdge(&edge{waiter: w, holder: holder, rel: RelWaitsOn, object: w.object, confidence: conf, grade: grade})
+		if e == nil {
+			return
+		}
 		fr := *f
-		a.addEdge(&edge{
-			waiter: w, holder: holder, rel: RelWaitsOn, object: w.object, confidence: conf, grade: grade,
-			reason: fmt.Sprintf("goroutine %d is inside %s on the same *sql.DB 0x%x and holds a connection", g.ID, f.Func, w.object),
-			evidence: []Evidence{{Kind: "argument", GoroutineID: g.ID, Frame: &fr,
-				Text: fmt.Sprintf("%s(0x%x%s): the same *sql.DB the waiters queue on", f.Func, arg.Value, uncertainMark(arg))}},
-		})
-		found[w] = true
+		e.reason = fmt.Sprintf("goroutine %d is inside %s on the same *sql.DB 0x%x and holds a connection", g.ID, f.Func, w.object)
+		e.evidence = []Evidence{{Kind: "argument", GoroutineID: g.ID, Frame: &fr,
+			Text: fmt.Sprintf("%s(0x%x%s): the same *sql.DB the waiters queue on", f.Func, arg.Value, uncertainMark(arg))}}
 	})
 	// Open transactions and result sets name their goroutine through the
 	// helper database/sql starts for them.

@@ -1,0 +1,186 @@
+package detectors
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"runtime/pprof"
+	"strconv"
+	"sync"
+	"testing"
+
+	"github.com/ctxhole/ctxhole/parser"
+)
+
+// shard is a struct with its lock inside, as services hold them: the lock
+// address is a field of the object the goroutines work on, so holders are
+// found by the address words of their frames.
+type shard struct {
+	name  string
+	calls int
+	mu    sync.Mutex
+	rw    sync.RWMutex
+	data  map[string]int
+}
+
+// hold takes s.mu and parks on release while holding it: the root of its
+// shard's queue.
+//
+//go:noinline
+func (s *shard) hold(held chan<- struct{}, release <-chan struct{}) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	held <- struct{}{}
+	<-release
+}
+
+// get queues on s.mu behind hold.
+//
+//go:noinline
+func (s *shard) get(k string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls++
+	return s.data[k]
+}
+
+// write takes s.rw for writing and parks while holding it.
+//
+//go:noinline
+func (s *shard) write(held chan<- struct{}, release <-chan struct{}) {
+	s.rw.Lock()
+	defer s.rw.Unlock()
+	held <- struct{}{}
+	<-release
+}
+
+// read queues on s.rw's read lock behind write.
+//
+//go:noinline
+func (s *shard) read(k string) int {
+	s.rw.RLock()
+	defer s.rw.RUnlock()
+	return s.data[k]
+}
+
+// liveService starts about n goroutines shaped like a wedged service with
+// many shards: per shard a goroutine holding the shard's mutex and two
+// queued on it, a writer holding its RWMutex and a reader queued behind it,
+// a stranded sender and an idle worker; every shard's goroutines are
+// started by one spawner goroutine (created by ... in goroutine N) and
+// carry pprof labels. Thousands of distinct locks, each with its own
+// holder, are the worst case for lock linking. stop releases everything.
+func liveService(n int) (stop func()) {
+	const perShard = 8
+	release := make(chan struct{})
+	results := make(chan int)
+	var wg sync.WaitGroup
+	shards := max(1, n/perShard)
+	held := make(chan struct{}, 2)
+	spawners := max(1, shards/64)
+	var spawn sync.WaitGroup
+	for p := range spawners {
+		spawn.Add(1)
+		go func() {
+			defer spawn.Done()
+			labels := pprof.Labels("tenant", "t"+strconv.Itoa(p%7), "handler", "shard")
+			pprof.Do(context.Background(), labels, func(context.Context) {
+				for i := p; i < shards; i += spawners {
+					s := &shard{name: "s" + strconv.Itoa(i), data: map[string]int{}}
+					wg.Add(perShard)
+					go func() { defer wg.Done(); s.hold(held, release) }()
+					go func() { defer wg.Done(); s.write(held, release) }()
+					<-held
+					<-held
+					for range 2 {
+						go func() { defer wg.Done(); s.get("k") }()
+					}
+					go func() { defer wg.Done(); s.read("k") }()
+					go func() {
+						defer wg.Done()
+						select {
+						case results <- i:
+						case <-release:
+						}
+					}()
+					for range 2 {
+						go func() { defer wg.Done(); <-release }()
+					}
+				}
+			})
+		}()
+	}
+	spawn.Wait()
+	return func() {
+		close(release)
+		wg.Wait()
+	}
+}
+
+// serviceDumps caches the debug=2 dumps per goroutine count, built once
+// per benchmark run from the real runtime.
+var serviceDumps sync.Map
+
+func serviceDump(tb testing.TB, n int) []byte {
+	tb.Helper()
+	if d, ok := serviceDumps.Load(n); ok {
+		return d.([]byte)
+	}
+	stop := liveService(n)
+	var buf bytes.Buffer
+	err := pprof.Lookup("goroutine").WriteTo(&buf, 2)
+	stop()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	serviceDumps.Store(n, buf.Bytes())
+	return buf.Bytes()
+}
+
+// BenchmarkAnalyzeScale analyzes real dumps of 10k and 100k goroutines
+// of a wedged service with thousands of distinct locks, and reports the
+// cost per goroutine of the whole analysis ("analyze") and of the linking
+// passes alone ("link": lock, pool, held-by and spawn links, one holder per
+// lock). Flat ns/goroutine from 10k to 100k means linking and edge
+// building are linear in goroutines.
+func BenchmarkAnalyzeScale(b *testing.B) {
+	linking := map[string]bool{"locks": true, "recursive-locks": true, "pools": true, "held-by": true, "spawned": true, "one-lock-dump": true}
+	for _, n := range []int{10_000, 100_000} {
+		dump := serviceDump(b, n)
+		snaps, err := parser.ReadText(bytes.NewReader(dump), "bench.txt")
+		if err != nil {
+			b.Fatal(err)
+		}
+		c := &parser.Capture{Snapshots: snaps}
+		gs := float64(len(snaps[len(snaps)-1].Goroutines))
+		b.Run(fmt.Sprintf("analyze/goroutines=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Analyze(c, Options{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/gs, "ns/goroutine")
+		})
+		b.Run(fmt.Sprintf("link/goroutines=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for range b.N {
+				b.StopTimer()
+				a := newAnalysis(c, Options{})
+				for _, p := range a.passes() {
+					if p.name == "cycles" {
+						break
+					}
+					if linking[p.name] {
+						b.StartTimer()
+					}
+					if err := p.run(a); err != nil {
+						b.Fatal(err)
+					}
+					b.StopTimer()
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/gs, "ns/goroutine")
+		})
+	}
+}
