@@ -1,8 +1,9 @@
 // Package capture fetches the evidence of a stuck Go service from its
 // net/http/pprof endpoints into an incident bundle: a directory of goroutine
 // dumps taken a few seconds apart, the protobuf goroutine profile (labels),
-// the mutex and block profiles and a short execution trace, described by a
-// manifest (parser.Manifest) so the bundle can be analyzed later, anywhere.
+// the mutex and block profiles, Go 1.26's goroutineleak profile where the
+// service offers it, and a short execution trace, described by a manifest
+// (parser.Manifest) so the bundle can be analyzed later, anywhere.
 //
 // Capturing is best-effort by design: during an incident a missing endpoint
 // or a profile whose sampling rate was never enabled must not cost the
@@ -69,6 +70,9 @@ type endpoint struct {
 	name  string // file name in the bundle
 	// emptyNote explains an empty profile: the sampling rate is off.
 	emptyNote string
+	// notOffered, when set, makes a 404 a profile the service does not
+	// offer (recorded with this note), not a failure.
+	notOffered string
 }
 
 var (
@@ -78,7 +82,21 @@ var (
 		emptyNote: "empty mutex profile: mutex profiling is not enabled (runtime.SetMutexProfileFraction)"}
 	blockProfile = endpoint{kind: "block", path: "block", name: "block.pb.gz",
 		emptyNote: "empty block profile: block profiling is not enabled (runtime.SetBlockProfileRate)"}
+	// goroutineLeak is Go 1.26's goroutine leak profile: serving it runs a
+	// garbage collection that proves which goroutines nothing can ever
+	// wake, and lists those (proto: by stack). Only binaries built with
+	// GOEXPERIMENT=goroutineleakprofile register it; the others answer 404.
+	goroutineLeak = endpoint{kind: KindGoroutineLeak, path: "goroutineleak", name: "goroutineleak.pb.gz",
+		notOffered: "not offered: the service's runtime has no goroutineleak profile (it needs Go 1.26+ built with GOEXPERIMENT=goroutineleakprofile)"}
 )
+
+// KindGoroutineLeak is the manifest kind of Go 1.26's goroutineleak
+// profile, as capture, watch and the flight recorder write it.
+const KindGoroutineLeak = "goroutineleak"
+
+// errNotOffered reports a 404 from an endpoint a service may well not
+// offer (endpoint.notOffered).
+var errNotOffered = errors.New("not offered")
 
 // ErrInterrupted is returned (wrapped) by WriteBundle when its context is
 // cancelled (SIGINT): the bundle keeps every byte received, the manifest
@@ -97,7 +115,9 @@ var errRefused = errors.New("connection refused")
 //
 // The endpoints are fetched concurrently under one overall deadline
 // (RequestTimeout past the last scheduled fetch): the goroutine dumps
-// Every apart, the mutex and block profiles and the trace from the start.
+// Every apart, the mutex, block and goroutineleak profiles and the trace
+// from the start. A service without the goroutineleak profile (404) is
+// recorded as not offering it (ManifestFile.NotOffered), not as a failure.
 // The target is untrusted: a redirect to another host is refused, a
 // response that is not the expected format (an HTML login page answering
 // 200) is not saved, each body is capped at MaxBytes, and every file is
@@ -147,6 +167,10 @@ func WriteBundle(ctx context.Context, opts Options) (*parser.Manifest, error) {
 	}
 	launch(func() { c.fetch(runCtx, mutexProfile, 0) })
 	launch(func() { c.fetch(runCtx, blockProfile, 0) })
+	// The leak profile is taken with the first dumps: its proof is
+	// permanent, so it covers them and every later one (the loader marks
+	// the goroutines it proves leaked).
+	launch(func() { c.fetch(runCtx, goroutineLeak, 0) })
 	for i := 0; i < opts.Snapshots; i++ {
 		suffix := ""
 		if opts.Snapshots > 1 {

@@ -104,6 +104,9 @@ func TestWriteBundleSizeCapAndNothingFetched(t *testing.T) {
 		t.Fatal("WriteBundle succeeded with every response over the cap")
 	}
 	for _, f := range man.Files {
+		if f.NotOffered { // this process has no goroutineleak profile
+			continue
+		}
 		if !strings.Contains(f.Error, errTooLarge.Error()) {
 			t.Errorf("%s: error %q, want the size cap", f.Name, f.Error)
 		}

@@ -65,6 +65,8 @@ func (c *capturer) fetch(ctx context.Context, e endpoint, extra time.Duration) {
 	entry.CapturedAt = c.opts.Now().UTC()
 	entry.Bytes = n
 	switch {
+	case errors.Is(err, errNotOffered):
+		entry.NotOffered, entry.Note = true, e.notOffered
 	case errors.Is(err, syscall.ECONNREFUSED):
 		// The service went away: the other fetches would fail the same
 		// way, one line each.
@@ -101,9 +103,12 @@ func (c *capturer) record(entry parser.ManifestFile) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.man.Files = append(c.man.Files, entry)
-	if entry.Error == "" {
+	switch {
+	case entry.NotOffered:
+		// Neither evidence nor a failure.
+	case entry.Error == "":
 		c.ok++
-	} else if c.firstErr == "" {
+	case c.firstErr == "":
 		c.firstErr = entry.Name + ": " + entry.Error
 	}
 }
@@ -151,6 +156,9 @@ func (c *capturer) get(ctx context.Context, e endpoint, rawURL, path string, tim
 		return 0, fmt.Errorf("fetch: %w", err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNotFound && e.notOffered != "" {
+		return 0, errNotOffered
+	}
 	if resp.StatusCode != http.StatusOK {
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 		return 0, fmt.Errorf("HTTP %s: %s", resp.Status, parser.CleanText(strings.TrimSpace(string(msg))))

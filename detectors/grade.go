@@ -2,8 +2,10 @@ package detectors
 
 import (
 	"fmt"
-	"github.com/ctxhole/ctxhole/parser"
+	"slices"
 	"strings"
+
+	"github.com/ctxhole/ctxhole/parser"
 )
 
 // Evidence grades and what they do to a finding. Every chain link carries
@@ -86,6 +88,22 @@ func (a *analysis) gradeRoot(f *Finding, root *node) (Grade, string) {
 const leakDetectionBasis = "the runtime's goroutine leak detection (Go 1.26, \"(leaked)\"): the garbage collector found " +
 	"nothing reachable that could ever wake these goroutines"
 
+// leakBasis is leakDetectionBasis naming the goroutineleak profiles that
+// carried the proof, when the marks came from one (parser.Capture's
+// LeakProfiles) rather than from the dump itself.
+func (a *analysis) leakBasis() string {
+	if len(a.capture.LeakProfiles) == 0 {
+		return leakDetectionBasis
+	}
+	files := make([]string, 0, len(a.capture.LeakProfiles))
+	for _, l := range a.capture.LeakProfiles {
+		if f := l.Source.File; !slices.Contains(files, f) {
+			files = append(files, f)
+		}
+	}
+	return leakDetectionBasis + "; its goroutineleak profile " + strings.Join(files, ", ") + " lists them"
+}
+
 // gradeOwn grades a root by what its own stack shows.
 func (a *analysis) gradeOwn(f *Finding, root *node) (Grade, string) {
 	switch {
@@ -96,7 +114,7 @@ func (a *analysis) gradeOwn(f *Finding, root *node) (Grade, string) {
 			"for the goroutines that opened a transaction or result set (their awaitDone helpers), and for goroutines " +
 			"blocked inside a database driver; none found"
 	case root.grp.Status == parser.StatusLeaked:
-		return GradeProven, leakDetectionBasis
+		return GradeProven, a.leakBasis()
 	case root.cls.category == CatWaitGroupStuck:
 		return GradeInferred, "workers unknown: no blocked goroutine was created by the waiter, by a function on its stack, " +
 			"or from its package at the time it blocked"

@@ -61,15 +61,28 @@ func lockLike(n *node) bool {
 	return n.cls.matched && !n.cls.background && n.cls.match.sig.Lock && n.cls.match.anchor >= 0
 }
 
+// lockWord is what one word tells about a lock's owner.
+type lockWord struct {
+	// certain: printed without "?".
+	certain bool
+	// near: a plain argument of the locking frame pointing a little
+	// below the lock, which may be the struct the lock is a field of or
+	// an unrelated neighbour on the heap (a WaitGroup allocated next to
+	// a local Mutex). Found in another goroutine inside the same locking
+	// function it is the struct the lock belongs to; anywhere else it is
+	// a lead, not a proof (nearWordProof).
+	near bool
+}
+
 // lockWords are the words that identify a lock's owner in other stacks:
 // the lock address, the receiver of the method that takes it, and argument
 // words of that frame pointing just before the lock.
-func lockWords(n *node) map[uint64]bool {
-	words := make(map[uint64]bool)
+func lockWords(n *node) map[uint64]lockWord {
+	words := make(map[uint64]lockWord)
 	if n.object == 0 {
 		return words
 	}
-	words[n.object] = n.objectCertain
+	words[n.object] = lockWord{certain: n.objectCertain}
 	site := lockSite(n)
 	for _, m := range n.grp.Members {
 		ci := site
@@ -81,13 +94,13 @@ func lockWords(n *node) map[uint64]bool {
 			if arg.Unused || arg.Value == 0 || arg.Value > n.object {
 				continue
 			}
-			limit := uint64(maxArgOffset)
-			if k == 0 && f.Receiver() != "" {
+			limit, receiver := uint64(maxArgOffset), k == 0 && f.Receiver() != ""
+			if receiver {
 				limit = maxFieldOffset
 			}
 			if n.object-arg.Value < limit {
 				if _, ok := words[arg.Value]; !ok {
-					words[arg.Value] = !arg.Uncertain
+					words[arg.Value] = lockWord{certain: !arg.Uncertain, near: !receiver}
 				}
 			}
 		}
@@ -104,13 +117,20 @@ func (a *analysis) linkLocks() error {
 		waiters []*node
 		idx     addrIndex
 	)
+	near := make(map[*node]map[uint64]bool)
 	for _, n := range a.nodes {
 		if !isLockWaiter(n) {
 			continue
 		}
 		waiters = append(waiters, n)
-		for w := range lockWords(n) {
+		for w, lw := range lockWords(n) {
 			idx.add(w, n, w == n.object)
+			if lw.near {
+				if near[n] == nil {
+					near[n] = make(map[uint64]bool)
+				}
+				near[n][w] = true
+			}
 		}
 	}
 	if len(waiters) == 0 {
@@ -125,7 +145,7 @@ func (a *analysis) linkLocks() error {
 		}
 		found[waiter] = true
 		conf, grade := confAddr, GradeProven
-		if arg.Uncertain || !waiter.objectCertain {
+		if arg.Uncertain || !waiter.objectCertain || near[waiter][arg.Value] && !nearWordProof(waiter, w.f) {
 			// A "?" word may be a stale register spill: a lead, not a
 			// proof.
 			conf, grade = confAddrUncertain, GradeInferred
@@ -154,6 +174,15 @@ func (a *analysis) linkLocks() error {
 		}
 	}
 	return nil
+}
+
+// nearWordProof reports whether a holder's frame carrying a near word of
+// waiter's lock (lockWord.near) proves the holder owns the lock's struct:
+// the frame is the very function that takes the lock, working on the same
+// object (a lock-order cycle: transfer(a, b) and transfer(b, a)).
+func nearWordProof(waiter *node, holderFrame *parser.Frame) bool {
+	ci := lockSite(waiter)
+	return ci >= 0 && ci < len(waiter.grp.Frames) && waiter.grp.Frames[ci].Func == holderFrame.Func
 }
 
 // lockHolderByNearWord links waiters whose lock no frame names exactly to a
@@ -319,8 +348,8 @@ func otherInstance(w *node, holderFrame parser.Frame) bool {
 		return false
 	}
 	h := holderFrame.Args[0].Value
-	for word, certain := range words {
-		if !certain {
+	for word, lw := range words {
+		if !lw.certain {
 			return false
 		}
 		if word == h || (word > h && word-h < maxFieldOffset) {

@@ -93,7 +93,7 @@ func (a *analysis) leakedFinding(n *node) {
 	f.Title = fmt.Sprintf("%s leaked%s in %s: the runtime's leak detection proved nothing can wake them",
 		human.Plural(n.grp.Count, "goroutine"), state, parser.ShortFunc(blockingFunc(n)))
 	f.Root.Grade, f.Chain[0].Grade = GradeProven, GradeProven
-	f.Root.Basis = leakDetectionBasis
+	f.Root.Basis = a.leakBasis()
 	f.Confidence = gradeConfidence[GradeProven]
 	f.Reasons = append(f.Reasons, "marked (leaked) by the runtime's goroutine leak detection")
 	f.Severity = max(f.Severity, SevMedium)

@@ -230,7 +230,7 @@ func (r *Recorder) write(dir, why string, now time.Time) error {
 	add("goroutine-debug2.txt", "goroutine-debug2", func(w io.Writer) error { return pprof.Lookup("goroutine").WriteTo(w, 2) })
 	add("goroutine.pb.gz", "goroutine-proto", func(w io.Writer) error { return pprof.Lookup("goroutine").WriteTo(w, 0) })
 	if p := pprof.Lookup("goroutineleak"); p != nil {
-		add("goroutineleak.pb.gz", "goroutineleak", func(w io.Writer) error { return p.WriteTo(w, 0) })
+		add("goroutineleak.pb.gz", capture.KindGoroutineLeak, func(w io.Writer) error { return p.WriteTo(w, 0) })
 	}
 	if err := parser.WriteManifest(dir, man); err != nil {
 		return fmt.Errorf("flight: %w", err)

@@ -121,6 +121,7 @@ func (d *debug1Reader) line(t []byte) error {
 		d.snap = &Snapshot{
 			Source:        Source{File: d.name, Format: FormatGoroutineDebug1, Index: len(d.snaps), Line: d.no()},
 			DeclaredTotal: total,
+			LeakProfile:   d.leaked,
 		}
 		return nil
 	}

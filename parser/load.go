@@ -51,7 +51,9 @@ func Load(paths []string, opts Options) (*Capture, error) {
 			return nil, err
 		}
 	}
+	c.takeLeakProfiles()
 	c.dateMoments()
+	c.markLeakProfiles()
 	return c, nil
 }
 

@@ -48,6 +48,10 @@ type ManifestFile struct {
 	Error string `json:"error,omitempty"`
 	Empty bool   `json:"empty,omitempty"`
 	Note  string `json:"note,omitempty"`
+	// NotOffered marks an optional profile the service does not serve
+	// (Go 1.26's goroutineleak without GOEXPERIMENT=goroutineleakprofile
+	// answers 404): nothing was captured and nothing failed.
+	NotOffered bool `json:"not_offered,omitempty"`
 }
 
 // maxManifestBytes bounds what ReadManifest reads: a manifest is small.

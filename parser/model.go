@@ -40,6 +40,12 @@ type Capture struct {
 	Snapshots  []*Snapshot
 	Contention []*Contention
 	Traces     []*Trace
+	// LeakProfiles are Go 1.26 goroutineleak profiles read beside goroutine
+	// snapshots: Load takes them out of Snapshots (they are not moments)
+	// once it has marked the goroutines they prove leaked in the snapshots
+	// (see markLeaked). A leak profile read with no other snapshot stays
+	// in Snapshots: it is then all there is to analyse.
+	LeakProfiles []*Snapshot
 	// Warnings are about inputs as a whole (a file skipped, an unknown
 	// format in a directory). Per-snapshot warnings live on the snapshot.
 	Warnings []Warning
@@ -50,6 +56,9 @@ type Capture struct {
 func (c *Capture) AllWarnings() []Warning {
 	out := append([]Warning(nil), c.Warnings...)
 	for _, s := range c.Snapshots {
+		out = append(out, s.Warnings...)
+	}
+	for _, s := range c.LeakProfiles {
 		out = append(out, s.Warnings...)
 	}
 	for _, p := range c.Contention {
@@ -137,7 +146,13 @@ type Snapshot struct {
 	// Truncated is set when the capture ends mid-goroutine or was cut by
 	// the runtime's 64 MiB limit; what was read is kept.
 	Truncated bool
-	Warnings  []Warning
+	// LeakProfile is set for Go 1.26's goroutineleak profile in an
+	// aggregated form (proto, debug=1, pprof -traces): it lists only the
+	// goroutines the garbage collector proved leaked, so it is not a
+	// moment of the process but evidence about the goroutines of the
+	// moments around it (see Capture.LeakProfiles).
+	LeakProfile bool
+	Warnings    []Warning
 }
 
 // Count returns the number of goroutines the snapshot holds, counting each

@@ -161,7 +161,8 @@ func (p *tracesParser) separator() error {
 	if line == 0 {
 		line = p.lr.no
 	}
-	p.snap = &Snapshot{Source: Source{File: p.name, Format: FormatPprofTraces, Index: len(p.snaps), Line: line, Time: p.when}}
+	p.snap = &Snapshot{Source: Source{File: p.name, Format: FormatPprofTraces, Index: len(p.snaps), Line: line, Time: p.when},
+		LeakProfile: p.typ == "goroutineleak"}
 	return nil
 }
 

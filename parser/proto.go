@@ -300,6 +300,7 @@ func profileKindName(p *profile.Profile) string {
 func protoGoroutines(p *profile.Profile, vi int, name string) *Snapshot {
 	snap := &Snapshot{Source: Source{File: name, Format: FormatGoroutineProto, Time: profileTime(p)}}
 	leaked := p.SampleType[vi].Type == "goroutineleak"
+	snap.LeakProfile = leaked
 	names := funcNames{}
 	total := 0
 	warnedDepth := false

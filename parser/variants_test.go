@@ -221,6 +221,14 @@ func TestVariantsCountsAddUp(t *testing.T) {
 				if s.Source.Format != FormatGoroutineProto || s.Count() != s.DeclaredTotal || s.Count() != debug1.Count() {
 					t.Errorf("format %s, counted %d, declared %d, debug=1 total %d", s.Source.Format, s.Count(), s.DeclaredTotal, debug1.Count())
 				}
+			case base == "leak.pb.gz":
+				// The goroutineleak profile, written right before
+				// leak-debug1.txt: the same leaked goroutines.
+				s := vtRead(t, rel).Snapshots[0]
+				debug1 := vtRead(t, filepath.Join(filepath.Dir(rel), "leak-debug1.txt")).Snapshots[0]
+				if !s.LeakProfile || s.Count() != s.DeclaredTotal || s.Count() != debug1.Count() {
+					t.Errorf("leak profile %v, counted %d, declared %d, debug=1 total %d", s.LeakProfile, s.Count(), s.DeclaredTotal, debug1.Count())
+				}
 			default:
 				var snaps []*Snapshot
 				if strings.HasSuffix(rel, ".gz") {
@@ -761,7 +769,7 @@ func TestVariantsLeakProfile(t *testing.T) {
 		t.Errorf("leaked by reason %v, want %v", leaked, wantLeaked)
 	}
 	lm := vtFrame(t, vtOne(t, s, "main.leakMutex"), "main.leakMutex")
-	if g := vtOne(t, s, "main.leakMutex"); g.Reason != "sync.Mutex.Lock" || lm.Line != 61 ||
+	if g := vtOne(t, s, "main.leakMutex"); g.Reason != "sync.Mutex.Lock" || lm.Line != 72 ||
 		(g.Status == StatusLeaked) != (mutexLeaked == 1) || (g.Status != StatusLeaked && g.Status != StatusWaiting) {
 		t.Errorf("leakMutex goroutine %d: %v %q at line %d", g.ID, g.Status, g.Reason, lm.Line)
 	}

@@ -97,6 +97,18 @@ func Build(c *parser.Capture, r *detectors.Diagnosis, tool Tool) *Document {
 		})
 		d.Summary.Truncated = d.Summary.Truncated || t.Truncated
 	}
+	for _, s := range c.LeakProfiles {
+		d.Inputs = append(d.Inputs, Input{
+			Kind:          KindLeakProfile,
+			File:          clean(s.Source.File),
+			Format:        string(s.Source.Format),
+			Index:         s.Source.Index,
+			Line:          s.Source.Line,
+			CapturedAt:    timeString(s.Source.Time),
+			Goroutines:    s.Count(),
+			DeclaredTotal: s.DeclaredTotal,
+		})
+	}
 	for _, w := range c.AllWarnings() {
 		d.Summary.Warnings = append(d.Summary.Warnings, Warning{
 			File: clean(w.File), Line: w.Line, Offset: w.Offset, Message: clean(w.Msg),

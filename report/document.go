@@ -37,6 +37,10 @@ const (
 	KindGoroutines = "goroutines" // a goroutine snapshot (dump or profile)
 	KindContention = "contention" // a mutex or block profile
 	KindTrace      = "trace"      // an execution trace
+	// KindLeakProfile is Go 1.26's goroutineleak profile read beside
+	// goroutine snapshots: evidence about their goroutines (those it
+	// proves leaked are marked so), not a moment of its own.
+	KindLeakProfile = "leak-profile"
 )
 
 // Input is one snapshot, contention profile or trace read from the inputs,

@@ -317,7 +317,7 @@ func writeMarkdownInputs(t *textWriter, d *Document) {
 			file += ":" + strconv.Itoa(in.Line)
 		}
 		n := ""
-		if in.Kind == KindGoroutines {
+		if in.Kind == KindGoroutines || in.Kind == KindLeakProfile {
 			n = human.Count(in.Goroutines)
 		}
 		t.printf("| %d | %s | %s | %s | %s |\n", i, mdCell(code(file)), mdCell(mdText(in.Format)), n, mdCell(mdText(in.CapturedAt)))

@@ -15,13 +15,15 @@ import (
 // longest waits and the parser's warnings.
 func writeSummaryTable(t *textWriter, d *Document, opts Options) {
 	s := d.Summary
-	var profiles, traces int
+	var profiles, traces, leaks int
 	for _, in := range d.Inputs {
 		switch in.Kind {
 		case KindContention:
 			profiles++
 		case KindTrace:
 			traces++
+		case KindLeakProfile:
+			leaks++
 		}
 	}
 	line := fmt.Sprintf("%s parsed from %s", human.Plural(s.Goroutines, "goroutine"), human.Plural(s.Snapshots, "snapshot"))
@@ -33,6 +35,9 @@ func writeSummaryTable(t *textWriter, d *Document, opts Options) {
 	}
 	if traces > 0 {
 		line += ", " + human.Plural(traces, "trace")
+	}
+	if leaks > 0 {
+		line += ", " + human.Plural(leaks, "goroutine leak profile")
 	}
 	t.heading("INPUTS: " + line)
 	rows := make([][]string, 0, len(d.Inputs))
@@ -52,6 +57,8 @@ func writeSummaryTable(t *textWriter, d *Document, opts Options) {
 			what = fmt.Sprintf("%s profile, %s", in.ProfileKind, human.Plural(in.Samples, "sample"))
 		case KindTrace:
 			what = fmt.Sprintf("%s, %s", human.Duration(time.Duration(in.DurationS*float64(time.Second))), human.Plural(in.TraceGoroutines, "goroutine"))
+		case KindLeakProfile:
+			what = fmt.Sprintf("goroutineleak profile: %s proven leaked (marked in the dumps)", human.Plural(in.Goroutines, "goroutine"))
 		}
 		if in.Kind == KindGoroutines && !in.Primary {
 			what += " (same moment, not counted)"

@@ -113,6 +113,8 @@ func (inv *invocation) runCapture(cmd *cobra.Command, cf captureFlags, pos []str
 			switch {
 			case f.Error != "":
 				fmt.Fprintf(stderr, "  %-24s failed: %s\n", f.Name, f.Error)
+			case f.NotOffered:
+				fmt.Fprintf(stderr, "  %-24s %s\n", f.Name, f.Note)
 			case f.Note != "":
 				fmt.Fprintf(stderr, "  %-24s %d bytes (%s)\n", f.Name, f.Bytes, f.Note)
 			default:
