@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"time"
 
 	"golang.org/x/exp/trace"
@@ -24,7 +25,15 @@ import (
 // the break: the result has Truncated set and a Warning saying at which
 // byte and trace time it broke. ReadTrace fails only when nothing could be
 // read: a bad header or no event at all.
+//
+// With more than one P (GOMAXPROCS), decoding and analysis run on two
+// goroutines; the result is the same either way.
 func ReadTrace(r io.Reader, src Source) (*Trace, error) {
+	return readTrace(r, src, runtime.GOMAXPROCS(0) > 1)
+}
+
+// readTrace is ReadTrace, decoding on a second goroutine when pipelined.
+func readTrace(r io.Reader, src Source, pipelined bool) (*Trace, error) {
 	cr := &countingReader{r: r}
 	// The trace package keeps using this bufio.Reader (it is big enough),
 	// so peeking the header here consumes nothing.
@@ -39,7 +48,7 @@ func ReadTrace(r io.Reader, src Source) (*Trace, error) {
 		tr.Source.Format = FormatExecTrace
 	}
 	b := newTraceBuilder()
-	if offset, err := foldTrace(rd, cr, b); err != io.EOF {
+	if offset, err := foldTrace(rd, cr, b, pipelined); err != io.EOF {
 		if b.events == int64(b.gens) {
 			return nil, &Error{File: src.File, Offset: offset, Err: fmt.Errorf("reading execution trace: %w", err)}
 		}

@@ -114,7 +114,10 @@ type edgeKey struct {
 }
 
 type edgeAgg struct {
-	key         edgeKey
+	key edgeKey
+	// seq is the order edges were first seen in: the last tie-breaker of
+	// their order, so that the result does not depend on map order.
+	seq         int
 	count       int
 	first, last trace.Time
 	total, max  time.Duration
@@ -635,7 +638,7 @@ func (b *traceBuilder) edge(g *gState, rec *blockRec, d time.Duration) {
 	default:
 		e = b.edges[k]
 		if e == nil {
-			e = &edgeAgg{key: k, first: rec.end}
+			e = &edgeAgg{key: k, first: rec.end, seq: len(b.edges)}
 			b.edges[k] = e
 		}
 		g.edge[0], g.edge[1] = e, g.edge[0]

@@ -84,7 +84,10 @@ func (b *traceBuilder) finish(tr *Trace) {
 		if c := cmp.Compare(y.count, x.count); c != 0 {
 			return c
 		}
-		return cmp.Compare(x.first, y.first)
+		if c := cmp.Compare(x.first, y.first); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.seq, y.seq)
 	})
 	for _, e := range edges {
 		we := &WakeEdge{

@@ -6,10 +6,12 @@ import (
 	"golang.org/x/exp/trace"
 )
 
-// The trace is decoded on one goroutine and analyzed on another, so that on
-// a machine with a spare core the analysis costs little more wall time than
-// the decoding alone. Events pass in batches through a fixed pool: memory
-// stays bounded whatever the trace's length.
+// With a spare core, the trace is decoded on one goroutine and folded on
+// another, so that the analysis costs little more wall time than the
+// decoding alone. Events pass in batches through a fixed pool: memory stays
+// bounded whatever the trace's length. With one core the same batches are
+// decoded and folded in turn on the caller's goroutine: the two paths see
+// the same batches, so they give the same result, warnings and offsets.
 const (
 	eventBatchSize = 2048
 	pipelineDepth  = 4
@@ -25,19 +27,47 @@ type eventBatch struct {
 	offset int64
 }
 
-// foldTrace decodes every event of rd and folds it into b, decoding ahead
-// on a second goroutine. It returns the byte offset reached and the error
-// that ended the trace (io.EOF at a clean end).
+func newEventBatch() *eventBatch {
+	return &eventBatch{events: make([]trace.Event, 0, eventBatchSize)}
+}
+
+// foldTrace decodes every event of rd and folds it into b, on a second
+// goroutine when pipelined. It returns the byte offset reached and the
+// error that ended the trace (io.EOF at a clean end).
+func foldTrace(rd *trace.Reader, cr *countingReader, b *traceBuilder, pipelined bool) (int64, error) {
+	if pipelined {
+		return foldPipelined(rd, cr, b)
+	}
+	return foldSequential(rd, cr, b)
+}
+
+// foldSequential decodes a batch, folds it, and so on.
+func foldSequential(rd *trace.Reader, cr *countingReader, b *traceBuilder) (int64, error) {
+	batch := newEventBatch()
+	for {
+		decodeInto(rd, batch)
+		batch.offset = cr.n
+		if err := foldBatch(b, batch.events); err != nil {
+			return batch.offset, err
+		}
+		if batch.err != nil {
+			return batch.offset, batch.err
+		}
+		batch.events = batch.events[:0]
+	}
+}
+
+// foldPipelined folds batches while decodeBatches decodes the next ones.
 //
 // The builder may only use the event accessors that read the generation's
 // tables (Kind, Time, Goroutine, Proc, Stack, StateTransition): the decoder
 // goroutine is writing later events meanwhile, and those tables are
 // immutable once a generation is read.
-func foldTrace(rd *trace.Reader, cr *countingReader, b *traceBuilder) (int64, error) {
+func foldPipelined(rd *trace.Reader, cr *countingReader, b *traceBuilder) (int64, error) {
 	full := make(chan *eventBatch, pipelineDepth)
 	free := make(chan *eventBatch, pipelineDepth+1)
 	for range pipelineDepth + 1 {
-		free <- &eventBatch{events: make([]trace.Event, 0, eventBatchSize)}
+		free <- newEventBatch()
 	}
 	stop := make(chan struct{})
 	go decodeBatches(rd, cr, full, free, stop)
