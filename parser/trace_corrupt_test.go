@@ -148,7 +148,9 @@ func FuzzReadTrace(f *testing.F) {
 		f.Add(data)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		tr, err := ReadTrace(bytes.NewReader(data), Source{File: "fuzz.out"})
+		// Both ways, with and without the decoding pipeline: they must
+		// agree on any input.
+		tr, err := readBothWays(t, data, "fuzz.out")
 		if err != nil {
 			var perr *Error
 			if !errors.As(err, &perr) {
