@@ -86,24 +86,33 @@ type gState struct {
 	wokeBy   WakeKind
 	runStart trace.Time
 	running  time.Duration
-	// cpuCounted is set once g is counted in its start function's CPU.
+	// cpuCounted is set once g is counted in its start function's CPU;
+	// cpu is that function's entry, while g.fn stays the same.
 	cpuCounted bool
+	cpu        *FuncCPU
 
 	// Caches that spare map lookups when a goroutine blocks, wakes others
 	// or is woken the same way again. Stack handles are only valid within
 	// a generation: they are cleared at each one.
-	blkHandle   trace.Stack
-	blkRecorded string
-	blkRef      stackRef
-	blkReason   reasonID
-	wakeHandle  [2]trace.Stack // its last two stacks when waking others
-	wakeRef     [2]stackRef
+	blk        [2]blockCache  // its last two places of blocking
+	wakeHandle [2]trace.Stack // its last two stacks when waking others
+	wakeRef    [2]stackRef
 	// wakesAs is what a wake by this goroutine means: a deadline firing
 	// when it runs a context's deadline timer, a timer for another
 	// time.AfterFunc callback, a goroutine otherwise.
 	wakesAs WakeKind
-	site    *siteAgg
+	site    [2]*siteAgg // the last two sites it waited at
 	edge    [2]*edgeAgg // the last two edges it was woken through
+}
+
+// blockCache is how one block event of a goroutine resolved: its stack
+// handle and recorded reason, and the interned stack and normalised reason
+// they gave. A handle is only valid within its generation.
+type blockCache struct {
+	handle   trace.Stack
+	recorded string
+	ref      stackRef
+	reason   reasonID
 }
 
 // edgeKey identifies a wake edge.
@@ -211,7 +220,7 @@ func (b *traceBuilder) reasonID(r string) reasonID {
 func (b *traceBuilder) newGeneration() {
 	b.gens++
 	for _, g := range b.gs {
-		g.blkHandle, g.wakeHandle = trace.NoStack, [2]trace.Stack{}
+		g.blk, g.wakeHandle = [2]blockCache{}, [2]trace.Stack{}
 		if g.sysStack != trace.NoStack {
 			// A system call spanning generations: resolve its stack now
 			// rather than keep the old generation's tables alive.
@@ -439,14 +448,22 @@ func (b *traceBuilder) run(g *gState, t trace.Time) {
 }
 
 // block opens a block of g at t. The stack and reason are resolved
-// through g's cache: a goroutine tends to block at the same place.
+// through g's cache: a goroutine tends to block at the same few places
+// (a worker at its lock and at its queue).
 func (b *traceBuilder) block(g *gState, t trace.Time, recorded string, stk trace.Stack) {
-	if stk != g.blkHandle || recorded != g.blkRecorded || stk == trace.NoStack {
-		g.blkHandle, g.blkRecorded = stk, recorded
-		g.blkRef = b.stacks.ref(stk)
-		g.blkReason = b.reasonID(traceReason(recorded, b.stacks.frames(g.blkRef)))
+	var c blockCache
+	switch {
+	case stk == g.blk[0].handle && recorded == g.blk[0].recorded:
+		c = g.blk[0]
+	case stk == g.blk[1].handle && recorded == g.blk[1].recorded:
+		c = g.blk[1]
+		g.blk[0], g.blk[1] = c, g.blk[0]
+	default:
+		c = blockCache{handle: stk, recorded: recorded, ref: b.stacks.ref(stk)}
+		c.reason = b.reasonID(traceReason(recorded, b.stacks.frames(c.ref)))
+		g.blk[0], g.blk[1] = c, g.blk[0]
 	}
-	g.open = blockRec{start: t, end: -1, stack: g.blkRef, reason: g.blkReason}
+	g.open = blockRec{start: t, end: -1, stack: c.ref, reason: c.reason}
 	g.isOpen = true
 }
 
@@ -468,13 +485,12 @@ func (b *traceBuilder) syscallReturn(g *gState, t trace.Time) {
 	g.runStart = t
 }
 
-// wakeInfo is who or what ended a block.
+// wakeInfo is who or what ended a block. What the waker had been blocked
+// on before (blockRec.prior) is set on the block by wake itself.
 type wakeInfo struct {
-	kind     WakeKind
-	g        int64
-	stack    stackRef
-	hasPrior bool
-	prior    priorRec
+	kind  WakeKind
+	g     int64
+	stack stackRef
 }
 
 // wake handles a Waiting→Runnable transition: ev runs on the waker.
@@ -514,8 +530,8 @@ func (b *traceBuilder) wake(g *gState, ev *trace.Event, t trace.Time) {
 	}
 	if wg != nil && wg.hasClosed && wg.lastClosed.end <= t {
 		lc := &wg.lastClosed
-		w.hasPrior = true
-		w.prior = priorRec{
+		g.open.hasPrior = true
+		g.open.prior = priorRec{
 			start: lc.start, end: lc.end, waker: lc.waker, stack: lc.stack, reason: lc.reason,
 			syscall: lc.syscall, beforeStart: lc.beforeStart, kind: lc.wakeKind,
 		}
@@ -569,8 +585,6 @@ func (b *traceBuilder) unblock(g *gState, t trace.Time, w wakeInfo) {
 	rec.wakeKind = w.kind
 	rec.waker = w.g
 	rec.wakerStack = w.stack
-	rec.hasPrior = w.hasPrior
-	rec.prior = w.prior
 	d := t.Sub(rec.start)
 	g.maxBlock = max(g.maxBlock, d)
 	b.site(g, rec.stack, rec.reason, w.kind, d)
@@ -596,14 +610,19 @@ func (g *gState) remember(rec *blockRec) {
 // site counts a wait of g at its site, through g's site cache.
 func (b *traceBuilder) site(g *gState, stk stackRef, reason reasonID, kind WakeKind, d time.Duration) {
 	k := siteKey{stk, reason}
-	s := g.site
-	if s == nil || s.key != k {
+	var s *siteAgg
+	switch {
+	case g.site[0] != nil && g.site[0].key == k:
+		s = g.site[0]
+	case g.site[1] != nil && g.site[1].key == k:
+		s = g.site[1]
+	default:
 		s = b.sites[k]
 		if s == nil {
 			s = &siteAgg{key: k, seq: len(b.sites)}
 			b.sites[k] = s
 		}
-		g.site = s
+		g.site[0], g.site[1] = s, g.site[0]
 	}
 	ws := &s.site
 	ws.Waits++
@@ -680,8 +699,8 @@ func (b *traceBuilder) exit(g *gState, t trace.Time) {
 	if slot := &b.gcache[uint64(g.id)%gCacheSize]; *slot == g {
 		*slot = nil
 	}
-	g.blkHandle, g.wakeHandle, g.sysStack = trace.NoStack, [2]trace.Stack{}, trace.NoStack
-	g.site, g.edge = nil, [2]*edgeAgg{}
+	g.blk, g.wakeHandle, g.sysStack = [2]blockCache{}, [2]trace.Stack{}, trace.NoStack
+	g.site, g.edge, g.cpu = [2]*siteAgg{}, [2]*edgeAgg{}, nil
 	if g.total == 0 {
 		return
 	}

@@ -154,16 +154,20 @@ func (b *traceBuilder) stopRunning(g *gState, t trace.Time) {
 	d := t.Sub(g.runStart)
 	g.runStart = -1
 	g.running += d
-	if b.sched.cpu == nil {
-		b.sched.cpu = make(map[string]*FuncCPU)
-	}
-	fc := b.sched.cpu[g.fn]
-	if fc == nil {
-		if len(b.sched.cpu) >= 1<<14 {
-			return // bounded: a trace of that many start functions is hostile
+	fc := g.cpu
+	if fc == nil || fc.Func != g.fn {
+		if b.sched.cpu == nil {
+			b.sched.cpu = make(map[string]*FuncCPU)
 		}
-		fc = &FuncCPU{Func: g.fn}
-		b.sched.cpu[g.fn] = fc
+		fc = b.sched.cpu[g.fn]
+		if fc == nil {
+			if len(b.sched.cpu) >= 1<<14 {
+				return // bounded: a trace of that many start functions is hostile
+			}
+			fc = &FuncCPU{Func: g.fn}
+			b.sched.cpu[g.fn] = fc
+		}
+		g.cpu = fc
 	}
 	fc.Running += d
 	if !g.cpuCounted {
