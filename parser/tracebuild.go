@@ -1,7 +1,6 @@
 package parser
 
 import (
-	"container/heap"
 	"time"
 
 	"golang.org/x/exp/trace"
@@ -56,7 +55,8 @@ type blockRec struct {
 type gState struct {
 	id          int64
 	fn          string
-	createdBy   *CreatedBy
+	createdBy   CreatedBy // where it was created, when hasCreator
+	hasCreator  bool
 	created     trace.Time
 	beforeStart bool
 	exited      bool
@@ -153,7 +153,9 @@ type traceBuilder struct {
 	stacks    *stackTable
 	gs        map[trace.GoID]*gState
 	gcache    [gCacheSize]*gState
+	free      []*gState // states of exited goroutines, for reuse
 	retired   retiredHeap
+	creates   [2]createCache
 	dropped   int
 	edges     map[edgeKey]*edgeAgg
 	sites     map[siteKey]*siteAgg
@@ -186,19 +188,6 @@ func newTraceBuilder() *traceBuilder {
 	}
 }
 
-// g returns the state of goroutine id, or nil.
-func (b *traceBuilder) g(id trace.GoID) *gState {
-	slot := &b.gcache[uint64(id)%gCacheSize]
-	if g := *slot; g != nil && g.id == int64(id) {
-		return g
-	}
-	g := b.gs[id]
-	if g != nil {
-		*slot = g
-	}
-	return g
-}
-
 // reasonID interns a normalised wait reason.
 func (b *traceBuilder) reasonID(r string) reasonID {
 	if id, ok := b.reasonIDs[r]; ok {
@@ -219,6 +208,7 @@ func (b *traceBuilder) reasonID(r string) reasonID {
 // tables.
 func (b *traceBuilder) newGeneration() {
 	b.gens++
+	b.creates = [2]createCache{}
 	for _, g := range b.gs {
 		g.blk, g.wakeHandle = [2]blockCache{}, [2]trace.Stack{}
 		if g.sysStack != trace.NoStack {
@@ -331,13 +321,6 @@ func (b *traceBuilder) event(ev *trace.Event) {
 	g.state = to
 }
 
-func (b *traceBuilder) newG(id trace.GoID, t trace.Time) *gState {
-	g := &gState{id: int64(id), created: t, runnableAt: -1, runStart: -1, state: trace.GoUndetermined, wakesAs: WakeGoroutine}
-	b.gs[id] = g
-	b.gcache[uint64(id)%gCacheSize] = g
-	return g
-}
-
 // firstStatus handles the first status event of a goroutine the trace had
 // not mentioned: it existed before the trace began. The runtime restates
 // every goroutine's status in each generation; later restatements tell
@@ -379,20 +362,49 @@ func startFunc(frames []Frame) string {
 	return frames[len(frames)-1].Func
 }
 
+// createCache is what one goroutine creation's stacks resolved to: the
+// new goroutine's start stack and the creator's stack (handles, valid
+// within their generation) to the start function and the go statement.
+type createCache struct {
+	start, creator trace.Stack
+	fn             string
+	at             Frame
+}
+
+// creation resolves a creation's stacks through the builder's two-entry
+// cache: goroutines tend to be started in runs from the same go statement
+// (a fan-out, a server's accept loop, a timer's callbacks).
+func (b *traceBuilder) creation(start, creator trace.Stack) *createCache {
+	c := &b.creates
+	switch {
+	case c[0].start == start && c[0].creator == creator:
+		return &c[0]
+	case c[1].start == start && c[1].creator == creator:
+		c[0], c[1] = c[1], c[0]
+		return &c[0]
+	}
+	n := createCache{start: start, creator: creator}
+	if ref := b.stacks.ref(start); ref != 0 {
+		n.fn = startFunc(b.stacks.frames(ref))
+	}
+	if ref := b.stacks.ref(creator); ref != 0 {
+		n.at = b.stacks.frames(ref)[0]
+	}
+	c[0], c[1] = n, c[0]
+	return &c[0]
+}
+
 func (b *traceBuilder) create(g *gState, ev *trace.Event, st *trace.StateTransition, to trace.GoState, t trace.Time) {
 	g.created = t
-	if ref := b.stacks.ref(st.Stack); ref != 0 {
-		g.fn = startFunc(b.stacks.frames(ref))
+	c := b.creation(st.Stack, ev.Stack())
+	if c.fn != "" {
+		g.fn = c.fn
 	}
-	cb := &CreatedBy{}
+	g.createdBy = CreatedBy{Func: c.at.Func, File: c.at.File, Line: c.at.Line}
 	if parent := ev.Goroutine(); parent != trace.NoGoroutine {
-		cb.Parent = int64(parent)
+		g.createdBy.Parent = int64(parent)
 	}
-	if ref := b.stacks.ref(ev.Stack()); ref != 0 {
-		f := b.stacks.frames(ref)[0]
-		cb.Func, cb.File, cb.Line = f.Func, f.File, f.Line
-	}
-	g.createdBy = cb
+	g.hasCreator = true
 	g.classifyWaker()
 	switch to {
 	case trace.GoRunnable:
@@ -544,11 +556,11 @@ func (b *traceBuilder) wake(g *gState, ev *trace.Event, t trace.Time) {
 // no creating goroutine and no creation stack, running a function outside
 // the runtime, is a time.AfterFunc callback.
 func (g *gState) classifyWaker() {
-	cb := g.createdBy
+	cb := &g.createdBy
 	switch {
 	case isDeadlineFunc(g.fn):
 		g.wakesAs = WakeDeadline
-	case cb != nil && cb.Parent == 0 && cb.Func == "" && !g.beforeStart && g.fn != "" && FuncClass(g.fn) != ClassRuntime:
+	case g.hasCreator && cb.Parent == 0 && cb.Func == "" && !g.beforeStart && g.fn != "" && FuncClass(g.fn) != ClassRuntime:
 		g.wakesAs = WakeTimer
 	default:
 		g.wakesAs = WakeGoroutine
@@ -686,43 +698,4 @@ func appendUnique(s []int64, v int64) []int64 {
 		}
 	}
 	return append(s, v)
-}
-
-func (b *traceBuilder) exit(g *gState, t trace.Time) {
-	if g.isOpen {
-		// A goroutine exiting from a system call closes it.
-		b.unblock(g, t, wakeInfo{kind: WakeSystem})
-	}
-	b.dequeue(g)
-	g.exited = true
-	delete(b.gs, trace.GoID(g.id))
-	if slot := &b.gcache[uint64(g.id)%gCacheSize]; *slot == g {
-		*slot = nil
-	}
-	g.blk, g.wakeHandle, g.sysStack = [2]blockCache{}, [2]trace.Stack{}, trace.NoStack
-	g.site, g.edge, g.cpu = [2]*siteAgg{}, [2]*edgeAgg{}, nil
-	if g.total == 0 {
-		return
-	}
-	heap.Push(&b.retired, g)
-	if b.retired.Len() > maxRetired {
-		heap.Pop(&b.retired)
-		b.dropped++
-	}
-}
-
-// retiredHeap keeps the exited goroutines with the longest blocks: a
-// min-heap on the longest block, so the least interesting is dropped first.
-type retiredHeap []*gState
-
-func (h retiredHeap) Len() int           { return len(h) }
-func (h retiredHeap) Less(i, j int) bool { return h[i].maxBlock < h[j].maxBlock }
-func (h retiredHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *retiredHeap) Push(x any)        { *h = append(*h, x.(*gState)) }
-func (h *retiredHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	old[len(old)-1] = nil
-	*h = old[:len(old)-1]
-	return x
 }

@@ -43,7 +43,6 @@ func (b *traceBuilder) finish(tr *Trace) {
 		tg := &TraceGoroutine{
 			ID:                g.id,
 			Func:              g.fn,
-			CreatedBy:         g.createdBy,
 			Created:           b.off(g.created),
 			BeforeStart:       g.beforeStart,
 			EndStatus:         endStatus(g),
@@ -54,6 +53,10 @@ func (b *traceBuilder) finish(tr *Trace) {
 			Exited:            g.exited,
 		}
 		tg.Running = g.running
+		if g.hasCreator {
+			cb := g.createdBy
+			tg.CreatedBy = &cb
+		}
 		if g.beforeStart {
 			tg.Created = 0
 		}
