@@ -3,16 +3,20 @@ package parser
 import (
 	"bufio"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/metrics"
 	"runtime/trace"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	xtrace "golang.org/x/exp/trace"
+
+	"github.com/ctxhole/ctxhole/internal/testnet"
 )
 
 // benchTraceBytes is the size of the trace BenchmarkTraceAnalysis records.
@@ -21,45 +25,40 @@ const benchTraceBytes = 100 << 20
 // BenchmarkTraceAnalysis measures ReadTrace against the floor: a bare
 // golang.org/x/exp/trace read loop over the same bytes, in the same run.
 // The trace is recorded at benchmark time from this process running a
-// contended workload (64 goroutines on one mutex and one channel) until it
-// holds at least 100 MB. Both sides read the trace from a file, so the heap
-// they report is their own. Metrics: MB/s; cpu-s/op, the process CPU time
-// per read (the analysis decodes and folds on two goroutines, so its wall
-// time and CPU time differ); peak-live-MB, the largest live heap a garbage
-// collection found during the reads, above the live heap before; and for
-// the analysis retained-KB, the heap its result holds after the read.
-// "transitions" is the bare loop plus Event.StateTransition on every state
-// transition: what any analysis through the package's public API must pay
-// to learn what each event is, before doing anything with it.
-// "ctxhole-half" reads the first half of the same trace (cut mid-generation:
-// it ends with a truncation warning): next to the full trace it shows what
-// grows with trace length and what does not.
+// service-shaped workload (serviceWorkload: a lock convoy, RWMutex readers
+// behind writers, loopback TCP requests, context deadlines, fan-out and
+// wait) until it holds at least 100 MB. Every side reads the trace from a
+// file, so the heap it reports is its own.
+//
+// Sub-benchmarks: "bare" is the read loop; "transitions" the read loop
+// plus Event.StateTransition on every state transition, what any analysis
+// through the package's public API must pay to learn what each event is;
+// "sequential" ReadTrace decoding and folding on one goroutine (what it
+// does with one P); "ctxhole" ReadTrace as it runs here, decoding on one
+// goroutine and folding on another; "ctxhole-half" the first half of the
+// same trace (cut mid-generation: it ends with a truncation warning), to
+// show what grows with trace length and what does not; "paired" runs the
+// bare loop and ReadTrace alternately and reports the median of their
+// per-pair ratios (x-bare-wall, x-bare-cpu), the figure least moved by
+// other load on the machine.
+//
+// Metrics: MB/s; cpu-s/op, the process CPU time per read (the pipelined
+// analysis runs on two goroutines, so its wall and CPU time differ);
+// peak-live-MB, the largest live heap a garbage collection found during
+// the reads, above the live heap before; for the analysis, retained-KB,
+// the heap its result holds after the read.
 func BenchmarkTraceAnalysis(b *testing.B) {
 	if testing.Short() {
 		b.Skip("records a 100 MB trace")
 	}
-	path := filepath.Join(b.TempDir(), "contended.trace")
-	size := recordContended(b, path, benchTraceBytes)
+	path := filepath.Join(b.TempDir(), "service.trace")
+	size := recordWorkload(b, path, benchTraceBytes)
 	half := filepath.Join(b.TempDir(), "half.trace")
 	copyPrefix(b, path, half, size/2)
 
 	b.Run("bare", func(b *testing.B) {
 		b.SetBytes(size)
-		measure(b, func() {
-			f := openBench(b, path)
-			defer f.Close()
-			r, err := xtrace.NewReader(bufio.NewReader(f))
-			if err != nil {
-				b.Fatal(err)
-			}
-			for {
-				if _, err := r.ReadEvent(); err == io.EOF {
-					break
-				} else if err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
+		measure(b, func() { bareRead(b, path) })
 	})
 	b.Run("transitions", func(b *testing.B) {
 		b.SetBytes(size)
@@ -87,6 +86,10 @@ func BenchmarkTraceAnalysis(b *testing.B) {
 			}
 		})
 	})
+	b.Run("sequential", func(b *testing.B) {
+		b.SetBytes(size)
+		measure(b, func() { analyze(b, path, false) })
+	})
 	for _, tc := range []struct {
 		name string
 		path string
@@ -95,22 +98,10 @@ func BenchmarkTraceAnalysis(b *testing.B) {
 		b.Run(tc.name, func(b *testing.B) {
 			b.SetBytes(tc.size)
 			var tr *Trace
-			measure(b, func() {
-				f := openBench(b, tc.path)
-				defer f.Close()
-				var err error
-				if tr, err = ReadTrace(f, Source{File: tc.path}); err != nil {
-					b.Fatal(err)
-				}
-			})
+			measure(b, func() { tr = analyze(b, tc.path, true) })
 			runtime.GC()
 			before := liveBytes()
-			f := openBench(b, tc.path)
-			kept, err := ReadTrace(f, Source{File: tc.path})
-			f.Close()
-			if err != nil {
-				b.Fatal(err)
-			}
+			kept := analyze(b, tc.path, true)
 			runtime.GC()
 			b.ReportMetric(float64(int64(liveBytes())-int64(before))/1024, "retained-KB")
 			runtime.KeepAlive(kept)
@@ -118,6 +109,79 @@ func BenchmarkTraceAnalysis(b *testing.B) {
 			b.ReportMetric(float64(tr.Events)/1e6, "Mevents")
 		})
 	}
+	b.Run("paired", func(b *testing.B) {
+		b.SetBytes(size)
+		var wall, cpu []float64
+		for i := 0; b.Loop(); i++ {
+			bare := func() { bareRead(b, path) }
+			ours := func() { analyze(b, path, true) }
+			var bareWall, bareCPU, oursWall, oursCPU time.Duration
+			if i%2 == 0 {
+				bareWall, bareCPU = timed(bare)
+				oursWall, oursCPU = timed(ours)
+			} else {
+				// Every other pair the other way round, so that a
+				// drift in the machine's load favours neither.
+				oursWall, oursCPU = timed(ours)
+				bareWall, bareCPU = timed(bare)
+			}
+			wall = append(wall, oursWall.Seconds()/bareWall.Seconds())
+			cpu = append(cpu, oursCPU.Seconds()/bareCPU.Seconds())
+		}
+		b.ReportMetric(median(wall), "x-bare-wall")
+		if cpuTime() >= 0 {
+			b.ReportMetric(median(cpu), "x-bare-cpu")
+		}
+	})
+}
+
+// bareRead is the floor: every event read and dropped.
+func bareRead(b *testing.B, path string) {
+	f := openBench(b, path)
+	defer f.Close()
+	r, err := xtrace.NewReader(bufio.NewReader(f))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for {
+		if _, err := r.ReadEvent(); err == io.EOF {
+			return
+		} else if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// analyze runs the trace analysis on the file at path.
+func analyze(b *testing.B, path string, pipelined bool) *Trace {
+	f := openBench(b, path)
+	defer f.Close()
+	tr, err := readTrace(f, Source{File: path}, pipelined)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return tr
+}
+
+// timed returns the wall and process CPU time op takes.
+func timed(op func()) (wall, cpu time.Duration) {
+	cpu0, t0 := cpuTime(), time.Now()
+	op()
+	return time.Since(t0), cpuTime() - cpu0
+}
+
+// median returns the median of xs (the mean of the middle two for an even
+// count), 0 for none.
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if n := len(s); n%2 == 0 {
+		return (s[n/2-1] + s[n/2]) / 2
+	}
+	return s[len(s)/2]
 }
 
 // measure runs op b.N times and reports the CPU time per op and the
@@ -162,10 +226,14 @@ func liveBytes() uint64 {
 	return s[0].Value.Uint64()
 }
 
-// recordContended traces this process running a contended workload until
-// the trace file holds at least want bytes, and returns its size.
-func recordContended(b *testing.B, path string, want int64) int64 {
+// recordWorkload traces this process running serviceWorkload until the
+// trace file holds at least want bytes, and returns its size.
+func recordWorkload(b *testing.B, path string, want int64) int64 {
 	b.Helper()
+	conns := make([][2]net.Conn, ioPairs)
+	for i := range conns {
+		conns[i][0], conns[i][1] = testnet.Pair(b)
+	}
 	f, err := os.Create(path)
 	if err != nil {
 		b.Fatal(err)
@@ -175,17 +243,11 @@ func recordContended(b *testing.B, path string, want int64) int64 {
 		b.Skipf("cannot trace: %v", err)
 	}
 	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	ch := make(chan int)
-	shared := 0
-	for i := range 64 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			contend(&mu, &shared, ch, i, stop)
-		}()
-	}
+	done := make(chan struct{})
+	go func() {
+		serviceWorkload(stop, conns)
+		close(done)
+	}()
 	deadline := time.Now().Add(2 * time.Minute)
 	for time.Now().Before(deadline) {
 		time.Sleep(100 * time.Millisecond)
@@ -194,7 +256,7 @@ func recordContended(b *testing.B, path string, want int64) int64 {
 		}
 	}
 	close(stop)
-	wg.Wait()
+	<-done
 	trace.Stop()
 	st, err := f.Stat()
 	if err != nil {
@@ -204,28 +266,6 @@ func recordContended(b *testing.B, path string, want int64) int64 {
 		b.Fatalf("trace holds %d bytes after 2 minutes, want %d", st.Size(), want)
 	}
 	return st.Size()
-}
-
-// contend takes the shared lock, yields inside it, and trades values on an
-// unbuffered channel, until stop closes: every step blocks or wakes.
-func contend(mu *sync.Mutex, shared *int, ch chan int, v int, stop <-chan struct{}) {
-	for {
-		select {
-		case <-stop:
-			return
-		default:
-		}
-		mu.Lock()
-		*shared += v
-		runtime.Gosched()
-		mu.Unlock()
-		select {
-		case ch <- v:
-		case v = <-ch:
-		case <-stop:
-			return
-		}
-	}
 }
 
 func openBench(b *testing.B, path string) *os.File {
