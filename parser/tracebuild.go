@@ -89,7 +89,7 @@ type gState struct {
 	// cpuCounted is set once g is counted in its start function's CPU;
 	// cpu is that function's entry, while g.fn stays the same.
 	cpuCounted bool
-	cpu        *FuncCPU
+	cpu        *cpuAgg
 
 	// Caches that spare map lookups when a goroutine blocks, wakes others
 	// or is woken the same way again. Stack handles are only valid within
@@ -368,6 +368,7 @@ func startFunc(frames []Frame) string {
 type createCache struct {
 	start, creator trace.Stack
 	fn             string
+	cpu            *cpuAgg // fn's CPU entry
 	at             Frame
 }
 
@@ -386,6 +387,7 @@ func (b *traceBuilder) creation(start, creator trace.Stack) *createCache {
 	n := createCache{start: start, creator: creator}
 	if ref := b.stacks.ref(start); ref != 0 {
 		n.fn = startFunc(b.stacks.frames(ref))
+		n.cpu = b.funcCPU(n.fn)
 	}
 	if ref := b.stacks.ref(creator); ref != 0 {
 		n.at = b.stacks.frames(ref)[0]
@@ -398,7 +400,7 @@ func (b *traceBuilder) create(g *gState, ev *trace.Event, st *trace.StateTransit
 	g.created = t
 	c := b.creation(st.Stack, ev.Stack())
 	if c.fn != "" {
-		g.fn = c.fn
+		g.fn, g.cpu = c.fn, c.cpu
 	}
 	g.createdBy = CreatedBy{Func: c.at.Func, File: c.at.File, Line: c.at.Line}
 	if parent := ev.Goroutine(); parent != trace.NoGoroutine {

@@ -102,7 +102,7 @@ type schedBuilder struct {
 	// lastW and lastN are the window and the run-queue length of the last
 	// change: windows with no change in between had that many runnable.
 	lastW, lastN int
-	cpu          map[string]*FuncCPU
+	cpu          map[string]*cpuAgg
 }
 
 // noteRunnable records the run-queue length at t in its window.
@@ -156,24 +156,42 @@ func (b *traceBuilder) stopRunning(g *gState, t trace.Time) {
 	g.running += d
 	fc := g.cpu
 	if fc == nil || fc.Func != g.fn {
-		if b.sched.cpu == nil {
-			b.sched.cpu = make(map[string]*FuncCPU)
-		}
-		fc = b.sched.cpu[g.fn]
-		if fc == nil {
-			if len(b.sched.cpu) >= 1<<14 {
-				return // bounded: a trace of that many start functions is hostile
-			}
-			fc = &FuncCPU{Func: g.fn}
-			b.sched.cpu[g.fn] = fc
+		if fc = b.funcCPU(g.fn); fc == nil {
+			return
 		}
 		g.cpu = fc
 	}
 	fc.Running += d
+	fc.ran = true
 	if !g.cpuCounted {
 		g.cpuCounted = true
 		fc.Goroutines++
 	}
+}
+
+// cpuAgg is a start function's running time while the trace streams.
+// Entries are made when a goroutine is created; only those charged with
+// running time (ran) are reported.
+type cpuAgg struct {
+	FuncCPU
+	ran bool
+}
+
+// funcCPU returns the CPU entry of start function fn, adding it if it is
+// new; nil past a bound only a hostile trace reaches.
+func (b *traceBuilder) funcCPU(fn string) *cpuAgg {
+	if b.sched.cpu == nil {
+		b.sched.cpu = make(map[string]*cpuAgg)
+	}
+	fc := b.sched.cpu[fn]
+	if fc == nil {
+		if len(b.sched.cpu) >= 1<<14 {
+			return nil
+		}
+		fc = &cpuAgg{FuncCPU: FuncCPU{Func: fn}}
+		b.sched.cpu[fn] = fc
+	}
+	return fc
 }
 
 // schedStats builds the trace's SchedStats; end is the last event.
@@ -192,7 +210,9 @@ func (b *traceBuilder) schedStats(end trace.Time) *SchedStats {
 		TimerLatencyMax: b.sched.timerMax,
 	}
 	for _, fc := range b.sched.cpu {
-		s.CPU = append(s.CPU, *fc)
+		if fc.ran {
+			s.CPU = append(s.CPU, fc.FuncCPU)
+		}
 	}
 	slices.SortFunc(s.CPU, func(x, y FuncCPU) int {
 		if x.Running != y.Running {
