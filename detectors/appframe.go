@@ -57,6 +57,14 @@ var knownLibraryPrefixes = []string{
 	"github.com/robfig/cron",
 	"github.com/fsnotify/fsnotify",
 	"github.com/patrickmn/go-cache",
+	"github.com/confluentinc/confluent-kafka-go",
+	"github.com/mattn/go-sqlite3",
+	"github.com/godror/godror",
+	"github.com/go-goracle/goracle",
+	"github.com/coreos/etcd",
+	"github.com/aws/smithy-go",
+	"github.com/elastic/",
+	"github.com/olivere/elastic",
 }
 
 // isKnownLibrary reports whether an import path belongs to a library

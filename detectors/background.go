@@ -65,7 +65,14 @@ func backgroundSignatures() []Signature {
 		bg("lib/pq.listenerMain", "github.com/lib/pq", "github.com/lib/pq.(*Listener).listenerMain"),
 		bg("lib/pq.listenerLoop", "github.com/lib/pq", "github.com/lib/pq.(*Listener).listenerConnLoop"),
 		bg("lib/pq.watchCancel", "github.com/lib/pq", "github.com/lib/pq.(*conn).watchCancel.func*"),
-		bg("pgx5.ctxwatch", "github.com/jackc/pgx/v5", "github.com/jackc/pgx/v5/pgconn/ctxwatch.*"),
+		// pgx's context watchers: v5.6-v5.8 pgconn/ctxwatch, before that
+		// pgconn/internal/ctxwatch; v3's contextHandler per call.
+		bg("pgx5.ctxwatch", "github.com/jackc/pgx/v5", "github.com/jackc/pgx/v5/pgconn/*ctxwatch.*"),
+		bg("pgx3.contextHandler", "github.com/jackc/pgx", "github.com/jackc/pgx.(*Conn).contextHandler"),
+		// puddle v1's Acquire waits on its Cond in a helper goroutine
+		// when the context can be cancelled; the caller in Acquire is the
+		// waiter (pgxpool4.acquire).
+		bg("puddle1.acquire.helper", "github.com/jackc/puddle", "github.com/jackc/puddle.(*Pool).Acquire.func*"),
 		bg("pgx4.ctxwatch", "github.com/jackc/pgconn", "github.com/jackc/pgconn/internal/ctxwatch.*"),
 		bg("pgx5.bgreader", "github.com/jackc/pgx/v5", "github.com/jackc/pgx/v5/pgconn/internal/bgreader.(*BGReader).bgRead"),
 		bg("pgxpool.health", "github.com/jackc/pgx/v5", "github.com/jackc/pgx/v5/pgxpool.(*Pool).backgroundHealthCheck"),
@@ -78,6 +85,11 @@ func backgroundSignatures() []Signature {
 		bg("mongo.rtt", "go.mongodb.org/mongo-driver", "go.mongodb.org/mongo-driver*/x/mongo/driver/topology.(*rttMonitor).*"),
 		bg("mongo.pool.maintain", "go.mongodb.org/mongo-driver", "go.mongodb.org/mongo-driver*/x/mongo/driver/topology.(*pool).*aintain*"),
 		bg("mongo.pool.createConnections", "go.mongodb.org/mongo-driver", "go.mongodb.org/mongo-driver*/x/mongo/driver/topology.(*pool).createConnections*"),
+		// The per-read cancellation listener ((*contextDoneListener).Listen
+		// in v2, (*cancellListener).Listen in v1) waits with the read.
+		bg("mongo.cancellListener", "go.mongodb.org/mongo-driver", "go.mongodb.org/mongo-driver*/x/mongo/driver/topology.(*c*Listener).Listen"),
+		// go-sqlite3's context watcher for a query's rows.
+		bg("go-sqlite3.query.watch", "github.com/mattn/go-sqlite3", "github.com/mattn/go-sqlite3.(*SQLiteStmt).query.func*"),
 
 		// gRPC transport and control plane.
 		bg("grpc.transport", "google.golang.org/grpc", "google.golang.org/grpc/internal/transport.*"),
@@ -100,7 +112,22 @@ func backgroundSignatures() []Signature {
 		bg("kafka-go.reader", "github.com/segmentio/kafka-go", "github.com/segmentio/kafka-go.(*reader).*"),
 		bg("kafka-go.fetch", "github.com/segmentio/kafka-go", "github.com/segmentio/kafka-go.(*Reader).FetchMessage"),
 		bg("kafka-go.readerrun", "github.com/segmentio/kafka-go", "github.com/segmentio/kafka-go.(*Reader).run"),
-		bg("kafka-go.writer", "github.com/segmentio/kafka-go", "github.com/segmentio/kafka-go.(*partitionWriter).*"),
+		// A partition writer is idle while it waits for a batch to fill or
+		// be queued; inside writeBatch it is a produce that may be stuck.
+		bg("kafka-go.awaitBatch", "github.com/segmentio/kafka-go", "github.com/segmentio/kafka-go.(*partitionWriter).awaitBatch"),
+		bg("kafka-go.batchQueue", "github.com/segmentio/kafka-go", "github.com/segmentio/kafka-go.(*batchQueue).Get"),
+		{ID: "kafka-go.conn.run", Library: "github.com/segmentio/kafka-go", Background: true, Innermost: true,
+			Frames: []string{"github.com/segmentio/kafka-go.(*conn).run"}},
+		bg("kafka-go.discover", "github.com/segmentio/kafka-go", "github.com/segmentio/kafka-go.(*connPool).discover"),
+		// rueidis: each pipe's reader and writer loops, its PINGs, and the
+		// pool's context watcher.
+		bg("rueidis.pipe", "github.com/redis/rueidis", "github.com/redis/rueidis.(*pipe)._background*"),
+		bg("rueidis.ping", "github.com/redis/rueidis", "github.com/redis/rueidis.(*pipe).backgroundPing*"),
+		bg("rueidis.pubsub", "github.com/redis/rueidis", "github.com/redis/rueidis.(*pipe).Receive"),
+		bg("rueidis.pool.ctx", "github.com/redis/rueidis", "github.com/redis/rueidis.(*pool).Acquire.func*"),
+		// confluent-kafka-go: the poller and a consumer waiting in
+		// librdkafka's queue poll (Poll, ReadMessage) are idle.
+		bg("confluent-kafka-go.poll", "github.com/confluentinc/confluent-kafka-go", "github.com/confluentinc/confluent-kafka-go*/kafka._Cfunc__rk_queue_poll"),
 		bg("nats.readLoop", "github.com/nats-io/nats.go", "github.com/nats-io/nats.go.(*Conn).readLoop"),
 		bg("nats.flusher", "github.com/nats-io/nats.go", "github.com/nats-io/nats.go.(*Conn).flusher"),
 		bg("nats.waitForMsgs", "github.com/nats-io/nats.go", "github.com/nats-io/nats.go.(*Conn).waitForMsgs"),
@@ -110,11 +137,28 @@ func backgroundSignatures() []Signature {
 		{ID: "otel.batch.processQueue", Library: "go.opentelemetry.io/otel/sdk/trace", Background: true, Innermost: true,
 			Frames: []string{"go.opentelemetry.io/otel/sdk/trace.(*batchSpanProcessor).processQueue"}},
 		bg("otel.metric.reader", "go.opentelemetry.io/otel/sdk/metric", "go.opentelemetry.io/otel/sdk/metric.(*PeriodicReader).run"),
-		bg("otel.log.batch", "go.opentelemetry.io/otel/sdk/log", "go.opentelemetry.io/otel/sdk/log.(*BatchProcessor).poll.func*"),
-		bg("client-go.cache", "k8s.io/client-go", "k8s.io/client-go/tools/cache.*"),
-		bg("client-go.workqueue", "k8s.io/client-go", "k8s.io/client-go/util/workqueue.*"),
-		bg("etcd.watch", "go.etcd.io/etcd/client/v3", "go.etcd.io/etcd/client/v3.(*watchGrpcStream).*"),
-		bg("etcd.lease", "go.etcd.io/etcd/client/v3", "go.etcd.io/etcd/client/v3.(*lessor).*"),
+		// The log batch processor's goroutine (process.func1 since the
+		// v1.4x rewrite, poll.func1 and exportSync.func1 before) is idle
+		// in its own select; inside an export it is a finding.
+		{ID: "otel.log.batch", Library: "go.opentelemetry.io/otel/sdk/log", Background: true, Innermost: true,
+			Frames: []string{"go.opentelemetry.io/otel/sdk/log.(*BatchProcessor).process.func*"}},
+		{ID: "otel.log.poll", Library: "go.opentelemetry.io/otel/sdk/log", Background: true, Innermost: true,
+			Frames: []string{"go.opentelemetry.io/otel/sdk/log.(*BatchProcessor).poll.func*"}},
+		{ID: "otel.log.exportSync", Library: "go.opentelemetry.io/otel/sdk/log", Background: true, Innermost: true,
+			Frames: []string{"go.opentelemetry.io/otel/sdk/log.exportSync.func*"}},
+		// client-go: informers, reflectors and workers waiting in Get are
+		// idle; waiting for a cache to sync or a queue to drain is not.
+		{ID: "client-go.cache", Library: "k8s.io/client-go", Background: true,
+			Frames: []string{"k8s.io/client-go/tools/cache.*"}, Not: []string{"k8s.io/client-go/tools/cache.WaitFor*"}},
+		{ID: "client-go.workqueue", Library: "k8s.io/client-go", Background: true,
+			Frames: []string{"k8s.io/client-go/util/workqueue.*"}, Not: []string{"k8s.io/client-go/util/workqueue.(*Type*).ShutDownWithDrain"}},
+		// A standby replica waiting for its next attempt at the lease is
+		// idle; one stuck in an attempt's API call is a finding
+		// (client-go.leader.acquire). Renewals are bounded by RenewDeadline.
+		{ID: "client-go.leader.standby", Library: "k8s.io/client-go", Background: true,
+			Frames: []string{"k8s.io/client-go/tools/leaderelection.(*LeaderElector).acquire"},
+			Not:    []string{"k8s.io/client-go/tools/leaderelection.(*LeaderElector).try*"}},
+		bg("client-go.leader.renew", "k8s.io/client-go", "k8s.io/client-go/tools/leaderelection.(*LeaderElector).renew"),
 		bg("cron.run", "github.com/robfig/cron/v3", "github.com/robfig/cron/v3.(*Cron).run"),
 		bg("fsnotify.read", "github.com/fsnotify/fsnotify", "github.com/fsnotify/fsnotify.(*Watcher).readEvents"),
 		bg("go-cache.janitor", "github.com/patrickmn/go-cache", "github.com/patrickmn/go-cache.(*janitor).Run"),
@@ -128,6 +172,17 @@ func backgroundSignatures() []Signature {
 			bg(mod+".reader", mod, mod+".(*Connection).reader"),
 			bg(mod+".heartbeater", mod, mod+".(*Connection).heartbeater"),
 			bg(mod+".demux", mod, mod+".(*Connection).demux"),
+		)
+	}
+	for _, mod := range etcdModules {
+		sigs = append(sigs,
+			bg(mod+".watchStream", mod, mod+".(*watchGrpcStream).*"),
+			bg(mod+".lease", mod, mod+".(*lessor).*"),
+			// A candidate waiting to be elected, an observer, and a
+			// session's keep-alive consumer wait by design.
+			bg(mod+".campaign", mod, mod+"/concurrency.(*Election).Campaign"),
+			bg(mod+".observe", mod, mod+"/concurrency.(*Election).observe"),
+			bg(mod+".session", mod, mod+"/concurrency.NewSession.func*"),
 		)
 	}
 	for _, v := range goRedisModules {

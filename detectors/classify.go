@@ -233,11 +233,21 @@ func (a *analysis) classifyMatched(grp *parser.Group, m matchPair, watchers map[
 			c.confidence -= 0.15
 			c.reasons = append(c.reasons, "the capture prints no wait state; matched on frames alone")
 		}
-		if s.Watcher != "" && watchers[s.Watcher] == 0 {
+		watcher := s.Watcher
+		if watcher != "" && s.WatcherUntil != "" {
+			module, limit := watcherLimit(s.WatcherUntil)
+			if v, ok := moduleVersion(grp.Frames, module); !ok || !versionBefore(v, limit) {
+				// A version that watches without a goroutine, or one
+				// the capture does not name: no goroutine to count.
+				watcher = ""
+				c.reasons = append(c.reasons, watcherUnknownReason(s, v, ok))
+			}
+		}
+		if watcher != "" && watchers[s.Watcher] == 0 {
 			c.watcherMissing = true
 			c.confidence += 0.05
 			c.reasons = append(c.reasons, fmt.Sprintf("no %s goroutine exists: no cancellable context was passed", parser.ShortFunc(s.Watcher)))
-		} else if s.Watcher != "" && watchers[s.Watcher] >= grp.Count {
+		} else if watcher != "" && watchers[s.Watcher] >= grp.Count {
 			// Every blocked call has its watcher: the context is
 			// cancellable, it just carries no deadline and nobody cancels.
 			c.category = CatIONoDeadline
@@ -245,7 +255,7 @@ func (a *analysis) classifyMatched(grp *parser.Group, m matchPair, watchers map[
 				"cancellable context, but it carries no deadline and nobody cancels it"
 			c.reasons = append(c.reasons, fmt.Sprintf("%d context watcher goroutine(s) for %d blocked call(s): cancellable context without deadline",
 				watchers[s.Watcher], grp.Count))
-		} else if s.Watcher != "" {
+		} else if watcher != "" {
 			c.reasons = append(c.reasons, fmt.Sprintf("only %d context watcher goroutine(s) for %d blocked call(s): some calls have no cancellable context",
 				watchers[s.Watcher], grp.Count))
 		}

@@ -204,13 +204,202 @@ case <-ctx.Done():
 }
 
 var fixKafkaGo = Fix{
-	Summary: "pass a context with deadline to Writer.WriteMessages and set WriteTimeout/ReadTimeout",
-	Detail: "kafka-go's Writer.WriteMessages waits for the batch to be written and acknowledged; with a " +
-		"context without deadline and RequiredAcks waiting on an unresponsive broker it never returns.",
+	Summary: "pass a context with deadline to Writer.WriteMessages, and keep WriteTimeout and MaxAttempts small",
+	Detail: "kafka-go's Writer.WriteMessages waits for every batch its messages joined; the batches are " +
+		"written one at a time per partition by the writer's own goroutine, on context.Background() " +
+		"bounded only by WriteTimeout (default 10 s) per attempt, retried MaxAttempts times (default 10) " +
+		"with backoff. A caller whose context has no deadline waits for all of it, and for every batch " +
+		"queued ahead. Give WriteMessages a deadline, keep WriteTimeout × MaxAttempts below what callers " +
+		"can afford, or use Async with a Completion callback.",
 	Code: `w := &kafka.Writer{Addr: kafka.TCP(brokers...), WriteTimeout: 10 * time.Second}
 ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 defer cancel()
 err := w.WriteMessages(ctx, msgs...)`,
+}
+
+var fixSQLite = Fix{
+	Summary: "pass a context with a deadline to every go-sqlite3 call, and keep _busy_timeout short",
+	Detail: "A goroutine inside SQLite is in C: only sqlite3_interrupt stops it, and go-sqlite3 calls it only " +
+		"when the statement's context is done. Use the *Context methods with a deadline; keep _busy_timeout " +
+		"(the time a writer sleeps in C waiting for the database lock) to seconds, and serialise writers " +
+		"(one connection for writes, SetMaxOpenConns(1)) instead of letting them queue on the file lock; " +
+		"WAL mode (_journal_mode=WAL) lets readers proceed during a write.",
+	Code: `db, err := sql.Open("sqlite3", "file:app.db?_busy_timeout=5000&_journal_mode=WAL")
+ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+defer cancel()
+_, err = db.ExecContext(ctx, q, args...)`,
+}
+
+var fixGodror = Fix{
+	Summary: "bound Oracle calls in the driver: a call timeout, Oracle Net connect timeouts, and contexts with deadlines",
+	Detail: "godror runs every round trip in C (ODPI-C/OCI): the Go runtime cannot interrupt it, and a " +
+		"context reaches it only through dpiConn_breakExecution, which needs a server that answers. Set " +
+		"the connection's call timeout (godror.WithCallTimeout / the callTimeout parameter) so OCI itself " +
+		"gives up, the Oracle Net timeouts (CONNECT_TIMEOUT, TRANSPORT_CONNECT_TIMEOUT, EXPIRE_TIME or " +
+		"sqlnet.ora's SQLNET.RECV_TIMEOUT) so a dead server is noticed, and pass a context with a deadline " +
+		"so the break is sent.",
+	Code: `db, err := sql.Open("godror",
+	"user/pw@(DESCRIPTION=(CONNECT_TIMEOUT=5)(TRANSPORT_CONNECT_TIMEOUT=3)(ADDRESS=(PROTOCOL=TCP)(HOST=db)(PORT=1521))(CONNECT_DATA=(SERVICE_NAME=app)))")
+ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+defer cancel()
+ctx = godror.WithCallTimeout(ctx, 10*time.Second)
+rows, err := db.QueryContext(ctx, q)`,
+}
+
+var fixConfluent = Fix{
+	Summary: "bound librdkafka in its configuration (message.timeout.ms, socket.timeout.ms) and give transactional calls a context with deadline",
+	Detail: "confluent-kafka-go runs in C (librdkafka): no Go context reaches a produce, a flush or a poll. " +
+		"Produce with RD_KAFKA_MSG_F_BLOCK (the ProduceChannel path) blocks while the local queue " +
+		"(queue.buffering.max.messages/kbytes) is full, and the queue drains only as fast as brokers " +
+		"acknowledge or message.timeout.ms (delivery.timeout.ms) fails the messages. Keep that timeout " +
+		"finite, drain Events() (or every deliveryChan) continuously, prefer Produce with a deliveryChan " +
+		"and handle ErrQueueFull yourself, call Flush with a finite timeout, and pass a context with a " +
+		"deadline to InitTransactions/CommitTransaction/AbortTransaction (a nil or deadline-less context " +
+		"waits forever).",
+	Code: `p, err := kafka.NewProducer(&kafka.ConfigMap{
+	"bootstrap.servers":  brokers,
+	"message.timeout.ms": 30000,
+	"socket.timeout.ms":  10000,
+})
+go func() {
+	for e := range p.Events() { // always drained
+		handle(e)
+	}
+}()
+if err := p.Produce(msg, nil); err != nil { // ErrQueueFull: shed or retry later
+	return err
+}
+ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+defer cancel()
+err = p.CommitTransaction(ctx)`,
+}
+
+var fixRueidis = Fix{
+	Summary: "pass a context with a deadline to every rueidis command (blocking commands especially) and keep ConnWriteTimeout",
+	Detail: "rueidis waits for a reply on its pipelined connection for as long as the command's context " +
+		"allows; a context without Done is not watched at all. Its PING keep-alive (ConnWriteTimeout, " +
+		"default Dialer.KeepAlive × 10) detects a dead server, but is suspended while a blocking command " +
+		"(BLPOP, BRPOP, XREAD BLOCK) is in flight on a dedicated connection: those wait exactly as long as " +
+		"their context, and when every dedicated connection (BlockingPoolSize) is in such a command, the " +
+		"next blocking command queues for one. Give blocking commands a block timeout and a context " +
+		"deadline (UnblockOnCancel lets rueidis CLIENT UNBLOCK them).",
+	Code: `ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+defer cancel()
+res := client.Do(ctx, client.B().Blpop().Key("jobs").Timeout(4).Build())`,
+}
+
+var fixOTelLog = Fix{
+	Summary: "give the log exporter a client timeout and call ForceFlush/Shutdown with a context deadline",
+	Detail: "The log batch processor exports from one goroutine: while an export is stuck, nothing else " +
+		"is exported (OnEmit drops records once the queue is full) and ForceFlush and Shutdown wait for that " +
+		"goroutine. The SDK bounds each export with WithExportTimeout (default 30 s), so an export stuck " +
+		"past it is an exporter that does not honour its context: configure the OTLP exporter's own timeout " +
+		"(otlploghttp.WithTimeout, otlploggrpc.WithTimeout) and call ForceFlush/Shutdown with a context " +
+		"that has a deadline, so shutdown cannot hang the process.",
+	Code: `exp, err := otlploghttp.New(ctx, otlploghttp.WithTimeout(10*time.Second))
+proc := log.NewBatchProcessor(exp, log.WithExportTimeout(10*time.Second))
+ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+defer cancel()
+_ = provider.Shutdown(ctx)`,
+}
+
+var fixEtcd = Fix{
+	Summary: "give every etcd call a context with a deadline (clientv3 waits for a ready connection), and make Watch contexts leader-aware",
+	Detail: "clientv3 makes its calls with grpc.WaitForReady(true): while no endpoint is reachable a " +
+		"Get, Put, Txn or lease call waits for a connection instead of failing, for as long as its context " +
+		"allows. Watch returns its channel only once the watch stream is registered, and the stream is " +
+		"opened in the background with retries: on a context without deadline both wait as long as the " +
+		"cluster is unreachable. Bound unary calls with context.WithTimeout, set Config.DialTimeout, wrap " +
+		"watch contexts in clientv3.WithRequireLeader (a member that lost its leader then closes the watch " +
+		"instead of going silent) and cancel them on shutdown. concurrency.Mutex.Lock waits for every " +
+		"earlier key holder's session: give it a deadline too.",
+	Code: `cli, err := clientv3.New(clientv3.Config{Endpoints: eps, DialTimeout: 5 * time.Second})
+ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+defer cancel()
+resp, err := cli.Get(ctx, key)
+
+wctx, wcancel := context.WithCancel(clientv3.WithRequireLeader(ctx))
+defer wcancel()
+for wr := range cli.Watch(wctx, prefix, clientv3.WithPrefix()) {
+	if err := wr.Err(); err != nil {
+		return err // re-watch from wr.Header.Revision+1
+	}
+}`,
+}
+
+var fixCacheSync = Fix{
+	Summary: "give cache sync a deadline and find why the informer cannot list (RBAC, a missing CRD, an unreachable API server)",
+	Detail: "WaitForCacheSync returns only when every informer has listed once, or when its stop channel " +
+		"(or context) is done: with wait.NeverStop or context.Background() a list that keeps failing keeps " +
+		"the controller from starting, silently except for the reflector's \"failed to list\" log lines. " +
+		"Wait with a context that has a deadline and fail (or report not ready) when it expires; the " +
+		"reflector's errors name the cause: a Forbidden means missing RBAC, a NotFound a CRD that is not " +
+		"installed.",
+	Code: `ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+defer cancel()
+if !cache.WaitForNamedCacheSync("orders", ctx.Done(), informer.HasSynced) {
+	return fmt.Errorf("caches did not sync: %w", ctx.Err())
+}`,
+}
+
+var fixWorkqueueDrain = Fix{
+	Summary: "call queue.Done(item) on every path of every worker, and bound the work each item does",
+	Detail: "ShutDownWithDrain waits until every item handed out by Get has been marked Done. A worker that " +
+		"returns without Done (an early return, a panic) or that is stuck in its reconcile (a call without " +
+		"a deadline) keeps shutdown waiting forever. Defer Done right after Get, and give each reconcile a " +
+		"context with a deadline; use ShutDown (no drain) when a bounded shutdown matters more.",
+	Code: `item, shutdown := q.Get()
+if shutdown {
+	return false
+}
+defer q.Done(item)
+ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+defer cancel()
+return reconcile(ctx, item)`,
+}
+
+var fixLeaderElection = Fix{
+	Summary: "set rest.Config.Timeout on the client leader election uses (it must be below RenewDeadline)",
+	Detail: "While a replica tries to acquire the lease, each attempt is an API call made on Run's context, " +
+		"which has no deadline: a request the API server (or a proxy) never answers holds the elector " +
+		"forever, so the replica never becomes leader even after the old leader is gone. Renewals are " +
+		"bounded by RenewDeadline, acquisition attempts only by the HTTP client: give the lock's client a " +
+		"request timeout shorter than RenewDeadline.",
+	Code: `cfg := rest.CopyConfig(base)
+cfg.Timeout = 5 * time.Second // < RenewDeadline
+lock, err := resourcelock.NewFromKubeconfig(resourcelock.LeasesResourceLock, ns, name, rlc, cfg, 5*time.Second)`,
+}
+
+var fixAWS = Fix{
+	Summary: "give AWS SDK operations a context with a deadline and the SDK's HTTP client a timeout",
+	Detail: "The AWS SDK for Go v2's default HTTP client (awshttp.BuildableClient) bounds the dial (30 s) and " +
+		"the TLS handshake (10 s) but not the request, and the standard retryer sends each operation up to " +
+		"3 times: an endpoint that accepts the request and never answers holds the caller as long as its " +
+		"context allows. Pass a context with a deadline per operation, and set a client timeout " +
+		"(awshttp.NewBuildableClient().WithTimeout) as a backstop. The v1 SDK sees a context only through " +
+		"the ...WithContext methods, and its default client has no timeout either.",
+	Code: `cfg, err := config.LoadDefaultConfig(ctx,
+	config.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(30*time.Second)),
+	config.WithRetryMaxAttempts(3))
+ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+defer cancel()
+out, err := s3.NewFromConfig(cfg).GetObject(ctx, in)`,
+}
+
+var fixElastic = Fix{
+	Summary: "give Elasticsearch requests a context with a deadline and the client's transport a response timeout",
+	Detail: "The Elasticsearch clients send requests through an http.Transport with no overall timeout and " +
+		"retry on 502/503/504 and network errors (MaxRetries, default 3): a node that accepts a request and " +
+		"does not answer (a long GC pause, a saturated search thread pool) holds the caller as long as its " +
+		"context allows. Pass a context with a deadline to every request (WithContext on esapi requests, " +
+		"Do(ctx) on typed ones) and set ResponseHeaderTimeout on the transport.",
+	Code: `es, err := elasticsearch.NewClient(elasticsearch.Config{
+	Addresses: addrs,
+	Transport: &http.Transport{ResponseHeaderTimeout: 10 * time.Second},
+})
+ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+defer cancel()
+res, err := es.Search(es.Search.WithContext(ctx), es.Search.WithIndex("orders"))`,
 }
 
 var fixNATS = Fix{

@@ -43,6 +43,13 @@ type Signature struct {
 	// starts only when a cancellable context was passed (pgx's context
 	// watcher). Blocked callers with no such goroutine were given none.
 	Watcher string
+	// WatcherUntil is "module@version", the first version that no longer
+	// starts the Watcher goroutine ("github.com/jackc/pgx/v5@v5.9.0": it
+	// watches the context with context.AfterFunc instead). When set, the
+	// watcher's absence is read only from stacks whose file paths show an
+	// older version ("github.com/jackc/pgx/v5@v5.7.1/..."); otherwise it
+	// proves nothing.
+	WatcherUntil string
 	// Why is the sentence an expert would say about this blocking call.
 	Why string
 	Fix Fix

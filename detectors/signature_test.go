@@ -210,7 +210,9 @@ func TestClassifyRealFrames(t *testing.T) {
 }
 
 // TestPgxWatcher checks the context-watcher rule: a blocked pgx read with
-// no watcher goroutine means no cancellable context was passed.
+// no watcher goroutine means no cancellable context was passed, for the
+// versions that start one (before v5.9.0, which watches with
+// context.AfterFunc); a newer or unnamed version proves nothing either way.
 func TestPgxWatcher(t *testing.T) {
 	var pgx Signature
 	for _, s := range builtinSignatures() {
@@ -221,35 +223,52 @@ func TestPgxWatcher(t *testing.T) {
 	if pgx.ID == "" {
 		t.Fatal("no pgxv5.read row")
 	}
-	reader := stackFor(pgx)
-	watcher := &parser.Goroutine{ID: 2, Count: 1, Status: parser.StatusWaiting, State: "select", Reason: "select",
-		Frames: []parser.Frame{{Func: "github.com/jackc/pgx/v5/pgconn/ctxwatch.(*ContextWatcher).Watch.func1", File: "ctxwatch.go", Line: 47}}}
+	readerAt := func(version string) *parser.Goroutine {
+		g := stackFor(pgx)
+		for i := range g.Frames {
+			if version != "" && strings.HasPrefix(g.Frames[i].Func, "github.com/jackc/pgx/v5/") {
+				g.Frames[i].File = "github.com/jackc/pgx/v5@" + version + "/pgconn/pgconn.go"
+			}
+		}
+		return g
+	}
+	watcherAt := func(pkg string) *parser.Goroutine {
+		return &parser.Goroutine{ID: 2, Count: 1, Status: parser.StatusWaiting, State: "select", Reason: "select",
+			Frames: []parser.Frame{{Func: "github.com/jackc/pgx/v5/pgconn/" + pkg + ".(*ContextWatcher).Watch.func1", File: "ctxwatch.go", Line: 47}}}
+	}
 	for _, tt := range []struct {
-		name        string
-		gs          []*parser.Goroutine
-		wantMissing bool
+		name, version string
+		watcher       string // "" for none
+		wantCat       Category
+		wantMissing   bool
 	}{
-		{"no watcher", []*parser.Goroutine{reader}, true},
-		{"watcher present", []*parser.Goroutine{reader, watcher}, false},
+		{"v5.7.1, no watcher", "v5.7.1", "", CatDBDriverNoCtx, true},
+		{"v5.7.1, watcher present", "v5.7.1", "ctxwatch", CatIONoDeadline, false},
+		{"v5.5.5, internal watcher present", "v5.5.5", "internal/ctxwatch", CatIONoDeadline, false},
+		// From v5.9.0 no goroutine watches: its absence says nothing.
+		{"v5.12.0, no watcher", "v5.12.0", "", CatDBDriverNoCtx, false},
+		{"version not named", "", "", CatDBDriverNoCtx, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			c := &parser.Capture{Snapshots: []*parser.Snapshot{{Goroutines: tt.gs}}}
-			a := newAnalysis(c, Options{})
+			reader := readerAt(tt.version)
+			gs := []*parser.Goroutine{reader}
+			var watcher *parser.Goroutine
+			if tt.watcher != "" {
+				watcher = watcherAt(tt.watcher)
+				gs = append(gs, watcher)
+			}
+			a := newAnalysis(&parser.Capture{Snapshots: []*parser.Snapshot{{Goroutines: gs}}}, Options{})
 			if err := a.classify(); err != nil {
 				t.Fatal(err)
 			}
 			n := a.nodeOf[reader]
-			want := CatIONoDeadline // cancellable, without deadline
-			if tt.wantMissing {
-				want = CatDBDriverNoCtx
-			}
-			if n.cls.category != want {
-				t.Fatalf("category %s, want %s", n.cls.category, want)
+			if n.cls.category != tt.wantCat {
+				t.Fatalf("category %s, want %s (reasons %q)", n.cls.category, tt.wantCat, n.cls.reasons)
 			}
 			if n.cls.watcherMissing != tt.wantMissing {
-				t.Errorf("watcherMissing = %v, want %v", n.cls.watcherMissing, tt.wantMissing)
+				t.Errorf("watcherMissing = %v, want %v (reasons %q)", n.cls.watcherMissing, tt.wantMissing, n.cls.reasons)
 			}
-			if a.nodeOf[watcher] != nil && !a.nodeOf[watcher].cls.background {
+			if watcher != nil && !a.nodeOf[watcher].cls.background {
 				t.Errorf("the watcher itself must be background")
 			}
 		})

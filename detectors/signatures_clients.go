@@ -1,7 +1,8 @@
 package detectors
 
 // The client libraries where production timeouts hide: Redis, Kafka,
-// telemetry exporters and golang.org/x/sync. Every function name below was
+// telemetry exporters, golang.org/x/sync, etcd, Kubernetes client-go, the
+// AWS SDK and Elasticsearch. Every function name below was
 // checked against the library's source at the versions named in the
 // comments; the README's coverage table says which rows a captured
 // fixture backs.
@@ -13,6 +14,9 @@ func clientSignatures() []Signature {
 	sigs = append(sigs, kafkaSignatures()...)
 	sigs = append(sigs, telemetrySignatures()...)
 	sigs = append(sigs, xsyncSignatures()...)
+	sigs = append(sigs, etcdSignatures()...)
+	sigs = append(sigs, kubernetesSignatures()...)
+	sigs = append(sigs, httpAPISignatures()...)
 	return sigs
 }
 
@@ -101,6 +105,47 @@ func redisSignatures() []Signature {
 			},
 		)
 	}
+	// rueidis v1.0.79: commands queue on a pipelined connection and wait
+	// for the background reader's reply in (*pipe).Do (a plain receive
+	// for a context without Done); a lone caller reads it synchronously in
+	// syncDo; blocking commands take a dedicated connection from
+	// (*pool).Acquire, which waits on a sync.Cond.
+	const rueidis = "github.com/redis/rueidis"
+	sigs = append(sigs,
+		Signature{
+			ID: "rueidis.sync", Library: rueidis,
+			Frames:   []string{rueidis + ".(*pipe).syncDo*"},
+			Reasons:  []string{rIOWait},
+			Category: CatIONoDeadline, ContextAware: true, Severity: SevHigh, Dominant: true,
+			Why: "rueidis is reading a reply synchronously with the deadline of the command's context, and it " +
+				"has none: for a blocking command (BLPOP, XREAD BLOCK) ConnWriteTimeout is not applied either, " +
+				"so the read lasts as long as the server keeps the connection open without answering",
+			Fix: fixRueidis,
+		},
+		Signature{
+			ID: "rueidis.do", Library: rueidis,
+			Frames:   []string{rueidis + ".(*pipe).Do*"},
+			Reasons:  []string{rChanRecv, rSelect},
+			Category: CatIONoDeadline, ContextAware: true, Severity: SevHigh,
+			Why: "rueidis queued the command on a pipelined connection and waits for its reply with the " +
+				"command's context, which carries no deadline (one without Done is not watched at all); the " +
+				"connection's PING keep-alive ends a dead connection after ConnWriteTimeout, but not while a " +
+				"blocking command holds it",
+			Fix: fixRueidis,
+		},
+		Signature{
+			ID: "rueidis.pool", Library: rueidis,
+			Frames:   []string{rueidis + ".(*pool).Acquire"},
+			Reasons:  []string{rCond},
+			HeldBy:   []string{rueidis + ".(*pipe).syncDo*", rueidis + ".(*pipe).Do*"},
+			Waiting:  "queued for a rueidis dedicated connection",
+			Category: CatIONoDeadline, ContextAware: true, Severity: SevHigh,
+			Why: "rueidis is waiting for a dedicated connection (blocking commands, DoStream, Dedicated): " +
+				"every one of BlockingPoolSize is taken, typically by blocking commands whose contexts carry " +
+				"no deadline; the wait honours only this command's context",
+			Fix: fixRueidis,
+		},
+	)
 	return sigs
 }
 
@@ -158,22 +203,140 @@ func kafkaSignatures() []Signature {
 			},
 		)
 	}
-	sigs = append(sigs, Signature{
-		ID: "kafka-go.write", Library: "github.com/segmentio/kafka-go",
-		Frames:   []string{"github.com/segmentio/kafka-go.(*Writer).WriteMessages"},
-		Reasons:  []string{rSelect, rChanRecv},
-		Category: CatIONoDeadline, ContextAware: true, Severity: SevHigh,
-		Why: "kafka-go's Writer.WriteMessages waits for the batch to be acknowledged by a broker that does " +
-			"not answer, with a context without deadline",
-		Fix: fixKafkaGo,
-	})
+	sigs = append(sigs, kafkaGoSignatures()...)
+	sigs = append(sigs, confluentSignatures()...)
 	return sigs
+}
+
+// kafka-go v0.4.51: Writer.WriteMessages hands its messages to one
+// partitionWriter goroutine per partition and waits (ctx or batch.done)
+// for the batches; the partition writer writes them one at a time in
+// writeBatch → (*Writer).produce → (*Client).Produce, on
+// context.Background() with WriteTimeout, through the transport's
+// connection goroutine ((*conn).run → (*conn).roundTrip, which sets that
+// deadline on the socket). The low-level Conn reads with the deadline set
+// by SetDeadline/SetReadDeadline only.
+const kafkaGo = "github.com/segmentio/kafka-go"
+
+func kafkaGoSignatures() []Signature {
+	return []Signature{
+		{
+			ID: "kafka-go.write", Library: kafkaGo,
+			Frames:   []string{kafkaGo + ".(*Writer).WriteMessages"},
+			Reasons:  []string{rSelect, rChanRecv},
+			HeldBy:   []string{kafkaGo + ".(*partitionWriter).writeBatch", kafkaGo + ".(*conn).roundTrip"},
+			Waiting:  "waiting in Writer.WriteMessages for their batches",
+			Category: CatIONoDeadline, ContextAware: true, Severity: SevHigh,
+			Why: "kafka-go's Writer.WriteMessages waits for every batch its messages joined, with a context " +
+				"without deadline; the partition's writer goroutine writes batches one at a time, each " +
+				"attempt bounded only by WriteTimeout (default 10 s) and retried up to MaxAttempts (default " +
+				"10) with backoff, so a broker that accepts and never acknowledges holds every caller for " +
+				"minutes",
+			Fix: fixKafkaGo,
+		},
+		{
+			ID: "kafka-go.batch", Library: kafkaGo,
+			Frames:   []string{kafkaGo + ".(*partitionWriter).writeBatch"},
+			Category: CatIONoDeadline, ContextAware: false, Severity: SevHigh, Dominant: true,
+			Why: "a kafka-go partition writer is producing a batch to a broker that does not acknowledge it; " +
+				"the produce runs on context.Background() with WriteTimeout per attempt, retried MaxAttempts " +
+				"times with backoff (time.Sleep), and no caller's context reaches it: the batches behind it " +
+				"and every WriteMessages caller waiting for them wait as long",
+			Fix: fixKafkaGo,
+		},
+		{
+			ID: "kafka-go.conn.roundtrip", Library: kafkaGo,
+			Frames:   []string{kafkaGo + ".(*conn).roundTrip"},
+			Reasons:  []string{rIOWait},
+			Category: CatIONoDeadline, ContextAware: true, Severity: SevHigh, Dominant: true,
+			Why: "a kafka-go transport connection is waiting for a broker's response to a request in " +
+				"flight; its deadline is the request context's (the Writer's WriteTimeout, the Reader's " +
+				"ReadTimeout), so a read blocked for minutes means those were raised and the broker accepted " +
+				"the request and never answered",
+			Fix: fixKafkaGo,
+		},
+		{
+			ID: "kafka-go.Conn", Library: kafkaGo,
+			Frames:   []string{kafkaGo + ".(*Conn).*"},
+			Reasons:  []string{rIOWait},
+			Category: CatIONoDeadline, ContextAware: false, Severity: SevHigh, Dominant: true,
+			Why: "a low-level kafka-go Conn (kafka.Dial, DialLeader) is waiting for a broker; Conn methods " +
+				"take no context and read with the deadline set by SetDeadline/SetReadDeadline only, and none " +
+				"was set",
+			Fix: fixKafkaGo,
+		},
+	}
+}
+
+// confluent-kafka-go (v1 and v2 module paths) runs librdkafka through cgo:
+// the blocking happens in C (a _Cfunc_ frame under runtime.cgocall, status
+// syscall) or on the Events() channel the poller feeds.
+const confluent = "github.com/confluentinc/confluent-kafka-go*/kafka"
+
+func confluentSignatures() []Signature {
+	lib := "github.com/confluentinc/confluent-kafka-go"
+	return []Signature{
+		{
+			// (*Producer).produce → C.do_produce → rd_kafka_producev, with
+			// RD_KAFKA_MSG_F_BLOCK on the ProduceChannel path.
+			ID: "confluent-kafka-go.produce", Library: lib,
+			Frames:   []string{confluent + "._Cfunc_do_produce"},
+			Reasons:  []string{rSyscall},
+			Category: CatIONoDeadline, ContextAware: false, Severity: SevHigh, Dominant: true,
+			Why: "confluent-kafka-go is blocked inside librdkafka's produce (RD_KAFKA_MSG_F_BLOCK, the " +
+				"ProduceChannel path): the local queue (queue.buffering.max.messages/kbytes) is full because " +
+				"brokers are not taking messages. The call is in C and takes no context; only " +
+				"message.timeout.ms failing the queued messages frees room",
+			Fix: fixConfluent,
+		},
+		{
+			ID: "confluent-kafka-go.transaction", Library: lib,
+			Frames:   []string{confluent + "._Cfunc_rd_kafka_*transaction*"},
+			Reasons:  []string{rSyscall},
+			Category: CatIONoDeadline, ContextAware: true, Severity: SevHigh, Dominant: true,
+			Why: "a confluent-kafka-go transactional call (InitTransactions, CommitTransaction, " +
+				"AbortTransaction, SendOffsetsToTransaction) is waiting in librdkafka for the transaction " +
+				"coordinator; the call's context becomes the C timeout, and a nil context or one without " +
+				"deadline waits indefinitely",
+			Fix: fixConfluent,
+		},
+		{
+			ID: "confluent-kafka-go.consumer.close", Library: lib,
+			Frames:   []string{confluent + "._Cfunc_rd_kafka_consumer_close*"},
+			Reasons:  []string{rSyscall},
+			Category: CatIONoDeadline, ContextAware: false, Severity: SevMedium, Dominant: true,
+			Why: "a confluent-kafka-go Consumer.Close is waiting in librdkafka to leave the group (final " +
+				"commit, revoking partitions) with no timeout: a coordinator that does not answer, or a " +
+				"rebalance callback that never returns, holds it",
+			Fix: fixConfluent,
+		},
+		{
+			// eventPoll forwards delivery reports to Events() with a
+			// select on the channel and the poller's termination channel.
+			ID: "confluent-kafka-go.events", Library: lib,
+			Frames:   []string{confluent + ".(*handle).eventPoll", confluent + ".poller"},
+			Reasons:  []string{rChanSend, rSelect},
+			Category: CatChanSendBlocked, ContextAware: false, Severity: SevHigh,
+			Why: "the producer's poller is blocked forwarding a delivery report to Events(), which nobody " +
+				"drains (its buffer, go.events.channel.size, is full): librdkafka's queue is no longer served, " +
+				"so Produce soon fails with ErrQueueFull or, on the ProduceChannel path, blocks",
+			Fix: fixConfluent,
+		},
+		{
+			ID: "confluent-kafka-go.flush", Library: lib,
+			Frames:   []string{confluent + ".(*Producer).Flush"},
+			Category: CatIONoDeadline, ContextAware: false, Severity: SevMedium,
+			Why: "Producer.Flush polls until every queued message is delivered or its timeoutMs passes; it " +
+				"takes no context, so a caller with a long timeout waits for brokers that do not acknowledge",
+			Fix: fixConfluent,
+		},
+	}
 }
 
 const otelTrace = "go.opentelemetry.io/otel/sdk/trace"
 
 func telemetrySignatures() []Signature {
-	return []Signature{
+	return append([]Signature{
 		{
 			// v1.47.0: OnEnd → enqueue → enqueueBlockOnQueueFull(context.TODO(), span).
 			ID: "otel.batch.enqueue", Library: otelTrace,
@@ -222,6 +385,73 @@ func telemetrySignatures() []Signature {
 			Why: "the OTLP trace exporter is uploading to a collector that does not answer; with no exporter " +
 				"timeout the export, and everything waiting on it, hangs",
 			Fix: fixOTel,
+		},
+	}, otelLogSignatures()...)
+}
+
+// otelLogSignatures: the log SDK's BatchProcessor exports from one
+// goroutine. v1.47.0: process.func1 → exportBatch → Export on
+// context.Background() with the processor's timeout; ForceFlush and
+// Shutdown hand requests to that goroutine and wait. Before the rewrite
+// (v0.x), the exporter ran in exportSync.func1 → exportData.DoExport and
+// callers waited in bufferExporter.Export/ForceFlush.
+const otelLog = "go.opentelemetry.io/otel/sdk/log"
+
+func otelLogSignatures() []Signature {
+	exporters := []string{otelLog + ".(*BatchProcessor).exportBatch", otelLog + ".(*BatchProcessor).flushExporter",
+		otelLog + ".exportData.DoExport"}
+	return []Signature{
+		{
+			ID: "otel.log.export", Library: otelLog,
+			Frames:   []string{otelLog + ".(*BatchProcessor).exportBatch"},
+			Category: CatIONoDeadline, ContextAware: true, Severity: SevHigh, Dominant: true,
+			Why: "the log batch processor's goroutine is inside an export that does not return; the SDK " +
+				"bounds each export with its export timeout (default 30 s), so an export stuck for minutes " +
+				"is an exporter that ignores its context. Meanwhile nothing else is exported: OnEmit drops " +
+				"records once the queue is full, and ForceFlush and Shutdown wait",
+			Fix: fixOTelLog,
+		},
+		{
+			ID: "otel.log.export.v0", Library: otelLog,
+			Frames:   []string{otelLog + ".exportData.DoExport"},
+			Category: CatIONoDeadline, ContextAware: true, Severity: SevHigh, Dominant: true,
+			Why: "the log batch processor's export goroutine is inside an exporter's Export that does not " +
+				"return: the exporter ignores the export timeout's context; while it is stuck, no record is " +
+				"exported and ForceFlush waits",
+			Fix: fixOTelLog,
+		},
+		{
+			ID: "otel.log.flush", Library: otelLog,
+			Frames:   []string{otelLog + ".(*BatchProcessor).ForceFlush"},
+			Reasons:  []string{rSelect, rChanSend, rChanRecv},
+			HeldBy:   exporters,
+			Waiting:  "waiting in the log processor's ForceFlush for the export",
+			Category: CatIONoDeadline, ContextAware: true, Severity: SevMedium,
+			Why: "ForceFlush hands its request to the log batch processor's goroutine and waits with a " +
+				"context without deadline, while that goroutine is stuck in an export",
+			Fix: fixOTelLog,
+		},
+		{
+			ID: "otel.log.shutdown", Library: otelLog,
+			Frames:   []string{otelLog + ".(*BatchProcessor).Shutdown"},
+			Reasons:  []string{rSelect, rChanSend},
+			HeldBy:   exporters,
+			Waiting:  "waiting in the log processor's Shutdown for the export",
+			Category: CatIONoDeadline, ContextAware: true, Severity: SevMedium,
+			Why: "Shutdown waits for the log batch processor's goroutine to finish the export in progress " +
+				"and flush the queue, with a context without deadline: a stuck exporter hangs shutdown",
+			Fix: fixOTelLog,
+		},
+		{
+			ID: "otel.log.buffer", Library: otelLog,
+			Frames:   []string{otelLog + ".(*bufferExporter).*"},
+			Reasons:  []string{rSelect, rChanSend},
+			HeldBy:   exporters,
+			Waiting:  "waiting for the log exporter's goroutine",
+			Category: CatIONoDeadline, ContextAware: true, Severity: SevMedium,
+			Why: "a synchronous log export or flush waits for the processor's export goroutine with a " +
+				"context without deadline, while that goroutine is stuck in an export",
+			Fix: fixOTelLog,
 		},
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 
+	"golang.org/x/mod/semver"
+
 	"github.com/ctxhole/ctxhole/parser"
 )
 
@@ -52,7 +54,8 @@ const (
 // not appear in the stack, reasons are wait reasons as
 // a dump prints them, "background": true marks a loop that waits for work
 // and is never a hole (category is then not needed), "watcher" names the
-// helper goroutine a library starts only for a cancellable context,
+// helper goroutine a library starts only for a cancellable context
+// ("watcher_until": "module@version" the first version that no longer does),
 // "dominant": true lets the row name the principal cause of the chain it
 // roots, "held_by" lists the frames of the goroutines that hold what the
 // row's goroutines wait for (a pool's connections, a queue's consumer),
@@ -76,6 +79,7 @@ type signatureJSON struct {
 	Background   bool     `json:"background"`
 	ContextAware bool     `json:"context_aware"`
 	Watcher      string   `json:"watcher"`
+	WatcherUntil string   `json:"watcher_until"`
 	Why          string   `json:"why"`
 	Fix          struct {
 		Summary string `json:"summary"`
@@ -145,7 +149,7 @@ func parseSignatures(path string, data []byte) ([]Signature, error) {
 		s := Signature{
 			ID: clean(js.ID), Library: clean(js.Library), Frames: js.Frames, Not: js.Not, Reasons: js.Reasons,
 			Category: Category(js.Category), Background: js.Background, ContextAware: js.ContextAware,
-			Watcher: clean(js.Watcher), Why: clean(js.Why), Confidence: js.Confidence, Dominant: js.Dominant,
+			Watcher: clean(js.Watcher), WatcherUntil: clean(js.WatcherUntil), Why: clean(js.Why), Confidence: js.Confidence, Dominant: js.Dominant,
 			HeldBy: js.HeldBy, Lock: js.Lock, Innermost: js.Innermost, Waiting: clean(js.Waiting),
 			Fix:      Fix{Summary: clean(js.Fix.Summary), Detail: clean(js.Fix.Detail), Code: cleanCode(js.Fix.Code)},
 			Severity: SevMedium,
@@ -216,6 +220,12 @@ func (s *Signature) validate() error {
 	for i, p := range s.HeldBy {
 		if strings.TrimSpace(p) == "" || strings.Trim(p, "*") == "" {
 			return fmt.Errorf("held_by[%d]: pattern %q matches nothing specific", i, p)
+		}
+	}
+	if s.WatcherUntil != "" {
+		module, v := watcherLimit(s.WatcherUntil)
+		if module == "" || !semver.IsValid(v) {
+			return fmt.Errorf("watcher_until: %q is not module@version (github.com/jackc/pgx/v5@v5.9.0)", s.WatcherUntil)
 		}
 	}
 	if (s.Lock || s.Innermost || len(s.HeldBy) > 0) && len(s.Frames) == 0 {
