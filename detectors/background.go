@@ -102,10 +102,15 @@ func backgroundSignatures() []Signature {
 		bg("grpc.idle", "google.golang.org/grpc", "google.golang.org/grpc/internal/idle.*"),
 		bg("grpc.serveStreams", "google.golang.org/grpc", "google.golang.org/grpc.(*Server).serveStreams"),
 		bg("grpc.handleRawConn", "google.golang.org/grpc", "google.golang.org/grpc.(*Server).handleRawConn"),
-		bg("grpc.stream.ctxwatch", "google.golang.org/grpc", "google.golang.org/grpc.newClientStreamWithParams.func*"),
+		// The per-stream context watcher is idle in its own select; other
+		// closures of the same function (the attempt's op, which waits
+		// for a ready transport in pickerWrapper.pick) are not watchers.
+		{ID: "grpc.stream.ctxwatch", Library: "google.golang.org/grpc", Background: true, Innermost: true,
+			Frames: []string{"google.golang.org/grpc.newClientStreamWithParams.func*"}},
 		// Before newClientStreamWithParams (grpc-go < 1.55) the same
 		// per-stream watcher was a closure of newClientStream.
-		bg("grpc.stream.ctxwatch.old", "google.golang.org/grpc", "google.golang.org/grpc.newClientStream.func*"),
+		{ID: "grpc.stream.ctxwatch.old", Library: "google.golang.org/grpc", Background: true, Innermost: true,
+			Frames: []string{"google.golang.org/grpc.newClientStream.func*"}},
 		bg("grpc.channelz", "google.golang.org/grpc", "google.golang.org/grpc/internal/channelz.*"),
 
 		// Client libraries' own loops.

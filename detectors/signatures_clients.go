@@ -237,6 +237,8 @@ func kafkaGoSignatures() []Signature {
 		{
 			ID: "kafka-go.batch", Library: kafkaGo,
 			Frames:   []string{kafkaGo + ".(*partitionWriter).writeBatch"},
+			HeldBy:   []string{kafkaGo + ".(*conn).roundTrip"},
+			Waiting:  "producing a batch through the broker connection",
 			Category: CatIONoDeadline, ContextAware: false, Severity: SevHigh, Dominant: true,
 			Why: "a kafka-go partition writer is producing a batch to a broker that does not acknowledge it; " +
 				"the produce runs on context.Background() with WriteTimeout per attempt, retried MaxAttempts " +
