@@ -397,3 +397,102 @@ func TestLibraryBlockingStacks(t *testing.T) {
 		})
 	}
 }
+
+// TestLibraryChains: the goroutines queued behind a library's plumbing are
+// linked to the goroutines that hold it (Signature.HeldBy), and the
+// holders are the root of the first finding.
+func TestLibraryChains(t *testing.T) {
+	const (
+		kafkaGo = "github.com/segmentio/kafka-go"
+		otelLog = "go.opentelemetry.io/otel/sdk/log"
+		sqlite  = "github.com/mattn/go-sqlite3"
+		rueidis = "github.com/redis/rueidis"
+	)
+	many := func(n int, g stackCase) []stackCase {
+		out := make([]stackCase, n)
+		for i := range out {
+			out[i] = g
+			// Distinct application callers keep the waiters in groups of
+			// their own, as two call sites would.
+			out[i].frames = append(append([]string{}, g.frames...), fmt.Sprintf("main.caller%d", i%2))
+		}
+		return out
+	}
+	tests := []struct {
+		name       string
+		goroutines []stackCase
+		rootFn     string // a frame of the first finding's root
+		waiterFn   string
+		waiters    int
+		category   Category
+	}{
+		{
+			name: "kafka-go callers behind the partition writer and its broker connection",
+			goroutines: append(many(6, stack("select, 5 minutes", selectWait, fr(kafkaGo+".(*Writer).WriteMessages", "main.(*server).publish"))),
+				stack("select, 5 minutes", selectWait, fr(kafkaGo+".async.await", kafkaGo+".(*connPool).roundTrip", kafkaGo+".(*Transport).RoundTrip",
+					kafkaGo+".(*Client).roundTrip", kafkaGo+".(*Client).Produce", kafkaGo+".(*Writer).produce",
+					kafkaGo+".(*partitionWriter).writeBatch", kafkaGo+".(*partitionWriter).writeBatches", kafkaGo+".(*Writer).spawn.func1")),
+				stack("IO wait, 5 minutes", netRead, fr("bufio.(*Reader).Peek", kafkaGo+"/protocol.(*Conn).RoundTrip",
+					kafkaGo+".(*conn).roundTrip", kafkaGo+".(*conn).run", kafkaGo+".(*connGroup).connect.func3"))),
+			rootFn: kafkaGo + ".(*conn).roundTrip", waiterFn: kafkaGo + ".(*Writer).WriteMessages", waiters: 6,
+			category: CatIONoDeadline,
+		},
+		{
+			name: "OTel log ForceFlush behind the stuck export",
+			goroutines: append(many(3, stack("select, 9 minutes", selectWait, fr(otelLog+".(*BatchProcessor).ForceFlush",
+				otelLog+".(*LoggerProvider).ForceFlush"))),
+				stack("select, 9 minutes", httpWait, fr("go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploghttp.(*client).UploadLogs",
+					"go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploghttp.(*Exporter).Export", otelLog+".(*BatchProcessor).exportBatch",
+					otelLog+".(*BatchProcessor).process.func1"))),
+			rootFn: otelLog + ".(*BatchProcessor).exportBatch", waiterFn: otelLog + ".(*BatchProcessor).ForceFlush", waiters: 3,
+			category: CatIONoDeadline,
+		},
+		{
+			name: "go-sqlite3 callers behind the statement running in C",
+			goroutines: append(many(4, stack("select, 7 minutes", selectWait, fr(sqlite+".(*SQLiteStmt).exec", sqlite+".(*SQLiteConn).exec",
+				sqlite+".(*SQLiteConn).ExecContext", "database/sql.ctxDriverExec", "database/sql.(*DB).ExecContext"))),
+				stack("syscall, 7 minutes", cgoCall, fr(sqlite+"._Cfunc__sqlite3_step_row_internal", sqlite+".(*SQLiteStmt).execSync",
+					sqlite+".(*SQLiteStmt).exec.func1"))),
+			rootFn: sqlite + ".(*SQLiteStmt).execSync", waiterFn: sqlite + ".(*SQLiteStmt).exec", waiters: 4,
+			category: CatDBDriverNoCtx,
+		},
+		{
+			name: "rueidis blocking commands queued for a dedicated connection",
+			goroutines: append(many(5, stack("sync.Cond.Wait, 8 minutes", condWait, fr(rueidis+".(*pool).Acquire", rueidis+".(*mux).blocking",
+				rueidis+".(*mux).Do", rueidis+".(*singleClient).Do"))),
+				stack("IO wait, 8 minutes", netRead, fr("bufio.(*Reader).fill", rueidis+".syncRead", rueidis+".(*pipe).syncDo",
+					rueidis+".(*pipe).Do", rueidis+".(*mux).blocking", rueidis+".(*mux).Do", rueidis+".(*singleClient).Do", "main.nextJob"))),
+			rootFn: rueidis + ".(*pipe).syncDo", waiterFn: rueidis + ".(*pool).Acquire", waiters: 5,
+			category: CatIONoDeadline,
+		},
+		{
+			name: "pgxpool v4 callers behind connections reading",
+			goroutines: append(many(6, stack("select, 6 minutes", selectWait, fr("github.com/jackc/puddle.(*Pool).Acquire",
+				"github.com/jackc/pgx/v4/pgxpool.(*Pool).Acquire", "github.com/jackc/pgx/v4/pgxpool.(*Pool).Query"))),
+				stack("IO wait, 6 minutes", netRead, fr("io.ReadAtLeast", "github.com/jackc/chunkreader/v2.(*ChunkReader).Next",
+					"github.com/jackc/pgproto3/v2.(*Frontend).Receive", "github.com/jackc/pgconn.(*PgConn).peekMessage",
+					"github.com/jackc/pgconn.(*PgConn).receiveMessage", "github.com/jackc/pgconn.(*ResultReader).NextRow",
+					"github.com/jackc/pgx/v4.(*connRows).Next", "main.nightlyReport"))),
+			rootFn: "github.com/jackc/pgconn.(*PgConn).receiveMessage", waiterFn: "github.com/jackc/puddle.(*Pool).Acquire", waiters: 6,
+			category: CatDBDriverNoCtx,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, r := analyzeDump(t, dumpText(tt.goroutines...))
+			if len(r.Findings) == 0 {
+				t.Fatal("no finding")
+			}
+			f := r.Findings[0]
+			if !rootHasFunction(f, tt.rootFn) {
+				t.Fatalf("first finding's root lacks %s\n%s", tt.rootFn, describe(r, 4))
+			}
+			if f.Category != tt.category {
+				t.Errorf("category %s, want %s\n%s", f.Category, tt.category, describe(r, 4))
+			}
+			if got := chainWaiters(f, tt.waiterFn); got != tt.waiters {
+				t.Errorf("%d goroutines in %s chained under the root, want %d\n%s", got, tt.waiterFn, tt.waiters, describe(r, 4))
+			}
+		})
+	}
+}
