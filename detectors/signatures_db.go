@@ -152,7 +152,7 @@ func dbSignatures() []Signature {
 		},
 	}
 	// pgxpool queues in puddle's Acquire (on an x/sync semaphore) while the
-	// pool's connections are checked out; puddle v2.2.2.
+	// pool's connections are checked out; puddle v2.2.3.
 	sigs = append(sigs, Signature{
 		ID: "pgxpool.acquire", Library: "github.com/jackc/puddle/v2",
 		Waiting:  "queued for a pgxpool connection",
