@@ -30,8 +30,15 @@ type SnapshotDiff struct {
 	Elapsed      time.Duration
 	ElapsedKnown bool
 	Entries      []DiffEntry
-	// Before and After are the snapshots' goroutine totals.
+	// Before and After are the snapshots' goroutine totals, less the
+	// runtime's own goroutines when only one of them lists those.
 	Before, After int
+	// RuntimeLeftOut counts the runtime's own goroutines (GC workers, the
+	// finalizer, forced GC: stacks that are the runtime's only) left out
+	// because only one snapshot lists them: a SIGQUIT or crash dump does,
+	// net/http/pprof's debug=2 does not, so they would read as appeared
+	// or vanished when nothing changed.
+	RuntimeLeftOut int
 }
 
 // DiffEntry is one group's change.
@@ -57,11 +64,16 @@ func Diff(from, to *Snapshot) *SnapshotDiff {
 		d.Elapsed = to.Source.Time.Sub(from.Source.Time)
 		d.ElapsedKnown = true
 	}
+	fromGroups, toGroups := GroupGoroutines(from.Goroutines), GroupGoroutines(to.Goroutines)
+	if listsRuntime(fromGroups) != listsRuntime(toGroups) {
+		fromGroups = d.leaveOutRuntime(fromGroups, &d.Before)
+		toGroups = d.leaveOutRuntime(toGroups, &d.After)
+	}
 	before := make(map[string]*Group)
-	for _, g := range GroupGoroutines(from.Goroutines) {
+	for _, g := range fromGroups {
 		before[g.Key()] = g
 	}
-	for _, g := range GroupGoroutines(to.Goroutines) {
+	for _, g := range toGroups {
 		k := g.Key()
 		e := DiffEntry{After: g.Count, Group: g}
 		if old, ok := before[k]; ok {
@@ -86,6 +98,25 @@ func Diff(from, to *Snapshot) *SnapshotDiff {
 		return cmp.Compare(a.Group.Key(), b.Group.Key())
 	})
 	return d
+}
+
+// listsRuntime reports whether a snapshot lists the runtime's own
+// goroutines.
+func listsRuntime(groups []*Group) bool {
+	return slices.ContainsFunc(groups, func(g *Group) bool { return RuntimeOnly(g.Frames) })
+}
+
+// leaveOutRuntime drops the runtime's own goroutines from groups and from
+// their snapshot's total, counting them in d.RuntimeLeftOut.
+func (d *SnapshotDiff) leaveOutRuntime(groups []*Group, total *int) []*Group {
+	return slices.DeleteFunc(groups, func(g *Group) bool {
+		if !RuntimeOnly(g.Frames) {
+			return false
+		}
+		d.RuntimeLeftOut += g.Count
+		*total -= g.Count
+		return true
+	})
 }
 
 func (d *SnapshotDiff) classify(e DiffEntry) DiffEntry {

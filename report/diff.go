@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 
+	"github.com/ctxhole/ctxhole/detectors"
 	"github.com/ctxhole/ctxhole/internal/human"
 	"github.com/ctxhole/ctxhole/parser"
 )
@@ -18,6 +19,10 @@ type DiffDocument struct {
 	Before        int      `json:"goroutines_before"`
 	After         int      `json:"goroutines_after"`
 	ElapsedS      *float64 `json:"elapsed_s,omitempty"`
+	// RuntimeLeftOut counts the runtime's own goroutines (GC workers, the
+	// finalizer) left out of both totals and the groups because only one
+	// capture lists them (a SIGQUIT dump against a debug=2 one).
+	RuntimeLeftOut int `json:"runtime_goroutines_left_out,omitempty"`
 	// Findings matches the two moments' findings by their stable id:
 	// appeared, resolved, or present in both with the goroutines each
 	// covers. Absent when the caller did not diagnose the moments.
@@ -26,7 +31,8 @@ type DiffDocument struct {
 }
 
 // DiffFinding is one finding's change between the two moments, matched
-// by Finding.ID.
+// by Finding.ID. Its text (summary, title, fix, root) is the later
+// moment's, or the earlier one's for a finding that was resolved.
 type DiffFinding struct {
 	Change   string `json:"change"` // "appeared", "resolved", "persists"
 	ID       string `json:"id"`
@@ -35,19 +41,29 @@ type DiffFinding struct {
 	Summary  string `json:"summary"`
 	Before   int    `json:"goroutines_before"`
 	After    int    `json:"goroutines_after"`
+	// Title is the finding's title with its counts (Summary filled in),
+	// Fix its one-line fix, RootFunction the function its root is
+	// blocked in.
+	Title        string `json:"title"`
+	Fix          string `json:"fix,omitempty"`
+	RootFunction string `json:"root_function,omitempty"`
 }
 
-// DiffGroup is one group's change in a DiffDocument.
+// DiffGroup is one group's change in a DiffDocument. Function, File and
+// Line name its most telling frame; Stack is the whole stack, with
+// AppFrameIndex the index of its first application frame (-1: none).
 type DiffGroup struct {
-	Change    string   `json:"change"`
-	Before    int      `json:"before"`
-	After     int      `json:"after"`
-	PerMinute *float64 `json:"per_minute,omitempty"`
-	State     string   `json:"state"`
-	Function  string   `json:"function"`
-	File      string   `json:"file,omitempty"`
-	Line      int      `json:"line,omitempty"`
-	CreatedBy string   `json:"created_by,omitempty"`
+	Change        string   `json:"change"`
+	Before        int      `json:"before"`
+	After         int      `json:"after"`
+	PerMinute     *float64 `json:"per_minute,omitempty"`
+	State         string   `json:"state"`
+	Function      string   `json:"function"`
+	File          string   `json:"file,omitempty"`
+	Line          int      `json:"line,omitempty"`
+	CreatedBy     string   `json:"created_by,omitempty"`
+	Stack         []Frame  `json:"stack"`
+	AppFrameIndex int      `json:"app_frame_index"`
 }
 
 // DiffOptions control diff rendering.
@@ -75,7 +91,8 @@ func diffFindings(before, after *Document) []DiffFinding {
 	var out []DiffFinding
 	seen := make(map[string]bool)
 	for _, f := range after.Findings {
-		df := DiffFinding{Change: "appeared", ID: f.ID, Category: f.Category, Severity: f.Severity, Summary: f.Summary, After: f.Goroutines}
+		df := diffFinding("appeared", f)
+		df.After = f.Goroutines
 		if o, ok := old[f.ID]; ok {
 			df.Change, df.Before = "persists", o.Goroutines
 		}
@@ -84,22 +101,31 @@ func diffFindings(before, after *Document) []DiffFinding {
 	}
 	for _, f := range before.Findings {
 		if !seen[f.ID] {
-			out = append(out, DiffFinding{Change: "resolved", ID: f.ID, Category: f.Category, Severity: f.Severity, Summary: f.Summary, Before: f.Goroutines})
+			df := diffFinding("resolved", f)
+			df.Before = f.Goroutines
+			out = append(out, df)
 		}
 	}
 	return out
 }
 
+// diffFinding is f's identity and text in a diff, without its counts.
+func diffFinding(change string, f Finding) DiffFinding {
+	return DiffFinding{Change: change, ID: f.ID, Category: f.Category, Severity: f.Severity,
+		Summary: f.Summary, Title: f.Title, Fix: f.Fix.Summary, RootFunction: f.Root.Function}
+}
+
 // newDiffDocument builds the JSON form of a snapshot diff.
 func newDiffDocument(d *parser.SnapshotDiff, opts DiffOptions) *DiffDocument {
 	doc := &DiffDocument{
-		SchemaVersion: "1",
-		From:          parser.CleanText(d.From.Source.String()),
-		To:            parser.CleanText(d.To.Source.String()),
-		Before:        d.Before,
-		After:         d.After,
-		Groups:        []DiffGroup{},
-		Findings:      diffFindings(opts.Before, opts.After),
+		SchemaVersion:  "1",
+		From:           parser.CleanText(d.From.Source.String()),
+		To:             parser.CleanText(d.To.Source.String()),
+		Before:         d.Before,
+		After:          d.After,
+		RuntimeLeftOut: d.RuntimeLeftOut,
+		Groups:         []DiffGroup{},
+		Findings:       diffFindings(opts.Before, opts.After),
 	}
 	if d.ElapsedKnown {
 		s := d.Elapsed.Seconds()
@@ -109,7 +135,8 @@ func newDiffDocument(d *parser.SnapshotDiff, opts DiffOptions) *DiffDocument {
 		if e.Change == parser.ChangeSame && !opts.All {
 			continue
 		}
-		g := DiffGroup{Change: string(e.Change), Before: e.Before, After: e.After, State: parser.CleanText(e.Group.State)}
+		g := DiffGroup{Change: string(e.Change), Before: e.Before, After: e.After, State: parser.CleanText(e.Group.State),
+			Stack: frames(e.Group.Frames), AppFrameIndex: detectors.AppFrame(e.Group.Frames)}
 		if d.ElapsedKnown {
 			pm := e.PerMinute
 			g.PerMinute = &pm
@@ -135,20 +162,22 @@ func WriteDiffJSON(w io.Writer, d *parser.SnapshotDiff, opts DiffOptions) error 
 	return nil
 }
 
-// WriteDiffTable writes the diff as a table: one row per changed group,
-// biggest growth first, in the ASCII style of the analyze report and
+// WriteDiffTable writes the diff as a table after its verdict line: the
+// findings matched by id, then one row per changed group, biggest growth
+// first, in the ASCII style of the analyze report and
 // wrapped to opts.Width when it is set.
 func WriteDiffTable(w io.Writer, d *parser.SnapshotDiff, opts DiffOptions) error {
 	doc := newDiffDocument(d, opts)
 	t := &textWriter{w: w, width: opts.Width}
-	t.para("", "  ", diffHeadline(doc, d))
+	t.para("", "  ", "ctxhole diff: "+diffVerdict(doc))
+	t.para("", "  ", diffHeadline(doc))
 	if len(doc.Findings) > 0 {
 		t.printf("\nFINDINGS (matched by id)\n")
 		rows := make([][]string, 0, len(doc.Findings))
 		for _, f := range doc.Findings {
-			rows = append(rows, []string{f.Change, f.ID, f.Severity + " " + f.Category, human.Count(f.Before), human.Count(f.After), f.Summary})
+			rows = append(rows, []string{f.Change, f.ID, f.Severity + " " + f.Category, human.Count(f.Before), human.Count(f.After), f.Title})
 		}
-		t.table(tableSpec{header: []string{"change", "id", "finding", "before", "after", "summary"}, rows: rows, right: []int{3, 4}, flex: []int{2, 5}, rowLines: true})
+		t.table(tableSpec{header: []string{"change", "id", "finding", "before", "after", "title"}, rows: rows, right: []int{3, 4}, flex: []int{2, 5}, rowLines: true})
 		t.printf("\nGOROUTINE GROUPS\n")
 	}
 	if len(doc.Groups) == 0 {
@@ -182,11 +211,11 @@ func WriteDiffTable(w io.Writer, d *parser.SnapshotDiff, opts DiffOptions) error
 func WriteDiffMarkdown(w io.Writer, d *parser.SnapshotDiff, opts DiffOptions) error {
 	doc := newDiffDocument(d, opts)
 	t := &textWriter{w: w}
-	t.printf("# Goroutine diff\n\n%s\n", mdText(diffHeadline(doc, d)))
+	t.printf("# Goroutine diff\n\n**%s**\n\n%s\n", mdText(diffVerdict(doc)), mdText(diffHeadline(doc)))
 	if len(doc.Findings) > 0 {
-		t.printf("\n## Findings (matched by id)\n\n| Change | ID | Finding | Before | After | Summary |\n|---|---|---|--:|--:|---|\n")
+		t.printf("\n## Findings (matched by id)\n\n| Change | ID | Finding | Before | After | Title |\n|---|---|---|--:|--:|---|\n")
 		for _, f := range doc.Findings {
-			t.printf("| %s | %s | %s | %s | %s | %s |\n", f.Change, code(f.ID), mdCell(f.Severity+" "+f.Category), human.Count(f.Before), human.Count(f.After), mdCell(mdText(f.Summary)))
+			t.printf("| %s | %s | %s | %s | %s | %s |\n", f.Change, code(f.ID), mdCell(f.Severity+" "+f.Category), human.Count(f.Before), human.Count(f.After), mdCell(mdText(f.Title)))
 		}
 		t.printf("\n## Goroutine groups\n")
 	}
@@ -209,15 +238,19 @@ func WriteDiffMarkdown(w io.Writer, d *parser.SnapshotDiff, opts DiffOptions) er
 	return nil
 }
 
-// diffHeadline is the diff's first line: what was compared and the net
-// change.
-func diffHeadline(doc *DiffDocument, d *parser.SnapshotDiff) string {
-	elapsed := "unknown (capture times not recorded)"
-	if doc.ElapsedS != nil {
-		elapsed = human.Duration(d.Elapsed)
+// diffHeadline says what was compared, after the verdict: the two
+// captures and their goroutine totals, and that the time between them is
+// unknown when it is.
+func diffHeadline(doc *DiffDocument) string {
+	h := fmt.Sprintf("from %s (%s) to %s (%s)",
+		doc.From, human.Plural(doc.Before, "goroutine"), doc.To, human.Plural(doc.After, "goroutine"))
+	if doc.RuntimeLeftOut > 0 {
+		h += "; " + human.Plural(doc.RuntimeLeftOut, "runtime goroutine") + " left out (only one capture lists them)"
 	}
-	return fmt.Sprintf("from %s (%s) to %s (%s), %s, elapsed %s",
-		doc.From, human.Plural(doc.Before, "goroutine"), doc.To, human.Plural(doc.After, "goroutine"), delta(doc.After-doc.Before), elapsed)
+	if doc.ElapsedS == nil {
+		h += "; elapsed unknown (capture times not recorded)"
+	}
+	return h
 }
 
 // delta formats a change in a count with its sign ("+3", "-1", "0").

@@ -20,7 +20,22 @@ import (
 //go:embed html.tmpl
 var htmlPage string
 
-var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
+// htmlShared holds what the report and diff pages share: their styles and
+// the script that filters goroutine groups.
+//
+//go:embed page.tmpl
+var htmlShared string
+
+var htmlTemplate = htmlPageTemplate("report", htmlPage)
+
+// htmlPageTemplate parses a page with the shared templates and functions.
+func htmlPageTemplate(name, page string) *template.Template {
+	t := template.Must(template.New(name).Funcs(htmlFuncs).Parse(page))
+	return template.Must(t.Parse(htmlShared))
+}
+
+// htmlFuncs are the functions the pages' templates call.
+var htmlFuncs = template.FuncMap{
 	"wait": func(s float64, known bool) string { return human.Wait(FromSeconds(s), known) },
 	"waits": func(g Group) string {
 		return human.WaitRange(FromSeconds(g.WaitMinS), FromSeconds(g.WaitMaxS), g.WaitKnown)
@@ -37,7 +52,12 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	"chainSVG": chainSVG,
 	"ganttSVG": ganttSVG,
 	"add":      func(a, b int) int { return a + b },
-}).Parse(htmlPage))
+	"sub":      func(a, b int) int { return a - b },
+	"delta":    delta,
+	"perMin":   perMinute,
+	"pct":      func(n, of int) int { return pct(n, of) },
+	"diffKey":  diffGroupKey,
+}
 
 // WriteHTML writes the report as one self-contained HTML page: the
 // verdict, the findings with their evidence, fix and chain (drawn as an

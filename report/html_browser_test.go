@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"image/png"
 	"os"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
@@ -41,13 +43,155 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
+// browser is a headless Chromium tab with a page loaded.
+type browser struct {
+	t   *testing.T
+	ctx context.Context
+	mu  sync.Mutex
+	// problems are what a page must not do: throw, log an error or a
+	// warning, load anything but itself, open a dialog.
+	problems []string
+}
+
+// openInBrowser starts headless Chromium, opens the page file and waits
+// until sel is visible. The browser is stopped when the test ends.
+func openInBrowser(t *testing.T, file, sel string) *browser {
+	t.Helper()
+	bin := chromium(t)
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(bin),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	}
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(cancel)
+	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(cancel)
+	b := &browser{t: t, ctx: ctx}
+	// Listen starts the browser; a failure to start it is the test's.
+	listenErr := chromedp.Listen(ctx, func(ev any) {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		switch ev := ev.(type) {
+		case *runtime.EventExceptionThrown:
+			b.problems = append(b.problems, "exception: "+ev.ExceptionDetails.Text)
+		case *runtime.EventConsoleAPICalled:
+			if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeWarning {
+				b.problems = append(b.problems, "console "+string(ev.Type))
+			}
+		case *log.EventEntryAdded:
+			if ev.Entry.Level == log.EntryLevelError || ev.Entry.Level == log.EntryLevelWarning {
+				b.problems = append(b.problems, "log: "+ev.Entry.Text)
+			}
+		case *network.EventRequestWillBeSent:
+			if u := ev.Request.URL; !strings.HasPrefix(u, "file://") && !strings.HasPrefix(u, "data:") {
+				b.problems = append(b.problems, "network request: "+u)
+			}
+		case *page.EventJavascriptDialogOpening:
+			b.problems = append(b.problems, "dialog: "+ev.Message)
+			// Dismiss it, or the page stays blocked until the timeout.
+			go func() { _, _ = chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{}) }()
+		}
+	})
+	if listenErr != nil {
+		t.Fatalf("starting %s: %v", bin, listenErr)
+	}
+	// chromedp enables the runtime, log, network and page domains on the
+	// tab.
+	if err := chromedp.Do(ctx, chromedp.Navigate("file://"+file), chromedp.WaitVisible(sel)); err != nil {
+		t.Fatalf("browser: %v", err)
+	}
+	return b
+}
+
+// text returns the visible text of the first element sel selects.
+func (b *browser) text(sel string) string {
+	b.t.Helper()
+	s, err := chromedp.Run(b.ctx, chromedp.Text(sel))
+	if err != nil {
+		b.t.Fatalf("text of %s: %v", sel, err)
+	}
+	return s
+}
+
+// count evaluates a JavaScript expression whose value is a number.
+func (b *browser) count(expr string) int {
+	b.t.Helper()
+	n, err := chromedp.Run(b.ctx, chromedp.Evaluate[int](expr))
+	if err != nil {
+		b.t.Fatalf("%s: %v", expr, err)
+	}
+	return n
+}
+
+// search types query into the page's search box as a user's input event
+// delivers it.
+func (b *browser) search(query string) {
+	b.t.Helper()
+	q, _ := json.Marshal(query)
+	b.count(`(() => { const s = document.getElementById("search"); s.focus(); s.value = ` + string(q) + `; s.dispatchEvent(new Event("input", {bubbles: true})); return 1 })()`)
+}
+
+// checkProblems fails the test for every problem the page had.
+func (b *browser) checkProblems() {
+	b.t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.problems) > 0 {
+		b.t.Errorf("page problems: %q", b.problems)
+	}
+}
+
+// screenshot captures the viewport, scrolled to the top, and fails the
+// test when it is blank (fewer than 20 colours).
+func (b *browser) screenshot() []byte {
+	b.t.Helper()
+	b.count(`(() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); return 1 })()`)
+	shot, err := chromedp.Run(b.ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		b.t.Fatalf("screenshot: %v", err)
+	}
+	img, err := png.Decode(bytes.NewReader(shot))
+	if err != nil {
+		b.t.Fatalf("screenshot: %v", err)
+	}
+	colors := map[uint32]bool{}
+	r := img.Bounds()
+	for y := r.Min.Y; y < r.Max.Y; y += 4 {
+		for x := r.Min.X; x < r.Max.X; x += 4 {
+			cr, cg, cb, _ := img.At(x, y).RGBA()
+			colors[cr>>8<<16|cg>>8<<8|cb>>8] = true
+		}
+	}
+	if len(colors) < 20 {
+		b.t.Errorf("screenshot has %d distinct colours: blank page", len(colors))
+	}
+	return shot
+}
+
+// writePage writes a page into the test's temporary directory.
+func writePage(t *testing.T, name string, page []byte) string {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(file, page, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return file
+}
+
 // TestHTMLInBrowser opens the HTML report of a real incident in headless
 // Chromium: the page loads from a file without a console error or any
 // network request, shows the verdict and the principal finding with its
 // chain drawn, the search box filters the goroutine groups, and a
 // screenshot is not blank.
 func TestHTMLInBrowser(t *testing.T) {
-	bin := chromium(t)
+	chromium(t)
 	const dir = "../fixtures/captures/db-driver-no-ctx"
 	c, err := parser.Load([]string{dir}, parser.Options{})
 	if err != nil {
@@ -65,87 +209,17 @@ func TestHTMLInBrowser(t *testing.T) {
 	if err := WriteHTML(&page, d, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	file := filepath.Join(t.TempDir(), "report.html")
-	if err := os.WriteFile(file, page.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(bin),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	}
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
-
-	var mu sync.Mutex
-	var problems []string
-	// Listen starts the browser; a failure to start it is the test's.
-	listenErr := chromedp.Listen(ctx, func(ev any) {
-		mu.Lock()
-		defer mu.Unlock()
-		switch ev := ev.(type) {
-		case *runtime.EventExceptionThrown:
-			problems = append(problems, "exception: "+ev.ExceptionDetails.Text)
-		case *runtime.EventConsoleAPICalled:
-			if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeWarning {
-				problems = append(problems, "console "+string(ev.Type))
-			}
-		case *log.EventEntryAdded:
-			if ev.Entry.Level == log.EntryLevelError || ev.Entry.Level == log.EntryLevelWarning {
-				problems = append(problems, "log: "+ev.Entry.Text)
-			}
-		case *network.EventRequestWillBeSent:
-			if u := ev.Request.URL; !strings.HasPrefix(u, "file://") && !strings.HasPrefix(u, "data:") {
-				problems = append(problems, "network request: "+u)
-			}
-		}
-	})
-	if listenErr != nil {
-		t.Fatalf("starting %s: %v", bin, listenErr)
-	}
+	b := openInBrowser(t, writePage(t, "report.html", page.Bytes()), "#verdict")
 
 	principalSel := "#" + d.Findings[0].ID
-	// chromedp enables the runtime, log and network domains on the tab.
-	if err := chromedp.Do(ctx, chromedp.Navigate("file://"+file), chromedp.WaitVisible("#verdict")); err != nil {
-		t.Fatalf("browser: %v", err)
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(sel))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return s
-	}
-	count := func(expr string) int {
-		t.Helper()
-		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](expr))
-		if err != nil {
-			t.Fatalf("%s: %v", expr, err)
-		}
-		return n
-	}
-	verdict, principal, shownAll := text("#verdict"), text(principalSel+" h3"), text("#shown")
-	total := count(`document.querySelectorAll("#groups .group").length`)
-	chainBoxes := count(`document.querySelectorAll(` + "`" + principalSel + ` svg.chain rect` + "`" + `).length`)
-	// Type the query as a user's input event delivers it.
-	count(`(() => { const s = document.getElementById("search"); s.focus(); s.value = "pq.(*conn)"; s.dispatchEvent(new Event("input", {bubbles: true})); return 1 })()`)
-	visible := count(`document.querySelectorAll("#groups .group:not(.hidden)").length`)
-	shownFiltered := text("#shown")
-	count(`(() => { const s = document.getElementById("search"); s.value = ""; s.dispatchEvent(new Event("input", {bubbles: true})); s.blur(); window.scrollTo(0, 0); return 1 })()`)
-	shot, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-	if err != nil {
-		t.Fatalf("screenshot: %v", err)
-	}
+	verdict, principal, shownAll := b.text("#verdict"), b.text(principalSel+" h3"), b.text("#shown")
+	total := b.count(`document.querySelectorAll("#groups .group").length`)
+	chainBoxes := b.count(`document.querySelectorAll(` + "`" + principalSel + ` svg.chain rect` + "`" + `).length`)
+	b.search("pq.(*conn)")
+	visible := b.count(`document.querySelectorAll("#groups .group:not(.hidden)").length`)
+	shownFiltered := b.text("#shown")
+	b.search("")
+	shot := b.screenshot()
 
 	if !strings.Contains(verdict, "principal: "+d.Findings[0].Category) {
 		t.Errorf("verdict %q does not name the principal %s", verdict, d.Findings[0].Category)
@@ -159,27 +233,7 @@ func TestHTMLInBrowser(t *testing.T) {
 	if total != len(d.Groups) || visible == 0 || visible >= total {
 		t.Errorf("search: %d of %d groups visible after filtering (want some, not all); %q -> %q", visible, total, shownAll, shownFiltered)
 	}
-	mu.Lock()
-	if len(problems) > 0 {
-		t.Errorf("page problems: %q", problems)
-	}
-	mu.Unlock()
-
-	img, err := png.Decode(bytes.NewReader(shot))
-	if err != nil {
-		t.Fatalf("screenshot: %v", err)
-	}
-	colors := map[uint32]bool{}
-	b := img.Bounds()
-	for y := b.Min.Y; y < b.Max.Y; y += 4 {
-		for x := b.Min.X; x < b.Max.X; x += 4 {
-			r, g, bl, _ := img.At(x, y).RGBA()
-			colors[r>>8<<16|g>>8<<8|bl>>8] = true
-		}
-	}
-	if len(colors) < 20 {
-		t.Errorf("screenshot has %d distinct colours: blank page", len(colors))
-	}
+	b.checkProblems()
 	if *updateScreenshot {
 		if err := os.WriteFile("../docs/html-report.png", shot, 0o644); err != nil {
 			t.Fatal(err)

@@ -12,7 +12,7 @@ import (
 )
 
 // diffFormats are the values of diff's -o.
-var diffFormats = []string{"table", "json", "markdown"}
+var diffFormats = []string{"table", "json", "markdown", "html"}
 
 // diffCmd is `ctxhole diff A [B]`: what appeared, vanished and grew
 // between two captures of one process. With one input holding several
@@ -26,16 +26,19 @@ func (inv *invocation) diffCmd() *cobra.Command {
 		Short: "Show goroutine groups that appeared, vanished or grew between two captures",
 		Long: `Compares the goroutine groups of two captures of one process (files or bundle
 directories): what appeared, vanished and grew, with growth per minute when the
-capture times are known. One input holding several snapshots (a bundle, a log with
-several dumps) compares its first moment with its last.`,
+capture times are known, and the findings of the two moments matched by their
+stable id: what appeared, persists or was resolved. One input holding several
+snapshots (a bundle, a log with several dumps) compares its first moment with its
+last. -o html writes one self-contained page to share.`,
 		Example: `  ctxhole diff before.txt after.txt
-  ctxhole diff -o markdown bundle/`,
+  ctxhole diff -o markdown bundle/
+  ctxhole diff -o html before.txt after.txt > diff.html`,
 		RunE: func(_ *cobra.Command, args []string) error {
 			inv.code = inv.runDiff(format, all, args)
 			return nil
 		},
 	}
-	cmd.Flags().StringVarP(&format, "output", "o", "table", "output `format`: table, json or markdown")
+	cmd.Flags().StringVarP(&format, "output", "o", "table", "output `format`: table, json, markdown or html")
 	cmd.Flags().BoolVar(&all, "all", false, "also list groups that did not change")
 	_ = cmd.RegisterFlagCompletionFunc("output", completeFormats(diffFormats))
 	return cmd
@@ -48,7 +51,7 @@ func (inv *invocation) runDiff(format string, all bool, pos []string) int {
 		format = "markdown"
 	}
 	if !slices.Contains(diffFormats, format) {
-		fmt.Fprintf(stderr, "ctxhole diff: unknown output format %q (want table, json or markdown)\n", format)
+		fmt.Fprintf(stderr, "ctxhole diff: unknown output format %q (want table, json, markdown or html)\n", format)
 		return exitUsage
 	}
 	from, to, err := diffSnapshots(pos, stdin)
@@ -67,6 +70,8 @@ func (inv *invocation) runDiff(format string, all bool, pos []string) int {
 		err = report.WriteDiffJSON(out, d, opts)
 	case "markdown":
 		err = report.WriteDiffMarkdown(out, d, opts)
+	case "html":
+		err = report.WriteDiffHTML(out, d, opts)
 	default:
 		_, opts.Width = terminalWidth(stdout)
 		err = report.WriteDiffTable(out, d, opts)

@@ -70,6 +70,8 @@ func TestDiffTableAndErrors(t *testing.T) {
 		{"two files", []string{dir + "goroutine-debug2.1.txt", dir + "goroutine-debug2.3.txt"}, exitOK, "grew", ""},
 		{"ascii table like analyze", []string{dir}, exitOK, "+--------+", ""},
 		{"markdown", []string{"-o", "markdown", dir}, exitOK, "| grew | ", ""},
+		{"html", []string{"-o", "html", dir}, exitOK, "<!DOCTYPE html>", ""},
+		{"html findings by id", []string{"-o", "html", dir}, exitOK, `data-change="persists"`, ""},
 		{"one snapshot", []string{dir + "goroutine-debug2.1.txt"}, exitUsage, "", "holds one snapshot"},
 		{"no input", nil, exitUsage, "", "want one or two inputs"},
 		{"bad format", []string{"-o", "xml", dir}, exitUsage, "", "unknown output format"},
@@ -82,6 +84,28 @@ func TestDiffTableAndErrors(t *testing.T) {
 			if code != tt.code || !strings.Contains(stdout.String(), tt.stdout) || !strings.Contains(stderr.String(), tt.stderr) ||
 				strings.ContainsAny(stdout.String(), "─│┌") {
 				t.Errorf("exit %d (want %d)\nstdout: %s\nstderr: %s", code, tt.code, stdout.String(), stderr.String())
+			}
+		})
+	}
+}
+
+// TestDiffVerdictFirst: every human format of the diff opens on its
+// verdict, the net change and what happened to the findings and groups.
+func TestDiffVerdictFirst(t *testing.T) {
+	const dir = "../../fixtures/captures/goroutine-leak/"
+	for _, tt := range []struct{ format, prefix string }{
+		{"table", "ctxhole diff: +"},
+		{"markdown", "# Goroutine diff\n\n**+"},
+		{"html", "<!DOCTYPE html>"},
+	} {
+		t.Run(tt.format, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if code := run([]string{"diff", "-o", tt.format, dir}, strings.NewReader(""), &stdout, &stderr); code != exitOK {
+				t.Fatalf("exit %d: %s", code, stderr.String())
+			}
+			out := stdout.String()
+			if !strings.HasPrefix(out, tt.prefix) || !strings.Contains(out, "findings: 1 persists; groups: ") {
+				t.Errorf("-o %s does not open on the verdict:\n%.400s", tt.format, out)
 			}
 		})
 	}

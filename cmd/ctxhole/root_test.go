@@ -48,7 +48,7 @@ func TestCLIConventions(t *testing.T) {
 		{"--version", []string{"--version"}, exitOK, []string{"ctxhole " + toolVersion() + "\n"}, ""},
 		{"unknown command", []string{"analyse"}, exitUsage, nil, `unknown command "analyse"`},
 		{"help demo", []string{"help", "demo"}, exitOK, []string{"ctxhole demo [flags]", "-o, --output format"}, ""},
-		{"help diff", []string{"help", "diff"}, exitOK, []string{"ctxhole diff [flags] A [B]", "table, json or markdown"}, ""},
+		{"help diff", []string{"help", "diff"}, exitOK, []string{"ctxhole diff [flags] A [B]", "table, json, markdown or html"}, ""},
 		{"help analyze lists html", []string{"help", "analyze"}, exitOK, []string{"table, json, markdown or html"}, ""},
 		{"help capture", []string{"help", "capture"}, exitOK, []string{"--dir directory", "-o, --output format"}, ""},
 		{"help vet is vet's own usage", []string{"help", "vet"}, exitOK, []string{"usage: ctxhole vet", "-sarif"}, ""},
