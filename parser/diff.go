@@ -3,6 +3,7 @@ package parser
 import (
 	"cmp"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -103,14 +104,26 @@ func Diff(from, to *Snapshot) *SnapshotDiff {
 // listsRuntime reports whether a snapshot lists the runtime's own
 // goroutines.
 func listsRuntime(groups []*Group) bool {
-	return slices.ContainsFunc(groups, func(g *Group) bool { return RuntimeOnly(g.Frames) })
+	return slices.ContainsFunc(groups, runtimeOwn)
+}
+
+// runtimeOwn reports whether a group is of the runtime's own goroutines,
+// those net/http/pprof leaves out: a stack that is the runtime's alone,
+// started by a runtime function other than runtime.main (the runtime's
+// isSystemGoroutine).
+func runtimeOwn(g *Group) bool {
+	if !RuntimeOnly(g.Frames) {
+		return false
+	}
+	start := g.Frames[len(g.Frames)-1].Func
+	return strings.HasPrefix(start, "runtime.") && start != "runtime.main"
 }
 
 // leaveOutRuntime drops the runtime's own goroutines from groups and from
 // their snapshot's total, counting them in d.RuntimeLeftOut.
 func (d *SnapshotDiff) leaveOutRuntime(groups []*Group, total *int) []*Group {
 	return slices.DeleteFunc(groups, func(g *Group) bool {
-		if !RuntimeOnly(g.Frames) {
+		if !runtimeOwn(g) {
 			return false
 		}
 		d.RuntimeLeftOut += g.Count

@@ -66,6 +66,12 @@ func TestDiffRuntimeGoroutines(t *testing.T) {
 		t.Errorf("debug=2 -> SIGQUIT: %d left out, %d -> %d, entries %+v; want the 2 runtime goroutines left out and main.worker grown 1 -> 2",
 			d.RuntimeLeftOut, d.Before, d.After, d.Entries)
 	}
+	// Only what the runtime started is its own: an application function
+	// whose name confuses the package split is still compared.
+	odd := goroutineBlock(5, "chan receive", "main.(*srv).</script><script>x</script>()", "/src/main.go:30")
+	if d := Diff(pprof, snapshotOf(t, "sigquit3.txt", app, odd, gc)); d.After != 2 || len(d.Entries) != 2 {
+		t.Errorf("debug=2 -> SIGQUIT with an odd name: %d after, %d entries; want the odd group compared", d.After, len(d.Entries))
+	}
 	both := Diff(sigquit, snapshotOf(t, "sigquit2.txt", app, gc))
 	if both.RuntimeLeftOut != 0 || both.Before != 4 || both.After != 2 {
 		t.Errorf("SIGQUIT -> SIGQUIT: %d left out, %d -> %d; want none left out, 4 -> 2", both.RuntimeLeftOut, both.Before, both.After)

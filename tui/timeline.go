@@ -4,11 +4,13 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/ctxhole/ctxhole/internal/human"
 	"github.com/ctxhole/ctxhole/parser"
@@ -26,9 +28,14 @@ func (ts *timelineState) reset() { ts.rows = scroller{} }
 
 // tlRow is one timeline row: a label and a span. For traces the span is
 // offsets from the trace's start; for dumps it is the wait before the
-// capture (start = -wait, end = 0).
+// capture (start = -wait, end = 0). The label is laid out in columns
+// (layoutLabels): a one-cell mark, a number right-aligned to the widest
+// of the timeline's, then the name.
 type tlRow struct {
-	label   string
+	mark    string // "*" for a row of the selected finding's chain, " " otherwise; "" for none
+	num     string // a goroutine count or ID
+	name    string
+	label   string // mark, num and name in columns, set by layoutLabels
 	start   time.Duration
 	end     time.Duration
 	open    bool // still blocked when the trace or capture ended
@@ -45,6 +52,30 @@ type timeline struct {
 	axisL    string
 	axisR    string
 	empty    string
+	// labelW is the width of the widest label: every label is padded to
+	// it, or to what the terminal leaves, so the bars of all rows start in
+	// one column whatever the counts and waits, and whichever rows are
+	// scrolled into view.
+	labelW int
+}
+
+// layoutLabels lays out the rows' labels in columns (mark, number
+// right-aligned, name) and sets tl.labelW.
+func (tl *timeline) layoutLabels() {
+	numW := 0
+	for _, r := range tl.rows {
+		numW = max(numW, ansi.StringWidth(r.num))
+	}
+	tl.labelW = 0
+	for i := range tl.rows {
+		r := &tl.rows[i]
+		l := r.mark
+		if numW > 0 {
+			l += strings.Repeat(" ", numW-ansi.StringWidth(r.num)) + r.num + " "
+		}
+		r.label = l + r.name
+		tl.labelW = max(tl.labelW, ansi.StringWidth(r.label))
+	}
 }
 
 func (m *model) syncTimeline() {
@@ -88,6 +119,7 @@ func (m *model) buildTimeline() timeline {
 		return tl
 	}
 	tl := m.computeTimeline(fd)
+	tl.layoutLabels()
 	m.tlCache[ck] = tl
 	return tl
 }
@@ -135,7 +167,7 @@ func (m *model) chainTimeline(fd *findingData) (timeline, bool) {
 			stop = time.Duration(*l.EndNS)
 		}
 		r := tlRow{
-			label:   n.prefix + clean(l.Relation) + " " + clean(parser.ShortFunc(l.Function)),
+			name:    n.prefix + clean(l.Relation) + " " + clean(parser.ShortFunc(l.Function)),
 			start:   start,
 			end:     stop,
 			open:    stop < 0,
@@ -208,7 +240,8 @@ func (m *model) traceStuckTimeline(t *parser.Trace) (timeline, bool) {
 		}
 		fn = clean(fn)
 		tl.rows = append(tl.rows, tlRow{
-			label: fmt.Sprintf("g%d %s", g.ID, parser.ShortFunc(fn)),
+			num:   "g" + strconv.FormatInt(g.ID, 10),
+			name:  parser.ShortFunc(fn),
 			start: g.Stuck.Start,
 			end:   t.Duration,
 			open:  true,
@@ -278,7 +311,9 @@ func (m *model) dumpTimeline(fd *findingData) timeline {
 			mark = "*"
 		}
 		r := tlRow{
-			label:   fmt.Sprintf("%s%s %s", mark, row.count, parser.ShortFunc(row.fn)),
+			mark:    mark,
+			num:     row.count,
+			name:    parser.ShortFunc(row.fn),
 			start:   -wait,
 			end:     0,
 			open:    true,
@@ -325,7 +360,9 @@ func (m *model) timelineView(h int) []string {
 		return append(tl.title, "  "+tl.empty)
 	}
 	w := m.width
-	labelW := min(40, max(16, w*2/5))
+	// Labels take the width the widest needs, and leave the bars at least
+	// a third of the line.
+	labelW := min(tl.labelW, max(16, w-4-max(10, w/3)))
 	barW := max(10, w-labelW-4)
 	out := append([]string(nil), tl.title...)
 	axis := pad(tl.axisL, barW-len(tl.axisR)) + tl.axisR
