@@ -91,7 +91,16 @@ func readFile(path string, opts Options) (*Capture, error) {
 		return nil, &Error{File: path, Offset: -1, Err: err}
 	}
 	defer f.Close()
-	return Read(f, path, opts)
+	part, err := Read(f, path, opts)
+	if err != nil {
+		return nil, err
+	}
+	if fi, serr := f.Stat(); serr == nil && fi.Mode().IsRegular() {
+		for _, s := range part.Snapshots {
+			s.Source.ModTime = fi.ModTime()
+		}
+	}
+	return part, nil
 }
 
 // loadDir reads a capture directory: every regular file in dir and in its

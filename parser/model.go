@@ -85,6 +85,11 @@ type Source struct {
 	// capture of the same moment that has one: see Capture.Moments); zero
 	// if not.
 	Time time.Time
+	// ModTime is the modification time of the file the capture was read
+	// from (a regular file; zero otherwise). It is only a hint for telling
+	// which untimed captures show one moment: a copy or an archive may
+	// have reset it, so it is never taken for a capture time.
+	ModTime time.Time
 }
 
 func (s Source) String() string {

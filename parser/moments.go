@@ -20,13 +20,15 @@ const sameMomentWindow = 2 * time.Second
 // labels (proto), which beat aggregated counts (debug=1, pprof -traces).
 //
 // Two snapshots are one moment when both capture times are known and lie
-// within two seconds of each other. When a time is unknown, they are one
-// moment when they hold the same number of goroutines and, if both list
-// goroutine IDs, the same IDs.
+// within two seconds of each other. When a time is unknown, their content
+// decides (contentMomentGroups): the goroutines they hold stack by stack
+// (a multiset of group counts, which every format carries), their IDs when
+// both list them, one capture per format in a moment, and the files'
+// modification times to break ties; not the order the files were named
+// or listed in.
 //
-// Each snapshot joins the first earlier moment whose first capture it
-// matches. The matching is linear in the number of snapshots (plus sorting
-// each one's IDs once): a folder of thousands of dumps from a hostile or
+// Beyond maxContentMatch untimed snapshots, the rule is the linear one of
+// indexedMomentGroups: a folder of thousands of dumps from a hostile or
 // simply busy source must not cost a pairwise comparison.
 func (c *Capture) Moments() []*Snapshot {
 	groups := c.MomentCaptures()
@@ -71,11 +73,29 @@ func SameFormat(a, b []*Snapshot) (x, y *Snapshot) {
 
 // momentGroups groups the snapshots by moment, in input order.
 func (c *Capture) momentGroups() [][]*Snapshot {
+	untimed := 0
+	for _, s := range c.Snapshots {
+		if s.Source.Time.IsZero() {
+			untimed++
+		}
+	}
+	if untimed == 0 || untimed > maxContentMatch {
+		return indexedMomentGroups(c.Snapshots)
+	}
+	return contentMomentGroups(c.Snapshots)
+}
+
+// indexedMomentGroups groups snapshots by the linear rule: capture times
+// within sameMomentWindow when both are known, otherwise the same count
+// and, when both list IDs, the same IDs; each snapshot joins the first
+// earlier moment whose first capture it matches. It is linear in the
+// number of snapshots (plus sorting each one's IDs once).
+func indexedMomentGroups(snaps []*Snapshot) [][]*Snapshot {
 	var (
 		moments [][]*Snapshot
 		idx     momentIndex
 	)
-	for _, s := range c.Snapshots {
+	for _, s := range snaps {
 		k := newMomentKey(s)
 		if i := idx.find(k); i >= 0 {
 			moments[i] = append(moments[i], s)
@@ -112,8 +132,8 @@ func (c *Capture) dateMoments() {
 }
 
 // sameMoment reports whether two snapshots show one moment of the process
-// (see Moments). Moments uses momentIndex, which answers the same question
-// for many snapshots at once.
+// by the linear rule (indexedMomentGroups), which momentIndex answers for
+// many snapshots at once.
 func sameMoment(a, b *Snapshot) bool {
 	return newMomentKey(a).matches(newMomentKey(b))
 }
