@@ -2,6 +2,7 @@ package detectors
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -64,5 +65,36 @@ func TestMomentsWithoutManifest(t *testing.T) {
 	}
 	if f.Growth == nil || f.Growth.Snapshots != m.Expect.Moments || f.Growth.To <= f.Growth.From || !f.Growth.RateKnown {
 		t.Errorf("growth %+v, want growth per minute across %d moments (the debug=2 dumps dated by their moment's proto)", f.Growth, m.Expect.Moments)
+	}
+}
+
+// TestErrgroupFormatsAgree: each instant of the errgroup service, captured
+// as debug=2, debug=1 and proto, gives one answer in each format alone: the
+// workers stranded on their channel send first, with the errgroup Wait
+// callers behind them. debug=1 hides the runtime's chansend frames; their
+// PCs on the record line still tell a send from a receive.
+func TestErrgroupFormatsAgree(t *testing.T) {
+	dir := filepath.Join(repoRoot(t), "fixtures", "captures", "moments-no-manifest")
+	for i := 1; i <= 3; i++ {
+		var answers []string
+		for _, f := range []string{"goroutine-debug2.%d.txt", "goroutine-debug1.%d.txt", "goroutine.%d.pb.gz"} {
+			path := filepath.Join(dir, fmt.Sprintf(f, i))
+			if _, err := os.Stat(path); err != nil {
+				t.Skipf("fixture absent: %v", err)
+			}
+			r := analyzeLoaded(t, path)
+			if len(r.Findings) == 0 {
+				t.Fatalf("%s: no findings", path)
+			}
+			top := r.Findings[0]
+			waiters := chainWaiters(top, "golang.org/x/sync/errgroup.(*Group).Wait")
+			answers = append(answers, fmt.Sprintf("%s root %s, %d errgroup waiters", top.Category, top.Chain[0].Function, min(waiters, 1)))
+			if top.Category != CatChanSendBlocked || top.Chain[0].Function != "main.(*server).gather.func1" || waiters == 0 {
+				t.Errorf("%s: %s\n%s", filepath.Base(path), answers[len(answers)-1], describe(r, 3))
+			}
+		}
+		if answers[0] != answers[1] || answers[1] != answers[2] {
+			t.Errorf("instant %d: debug=2, debug=1 and proto answer %q", i, answers)
+		}
 	}
 }

@@ -65,9 +65,13 @@ type debug1Reader struct {
 	snaps []*Snapshot
 	snap  *Snapshot  // being read; nil before a header and after the end
 	cur   *Goroutine // record being read
-	// firstPC is the innermost PC of the record being read, if hasPC.
-	firstPC uint64
-	hasPC   bool
+	// lead holds the innermost PCs of the record being read (firstPC is
+	// lead[0]), if hasPC.
+	lead  [4]uint64
+	hasPC bool
+	// chanOps are the records parked in a hidden runtime channel
+	// function, resolved to send or receive when the snapshot ends.
+	chanOps []hiddenChanOp
 	leaked  bool
 	names   stringSet
 	// pend is the last record or frame line, kept to join the next line to
@@ -149,7 +153,7 @@ func (d *debug1Reader) line(t []byte) error {
 	case t[0] == '#' || d.cur != nil && isDebug1FrameLine(t):
 		d.frameLine(t)
 	default:
-		n, firstPC, npc, err := parseDebug1Record(t)
+		n, lead, npc, err := parseDebug1Record(t)
 		if err != nil {
 			if d.snap.Count() > 0 || d.cur != nil {
 				// The profile is over: what follows is other output.
@@ -169,7 +173,7 @@ func (d *debug1Reader) line(t []byte) error {
 		// Frames are about one per PC (inlining adds, hidden runtime
 		// frames remove).
 		d.cur = &Goroutine{Count: n, M: -1, Line: d.no(), Frames: make([]Frame, 0, min(npc, 256))}
-		d.firstPC, d.hasPC = firstPC, npc > 0
+		d.lead, d.hasPC = lead, npc > 0
 		d.snap.Goroutines = append(d.snap.Goroutines, d.cur)
 	}
 	return nil
@@ -209,7 +213,10 @@ func (d *debug1Reader) frameLine(t []byte) {
 // finishRecord sets the inferred state of the record being read.
 func (d *debug1Reader) finishRecord() {
 	if d.cur != nil {
-		finishDebug1Record(d.cur, d.firstPC, d.hasPC, d.leaked)
+		finishDebug1Record(d.cur, d.lead[0], d.hasPC, d.leaked)
+		if op, ok := newHiddenChanOp(d.cur, d.lead, d.hasPC); ok {
+			d.chanOps = append(d.chanOps, op)
+		}
 		d.cur = nil
 	}
 }
@@ -217,6 +224,8 @@ func (d *debug1Reader) finishRecord() {
 // endSnapshot closes the snapshot being read.
 func (d *debug1Reader) endSnapshot() {
 	d.finishRecord()
+	resolveHiddenChanOps(d.chanOps)
+	d.chanOps = nil
 	if d.snap != nil {
 		if !d.noHeader {
 			checkDebug1Total(d.snap)
@@ -272,15 +281,15 @@ func parseProfileTotal(t []byte) (name string, total int, ok bool) {
 }
 
 // parseDebug1Record parses "N @ 0x1 0x2 ...", returning the count, the
-// first (innermost) PC and the number of PCs.
-func parseDebug1Record(t []byte) (count int, first uint64, npc int, err error) {
+// first (innermost) four PCs and the number of PCs.
+func parseDebug1Record(t []byte) (count int, lead [4]uint64, npc int, err error) {
 	countText, stack, found := bytes.Cut(t, []byte(" @"))
 	if !found {
-		return 0, 0, 0, fmt.Errorf("expected a record %q, got %q", "N @ 0x...", clipText(t))
+		return 0, lead, 0, fmt.Errorf("expected a record %q, got %q", "N @ 0x...", clipText(t))
 	}
 	n, err := strconv.Atoi(string(bytes.TrimSpace(countText)))
 	if err != nil || n <= 0 {
-		return 0, 0, 0, fmt.Errorf("bad record count %q", clipText(countText))
+		return 0, lead, 0, fmt.Errorf("bad record count %q", clipText(countText))
 	}
 	for len(stack) > 0 {
 		stack = bytes.TrimLeft(stack, " \t")
@@ -293,15 +302,15 @@ func parseDebug1Record(t []byte) (count int, first uint64, npc int, err error) {
 		}
 		pc, err := parseHex0x(stack[:end])
 		if err != nil {
-			return 0, 0, 0, fmt.Errorf("bad PC %q in record", clipText(stack[:end]))
+			return 0, lead, 0, fmt.Errorf("bad PC %q in record", clipText(stack[:end]))
 		}
-		if npc == 0 {
-			first = pc
+		if npc < len(lead) {
+			lead[npc] = pc
 		}
 		npc++
 		stack = stack[end:]
 	}
-	return n, first, npc, nil
+	return n, lead, npc, nil
 }
 
 // parseDebug1Labels parses the runtime's label set text,
