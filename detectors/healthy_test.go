@@ -12,7 +12,7 @@ import (
 )
 
 // healthyFixtures are the fixture services that are working normally.
-var healthyFixtures = []string{"healthy", "healthy-churn", "healthy-idle"}
+var healthyFixtures = []string{"healthy", "healthy-churn", "healthy-idle", "http-idle-connections"}
 
 // healthyRealWorld are real dumps of services working normally (or with
 // nothing stated wrong) and the highest severity allowed on each: 29 is
