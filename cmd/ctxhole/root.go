@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"runtime"
 	"runtime/debug"
 	"strings"
 
@@ -74,7 +75,7 @@ Exit status: 0 success, 1 a finding at or above --fail-on, 2 usage or input erro
 	root.SetIn(inv.stdin)
 	root.SetOut(inv.stdout)
 	root.SetErr(inv.stderr)
-	root.SetVersionTemplate("ctxhole {{.Version}}\n")
+	root.SetVersionTemplate("ctxhole {{.Version}}\n" + buildLine() + "\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(
 		inv.analyzeCmd(),
@@ -112,6 +113,41 @@ func toolVersion() string {
 	return versionOf(bi)
 }
 
+// buildLine is --version's second line: the Go toolchain and platform the
+// binary was built with (the runtime formats it reads best are that Go's),
+// and the commit and its time when the build recorded them:
+// "built with go1.26.8 for linux/amd64, commit 1a2b3c4d5e6f of 2026-11-23T11:58:04Z".
+func buildLine() string {
+	line := "built with " + runtime.Version() + " for " + runtime.GOOS + "/" + runtime.GOARCH
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return line
+	}
+	return line + commitOf(bi)
+}
+
+// commitOf is ", commit REV of TIME" from a build's VCS stamp, "" when it
+// has none.
+func commitOf(bi *debug.BuildInfo) string {
+	var rev, at string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.time":
+			at = s.Value
+		}
+	}
+	if rev == "" {
+		return ""
+	}
+	c := ", commit " + rev[:min(12, len(rev))]
+	if at != "" {
+		c += " of " + at
+	}
+	return c
+}
+
 // versionOf formats a build's version (see toolVersion).
 func versionOf(bi *debug.BuildInfo) string {
 	v := bi.Main.Version
@@ -133,8 +169,9 @@ func versionOf(bi *debug.BuildInfo) string {
 	if len(rev) > 12 {
 		rev = rev[:12]
 	}
-	// A pseudo-version already ends in the revision.
-	if strings.HasSuffix(v, rev) {
+	// A pseudo-version already holds the revision (and "+dirty" when
+	// the tree was modified).
+	if strings.Contains(v, rev) {
 		return v
 	}
 	v += " rev " + rev
