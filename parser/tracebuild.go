@@ -151,7 +151,7 @@ type siteAgg struct {
 // traceBuilder folds a stream of trace events into a Trace.
 type traceBuilder struct {
 	stacks    *stackTable
-	gs        map[trace.GoID]*gState
+	gs        *gTable
 	gcache    [gCacheSize]*gState
 	free      []*gState // states of exited goroutines, for reuse
 	retired   retiredHeap
@@ -180,7 +180,7 @@ type traceBuilder struct {
 func newTraceBuilder() *traceBuilder {
 	return &traceBuilder{
 		stacks:    newStackTable(),
-		gs:        make(map[trace.GoID]*gState),
+		gs:        newGTable(),
 		edges:     make(map[edgeKey]*edgeAgg),
 		sites:     make(map[siteKey]*siteAgg),
 		reasons:   []string{""},
@@ -209,7 +209,7 @@ func (b *traceBuilder) reasonID(r string) reasonID {
 func (b *traceBuilder) newGeneration() {
 	b.gens++
 	b.creates = [2]createCache{}
-	for _, g := range b.gs {
+	for g := range b.gs.all() {
 		g.blk, g.wakeHandle = [2]blockCache{}, [2]trace.Stack{}
 		if g.sysStack != trace.NoStack {
 			// A system call spanning generations: resolve its stack now

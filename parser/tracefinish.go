@@ -22,8 +22,8 @@ func (b *traceBuilder) finish(tr *Trace) {
 	tr.MaxRunnable = b.maxRun
 	tr.DroppedGoroutines = b.dropped
 
-	all := make([]*gState, 0, len(b.gs)+len(b.retired))
-	for _, g := range b.gs {
+	all := make([]*gState, 0, b.gs.len()+len(b.retired))
+	for g := range b.gs.all() {
 		all = append(all, g)
 	}
 	all = append(all, b.retired...)

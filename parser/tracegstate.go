@@ -15,7 +15,7 @@ func (b *traceBuilder) g(id trace.GoID) *gState {
 	if g := *slot; g != nil && g.id == int64(id) {
 		return g
 	}
-	g := b.gs[id]
+	g := b.gs.get(id)
 	if g != nil {
 		*slot = g
 	}
@@ -39,7 +39,7 @@ func (b *traceBuilder) newG(id trace.GoID, t trace.Time) *gState {
 	}
 	g.id, g.created, g.runnableAt, g.runStart = int64(id), t, -1, -1
 	g.state, g.wakesAs = trace.GoUndetermined, WakeGoroutine
-	b.gs[id] = g
+	b.gs.put(id, g)
 	b.gcache[uint64(id)%gCacheSize] = g
 	return g
 }
@@ -54,7 +54,7 @@ func (b *traceBuilder) exit(g *gState, t trace.Time) {
 	}
 	b.dequeue(g)
 	g.exited = true
-	delete(b.gs, trace.GoID(g.id))
+	b.gs.delete(trace.GoID(g.id))
 	if slot := &b.gcache[uint64(g.id)%gCacheSize]; *slot == g {
 		*slot = nil
 	}
