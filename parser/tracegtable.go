@@ -19,6 +19,8 @@ const gWindow = 4096
 // outlive the window move to a map: creating, finding and ending a
 // short-lived goroutine touches no map. IDs below the window (and any a
 // corrupt trace invents) go to the map; memory stays bounded either way.
+// The window only moves up, so the map holds only IDs below it: an ID
+// above the window is not in the table.
 type gTable struct {
 	// base is the lowest ID the window holds: ID id, for base <= id <
 	// base+gWindow, is in window[id%gWindow].
@@ -39,8 +41,11 @@ func (t *gTable) inWindow(id trace.GoID) bool {
 
 // get returns the state of goroutine id, or nil.
 func (t *gTable) get(id trace.GoID) *gState {
-	if t.inWindow(id) {
-		return t.window[uint64(id)%gWindow]
+	if int64(id) >= t.base {
+		if t.inWindow(id) {
+			return t.window[uint64(id)%gWindow]
+		}
+		return nil
 	}
 	return t.old[id]
 }
@@ -74,11 +79,12 @@ func (t *gTable) slide(base int64) {
 
 // delete removes goroutine id.
 func (t *gTable) delete(id trace.GoID) {
-	if t.inWindow(id) {
-		slot := &t.window[uint64(id)%gWindow]
-		if *slot != nil {
-			t.n--
-			*slot = nil
+	if int64(id) >= t.base {
+		if t.inWindow(id) {
+			if slot := &t.window[uint64(id)%gWindow]; *slot != nil {
+				t.n--
+				*slot = nil
+			}
 		}
 		return
 	}
