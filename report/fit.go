@@ -20,8 +20,9 @@ const (
 
 // fitColumns wraps the flexible columns' cells so that the table fits
 // width: the fixed columns keep their natural width, and the flexible ones
-// share the rest, the narrow ones first taking only what they need. A
-// table whose fixed columns alone overflow is left as wide as it must be.
+// share the rest, the narrow ones first taking only what they need. Headers
+// are not wrapped: a table whose fixed columns and headers alone overflow
+// is left as wide as it must be.
 func fitColumns(width int, header []string, rows [][]string, flex []int) [][]string {
 	if len(flex) == 0 {
 		return rows
@@ -46,6 +47,9 @@ func fitColumns(width int, header []string, rows [][]string, flex []int) [][]str
 			avail -= w
 		}
 	}
+	// A header is not wrapped: it is its column's floor (and
+	// tightFlexWidth), which the columns served before it leave free.
+	floor := func(c int) int { return min(natural[c], max(tightFlexWidth, cellWidth(header[c]))) }
 	order := slices.Clone(flex)
 	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(natural[a], natural[b]) })
 	limit := make(map[int]int, len(flex))
@@ -55,7 +59,12 @@ func fitColumns(width int, header []string, rows [][]string, flex []int) [][]str
 			// Squeeze below minFlexWidth only as far as the width needs.
 			share = max(share, tightFlexWidth)
 		}
-		limit[c] = min(natural[c], share)
+		reserved := 0
+		for _, later := range order[i+1:] {
+			reserved += floor(later)
+		}
+		share = min(share, avail-reserved)
+		limit[c] = max(min(natural[c], share), floor(c))
 		avail -= limit[c]
 	}
 	out := make([][]string, len(rows))

@@ -344,6 +344,35 @@ func TestFitColumns(t *testing.T) {
 	}
 }
 
+// TestTableFitsWidth renders tables whose flexible columns have headers
+// wider than their share (the verbose groups table at 80 columns): the
+// headers are not wrapped, so the other columns give way, and no line is
+// wider than the terminal (down to the width the fixed columns and the
+// headers need, 69 here).
+func TestTableFitsWidth(t *testing.T) {
+	header := []string{"input", "count", "state", "wait", "top frame", "first app frame"}
+	rows := [][]string{
+		{"1", "279", "chan receive", ">=1m to >=2m", "main.(*server).notifyOnShip\nincidents/goroutine-leak/main.go:80", "main.(*server).notifyOnShip\nincidents/goroutine-leak/main.go:80"},
+		{"12", "1,234", "sync.RWMutex.RLock", "-", "internal/poll.runtime_pollWait\nruntime/netpoll.go:351", ""},
+	}
+	for _, width := range []int{69, 72, 80, 100} {
+		var b bytes.Buffer
+		tw := &textWriter{w: &b, width: width}
+		tw.table(tableSpec{header: header, rows: rows, right: []int{0, 1}, flex: []int{2, 3, 4, 5}, rowLines: true})
+		if tw.err != nil {
+			t.Fatal(tw.err)
+		}
+		for _, line := range strings.Split(strings.TrimRight(b.String(), "\n"), "\n") {
+			if n := utf8.RuneCountInString(line); n > width {
+				t.Errorf("width %d: line is %d wide: %q", width, n, line)
+			}
+		}
+		if !strings.Contains(b.String(), "FIRST APP FRAME") {
+			t.Errorf("width %d: the header was cut:\n%s", width, b.String())
+		}
+	}
+}
+
 // TestRenderSparseFindings: findings with missing parts (no stack, an
 // application frame index out of range, a timed link with no trace end, a
 // nil wake edge) render in every format without panicking and validate.

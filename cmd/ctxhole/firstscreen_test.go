@@ -13,7 +13,8 @@ import (
 // TestFirstScreen is the on-call engineer's 80-column terminal: for every
 // fixture, `COLUMNS=80 ctxhole analyze DIR` has the verdict on its first
 // line and the principal finding (its category, fix and chain) within the
-// first 15 lines, and no line is wider than 80 columns.
+// first 15 lines, and no line is wider than 80 columns, nor any table of
+// `analyze -v`.
 func TestFirstScreen(t *testing.T) {
 	t.Chdir(repoRoot(t))
 	t.Setenv("NO_COLOR", "1")
@@ -55,6 +56,17 @@ func TestFirstScreen(t *testing.T) {
 			}
 			if !strings.HasPrefix(lines[0], "ctxhole: ") {
 				t.Fatalf("first line is not the verdict: %q", lines[0])
+			}
+			// With -v every table (inputs, states, waits, all groups)
+			// fits too; only a fix's Go example keeps its own lines.
+			if code, verbose, errOut := runCmd(t, "", "analyze", "-v", dir); code != exitOK {
+				t.Errorf("analyze -v: exit %d: %s", code, errOut)
+			} else {
+				for i, l := range strings.Split(verbose, "\n") {
+					if n := utf8.RuneCountInString(l); n > 80 && (strings.HasPrefix(l, "+") || strings.HasPrefix(l, "|")) {
+						t.Errorf("-v: table line %d is %d columns wide: %q", i+1, n, l)
+					}
+				}
 			}
 			if len(doc.Findings) == 0 {
 				if !strings.Contains(lines[0], "no findings") {
