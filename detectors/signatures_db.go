@@ -179,7 +179,7 @@ func dbSignatures() []Signature {
 			Watcher:      v.watcher,
 			WatcherUntil: v.until,
 			Category:     CatDBDriverNoCtx, ContextAware: true, Severity: SevHigh, Dominant: true,
-			Why: "pgx is waiting for the server's reply; it interrupts a read only when the call's context is " +
+			Why: "a pgx connection is waiting for the server's reply; pgx interrupts a read only when the call's context is " +
 				"done (its context watcher then sets a past deadline on the socket and sends a cancel request) " +
 				"and sets no read deadline of its own, so a context that is never cancelled " +
 				"(context.Background(), database/sql's Query without Context) waits as long as the server",

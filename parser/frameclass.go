@@ -190,13 +190,35 @@ func IsAppFrame(f Frame, library func(pkg string) bool) bool {
 
 // ShortFunc drops the directories of a function's import path, keeping
 // the last element, receiver and name ("github.com/lib/pq.(*conn).recv" →
-// "pq.(*conn).recv"), for titles and narrow columns.
+// "pq.(*conn).recv"), for titles and narrow columns. A major-version
+// element keeps the one before it: "github.com/jackc/puddle/v2.(*Pool[...]).Acquire"
+// is "puddle/v2.(*Pool[...]).Acquire", not "v2.(*Pool[...]).Acquire".
 func ShortFunc(fn string) string {
 	pkg := FuncPackage(fn)
-	if i := strings.LastIndexByte(pkg, '/'); i >= 0 {
-		return fn[i+1:]
+	i := strings.LastIndexByte(pkg, '/')
+	if i < 0 {
+		return fn
 	}
-	return fn
+	if majorVersion(pkg[i+1:]) {
+		if j := strings.LastIndexByte(pkg[:i], '/'); j >= 0 {
+			return fn[j+1:]
+		}
+	}
+	return fn[i+1:]
+}
+
+// majorVersion reports whether an import-path element is a module's major
+// version suffix ("v2", "v10").
+func majorVersion(elem string) bool {
+	if len(elem) < 2 || elem[0] != 'v' {
+		return false
+	}
+	for _, c := range elem[1:] {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // tracebackHidden reports whether the default traceback (debug=2, panics)

@@ -105,6 +105,11 @@ func TestShortFunc(t *testing.T) {
 		{"example.com/m/cache.(*Map[...]).Load", "cache.(*Map[...]).Load"},
 		{"example.com/m.F[go.shape.*example.com/a/b.T]", "m.F[go.shape.*example.com/a/b.T]"},
 		{"panic", "panic"},
+		// A major-version element names nothing alone.
+		{"github.com/jackc/puddle/v2.(*Pool[...]).Acquire", "puddle/v2.(*Pool[...]).Acquire"},
+		{"github.com/redis/go-redis/v9.(*baseClient).process", "go-redis/v9.(*baseClient).process"},
+		{"github.com/redis/go-redis/v9/internal/pool.(*Conn).WithReader", "pool.(*Conn).WithReader"},
+		{"example.com/v2.F", "v2.F"},
 	}
 	for _, tt := range tests {
 		if got := ShortFunc(tt.fn); got != tt.want {
