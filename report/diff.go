@@ -175,9 +175,12 @@ func WriteDiffTable(w io.Writer, d *parser.SnapshotDiff, opts DiffOptions) error
 		t.printf("\nFINDINGS (matched by id)\n")
 		rows := make([][]string, 0, len(doc.Findings))
 		for _, f := range doc.Findings {
-			rows = append(rows, []string{f.Change, f.ID, f.Severity + " " + f.Category, human.Count(f.Before), human.Count(f.After), f.Title})
+			// One cell for what the finding is, its id and title: the
+			// title gets the width.
+			rows = append(rows, []string{f.Change, human.Count(f.Before), human.Count(f.After),
+				f.Severity + " " + f.Category + " " + f.ID + "\n" + f.Title})
 		}
-		t.table(tableSpec{header: []string{"change", "id", "finding", "before", "after", "title"}, rows: rows, right: []int{3, 4}, flex: []int{2, 5}, rowLines: true})
+		t.table(tableSpec{header: []string{"change", "before", "after", "finding"}, rows: rows, right: []int{1, 2}, flex: []int{3}, rowLines: true})
 		t.printf("\nGOROUTINE GROUPS\n")
 	}
 	if len(doc.Groups) == 0 {
@@ -230,7 +233,7 @@ func WriteDiffMarkdown(w io.Writer, d *parser.SnapshotDiff, opts DiffOptions) er
 			where += "<br>" + code(location(g.File, g.Line))
 		}
 		t.printf("| %s | %s | %s | %s | %s | %s | %s |\n", g.Change, human.Count(g.Before), human.Count(g.After),
-			delta(g.After-g.Before), perMinute(g.PerMinute), mdCell(g.State), where)
+			delta(g.After-g.Before), perMinute(g.PerMinute), mdCell(mdText(g.State)), where)
 	}
 	if t.err != nil {
 		return fmt.Errorf("write diff: %w", t.err)

@@ -150,7 +150,7 @@ func TestMarkdownEscapesCapturedStrings(t *testing.T) {
 	out := html.String()
 	for _, bad := range []string{"<img", "<a ", "javascript:", "\u202e", "<b>"} {
 		if i := strings.Index(out, bad); i >= 0 && (bad != "javascript:" || strings.Contains(out[max(0, i-10):i], "href")) {
-			t.Errorf("rendered Markdown holds %q: ...%s...", bad, out[max(0, i-80):min(len(out), i+80)])
+			t.Errorf("rendered Markdown holds %q: ...%q...", bad, out[max(0, i-80):min(len(out), i+80)])
 		}
 	}
 	if strings.Contains(md.String(), "\u202e") {
@@ -174,6 +174,51 @@ func TestMarkdownEscapesCapturedStrings(t *testing.T) {
 	}
 	if strings.Contains(table.String(), "\u202e") || !strings.Contains(table.String(), "<U+202E>") {
 		t.Errorf("the table does not show the override as a code point")
+	}
+}
+
+// TestDiffMarkdownEscapesCapturedStrings diffs two moments of a hostile
+// capture (the second with a new group whose function and file are
+// hostile too) and renders the Markdown with a renderer that lets raw HTML
+// through: no element or link the capture wrote, no bidi control, and every
+// table row with its header's number of cells.
+func TestDiffMarkdownEscapesCapturedStrings(t *testing.T) {
+	dir := t.TempDir()
+	before := filepath.Join(dir, "before|<img src=x onerror=alert(3)>`.txt")
+	after := filepath.Join(dir, "after.txt")
+	extra := "\ngoroutine 99 [chan receive | <b>x</b>, 3 minutes]:\nmain.(*s).</script><img src=x onerror=alert(4)>|x()\n\t/src/`a`|b.go:40 +0x1d\ncreated by main.main in goroutine 1\n\t/src/main.go:11 +0x2a\n"
+	for name, text := range map[string]string{before: hostileDump(), after: hostileDump() + extra} {
+		if err := os.WriteFile(name, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var md, stderr bytes.Buffer
+	if code := run([]string{"diff", "-o", "markdown", before, after}, strings.NewReader(""), &md, &stderr); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if !strings.Contains(md.String(), "appeared") {
+		t.Fatalf("the new hostile group is not in the diff:\n%s", md.String())
+	}
+	var html bytes.Buffer
+	gm := goldmark.New(goldmark.WithExtensions(extension.GFM), goldmark.WithRendererOptions(gmhtml.WithUnsafe()))
+	if err := gm.Convert(md.Bytes(), &html); err != nil {
+		t.Fatal(err)
+	}
+	out := html.String()
+	for _, bad := range []string{"<img", "<a ", "<b>", "</script>", "\u202e"} {
+		if i := strings.Index(out, bad); i >= 0 {
+			t.Errorf("rendered Markdown holds %q: ...%q...", bad, out[max(0, i-80):min(len(out), i+80)])
+		}
+	}
+	for _, table := range strings.Split(out, "<table>")[1:] {
+		table, _, _ = strings.Cut(table, "</table>")
+		rows := strings.Split(table, "<tr>")[1:]
+		want := strings.Count(rows[0], "<th")
+		for _, r := range rows[1:] {
+			if got := strings.Count(r, "<td"); got != want {
+				t.Errorf("a row has %d cells, the header %d: %s", got, want, r)
+			}
+		}
 	}
 }
 
