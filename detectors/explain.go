@@ -98,6 +98,19 @@ func (a *analysis) titleFor(f *Finding, root *node) string {
 	return fmt.Sprintf("%s %s in %s%s", human.Plural(f.Goroutines, "goroutine"), categoryPhrase(f.Category), rootFn, since)
 }
 
+// creatorCounterpart reports whether a goroutine's creator may be the
+// other side of its wait, so that the creator's exit matters: a channel,
+// a sync.Cond or WaitGroup it shared, a wait nothing else explains. A
+// read from a server or a queue in a library is not waiting for whoever
+// started the goroutine (a background job outlives its handler by design).
+func creatorCounterpart(c Category) bool {
+	switch c {
+	case CatChanSendBlocked, CatChanRecvBlocked, CatCondWait, CatWaitGroupStuck, CatUnclassified, CatGoroutineLeak:
+		return true
+	}
+	return false
+}
+
 // strandedPhrase says what stranded channel waiters do.
 func strandedPhrase(c Category) string {
 	if c == CatChanRecvBlocked {
@@ -207,7 +220,7 @@ func (a *analysis) explanationFor(f *Finding, root *node) string {
 	if root.cls.scope != scopeNone && f.Category != CatHTTPServerNoTimeout && f.Category != CatResourceLeak {
 		fmt.Fprintf(&b, "They are request-scoped (%s): a caller is waiting on each of them, far past any sane deadline. ", root.cls.scope)
 	}
-	if root.cls.parentGone {
+	if root.cls.parentGone && creatorCounterpart(root.cls.category) {
 		fmt.Fprintf(&b, "The goroutine that created them (goroutine %d) has exited: nobody is left to receive, send or release. ", root.cls.parentID)
 	}
 	for _, l := range f.Chain[1:] {
