@@ -72,17 +72,31 @@ type Options struct {
 	Patterns  []string // package patterns (default ./...)
 	Analyzers []*analysis.Analyzer
 	Tests     bool // also load test packages (the analyzers skip _test.go files)
+	// Env is the environment of the go command that lists the packages
+	// (nil for this process's).
+	Env []string
 }
 
 // Analyze loads the packages and runs the analyzers. Packages that do not
 // load or type-check are an error, as with go vet: a diagnostic on code
 // that does not compile would be a guess.
 func Analyze(o Options) ([]Diagnostic, error) {
+	pkgs, err := Load(o)
+	if err != nil {
+		return nil, err
+	}
+	return AnalyzePackages(pkgs, o.Analyzers)
+}
+
+// Load loads the packages o names with the syntax and types the analyzers
+// need (those of their dependencies too: facts cross packages). A package
+// that does not load or type-check is an error.
+func Load(o Options) ([]*packages.Package, error) {
 	patterns := o.Patterns
 	if len(patterns) == 0 {
 		patterns = []string{"./..."}
 	}
-	cfg := &packages.Config{Mode: packages.LoadAllSyntax, Dir: o.Dir, Tests: o.Tests}
+	cfg := &packages.Config{Mode: packages.LoadAllSyntax | packages.NeedModule, Dir: o.Dir, Tests: o.Tests, Env: o.Env}
 	pkgs, err := packages.Load(cfg, patterns...)
 	if err != nil {
 		return nil, fmt.Errorf("loading packages: %w", err)
@@ -99,7 +113,13 @@ func Analyze(o Options) ([]Diagnostic, error) {
 	if len(pkgs) == 0 {
 		return nil, fmt.Errorf("no packages match %s", strings.Join(patterns, " "))
 	}
-	g, err := checker.Analyze(o.Analyzers, pkgs, nil)
+	return pkgs, nil
+}
+
+// AnalyzePackages runs the analyzers on loaded packages (Load) and returns
+// their diagnostics sorted by position, each once.
+func AnalyzePackages(pkgs []*packages.Package, analyzers []*analysis.Analyzer) ([]Diagnostic, error) {
+	g, err := checker.Analyze(analyzers, pkgs, nil)
 	if err != nil {
 		return nil, fmt.Errorf("analysis: %w", err)
 	}
