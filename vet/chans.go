@@ -45,7 +45,9 @@ func runChans(pass *analysis.Pass, sends bool) (any, error) {
 	spawned := spawnedByCtx(pass, ix, ins)
 	closed := deferClosed(pass, ix, ins)
 	closedAny := closedSignals(pass, ix, ins)
-	forever := foreverReceivers(pass, ix, ins)
+	cls := newChanClasses(pass, ix, ins)
+	forever := foreverReceivers(pass, ix, ins, cls, closedAny)
+	answers := answeredRequests(pass, ix, ins, cls)
 	filter := []ast.Node{(*ast.UnaryExpr)(nil)}
 	if sends {
 		filter = []ast.Node{(*ast.SendStmt)(nil)}
@@ -83,8 +85,11 @@ func runChans(pass *analysis.Pass, sends bool) (any, error) {
 		if capKind == capUnknown {
 			what = "channel of unknown capacity"
 		}
-		if obj := ix.object(ch); sends && obj != nil && forever[obj] {
-			return true // a loop that never leaves receives it (a hub)
+		if k := cls.of(ix, ch); sends && k != nil && forever[k] {
+			return true // a loop that serves it until shutdown receives it (a hub)
+		}
+		if s, ok := n.(*ast.SendStmt); ok && answers[s] {
+			return true // a reply its requester waits for
 		}
 		if sends {
 			report(pass, holeChanSend, n.Pos(), n.End(), nil,
@@ -360,12 +365,15 @@ func deferClosed(pass *analysis.Pass, ix *index, ins *inspector.Inspector) map[t
 	return out
 }
 
-// foreverReceivers returns the channels some loop of the package receives
-// from without ever leaving: a for {} or for range loop with no return,
-// no labelled break or goto, and no panic in its body (a hub's run loop).
-// A send on such a channel waits only while the loop is busy, never for a
-// receiver that is gone.
-func foreverReceivers(pass *analysis.Pass, ix *index, ins *inspector.Inspector) map[types.Object]bool {
+// foreverReceivers returns the classes (chanClasses) of the channels some
+// loop of the package receives from for the life of its owner: a for {}
+// or for range loop that never leaves (no return, labelled break or goto,
+// or panic in its body: a hub's run loop), or leaves only in a select case
+// that receives a stop signal (case <-s.done: return). A send on such a
+// channel waits only while the loop is busy, or once its owner has shut
+// down, never for a receiver that gave up on a deadline. A channel some
+// function returns is left out: its other receivers are out of sight.
+func foreverReceivers(pass *analysis.Pass, ix *index, ins *inspector.Inspector, cls chanClasses, closed map[types.Object]bool) map[types.Object]bool {
 	out := map[types.Object]bool{}
 	mark := func(body *ast.BlockStmt, extra ast.Expr) {
 		leaves := false
@@ -377,6 +385,10 @@ func foreverReceivers(pass *analysis.Pass, ix *index, ins *inspector.Inspector) 
 			switch n := n.(type) {
 			case *ast.FuncLit:
 				return false
+			case *ast.CommClause:
+				if ch := received(n.Comm); ch != nil && isStopSignal(pass, ix, closed, ch) {
+					return false // leaving on shutdown
+				}
 			case *ast.ReturnStmt:
 				leaves = true
 			case *ast.BranchStmt:
@@ -398,8 +410,8 @@ func foreverReceivers(pass *analysis.Pass, ix *index, ins *inspector.Inspector) 
 			return
 		}
 		for _, r := range recvs {
-			if obj := ix.object(r); obj != nil {
-				out[obj] = true
+			if k := cls.of(ix, r); k != nil && !cls.escapes(k) {
+				out[k] = true
 			}
 		}
 	}
@@ -410,10 +422,28 @@ func foreverReceivers(pass *analysis.Pass, ix *index, ins *inspector.Inspector) 
 				mark(n.Body, nil)
 			}
 		case *ast.RangeStmt:
-			if t, ok := pass.TypesInfo.TypeOf(n.X).Underlying().(*types.Chan); ok && t != nil {
+			if isChan(pass.TypesInfo.TypeOf(n.X)) {
 				mark(n.Body, n.X)
 			}
 		}
 	})
 	return out
+}
+
+// received returns the channel a select case's communication receives
+// from (<-ch, v := <-ch, v, ok = <-ch), nil for a send or default.
+func received(comm ast.Stmt) ast.Expr {
+	var e ast.Expr
+	switch c := comm.(type) {
+	case *ast.ExprStmt:
+		e = c.X
+	case *ast.AssignStmt:
+		if len(c.Rhs) == 1 {
+			e = c.Rhs[0]
+		}
+	}
+	if u, ok := ast.Unparen(e).(*ast.UnaryExpr); ok && u.Op == token.ARROW {
+		return u.X
+	}
+	return nil
 }

@@ -155,3 +155,129 @@ func (s *server) guardsByVariable(ctx context.Context) {
 	}
 	<-s.closing // waits for Close, which closes it
 }
+
+// A syncer's loop receives requests until it is told to stop; the
+// processor names the same channel differently (wired through params).
+type syncParams struct {
+	reqs chan string
+	done chan struct{}
+}
+
+type syncer struct {
+	requests <-chan string
+	done     chan struct{}
+}
+
+type processor struct{ syncCh chan<- string }
+
+func newServer() (*syncer, *processor) {
+	ch := make(chan string)
+	p := syncParams{reqs: ch, done: make(chan struct{})}
+	return &syncer{requests: p.reqs, done: p.done}, &processor{syncCh: p.reqs}
+}
+
+func (s *syncer) run() {
+	for {
+		select {
+		case <-s.done:
+			return // shutdown only
+		case r := <-s.requests:
+			_ = r
+		}
+	}
+}
+
+func (p *processor) retry(ctx context.Context) {
+	p.syncCh <- "retry" // the syncer serves it until shutdown: fine
+}
+
+// A loop that gives up on the request's context is no such receiver.
+func collect(ctx context.Context) {
+	ch := make(chan string)
+	go func() {
+		ch <- fetch() // want `send on unbuffered channel ch`
+	}()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case s := <-ch:
+			_ = s
+		}
+	}
+}
+
+// A goroutine that answers requests: each requester waits for its reply
+// right after sending the request.
+type object struct {
+	reqCh chan int
+	resCh chan int
+}
+
+func newObject(reqCh, resCh chan int) *object { return &object{reqCh: reqCh, resCh: resCh} }
+
+func open(ctx context.Context) *object {
+	reqCh := make(chan int)
+	resCh := make(chan int)
+	go func() {
+		defer close(resCh)
+		for req := range reqCh {
+			resCh <- req * 2 // answered: fine
+		}
+	}()
+	return newObject(reqCh, resCh)
+}
+
+func (o *object) get(ctx context.Context, n int) (int, error) {
+	select {
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	case o.reqCh <- n:
+	}
+	res := <-o.resCh
+	return res, nil
+}
+
+// When a requester may give up on the reply, the reply can strand the
+// server.
+func openImpatient(ctx context.Context) (chan<- int, <-chan int) {
+	reqCh := make(chan int)
+	resCh := make(chan int)
+	go func() {
+		for req := range reqCh {
+			resCh <- req // want `send on unbuffered channel resCh`
+		}
+	}()
+	return reqCh, resCh
+}
+
+func askImpatient(ctx context.Context, req chan<- int, res <-chan int) {
+	req <- 1 // want `send on channel of unknown capacity req`
+	select {
+	case <-res:
+	case <-ctx.Done():
+	}
+}
+
+// One caller drains the results; another hands them to its caller, who
+// may stop reading: the drain does not make the send safe.
+func produce(ctx context.Context, out chan<- int) {
+	defer close(out)
+	for i := 0; i < 3; i++ {
+		out <- i // want `send on channel of unknown capacity out`
+	}
+}
+
+func drain(ctx context.Context) {
+	ch := make(chan int)
+	go produce(ctx, ch)
+	for v := range ch {
+		_ = v
+	}
+}
+
+func results(ctx context.Context) <-chan int {
+	ch := make(chan int)
+	go produce(ctx, ch)
+	return ch
+}
