@@ -137,7 +137,8 @@ func newChanClasses(pass *analysis.Pass, ix *index, ins *inspector.Inspector) ch
 // reply channel inside a loop that takes requests from another channel
 // (for req := range reqCh { ... resCh <- res }), where every send of a
 // request in the package is followed, in the same block, by a plain
-// receive from the reply channel (reqCh <- req; res := <-resCh). The
+// receive from the reply channel (reqCh <- req; res := <-resCh; or one
+// channel both ways: stop <- true; <-stop). The
 // requester cannot give up between the two, so the reply always has its
 // receiver: the loop serves one reply per request.
 func answeredRequests(pass *analysis.Pass, ix *index, ins *inspector.Inspector, cls chanClasses) map[*ast.SendStmt]bool {
@@ -146,6 +147,7 @@ func answeredRequests(pass *analysis.Pass, ix *index, ins *inspector.Inspector, 
 	type sendSite struct {
 		block *ast.BlockStmt
 		at    int // index of the statement holding the send in block
+		pos   token.Pos
 	}
 	sites := map[types.Object][]sendSite{}
 	ins.WithStack([]ast.Node{(*ast.SendStmt)(nil)}, func(n ast.Node, push bool, stack []ast.Node) bool {
@@ -171,19 +173,22 @@ func answeredRequests(pass *analysis.Pass, ix *index, ins *inspector.Inspector, 
 			}
 			for j, s := range b.List {
 				if s == stack[i+1] {
-					sites[k] = append(sites[k], sendSite{b, j})
+					sites[k] = append(sites[k], sendSite{b, j, n.Pos()})
 				}
 			}
 			break
 		}
 		return true
 	})
-	waitsFor := func(req, reply types.Object) bool {
-		ss := sites[req]
-		if len(ss) == 0 {
-			return false
-		}
-		for _, s := range ss {
+	// waitsFor: every request sent outside the serving loop is followed
+	// by a plain receive of the reply.
+	waitsFor := func(req, reply types.Object, loop ast.Node) bool {
+		n := 0
+		for _, s := range sites[req] {
+			if loop.Pos() <= s.pos && s.pos < loop.End() {
+				continue // the loop's own replies (one channel both ways)
+			}
+			n++
 			found := false
 			for _, st := range s.block.List[s.at+1:] {
 				ast.Inspect(st, func(n ast.Node) bool {
@@ -205,7 +210,7 @@ func answeredRequests(pass *analysis.Pass, ix *index, ins *inspector.Inspector, 
 				return false
 			}
 		}
-		return true
+		return n > 0
 	}
 	out := map[*ast.SendStmt]bool{}
 	serve := func(body *ast.BlockStmt, reqs []types.Object) {
@@ -232,7 +237,7 @@ func answeredRequests(pass *analysis.Pass, ix *index, ins *inspector.Inspector, 
 					return true
 				}
 				for _, req := range reqs {
-					if req != reply && waitsFor(req, reply) {
+					if waitsFor(req, reply, body) {
 						out[n] = true
 					}
 				}
@@ -287,4 +292,104 @@ func isStopSignal(pass *analysis.Pass, ix *index, closed map[types.Object]bool, 
 		}
 	}
 	return !ix.isParam(obj)
+}
+
+// spawnerReceives returns the sends of a goroutine started as go func()
+// {...}() that sends once (no loop around the send in the literal) to a
+// channel its spawner then receives from on every path: the statements
+// after the go statement reach, before any return, a plain receive from
+// it, or a select each of whose cases receives from it (in its
+// communication or its body: case <-ctx.Done(): conn.Close(); <-errch).
+// The send always finds its receiver.
+func spawnerReceives(pass *analysis.Pass, ix *index, ins *inspector.Inspector, cls chanClasses) map[*ast.SendStmt]bool {
+	out := map[*ast.SendStmt]bool{}
+	ins.WithStack([]ast.Node{(*ast.SendStmt)(nil)}, func(n ast.Node, push bool, stack []ast.Node) bool {
+		if !push {
+			return true
+		}
+		send := n.(*ast.SendStmt)
+		k := cls.of(ix, send.Chan)
+		if k == nil {
+			return true
+		}
+		for i := len(stack) - 2; i >= 0; i-- {
+			switch st := stack[i].(type) {
+			case *ast.ForStmt, *ast.RangeStmt:
+				return true // may send more than once
+			case *ast.FuncLit:
+				if i < 2 {
+					return true
+				}
+				call, ok := stack[i-1].(*ast.CallExpr)
+				if !ok || call.Fun != st {
+					return true
+				}
+				g, ok := stack[i-2].(*ast.GoStmt)
+				if !ok || i < 3 {
+					return true
+				}
+				b, ok := stack[i-3].(*ast.BlockStmt)
+				if !ok {
+					return true
+				}
+				for j, s := range b.List {
+					if s != g {
+						continue
+					}
+					for _, after := range b.List[j+1:] {
+						if alwaysReceives(ix, cls, after, k) {
+							out[send] = true
+							return true
+						}
+						if returns(after) {
+							return true
+						}
+					}
+				}
+				return true
+			}
+		}
+		return true
+	})
+	return out
+}
+
+// alwaysReceives reports whether a statement receives from class k on
+// every path through it: a plain receive (<-ch, v := <-ch, for range
+// ch), or a select each of whose cases receives from it.
+func alwaysReceives(ix *index, cls chanClasses, st ast.Stmt, k types.Object) bool {
+	recvOf := func(e ast.Expr) bool {
+		u, ok := ast.Unparen(e).(*ast.UnaryExpr)
+		return ok && u.Op == token.ARROW && cls.of(ix, u.X) == k
+	}
+	switch st := st.(type) {
+	case *ast.ExprStmt:
+		return recvOf(st.X)
+	case *ast.AssignStmt:
+		return len(st.Rhs) == 1 && recvOf(st.Rhs[0])
+	case *ast.RangeStmt:
+		return cls.of(ix, st.X) == k
+	case *ast.SelectStmt:
+		for _, c := range st.Body.List {
+			cc := c.(*ast.CommClause)
+			if ch := received(cc.Comm); ch != nil && cls.of(ix, ch) == k {
+				continue
+			}
+			ok := false
+			for _, b := range cc.Body {
+				if alwaysReceives(ix, cls, b, k) {
+					ok = true
+					break
+				}
+				if returns(b) {
+					break
+				}
+			}
+			if !ok {
+				return false
+			}
+		}
+		return len(st.Body.List) > 0
+	}
+	return false
 }

@@ -43,11 +43,12 @@ func runChans(pass *analysis.Pass, sends bool) (any, error) {
 	ix := newIndex(pass)
 	ins := pass.ResultOf[inspect.Analyzer].(*inspector.Inspector)
 	spawned := spawnedByCtx(pass, ix, ins)
-	closed := deferClosed(pass, ix, ins)
 	closedAny := closedSignals(pass, ix, ins)
 	cls := newChanClasses(pass, ix, ins)
 	forever := foreverReceivers(pass, ix, ins, cls, closedAny)
 	answers := answeredRequests(pass, ix, ins, cls)
+	closed := producerClosed(pass, ix, ins, cls)
+	awaited := spawnerReceives(pass, ix, ins, cls)
 	filter := []ast.Node{(*ast.UnaryExpr)(nil)}
 	if sends {
 		filter = []ast.Node{(*ast.SendStmt)(nil)}
@@ -88,8 +89,8 @@ func runChans(pass *analysis.Pass, sends bool) (any, error) {
 		if k := cls.of(ix, ch); sends && k != nil && forever[k] {
 			return true // a loop that serves it until shutdown receives it (a hub)
 		}
-		if s, ok := n.(*ast.SendStmt); ok && answers[s] {
-			return true // a reply its requester waits for
+		if s, ok := n.(*ast.SendStmt); ok && (answers[s] || awaited[s]) {
+			return true // a reply its requester waits for; a result its spawner waits for
 		}
 		if sends {
 			report(pass, holeChanSend, n.Pos(), n.End(), nil,
@@ -97,8 +98,7 @@ func runChans(pass *analysis.Pass, sends bool) (any, error) {
 				what, types.ExprString(ch), doneOf(ctx))
 			return true
 		}
-		obj := ix.object(ch)
-		if obj != nil && closed[obj] || fromContextCall(pass, ix, ch) {
+		if k := cls.of(ix, ch); k != nil && closed[k] || fromContextCall(pass, ix, ch) {
 			return true
 		}
 		report(pass, holeChanRecv, n.Pos(), n.End(), nil,
@@ -344,25 +344,82 @@ func spawnedByCtx(pass *analysis.Pass, ix *index, ins *inspector.Inspector) map[
 	return out
 }
 
-// deferClosed returns the channels some function closes with defer
-// close(ch): their receivers are released when the producer returns.
-func deferClosed(pass *analysis.Pass, ix *index, ins *inspector.Inspector) map[types.Object]bool {
+// producerClosed returns the classes (chanClasses) of the channels some
+// function closes whatever way it returns: with defer close(ch), or with a
+// close(ch) among its top-level statements that no return precedes (a
+// producer that closes after its loop). Their receivers are released when
+// the producer is done, whichever name it gives the channel.
+func producerClosed(pass *analysis.Pass, ix *index, ins *inspector.Inspector, cls chanClasses) map[types.Object]bool {
 	out := map[types.Object]bool{}
-	ins.Preorder([]ast.Node{(*ast.DeferStmt)(nil)}, func(n ast.Node) {
-		ast.Inspect(n, func(m ast.Node) bool {
-			c, ok := m.(*ast.CallExpr)
-			if !ok || len(c.Args) != 1 {
-				return true
+	closeOf := func(n ast.Node) ast.Expr {
+		c, ok := n.(*ast.CallExpr)
+		if !ok || len(c.Args) != 1 {
+			return nil
+		}
+		if id, ok := ast.Unparen(c.Fun).(*ast.Ident); ok && id.Name == "close" {
+			if _, builtin := pass.TypesInfo.Uses[id].(*types.Builtin); builtin {
+				return c.Args[0]
 			}
-			if id, ok := ast.Unparen(c.Fun).(*ast.Ident); ok && id.Name == "close" {
-				if obj := ix.object(c.Args[0]); obj != nil {
-					out[obj] = true
+		}
+		return nil
+	}
+	mark := func(e ast.Expr) {
+		if k := cls.of(ix, e); k != nil {
+			out[k] = true
+		}
+	}
+	ins.Preorder([]ast.Node{(*ast.DeferStmt)(nil), (*ast.FuncDecl)(nil), (*ast.FuncLit)(nil)}, func(n ast.Node) {
+		var body *ast.BlockStmt
+		switch n := n.(type) {
+		case *ast.DeferStmt:
+			ast.Inspect(n, func(m ast.Node) bool {
+				if e := closeOf(m); e != nil {
+					mark(e)
+				}
+				return true
+			})
+			return
+		case *ast.FuncDecl:
+			body = n.Body
+		case *ast.FuncLit:
+			body = n.Body
+		}
+		if body == nil {
+			return
+		}
+		for _, st := range body.List {
+			if es, ok := st.(*ast.ExprStmt); ok {
+				if e := closeOf(es.X); e != nil {
+					mark(e)
+					continue
 				}
 			}
-			return true
-		})
+			if returns(st) {
+				return
+			}
+		}
 	})
 	return out
+}
+
+// returns reports whether a statement may leave its function: a return
+// or a panic outside the function literals it holds.
+func returns(st ast.Stmt) bool {
+	found := false
+	ast.Inspect(st, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.ReturnStmt:
+			found = true
+		case *ast.CallExpr:
+			if id, ok := ast.Unparen(n.Fun).(*ast.Ident); ok && id.Name == "panic" {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
 }
 
 // foreverReceivers returns the classes (chanClasses) of the channels some

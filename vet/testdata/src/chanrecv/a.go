@@ -136,3 +136,46 @@ func closedByReader(ctx context.Context, next func() bool) {
 	}()
 	<-waitc // the reader closes it when the stream ends
 }
+
+// A producer that closes its parameter with defer releases the receiver,
+// whatever name the spawner gives the channel.
+func waitReady(ready chan<- struct{}) {
+	defer close(ready)
+	fetch()
+}
+
+func backPressure(ctx context.Context) {
+	ready := make(chan struct{})
+	go waitReady(ready)
+	<-ready
+}
+
+// So does one that closes it after its loop with no return before.
+func pump(lines []string, done chan struct{}) {
+	for _, l := range lines {
+		if l == "" {
+			break
+		}
+	}
+	close(done)
+}
+
+func pumpAll(ctx context.Context, lines []string) {
+	done := make(chan struct{})
+	go pump(lines, done)
+	<-done
+}
+
+// One that can return first does not.
+func pumpOrFail(lines []string, done chan struct{}) {
+	if len(lines) == 0 {
+		return
+	}
+	close(done)
+}
+
+func pumpSome(ctx context.Context, lines []string) {
+	done := make(chan struct{})
+	go pumpOrFail(lines, done)
+	<-done // want `receive from unbuffered channel done`
+}

@@ -281,3 +281,64 @@ func results(ctx context.Context) <-chan int {
 	go produce(ctx, ch)
 	return ch
 }
+
+// The spawner receives the result on every path: on ctx.Done() it closes
+// the connection, which ends the handshake, and then takes the result.
+type tlsConn struct{}
+
+func (tlsConn) Handshake() error { return nil }
+func (tlsConn) Close() error     { return nil }
+
+func handshake(ctx context.Context, c tlsConn) (err error) {
+	errch := make(chan error)
+	go func() {
+		errch <- c.Handshake() // awaited on every path: fine
+	}()
+	select {
+	case <-ctx.Done():
+		c.Close()
+		<-errch
+		err = ctx.Err()
+	case err = <-errch:
+	}
+	return err
+}
+
+// A stop handshake on one channel: the loop answers the stop request its
+// requester waits for.
+type sniffer struct{ stop chan bool }
+
+func (s *sniffer) loop(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			s.stop <- true // answered: fine
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (s *sniffer) Stop() {
+	s.stop <- true
+	<-s.stop
+}
+
+// A goroutine that sends in a loop is not covered by one receive.
+func handshakes(ctx context.Context, c tlsConn) error {
+	errch := make(chan error)
+	go func() {
+		for i := 0; i < 2; i++ {
+			errch <- c.Handshake() // want `send on unbuffered channel errch`
+		}
+	}()
+	select {
+	case <-ctx.Done():
+		<-errch
+		return ctx.Err()
+	case err := <-errch:
+		return err
+	}
+}
