@@ -98,7 +98,7 @@ func runChans(pass *analysis.Pass, sends bool) (any, error) {
 				what, types.ExprString(ch), doneOf(ctx))
 			return true
 		}
-		if k := cls.of(ix, ch); k != nil && closed[k] || fromContextCall(pass, ix, ch) {
+		if k := cls.of(ix, ch); k != nil && closed[k] || fromContextCall(pass, ix, ch) || eventSignal(pass, ch) {
 			return true
 		}
 		report(pass, holeChanRecv, n.Pos(), n.End(), nil,
@@ -503,4 +503,26 @@ func received(comm ast.Stmt) ast.Expr {
 		return u.X
 	}
 	return nil
+}
+
+// eventSignal reports whether a received channel is an event another
+// type promises: a method's receive-only chan struct{} (msg.Acked(),
+// conn.Closed()), which carries no value and is closed when the event
+// happens, as ctx.Done() is. Waiting on it waits for that object's life
+// cycle, not for a producer that may return without sending.
+func eventSignal(pass *analysis.Pass, ch ast.Expr) bool {
+	c, ok := ast.Unparen(ch).(*ast.CallExpr)
+	if !ok {
+		return false
+	}
+	fn := callee(pass.TypesInfo, c)
+	if fn == nil || fn.Signature().Recv() == nil {
+		return false
+	}
+	t, ok := pass.TypesInfo.TypeOf(ch).(*types.Chan)
+	if !ok || t.Dir() != types.RecvOnly {
+		return false
+	}
+	st, ok := t.Elem().Underlying().(*types.Struct)
+	return ok && st.NumFields() == 0
 }

@@ -179,3 +179,18 @@ func pumpSome(ctx context.Context, lines []string) {
 	go pumpOrFail(lines, done)
 	<-done // want `receive from unbuffered channel done`
 }
+
+// An event another type promises to close is waited for as ctx.Done() is.
+type message struct{ acked, nacked chan struct{} }
+
+func (m *message) Acked() <-chan struct{}  { return m.acked }
+func (m *message) Nacked() <-chan struct{} { return m.nacked }
+
+func observe(ctx context.Context, m *message) {
+	go func() {
+		select {
+		case <-m.Acked():
+		case <-m.Nacked():
+		}
+	}()
+}
