@@ -274,8 +274,15 @@ func checkGORM(pass *analysis.Pass, ix *index, call *ast.CallExpr, fn *types.Fun
 	if derived || root == nil {
 		return
 	}
+	ctx := ix.ctxInScope(call.Pos())
+	if ctx == "" && handedIn(pass, ix, sel.X, 0) {
+		// No context to pass, and a handle its owner was given: it runs
+		// on whatever context the handle was built with (a caller's
+		// db.WithContext(ctx) survives Begin, Table, Where...).
+		return
+	}
 	var fixes []analysis.SuggestedFix
-	if ctx := ix.ctxInScope(call.Pos()); ctx != "" {
+	if ctx != "" {
 		fixes = []analysis.SuggestedFix{{
 			Message:   "derive the chain from " + types.ExprString(root) + ".WithContext(" + ctx + ")",
 			TextEdits: []analysis.TextEdit{{Pos: root.End(), End: root.End(), NewText: []byte(".WithContext(" + ctx + ")")}},
@@ -284,6 +291,37 @@ func checkGORM(pass *analysis.Pass, ix *index, call *ast.CallExpr, fn *types.Fun
 	report(pass, holeGORM, call.Pos(), call.End(), fixes,
 		"GORM %s on %s, which does not come from WithContext: the statement runs on context.Background() and no deadline reaches the driver",
 		fn.Name(), types.ExprString(root))
+}
+
+// handedIn reports whether a *gorm.DB chain starts from a handle this
+// function was given (a parameter, a field, a package variable, through
+// locals assigned once) rather than one opened here (gorm.Open, a helper
+// that opens one).
+func handedIn(pass *analysis.Pass, ix *index, e ast.Expr, depth int) bool {
+	if depth > 32 {
+		return false
+	}
+	switch x := ast.Unparen(e).(type) {
+	case *ast.CallExpr:
+		fn := callee(pass.TypesInfo, x)
+		if fn == nil || fn.Signature().Recv() == nil || !isNamed(fn.Signature().Recv().Type(), gormPath, "DB") {
+			return false // opened here
+		}
+		sel, ok := ast.Unparen(x.Fun).(*ast.SelectorExpr)
+		return ok && handedIn(pass, ix, sel.X, depth+1)
+	case *ast.Ident, *ast.SelectorExpr:
+		obj := ix.object(x)
+		if obj == nil {
+			return false
+		}
+		v, _ := obj.(*types.Var)
+		if v == nil || ix.isParam(obj) || v.IsField() || v.Parent() == pass.Pkg.Scope() {
+			return true
+		}
+		as := ix.assigns[obj]
+		return len(as) == 1 && as[0].Index < 0 && handedIn(pass, ix, as[0].Value, depth+1)
+	}
+	return false
 }
 
 // gormChain walks a chain of *gorm.DB method calls down to its root

@@ -153,3 +153,24 @@ func commitInIf(ctx context.Context, db *sql.DB) error {
 	}
 	return nil
 }
+
+// Without a context in scope, a handle the owner was given runs on the
+// context it was built with (the caller's WithContext survives Begin);
+// one opened here runs on none.
+type migrator struct{ db, tx *gorm.DB }
+
+func newMigrator(db *gorm.DB) *migrator { return &migrator{db: db} }
+
+func (m *migrator) begin() { m.tx = m.db.Begin() }
+
+func (m *migrator) insert(id string) error {
+	return m.tx.Table("migrations").Create(map[string]any{"id": id}).Error // the caller's context, if any
+}
+
+func createDatabase(dsn string) error {
+	db, err := gorm.Open(dsn)
+	if err != nil {
+		return err
+	}
+	return db.Exec("CREATE DATABASE x").Error // want `GORM Exec on db, which does not come from WithContext`
+}

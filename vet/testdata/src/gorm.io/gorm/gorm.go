@@ -12,3 +12,6 @@ func (db *DB) First(dest interface{}, conds ...interface{}) *DB { return db }
 func (db *DB) Find(dest interface{}, conds ...interface{}) *DB  { return db }
 func (db *DB) Create(v interface{}) *DB                         { return db }
 func (db *DB) Transaction(fc func(tx *DB) error) error          { return fc(db) }
+func (db *DB) Begin() *DB                                       { return db }
+func (db *DB) Table(name string) *DB                            { return db }
+func (db *DB) Exec(sql string, values ...interface{}) *DB       { return db }
