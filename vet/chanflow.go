@@ -20,6 +20,10 @@ import (
 // follow it.
 type chanClasses struct {
 	parent map[types.Object]types.Object
+	// args maps a channel parameter of a function of the package to the
+	// arguments of its calls; a parameter of a function also used as a
+	// value (a callback, a method value) has unseen callers and no entry.
+	args map[types.Object][]ast.Expr
 	// returned holds the variables and fields that some function returns:
 	// their channel leaves the package's sight, to receivers it cannot
 	// see.
@@ -78,7 +82,9 @@ func isChan(t types.Type) bool {
 }
 
 func newChanClasses(pass *analysis.Pass, ix *index, ins *inspector.Inspector) chanClasses {
-	c := chanClasses{parent: map[types.Object]types.Object{}, returned: map[types.Object]bool{}}
+	c := chanClasses{parent: map[types.Object]types.Object{}, returned: map[types.Object]bool{}, args: map[types.Object][]ast.Expr{}}
+	called := map[*ast.Ident]bool{} // function names in call position
+	paramsOf := map[types.Object]*types.Func{}
 	ins.Preorder([]ast.Node{(*ast.ReturnStmt)(nil)}, func(n ast.Node) {
 		for _, r := range n.(*ast.ReturnStmt).Results {
 			if obj := ix.object(r); obj != nil && isChan(obj.Type()) {
@@ -114,22 +120,47 @@ func newChanClasses(pass *analysis.Pass, ix *index, ins *inspector.Inspector) ch
 	ins.Preorder([]ast.Node{(*ast.CallExpr)(nil)}, func(n ast.Node) {
 		call := n.(*ast.CallExpr)
 		var ps []types.Object
+		var fn *types.Func
 		if lit, ok := ast.Unparen(call.Fun).(*ast.FuncLit); ok {
 			ps = params(lit.Type)
-		} else if fn := callee(pass.TypesInfo, call); fn != nil {
+		} else if fn = callee(pass.TypesInfo, call); fn != nil {
 			if d := ix.decls[fn]; d != nil {
 				ps = params(d.Type)
 			}
+			switch f := ast.Unparen(call.Fun).(type) {
+			case *ast.Ident:
+				called[f] = true
+			case *ast.SelectorExpr:
+				called[f.Sel] = true
+			}
 		}
+		variadic := call.Ellipsis.IsValid()
 		for i, arg := range call.Args {
-			if i >= len(ps) || ps[i] == nil || !isChan(ps[i].Type()) {
+			if i >= len(ps) || ps[i] == nil || !isChan(ps[i].Type()) || variadic {
 				continue
+			}
+			c.args[ps[i]] = append(c.args[ps[i]], arg)
+			if fn != nil {
+				paramsOf[ps[i]] = fn
 			}
 			if src := ix.object(arg); src != nil && isChan(src.Type()) {
 				c.union(ps[i], src)
 			}
 		}
 	})
+	// A function used other than by calling it has callers this package
+	// does not see.
+	escaped := map[*types.Func]bool{}
+	for id, obj := range pass.TypesInfo.Uses {
+		if fn, ok := obj.(*types.Func); ok && !called[id] {
+			escaped[fn] = true
+		}
+	}
+	for p, fn := range paramsOf {
+		if escaped[fn] {
+			delete(c.args, p)
+		}
+	}
 	return c
 }
 

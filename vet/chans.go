@@ -82,6 +82,9 @@ func runChans(pass *analysis.Pass, sends bool) (any, error) {
 		if capKind == capBuffered {
 			return true
 		}
+		if capKind == capUnknown && sends && bufferedByCallers(pass, ix, cls, ch) && !inLoop(stack) {
+			return true // one send into a buffer every caller provides
+		}
 		what := "unbuffered channel"
 		if capKind == capUnknown {
 			what = "channel of unknown capacity"
@@ -525,4 +528,38 @@ func eventSignal(pass *analysis.Pass, ch ast.Expr) bool {
 	}
 	st, ok := t.Elem().Underlying().(*types.Struct)
 	return ok && st.NumFields() == 0
+}
+
+// bufferedByCallers reports whether a channel parameter is given a
+// buffered channel (a make with a capacity, as chanCap sees it) by every
+// call of its function in the package, whose callers are all in sight.
+func bufferedByCallers(pass *analysis.Pass, ix *index, cls chanClasses, ch ast.Expr) bool {
+	obj := ix.object(ch)
+	if obj == nil || !ix.isParam(obj) {
+		return false
+	}
+	args := cls.args[obj]
+	if len(args) == 0 {
+		return false
+	}
+	for _, a := range args {
+		if chanCap(pass, ix, a) != capBuffered {
+			return false
+		}
+	}
+	return true
+}
+
+// inLoop reports whether the innermost node of stack is inside a loop of
+// its function: a send there may outnumber any buffer.
+func inLoop(stack []ast.Node) bool {
+	for i := len(stack) - 2; i >= 0; i-- {
+		switch stack[i].(type) {
+		case *ast.ForStmt, *ast.RangeStmt:
+			return true
+		case *ast.FuncLit, *ast.FuncDecl:
+			return false
+		}
+	}
+	return false
 }

@@ -342,3 +342,37 @@ func handshakes(ctx context.Context, c tlsConn) error {
 		return err
 	}
 }
+
+// Each worker sends once into a buffer its only caller sizes for all of
+// them: the send cannot block.
+func loadAll(ctx context.Context, n int) {
+	results := make(chan string, n)
+	for i := 0; i < n; i++ {
+		go load(ctx, results)
+	}
+	for i := 0; i < n; i++ {
+		<-results
+	}
+}
+
+func load(ctx context.Context, results chan<- string) {
+	if ctx.Err() != nil {
+		results <- "cancelled"
+		return
+	}
+	results <- fetch()
+}
+
+// A buffer of one does not cover sends in a loop.
+func listAll(ctx context.Context) <-chan string {
+	out := make(chan string, 1)
+	go list(ctx, out)
+	return out
+}
+
+func list(ctx context.Context, out chan<- string) {
+	defer close(out)
+	for i := 0; i < 3; i++ {
+		out <- fetch() // want `send on channel of unknown capacity out`
+	}
+}
