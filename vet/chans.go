@@ -49,6 +49,7 @@ func runChans(pass *analysis.Pass, sends bool) (any, error) {
 	answers := answeredRequests(pass, ix, ins, cls)
 	closed := producerClosed(pass, ix, ins, cls)
 	awaited := spawnerReceives(pass, ix, ins, cls)
+	loopSent := sentInLoop(ix, ins)
 	filter := []ast.Node{(*ast.UnaryExpr)(nil)}
 	if sends {
 		filter = []ast.Node{(*ast.SendStmt)(nil)}
@@ -82,7 +83,7 @@ func runChans(pass *analysis.Pass, sends bool) (any, error) {
 		if capKind == capBuffered {
 			return true
 		}
-		if capKind == capUnknown && sends && bufferedByCallers(pass, ix, cls, ch) && !inLoop(stack) {
+		if capKind == capUnknown && sends && bufferedByCallers(pass, ix, cls, ch) && !loopSent[ix.object(ch)] {
 			return true // one send into a buffer every caller provides
 		}
 		what := "unbuffered channel"
@@ -550,16 +551,26 @@ func bufferedByCallers(pass *analysis.Pass, ix *index, cls chanClasses, ch ast.E
 	return true
 }
 
-// inLoop reports whether the innermost node of stack is inside a loop of
-// its function: a send there may outnumber any buffer.
-func inLoop(stack []ast.Node) bool {
-	for i := len(stack) - 2; i >= 0; i-- {
-		switch stack[i].(type) {
-		case *ast.ForStmt, *ast.RangeStmt:
+// sentInLoop returns the variables and parameters some send inside a
+// loop uses (a loop anywhere around it, in its function or an enclosing
+// one): their sends may outnumber any buffer.
+func sentInLoop(ix *index, ins *inspector.Inspector) map[types.Object]bool {
+	out := map[types.Object]bool{}
+	ins.WithStack([]ast.Node{(*ast.SendStmt)(nil)}, func(n ast.Node, push bool, stack []ast.Node) bool {
+		if !push {
 			return true
-		case *ast.FuncLit, *ast.FuncDecl:
-			return false
 		}
-	}
-	return false
+		obj := ix.object(n.(*ast.SendStmt).Chan)
+		if obj == nil {
+			return true
+		}
+		for _, s := range stack {
+			switch s.(type) {
+			case *ast.ForStmt, *ast.RangeStmt:
+				out[obj] = true
+			}
+		}
+		return true
+	})
+	return out
 }

@@ -376,3 +376,20 @@ func list(ctx context.Context, out chan<- string) {
 		out <- fetch() // want `send on channel of unknown capacity out`
 	}
 }
+
+// A last send after a loop of sends still counts against the buffer.
+func listThenReport(ctx context.Context) <-chan string {
+	out := make(chan string, 1)
+	go func(out chan<- string) {
+		defer func() {
+			if ctx.Err() != nil {
+				out <- "cancelled" // want `send on channel of unknown capacity out`
+			}
+			close(out)
+		}()
+		for i := 0; i < 3; i++ {
+			out <- fetch() // want `send on channel of unknown capacity out`
+		}
+	}(out)
+	return out
+}
