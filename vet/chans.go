@@ -83,8 +83,8 @@ func runChans(pass *analysis.Pass, sends bool) (any, error) {
 		if capKind == capBuffered {
 			return true
 		}
-		if capKind == capUnknown && sends && bufferedByCallers(pass, ix, cls, ch) && !loopSent[ix.object(ch)] {
-			return true // one send into a buffer every caller provides
+		if capKind == capUnknown && bufferedByCallers(pass, ix, cls, ch) && !(sends && loopSent[ix.object(ch)]) {
+			return true // a buffer every caller provides, as for a buffered channel; one send into it
 		}
 		what := "unbuffered channel"
 		if capKind == capUnknown {
@@ -544,6 +544,9 @@ func bufferedByCallers(pass *analysis.Pass, ix *index, cls chanClasses, ch ast.E
 		return false
 	}
 	for _, a := range args {
+		if ix.object(a) == obj {
+			continue // handed on by the function itself (a recursive round)
+		}
 		if chanCap(pass, ix, a) != capBuffered {
 			return false
 		}

@@ -194,3 +194,18 @@ func observe(ctx context.Context, m *message) {
 		}
 	}()
 }
+
+// A token bucket every caller sizes: releasing a token takes one that is
+// there.
+func runLimited(ctx context.Context, jobs []string) {
+	limiter := make(chan struct{}, 4)
+	for _, j := range jobs {
+		limiter <- struct{}{}
+		go runJob(ctx, j, limiter)
+	}
+}
+
+func runJob(ctx context.Context, j string, limiter chan struct{}) {
+	_ = j
+	<-limiter
+}

@@ -393,3 +393,30 @@ func listThenReport(ctx context.Context) <-chan string {
 	}(out)
 	return out
 }
+
+// Each round either sends once or starts the next round with the same
+// channels, which its caller made with a buffer of one.
+func connect(ctx context.Context) error {
+	acks := make(chan string, 1)
+	errs := make(chan error, 1)
+	go expectAck(acks, errs)
+	select {
+	case <-acks:
+		return nil
+	case err := <-errs:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func expectAck(acks chan<- string, errs chan<- error) {
+	switch s := fetch(); s {
+	case "ack":
+		acks <- s
+	case "auth":
+		go expectAck(acks, errs)
+	default:
+		errs <- nil
+	}
+}
