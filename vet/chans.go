@@ -180,7 +180,9 @@ func chanCapDepth(pass *analysis.Pass, ix *index, e ast.Expr, depth int) int {
 }
 
 // fromContextCall reports whether a channel variable is the result of a
-// call that is given a context (client.Watch(ctx, ...)): its producer is
+// call that is given a context (client.Watch(ctx, ...)), in every
+// assignment to it (one per branch: closed, err = consumeGroup(ctx, ...)
+// or consumePartitions(ctx, ...)): its producer is
 // bound to that context and closes the channel when it is done.
 func fromContextCall(pass *analysis.Pass, ix *index, e ast.Expr) bool {
 	obj := ix.object(e)
@@ -191,11 +193,16 @@ func fromContextCall(pass *analysis.Pass, ix *index, e ast.Expr) bool {
 		return false
 	}
 	as := ix.assigns[obj]
-	if len(as) != 1 {
+	if len(as) == 0 {
 		return false
 	}
-	c, ok := ast.Unparen(as[0].Value).(*ast.CallExpr)
-	return ok && takesContext(pass, c)
+	for _, a := range as {
+		c, ok := ast.Unparen(a.Value).(*ast.CallExpr)
+		if !ok || !takesContext(pass, c) {
+			return false
+		}
+	}
+	return true
 }
 
 func takesContext(pass *analysis.Pass, c *ast.CallExpr) bool {

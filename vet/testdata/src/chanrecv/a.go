@@ -209,3 +209,25 @@ func runJob(ctx context.Context, j string, limiter chan struct{}) {
 	_ = j
 	<-limiter
 }
+
+// Whichever context-bound producer a branch starts, it closes the channel
+// when its context ends.
+func consumeGroup(ctx context.Context) (<-chan struct{}, error)      { return nil, nil }
+func consumePartitions(ctx context.Context) (<-chan struct{}, error) { return nil, nil }
+
+func subscribe(ctx context.Context, group bool) error {
+	var closed <-chan struct{}
+	var err error
+	if group {
+		closed, err = consumeGroup(ctx)
+	} else {
+		closed, err = consumePartitions(ctx)
+	}
+	if err != nil {
+		return err
+	}
+	go func() {
+		<-closed
+	}()
+	return nil
+}
