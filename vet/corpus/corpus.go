@@ -148,6 +148,20 @@ func (r Row) Precision() (float64, bool) {
 	return float64(r.TP) / float64(r.TP+r.FP), true
 }
 
+// Lower returns the lower end of the 95% Wilson score interval of the
+// precision: how low it may be given how few diagnostics were labelled.
+func (r Row) Lower() (float64, bool) {
+	n := float64(r.TP + r.FP)
+	if n == 0 {
+		return 0, false
+	}
+	const z = 1.959964
+	p := float64(r.TP) / n
+	centre := p + z*z/(2*n)
+	margin := z * math.Sqrt(p*(1-p)/n+z*z/(4*n*n))
+	return (centre - margin) / (1 + z*z/n), true
+}
+
 // MeetsBar reports whether the analyzer was measured at Bar or more.
 func (r Row) MeetsBar() bool {
 	p, ok := r.Precision()
@@ -187,18 +201,21 @@ func Table(mods []Module, analyzers []*analysis.Analyzer, defaultOn func(*analys
 
 // Markdown writes the rows as the README's precision table.
 func Markdown(w io.Writer, rows []Row) {
-	fmt.Fprintln(w, "| analyzer | diagnostics | true | false | precision | per 1,000 lines | default |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|---|")
+	fmt.Fprintln(w, "| analyzer | diagnostics | true | false | precision | 95% lower bound | per 1,000 lines | default |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|")
 	for _, r := range rows {
-		prec := "not measured"
+		prec, low := "not measured", "–"
 		if p, ok := r.Precision(); ok {
 			prec = fmt.Sprintf("%.0f%%", math.Floor(p*100+0.5))
+		}
+		if l, ok := r.Lower(); ok {
+			low = fmt.Sprintf("%.0f%%", math.Floor(l*100+0.5))
 		}
 		def := "off"
 		if r.DefaultOn {
 			def = "on"
 		}
-		fmt.Fprintf(w, "| `%s` | %d | %d | %d | %s | %.3f | %s |\n", r.Analyzer, r.Diagnostics, r.TP, r.FP, prec, r.PerKLines, def)
+		fmt.Fprintf(w, "| `%s` | %d | %d | %d | %s | %s | %.3f | %s |\n", r.Analyzer, r.Diagnostics, r.TP, r.FP, prec, low, r.PerKLines, def)
 	}
 }
 

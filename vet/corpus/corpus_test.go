@@ -2,6 +2,7 @@ package corpus
 
 import (
 	"bytes"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -165,4 +166,24 @@ func verdict(tp bool) string {
 		return "tp"
 	}
 	return "fp"
+}
+
+func TestLower(t *testing.T) {
+	for _, tc := range []struct {
+		tp, fp int
+		want   float64 // Wilson 95% lower bound, to 4 places
+	}{
+		{3, 0, 0.4385},
+		{30, 0, 0.8865},
+		{18, 14, 0.3933},
+		{0, 14, 0},
+	} {
+		got, ok := Row{TP: tc.tp, FP: tc.fp}.Lower()
+		if !ok || math.Abs(got-tc.want) > 0.00005 {
+			t.Errorf("%d/%d: lower bound %.4f, want %.4f", tc.tp, tc.tp+tc.fp, got, tc.want)
+		}
+	}
+	if _, ok := (Row{}).Lower(); ok {
+		t.Error("no labels: a lower bound was given")
+	}
 }
