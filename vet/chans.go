@@ -215,7 +215,8 @@ func takesContext(pass *analysis.Pass, c *ast.CallExpr) bool {
 }
 
 // guards recognises the channels that bound a wait: ctx.Done() and any
-// other Done() method, time.After, time.Tick, a Timer's or Ticker's C, a
+// other Done() method, time.After, time.Tick, a Timer's or Ticker's C,
+// http.CloseNotifier's CloseNotify() (fires when the client goes), a
 // variable holding one of those (done := ctx.Done()), and a struct{}
 // channel the package closes to signal shutdown (s.closing).
 type guards struct {
@@ -237,7 +238,8 @@ func (g guards) isDepth(ch ast.Expr, depth int) bool {
 		if fn == nil {
 			return false
 		}
-		return fn.Name() == "Done" || isFunc(fn, "time", "After") || isFunc(fn, "time", "Tick")
+		return fn.Name() == "Done" || isFunc(fn, "time", "After") || isFunc(fn, "time", "Tick") ||
+			isMethod(fn, "net/http", "CloseNotifier", "CloseNotify") // the request's end, before Request.Context
 	case *ast.SelectorExpr:
 		if x.Sel.Name == "C" {
 			t := pass.TypesInfo.TypeOf(x.X)

@@ -231,3 +231,16 @@ func subscribe(ctx context.Context, group bool) error {
 	}()
 	return nil
 }
+
+// CloseNotify fires when the client goes, as the request's context does.
+func stream(w http.ResponseWriter, r *http.Request, events chan []byte) {
+	notify := w.(http.CloseNotifier).CloseNotify()
+	for {
+		select {
+		case <-notify:
+			return
+		case e := <-events:
+			w.Write(e)
+		}
+	}
+}
