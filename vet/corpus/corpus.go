@@ -84,7 +84,7 @@ func Parse(r io.Reader) ([]Module, error) {
 		f := strings.Fields(line)
 		if f[0] == "module" {
 			if len(f) < 5 || !strings.HasPrefix(f[3], "lines=") {
-				return nil, fmt.Errorf("line %d: want: module PATH VERSION lines=N PATTERN...", n)
+				return nil, fmt.Errorf("line %d: want: module PATH VERSION lines=N PATTERNS", n)
 			}
 			lines, err := strconv.Atoi(strings.TrimPrefix(f[3], "lines="))
 			if err != nil || lines < 0 {
