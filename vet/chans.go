@@ -451,31 +451,47 @@ func foreverReceivers(pass *analysis.Pass, ix *index, ins *inspector.Inspector, 
 		if extra != nil {
 			recvs = append(recvs, extra)
 		}
-		ast.Inspect(body, func(n ast.Node) bool {
-			switch n := n.(type) {
-			case *ast.FuncLit:
-				return false
-			case *ast.CommClause:
-				if ch := received(n.Comm); ch != nil && isStopSignal(pass, ix, closed, ch) {
-					return false // leaving on shutdown
+		// nested counts the statements between n and the loop that an
+		// unlabelled break would leave instead of the loop.
+		var walk func(n ast.Node, nested int)
+		walk = func(n ast.Node, nested int) {
+			ast.Inspect(n, func(m ast.Node) bool {
+				if m == nil || leaves {
+					return false
 				}
-			case *ast.ReturnStmt:
-				leaves = true
-			case *ast.BranchStmt:
-				if n.Label != nil && n.Tok != token.CONTINUE {
+				switch m := m.(type) {
+				case *ast.FuncLit:
+					return false
+				case *ast.ForStmt, *ast.RangeStmt, *ast.SwitchStmt, *ast.TypeSwitchStmt, *ast.SelectStmt:
+					if m != n {
+						for _, c := range childNodes(m) {
+							walk(c, nested+1)
+						}
+						return false
+					}
+				case *ast.CommClause:
+					if ch := received(m.Comm); ch != nil && isStopSignal(pass, ix, closed, ch) {
+						return false // leaving on shutdown
+					}
+				case *ast.ReturnStmt:
 					leaves = true
+				case *ast.BranchStmt:
+					if m.Tok == token.GOTO || m.Tok == token.BREAK && (m.Label != nil || nested == 0) {
+						leaves = true
+					}
+				case *ast.CallExpr:
+					if id, ok := ast.Unparen(m.Fun).(*ast.Ident); ok && id.Name == "panic" {
+						leaves = true
+					}
+				case *ast.UnaryExpr:
+					if m.Op == token.ARROW {
+						recvs = append(recvs, m.X)
+					}
 				}
-			case *ast.CallExpr:
-				if id, ok := ast.Unparen(n.Fun).(*ast.Ident); ok && id.Name == "panic" {
-					leaves = true
-				}
-			case *ast.UnaryExpr:
-				if n.Op == token.ARROW {
-					recvs = append(recvs, n.X)
-				}
-			}
-			return !leaves
-		})
+				return !leaves
+			})
+		}
+		walk(body, 0)
 		if leaves {
 			return
 		}
@@ -583,6 +599,22 @@ func sentInLoop(ix *index, ins *inspector.Inspector) map[types.Object]bool {
 			}
 		}
 		return true
+	})
+	return out
+}
+
+// childNodes returns the direct children of a loop, switch or select
+// statement.
+func childNodes(n ast.Node) []ast.Node {
+	var out []ast.Node
+	ast.Inspect(n, func(m ast.Node) bool {
+		if m == n {
+			return true
+		}
+		if m != nil {
+			out = append(out, m)
+		}
+		return false
 	})
 	return out
 }

@@ -420,3 +420,31 @@ func expectAck(acks chan<- string, errs chan<- error) {
 		errs <- nil
 	}
 }
+
+// A serving loop that breaks out on an error is no receiver for the
+// channel's life.
+type pooled struct{ reqs chan<- int }
+
+func dialPooled() *pooled {
+	reqs := make(chan int)
+	c := &pooled{reqs: reqs}
+	go c.run(reqs)
+	return c
+}
+
+func (c *pooled) run(reqs <-chan int) {
+	for r := range reqs {
+		if r < 0 {
+			break
+		}
+		select {
+		case <-time.After(time.Second):
+			break // leaves the select only
+		default:
+		}
+	}
+}
+
+func (c *pooled) do(ctx context.Context) {
+	c.reqs <- 1 // want `send on unbuffered channel c.reqs`
+}
