@@ -2,6 +2,7 @@ package parser
 
 import (
 	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -71,5 +72,58 @@ func TestGTable(t *testing.T) {
 				t.Error("get of an absent ID is not nil")
 			}
 		})
+	}
+}
+
+// gTable against a plain map over a long seeded sequence shaped like a
+// trace's: IDs mostly rising, long-lived goroutines among short-lived
+// ones, now and then an ID far below or far above.
+func TestGTableRandom(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 14))
+	tab := newGTable()
+	want := map[int64]*gState{}
+	next := int64(1)
+	for i := range 50000 {
+		var id int64
+		switch r := rng.IntN(100); {
+		case r < 50:
+			id = next
+			next += 1 + int64(rng.IntN(20))
+		case r < 90 && len(want) > 0:
+			// End a goroutine: a recent one mostly.
+			id = next - 1 - int64(rng.IntN(2*gWindow))
+			if g := want[id]; g != nil {
+				delete(want, id)
+				tab.delete(trace.GoID(id))
+			}
+			continue
+		case r < 95:
+			id = rng.Int64N(next + 1)
+		default:
+			id = rng.Int64() - rng.Int64()
+		}
+		if want[id] != nil {
+			if tab.get(trace.GoID(id)) != want[id] {
+				t.Fatalf("op %d: get(%d) wrong", i, id)
+			}
+			continue
+		}
+		g := &gState{id: id}
+		want[id] = g
+		tab.put(trace.GoID(id), g)
+		if i%5000 == 0 {
+			for id, g := range want {
+				if tab.get(trace.GoID(id)) != g {
+					t.Fatalf("op %d: get(%d) wrong", i, id)
+				}
+			}
+			n := 0
+			for range tab.all() {
+				n++
+			}
+			if n != len(want) || tab.len() != len(want) {
+				t.Fatalf("op %d: all() yields %d, len %d, want %d", i, n, tab.len(), len(want))
+			}
+		}
 	}
 }
