@@ -11,7 +11,8 @@ import (
 	"github.com/ctxhole/ctxhole/parser"
 )
 
-// DiffDocument is the JSON form of `ctxhole diff`.
+// DiffDocument is the JSON form of `ctxhole diff`, described by the JSON
+// Schema docs/schema/diff.v1.json.
 type DiffDocument struct {
 	SchemaVersion string   `json:"schema_version"`
 	From          string   `json:"from"`

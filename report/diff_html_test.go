@@ -8,7 +8,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
 	"github.com/ctxhole/ctxhole/detectors"
+	"github.com/ctxhole/ctxhole/docs/schema"
 	"github.com/ctxhole/ctxhole/parser"
 )
 
@@ -225,4 +228,49 @@ func TestDiffHTMLHostileInBrowser(t *testing.T) {
 		t.Errorf("verdict %q, want a group that grew and one that appeared", v)
 	}
 	b.checkProblems()
+}
+
+// TestDiffJSONValidatesAgainstSchema: the diff JSON of the leak bundle
+// (diagnosed, and with --all), of a hostile capture, and of two moments
+// not diagnosed validates against docs/schema/diff.v1.json, which allows
+// no field it does not document.
+func TestDiffJSONValidatesAgainstSchema(t *testing.T) {
+	doc, err := jsonschema.UnmarshalJSON(strings.NewReader(schema.DiffV1()))
+	if err != nil {
+		t.Fatalf("schema is not JSON: %v", err)
+	}
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	if err := c.AddResource(schema.DiffV1URL, doc); err != nil {
+		t.Fatal(err)
+	}
+	sch, err := c.Compile(schema.DiffV1URL)
+	if err != nil {
+		t.Fatalf("compiling schema: %v", err)
+	}
+	leak, leakOpts := leakDiff(t)
+	hostile, hostileOpts := hostileDiff(t)
+	all := leakOpts
+	all.All = true
+	for name, tt := range map[string]struct {
+		d    *parser.SnapshotDiff
+		opts DiffOptions
+	}{
+		"leak":          {leak, leakOpts},
+		"leak --all":    {leak, all},
+		"hostile":       {hostile, hostileOpts},
+		"not diagnosed": {leak, DiffOptions{}},
+	} {
+		var b bytes.Buffer
+		if err := WriteDiffJSON(&b, tt.d, tt.opts); err != nil {
+			t.Fatal(err)
+		}
+		v, err := jsonschema.UnmarshalJSON(&b)
+		if err != nil {
+			t.Fatalf("%s: not JSON: %v", name, err)
+		}
+		if err := sch.Validate(v); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
 }

@@ -15,3 +15,13 @@ func ReportV2() string { return reportV2 }
 
 // ReportV2URL is the $id of ReportV2.
 const ReportV2URL = "https://github.com/ctxhole/ctxhole/docs/schema/report.v2.json"
+
+//go:embed diff.v1.json
+var diffV1 string
+
+// DiffV1 returns the JSON Schema (draft 2020-12) of `ctxhole diff -o
+// json`, schema_version "1".
+func DiffV1() string { return diffV1 }
+
+// DiffV1URL is the $id of DiffV1.
+const DiffV1URL = "https://github.com/ctxhole/ctxhole/docs/schema/diff.v1.json"
