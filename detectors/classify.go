@@ -365,10 +365,12 @@ func (a *analysis) judgeIdle(grp *parser.Group, c *classification) {
 		return
 	}
 	parentUnknown := grp.First().CreatedBy == nil || grp.First().CreatedBy.Parent == 0
-	if c.reason == rChanSend && (grp.Count >= a.opts.leakMinCount() || parentUnknown) {
+	if c.reason == rChanSend && (grp.Count >= a.opts.leakMinCount() || parentUnknown || grp.WaitMax >= longBlocked) {
 		// A plain send is how a result is handed back, not how a loop
 		// waits for work: with nothing saying its receiver is alive (no
-		// parent printed) or a pile of them, it is a hole.
+		// parent printed), a pile of them, or a send that has waited a
+		// minute or more (a producer whose consumer stopped receiving:
+		// back-pressure lasts milliseconds), it is a hole.
 		return
 	}
 	c.background, c.idle = true, true

@@ -120,10 +120,11 @@ func strandedPhrase(c Category) string {
 }
 
 // whoLeft names who left stranded channel waiters: their creator, when
-// the dump names it and it is gone; the function that started them (the
-// one their closure belongs to, or their creator) when it is on no
-// goroutine's stack any more; otherwise nobody is known to be on the other
-// side.
+// the dump names it and it is gone; their creator, when it is alive and
+// itself blocked elsewhere (it is who should be on the other side); the
+// function that started them (the one their closure belongs to, or their
+// creator) when it is on no goroutine's stack any more; otherwise nobody
+// is known to be on the other side.
 func (a *analysis) whoLeft(n *node) string {
 	other := "receivers"
 	if n.cls.category == CatChanRecvBlocked {
@@ -132,7 +133,18 @@ func (a *analysis) whoLeft(n *node) string {
 	if n.cls.parentGone {
 		return fmt.Sprintf("their %s returned (their creator, goroutine %d, has exited)", other, n.cls.parentID)
 	}
-	if starter := a.starter(n); starter != "" && len(a.callSiteIndex()[starter]) == 0 {
+	starter := a.starter(n)
+	if starter != "" && appFrame([]parser.Frame{{Func: starter}}, a.libPrefixes) == 0 && len(a.callSiteIndex()[starter]) == 0 {
+		return fmt.Sprintf("their %s returned (%s, which started them, is on no goroutine's stack)", other, parser.ShortFunc(starter))
+	}
+	if p := a.byID[n.cls.parentID]; p != nil && n.cls.parentID != 0 && oneParent(n.grp) {
+		// Started through a library (errgroup.Go) by a goroutine still
+		// here: that goroutine is who should be on the other side.
+		if pn := a.nodeOf[p]; pn != nil && p.Blocked() {
+			return fmt.Sprintf("their creator, goroutine %d, is alive but itself blocked [%s] in %s", n.cls.parentID, stateOf(pn), parser.ShortFunc(blockingFunc(pn)))
+		}
+	}
+	if starter != "" && len(a.callSiteIndex()[starter]) == 0 {
 		return fmt.Sprintf("their %s returned (%s, which started them, is on no goroutine's stack)", other, parser.ShortFunc(starter))
 	}
 	if other == "senders" {

@@ -163,7 +163,10 @@ func score(f *Finding) float64 {
 	return w * size * wait * chain * gw * (0.5 + f.Confidence/2)
 }
 
-// rank orders the findings: the principal root cause first.
+// rank orders the findings: the principal root cause first. A finding
+// judged low or info (what a healthy service also shows: a few idle
+// reads, a poll loop) never ranks above one judged medium or worse,
+// whatever its grade: within each band the score decides.
 func (a *analysis) rank() error {
 	for _, f := range a.findings {
 		if g := f.Growth; g != nil && f.Category != CatGoroutineLeak {
@@ -178,6 +181,12 @@ func (a *analysis) rank() error {
 	slices.SortStableFunc(a.findings, func(x, y *Finding) int {
 		if (x == a.pinned) != (y == a.pinned) {
 			if x == a.pinned {
+				return -1
+			}
+			return 1
+		}
+		if xs, ys := x.Severity >= SevMedium, y.Severity >= SevMedium; xs != ys {
+			if xs {
 				return -1
 			}
 			return 1

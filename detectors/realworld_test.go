@@ -3,6 +3,7 @@ package detectors
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -23,6 +24,14 @@ func TestRealworldDumps(t *testing.T) {
 		// waiting in select for a body nobody reads is a leaked body.
 		{"33-otel-contrib-43417-goleak-persistconn-fragment.txt", CatResourceLeak, "net/http.(*persistConn).readLoop"},
 		{"31-tidb-46844-goleak-opencensus-worker.txt", CatGoroutineLeak, "go.opencensus.io/stats/view.(*worker).start"},
+		// The rsync receiver waits forever for a uid/gid list the server
+		// never sends: a read with no deadline.
+		{"27-gokrazy-rsync-receiver-io-wait-sigquit.txt", CatIONoDeadline, "github.com/gokrazy/rsync/internal/receiver.(*Transfer).recvIdMapping1"},
+		// The serve goroutine is 75 minutes in a cgo utmp call.
+		{"28-aprilsh-server-blocked-utmp-cgo-sigquit-annotated.txt", CatSyscallBlocked, "github.com/ericwq/goutmp._Cfunc_write_uwtmp_record"},
+		{"32-tracee-4044-goleak-chan-send-fragment.txt", CatChanSendBlocked, "github.com/aquasecurity/tracee/tests/testutils.ExecCmdBgWithSudoAndCtx.func1.1"},
+		{"34-logsip-18-recursive-mutex-all-asleep.txt", CatLockCycle, "github.com/rdeusser/logsip.(*Logger).SetOutput"},
+		{"37-argoproj-pkg-451-exec-chan-send-fragment.txt", CatChanSendBlocked, "github.com/argoproj/pkg/exec.RunCommandExt.func1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -66,4 +75,54 @@ func TestRealworldConcourse(t *testing.T) {
 		t.Errorf("the scheduler's WaitGroup.Wait is not linked to its lib/pq workers\n%s", describe(r, 8))
 	}
 	t.Logf("\n%s", describe(r, 8))
+}
+
+// realworldPath returns a real-world dump's path, skipping when absent.
+func realworldPath(t *testing.T, name string) string {
+	t.Helper()
+	path := filepath.Join(repoRoot(t), "..", "shared", "realworld", name)
+	if _, err := os.Stat(path); err != nil {
+		t.Skipf("%s absent", path)
+	}
+	return path
+}
+
+// A student Raft node: one goroutine waits in sync.Mutex.Lock whose holder
+// no stack shows. The lock wait leads (a low io-no-deadline on two idle RPC
+// readers, a judgement that nothing is wrong, never outranks it), and its
+// title says its holder is a guess.
+func TestRealworldRaftMutexGuessLeads(t *testing.T) {
+	r := analyzeLoaded(t, realworldPath(t, "26-raft-kvstore-mutex-wait-windows-debug2.txt"))
+	if len(r.Findings) == 0 {
+		t.Fatal("no findings")
+	}
+	f := r.Findings[0]
+	if f.Category != CatMutexConvoy || f.Root.Grade != GradeInferred ||
+		!(strings.Contains(f.Title, "not proven") || strings.Contains(f.Title, "holder unknown")) {
+		t.Errorf("first finding %s (%s): %q; want the mutex wait, its holder a guess\n%s", f.Category, f.Root.Grade, f.Title, describe(r, 4))
+	}
+	for i, g := range r.Findings[1:] {
+		if g.Severity > r.Findings[i].Severity && r.Findings[i].Severity < SevMedium {
+			t.Errorf("%s finding %q ranked below a %s one", g.Severity, g.Title, r.Findings[i].Severity)
+		}
+	}
+}
+
+// The blocked aprilsh server: the network reader (goroutine 54) has waited
+// 74 minutes on a channel send to the serve goroutine (38), which is 75
+// minutes in a cgo call. A send blocked that long is no loop waiting for
+// work: it is a finding above info, and it names its creator as the
+// goroutine that is blocked, not a receiver that returned.
+func TestRealworldAprilshStrandedSend(t *testing.T) {
+	r := analyzeLoaded(t, realworldPath(t, "28-aprilsh-server-blocked-utmp-cgo-sigquit-annotated.txt"))
+	var got *Finding
+	for _, f := range r.Findings {
+		if rootHasFunction(f, "github.com/ericwq/aprilsh/frontend.ReadFromNetwork") {
+			got = f
+		}
+	}
+	if got == nil || got.Category != CatChanSendBlocked || got.Severity < SevMedium ||
+		!strings.Contains(got.Title, "goroutine 38, is alive but itself blocked [syscall]") {
+		t.Errorf("the reader's 74-minute send: %+v\n%s", got, describe(r, 4))
+	}
 }
