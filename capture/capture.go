@@ -75,6 +75,13 @@ type endpoint struct {
 	notOffered string
 }
 
+// FlightRecorderPath is where a service serves its flight-recorder window
+// (the flight package's Recorder.TraceHandler): an execution trace of the
+// seconds before the request. A capture takes it first, so a bundle holds
+// the onset of a hang as well as its aftermath; a 404 there means the
+// service offers none.
+const FlightRecorderPath = "/debug/pprof/flightrecorder"
+
 var (
 	goroutineText = endpoint{kind: "goroutine-debug2", path: "goroutine", query: "debug=2", name: "goroutine-debug2.txt"}
 	goroutineProt = endpoint{kind: "goroutine-proto", path: "goroutine", name: "goroutine.pb.gz"}
@@ -88,6 +95,10 @@ var (
 	// GOEXPERIMENT=goroutineleakprofile register it; the others answer 404.
 	goroutineLeak = endpoint{kind: KindGoroutineLeak, path: "goroutineleak", name: "goroutineleak.pb.gz",
 		notOffered: "not offered: the service's runtime has no goroutineleak profile (it needs Go 1.26+ built with GOEXPERIMENT=goroutineleakprofile)"}
+	// flightWindow is the service's flight-recorder window, where it
+	// serves one (FlightRecorderPath).
+	flightWindow = endpoint{kind: "trace", path: strings.TrimPrefix(FlightRecorderPath, "/debug/pprof/"), name: "trace-flight.out",
+		notOffered: "not offered: the service serves no flight-recorder window (the flight package's TraceHandler at " + FlightRecorderPath + ")"}
 )
 
 // KindGoroutineLeak is the manifest kind of Go 1.26's goroutineleak
@@ -160,8 +171,11 @@ func WriteBundle(ctx context.Context, opts Options) (*parser.Manifest, error) {
 			f()
 		}()
 	}
-	// The trace runs alongside the dumps: both watch the same seconds of
-	// the process, which is what time alignment wants.
+	// The flight-recorder window, where offered, is the past: it is taken
+	// at once, before it ages. The trace runs alongside the dumps: both
+	// watch the same seconds of the process, which is what time alignment
+	// wants.
+	launch(func() { c.fetch(runCtx, flightWindow, 0) })
 	if opts.Trace > 0 {
 		launch(func() { c.fetchTrace(runCtx) })
 	}

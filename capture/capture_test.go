@@ -72,6 +72,11 @@ func TestWriteBundleWritesBundle(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "block.pb.gz")); !os.IsNotExist(err) {
 		t.Errorf("failed fetch left a file behind: %v", err)
 	}
+	// net/http/pprof answers 404 for the flight-recorder window: recorded
+	// as not offered, not as a failure, and not reported as one.
+	if f := byName["trace-flight.out"]; !f.NotOffered || f.Error != "" || f.Bytes != 0 || !strings.Contains(f.Note, "TraceHandler") || strings.Contains(progress.String(), "flight") {
+		t.Errorf("a window the service does not offer: %+v; progress:\n%s", f, progress.String())
+	}
 	if !strings.Contains(byName["trace.out"].URLPath, "seconds=1") {
 		t.Errorf("trace url = %q", byName["trace.out"].URLPath)
 	}
@@ -93,6 +98,35 @@ func TestWriteBundleWritesBundle(t *testing.T) {
 	trace, err := os.ReadFile(filepath.Join(dir, "trace.out"))
 	if err != nil || !bytes.HasPrefix(trace, []byte("go 1.")) {
 		t.Errorf("trace.out does not start with the trace magic: %q", trace[:min(len(trace), 16)])
+	}
+}
+
+// TestWriteBundleTakesFlightWindow: a service serving its flight-recorder
+// window at FlightRecorderPath has it in the bundle, as a trace, taken
+// first (it ends at the trigger, before the capture's own trace begins).
+func TestWriteBundleTakesFlightWindow(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	window := []byte("go 1.26 trace\x00\x00\x00 the last seconds")
+	mux.HandleFunc(FlightRecorderPath, func(w http.ResponseWriter, r *http.Request) { w.Write(window) })
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	dir := filepath.Join(t.TempDir(), "bundle")
+	man, err := WriteBundle(context.Background(), Options{Base: srv.URL, Dir: dir})
+	if err != nil {
+		t.Fatalf("WriteBundle: %v", err)
+	}
+	var got *parser.ManifestFile
+	for i, f := range man.Files {
+		if f.Name == "trace-flight.out" {
+			got = &man.Files[i]
+		}
+	}
+	if got == nil || got.Kind != "trace" || got.URLPath != FlightRecorderPath || got.Error != "" || got.Bytes != int64(len(window)) {
+		t.Fatalf("flight window entry = %+v, want a %d-byte trace from %s", got, len(window), FlightRecorderPath)
+	}
+	if data, err := os.ReadFile(filepath.Join(dir, "trace-flight.out")); err != nil || !bytes.Equal(data, window) {
+		t.Errorf("trace-flight.out = %q, %v", data, err)
 	}
 }
 

@@ -164,12 +164,13 @@ func TestDeadTargetOneDeadline(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "nothing could be fetched") {
 		t.Errorf("err = %v", err)
 	}
-	// Seven endpoints (two snapshots of two, mutex, block, goroutineleak)
-	// at one second each would be seven seconds in series.
+	// Eight endpoints (two snapshots of two, mutex, block, goroutineleak,
+	// the flight-recorder window) at one second each would be eight
+	// seconds in series.
 	if d := time.Since(start); d > 3500*time.Millisecond {
 		t.Errorf("took %v", d)
 	}
-	if len(man.Files) != 7 {
-		t.Errorf("%d manifest entries, want 7", len(man.Files))
+	if len(man.Files) != 8 {
+		t.Errorf("%d manifest entries, want 8", len(man.Files))
 	}
 }

@@ -1,8 +1,10 @@
 package flight
 
 import (
+	"archive/tar"
 	"bytes"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -248,5 +250,137 @@ func BenchmarkOverhead(b *testing.B) {
 				b.ReportMetric(float64(st.Size()), "window-bytes")
 			}
 		})
+	}
+}
+
+// nopCloser is a sink writer: a buffer that records being closed.
+type nopCloser struct {
+	bytes.Buffer
+	closed bool
+}
+
+func (n *nopCloser) Close() error { n.closed = true; return nil }
+
+// untar extracts a bundle written as a tar stream into a new directory.
+func untar(t *testing.T, data []byte) string {
+	t.Helper()
+	dir := t.TempDir()
+	tr := tar.NewReader(bytes.NewReader(data))
+	for {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			return dir
+		}
+		if err != nil {
+			t.Fatalf("tar: %v", err)
+		}
+		if hdr.Typeflag != tar.TypeReg || hdr.Name != filepath.Base(hdr.Name) {
+			t.Fatalf("tar entry %q (type %c): want plain files only", hdr.Name, hdr.Typeflag)
+		}
+		body, err := io.ReadAll(tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, hdr.Name), body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestSinkReceivesTarBundle: with a Sink, a trigger writes the bundle as a
+// tar stream to the writer it returns (no directory), closes it, keeps the
+// cool-down, and the extracted archive loads as a bundle with its trace.
+func TestSinkReceivesTarBundle(t *testing.T) {
+	var sinks []*nopCloser
+	var names []string
+	r, err := Start(Config{Cooldown: time.Hour, Sink: func(name string) (io.WriteCloser, error) {
+		w := &nopCloser{}
+		sinks, names = append(sinks, w), append(names, name)
+		return w, nil
+	}})
+	if err != nil {
+		t.Fatalf("Start with a sink and no Dir: %v", err)
+	}
+	defer r.Stop()
+	work()
+	name, err := r.Trigger("test")
+	if err != nil {
+		t.Fatalf("Trigger: %v", err)
+	}
+	if len(sinks) != 1 || !sinks[0].closed || name != names[0] || !strings.HasPrefix(name, bundlePrefix) || !strings.HasSuffix(name, ".tar") {
+		t.Fatalf("sink calls %v, closed %v, Trigger returned %q", names, len(sinks) == 1 && sinks[0].closed, name)
+	}
+	if _, err := r.Trigger("again"); !errors.Is(err, ErrCooldown) || len(sinks) != 1 {
+		t.Errorf("second trigger: %v, %d sink calls; want the cool-down", err, len(sinks))
+	}
+	dir := untar(t, sinks[0].Bytes())
+	man, err := parser.ReadManifest(dir)
+	if err != nil || man == nil || man.Tool != tool {
+		t.Fatalf("manifest in the archive: %+v, %v", man, err)
+	}
+	for _, f := range man.Files {
+		st, err := os.Stat(filepath.Join(dir, f.Name))
+		if f.Error != "" || err != nil || st.Size() != f.Bytes || f.Bytes == 0 {
+			t.Errorf("%s: %+v on disk %v", f.Name, f, err)
+		}
+	}
+	c, err := parser.Load([]string{dir}, parser.Options{})
+	if err != nil || len(c.Traces) != 1 || len(c.Snapshots) == 0 {
+		t.Fatalf("extracted bundle: %v", err)
+	}
+}
+
+// TestSinkFailure: a sink that cannot be opened is an error of the
+// trigger, named, and nothing is written anywhere.
+func TestSinkFailure(t *testing.T) {
+	r := start(t, Config{Dir: t.TempDir(), Sink: func(string) (io.WriteCloser, error) { return nil, errors.New("bucket unreachable") }})
+	if _, err := r.Trigger("test"); err == nil || !strings.Contains(err.Error(), "bucket unreachable") {
+		t.Errorf("Trigger = %v, want the sink's error", err)
+	}
+	if entries, _ := os.ReadDir(r.cfg.Dir); len(entries) != 0 {
+		t.Errorf("with a sink, %d entries under Dir", len(entries))
+	}
+}
+
+// TestWriteToAndTraceHandler: the window alone, to any writer and over
+// HTTP (GET only), is an execution trace the parser reads.
+func TestWriteToAndTraceHandler(t *testing.T) {
+	r := start(t, Config{Window: time.Second})
+	work()
+	var buf bytes.Buffer
+	n, err := r.WriteTo(&buf)
+	if err != nil || n != int64(buf.Len()) || !bytes.HasPrefix(buf.Bytes(), []byte("go 1.")) {
+		t.Fatalf("WriteTo = %d, %v; %d bytes starting %q", n, err, buf.Len(), buf.Bytes()[:min(buf.Len(), 8)])
+	}
+	srv := httptest.NewServer(r.TraceHandler())
+	defer srv.Close()
+	if resp, err := http.Post(srv.URL, "", nil); err != nil || resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Fatalf("POST: %v %v, want 405", resp, err)
+	}
+	resp, err := http.Get(srv.URL)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET: %v %v", resp, err)
+	}
+	defer resp.Body.Close()
+	tr, err := parser.ReadTrace(resp.Body, parser.Source{File: "flightrecorder.out"})
+	if err != nil || tr.Duration <= 0 || len(tr.Goroutines) == 0 {
+		t.Fatalf("the served window does not read as a trace: %v", err)
+	}
+}
+
+// TestWriteBundleOnDemand: WriteBundle ignores the cool-down (the caller
+// asked) and writes the same archive a sink gets.
+func TestWriteBundleOnDemand(t *testing.T) {
+	r := start(t, Config{Cooldown: time.Hour})
+	if _, err := r.Trigger("first"); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := r.WriteBundle(&buf, "by hand"); err != nil {
+		t.Fatalf("WriteBundle during the cool-down: %v", err)
+	}
+	man, err := parser.ReadManifest(untar(t, buf.Bytes()))
+	if err != nil || man == nil || man.Target != "self: by hand" || len(man.Files) < 3 {
+		t.Fatalf("manifest %+v, %v", man, err)
 	}
 }

@@ -106,15 +106,26 @@ func (m *Manifest) CaptureTime(name string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
+// MarshalManifest encodes m as WriteManifest writes it (indented JSON and a
+// final newline), for a bundle written elsewhere than a directory (the
+// flight package's tar stream).
+func MarshalManifest(m *Manifest) ([]byte, error) {
+	data, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encode bundle manifest: %w", err)
+	}
+	return append(data, '\n'), nil
+}
+
 // WriteManifest writes m as dir/manifest.json, indented for people. The
 // file is created new (safefile): a manifest or a symlink already there is
 // an error, never overwritten or followed.
 func WriteManifest(dir string, m *Manifest) error {
-	data, err := json.MarshalIndent(m, "", "  ")
+	data, err := MarshalManifest(m)
 	if err != nil {
-		return fmt.Errorf("encode bundle manifest: %w", err)
+		return err
 	}
-	if err := safefile.WriteFile(filepath.Join(dir, ManifestName), append(data, '\n'), safefile.Options{}); err != nil {
+	if err := safefile.WriteFile(filepath.Join(dir, ManifestName), data, safefile.Options{}); err != nil {
 		return fmt.Errorf("write bundle manifest: %w", err)
 	}
 	return nil
