@@ -2,6 +2,7 @@ package capture
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -47,6 +48,17 @@ type WatchOptions struct {
 	// disables the check.
 	Rate       float64
 	RateWindow time.Duration
+	// GroupGrowth triggers a capture when one goroutine group (goroutines
+	// with the same stack, as debug=1 aggregates them) grew by at least
+	// this many goroutines within RateWindow: a pile-up behind one stuck
+	// call shows there long before the total moves much in a large
+	// service. 0 disables the check; with it on, each poll reads the
+	// whole debug=1 profile (at most MaxPollBytes) instead of its first
+	// line.
+	GroupGrowth int
+	// MaxPollBytes bounds the debug=1 profile a group poll reads (0:
+	// DefaultMaxPollBytes); a larger one fails the poll.
+	MaxPollBytes int64
 	// HealthTimeout bounds each health probe; HealthLatency, when not 0,
 	// is the slowest answer that still counts as healthy.
 	HealthTimeout time.Duration
@@ -89,6 +101,7 @@ const (
 	DefaultCooldown      = 10 * time.Minute
 	DefaultRateWindow    = time.Minute
 	DefaultHealthTimeout = 5 * time.Second
+	DefaultMaxPollBytes  = 16 << 20
 )
 
 // watchPrefix starts the name of every bundle directory Watch creates; it
@@ -109,8 +122,11 @@ func Watch(ctx context.Context, opts WatchOptions) error {
 	if len(opts.Targets) == 0 {
 		return errors.New("watch: no targets")
 	}
-	if opts.Threshold <= 0 && opts.Rate <= 0 && !slices.ContainsFunc(opts.Targets, func(t WatchTarget) bool { return t.Health != "" }) {
-		return errors.New("watch: no trigger: set a goroutine threshold, a growth rate or a health URL")
+	if opts.Threshold <= 0 && opts.Rate <= 0 && opts.GroupGrowth <= 0 && !slices.ContainsFunc(opts.Targets, func(t WatchTarget) bool { return t.Health != "" }) {
+		return errors.New("watch: no trigger: set a goroutine threshold, a growth rate, a group growth or a health URL")
+	}
+	if opts.MaxPollBytes <= 0 {
+		opts.MaxPollBytes = DefaultMaxPollBytes
 	}
 	if opts.Dir == "" {
 		return errors.New("watch: no bundle directory given")
@@ -174,10 +190,19 @@ func pollClient(opts WatchOptions) *http.Client {
 	return &c
 }
 
-// sample is one poll's goroutine count.
+// sample is one poll's goroutine count, and with group polls the count of
+// each group, by stack key.
 type sample struct {
-	at    time.Time
-	count int
+	at     time.Time
+	count  int
+	groups map[string]int
+}
+
+// pollResult is what one poll read.
+type pollResult struct {
+	count  int
+	groups map[string]int    // by stack key; nil unless groups were polled
+	names  map[string]string // a group's name for the log, by stack key
 }
 
 // watcher watches one target.
@@ -220,7 +245,8 @@ func (w *watcher) run(ctx context.Context) error {
 func (w *watcher) check(ctx context.Context) string {
 	now := w.opts.Capture.Now()
 	var reasons []string
-	n, err := w.poll(ctx)
+	res, err := w.poll(ctx)
+	n := res.count
 	switch {
 	case ctx.Err() != nil:
 		return ""
@@ -234,7 +260,7 @@ func (w *watcher) check(ctx context.Context) string {
 			w.logf("poll answers again (%d goroutines)", n)
 			w.pollErr = ""
 		}
-		reasons = append(reasons, w.countReasons(now, n)...)
+		reasons = append(reasons, w.countReasons(now, res)...)
 	}
 	if w.target.Health != "" {
 		if why := w.probe(ctx); why != "" && ctx.Err() == nil {
@@ -255,8 +281,9 @@ func (w *watcher) check(ctx context.Context) string {
 	return why
 }
 
-// countReasons records a count and returns the count triggers it fires.
-func (w *watcher) countReasons(now time.Time, n int) []string {
+// countReasons records a poll and returns the count triggers it fires.
+func (w *watcher) countReasons(now time.Time, res pollResult) []string {
+	n := res.count
 	var reasons []string
 	if w.opts.Threshold > 0 && n > w.opts.Threshold {
 		reasons = append(reasons, fmt.Sprintf("goroutines %d > threshold %d", n, w.opts.Threshold))
@@ -267,7 +294,10 @@ func (w *watcher) countReasons(now time.Time, n int) []string {
 			keep = append(keep, s)
 		}
 	}
-	w.history = append(keep, sample{at: now, count: n})
+	w.history = append(keep, sample{at: now, count: n, groups: res.groups})
+	if why := w.groupReason(res); why != "" {
+		reasons = append(reasons, why)
+	}
 	if w.opts.Rate > 0 && len(w.history) >= 2 {
 		first := w.history[0]
 		if el := now.Sub(first.at); el > 0 {
@@ -281,11 +311,49 @@ func (w *watcher) countReasons(now time.Time, n int) []string {
 	return reasons
 }
 
+// groupReason returns why a group's growth triggers a capture, or "": the
+// group of the current poll that grew most since its smallest count within
+// RateWindow (a poll without it counted it 0), when that growth reaches
+// GroupGrowth. The first poll has nothing to compare with.
+func (w *watcher) groupReason(res pollResult) string {
+	if w.opts.GroupGrowth <= 0 || res.groups == nil || len(w.history) < 2 {
+		return ""
+	}
+	past := w.history[:len(w.history)-1]
+	var bestKey string
+	bestGrowth, bestFrom := 0, 0
+	var bestSince time.Time
+	for key, n := range res.groups {
+		from, since := -1, time.Time{}
+		for _, s := range past {
+			if s.groups == nil {
+				continue // a poll that failed to read the groups
+			}
+			if c := s.groups[key]; from < 0 || c < from {
+				from, since = c, s.at
+			}
+		}
+		if from < 0 {
+			continue
+		}
+		if g := n - from; g > bestGrowth || g == bestGrowth && g > 0 && key < bestKey {
+			bestKey, bestGrowth, bestFrom, bestSince = key, g, from, since
+		}
+	}
+	if bestGrowth < w.opts.GroupGrowth || bestSince.IsZero() {
+		return ""
+	}
+	cur := w.history[len(w.history)-1].at
+	return fmt.Sprintf("goroutine group %s grew %d -> %d in %s (+%d >= %d)",
+		res.names[bestKey], bestFrom, res.groups[bestKey], cur.Sub(bestSince).Round(time.Millisecond), bestGrowth, w.opts.GroupGrowth)
+}
+
 // goroutineTotal matches debug=1's first line.
 var goroutineTotal = regexp.MustCompile(`^goroutine profile: total (\d+)\s*$`)
 
-// poll reads the goroutine count from the first line of ?debug=1.
-func (w *watcher) poll(ctx context.Context) (int, error) {
+// poll reads the goroutine count from the first line of ?debug=1 and,
+// when GroupGrowth is set, the whole profile's groups.
+func (w *watcher) poll(ctx context.Context) (pollResult, error) {
 	u := *w.base
 	u.Path += "goroutine"
 	u.RawQuery = "debug=1"
@@ -293,29 +361,79 @@ func (w *watcher) poll(ctx context.Context) (int, error) {
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return 0, fmt.Errorf("build request: %w", err)
+		return pollResult{}, fmt.Errorf("build request: %w", err)
 	}
 	resp, err := w.client.Do(req)
 	if err != nil {
-		return 0, fmt.Errorf("fetch: %w", err)
+		return pollResult{}, fmt.Errorf("fetch: %w", err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("%s: HTTP %s", u.Redacted(), resp.Status)
+		return pollResult{}, fmt.Errorf("%s: HTTP %s", u.Redacted(), resp.Status)
 	}
-	line, err := bufio.NewReaderSize(io.LimitReader(resp.Body, pollBytes), pollBytes).ReadString('\n')
+	limit := int64(pollBytes)
+	if w.opts.GroupGrowth > 0 {
+		limit = w.opts.MaxPollBytes
+	}
+	body := bufio.NewReaderSize(io.LimitReader(resp.Body, limit+1), pollBytes)
+	line, err := body.ReadString('\n')
 	if err != nil && err != io.EOF {
-		return 0, fmt.Errorf("read %s: %w", u.Redacted(), err)
+		return pollResult{}, fmt.Errorf("read %s: %w", u.Redacted(), err)
 	}
 	m := goroutineTotal.FindStringSubmatch(line)
 	if m == nil {
-		return 0, fmt.Errorf("%s: not a goroutine profile (it starts %q)", u.Redacted(), parser.CleanText(line[:min(len(line), 40)]))
+		return pollResult{}, fmt.Errorf("%s: not a goroutine profile (it starts %q)", u.Redacted(), parser.CleanText(line[:min(len(line), 40)]))
 	}
 	n, err := strconv.Atoi(m[1])
 	if err != nil {
-		return 0, fmt.Errorf("%s: goroutine count %q: %w", u.Redacted(), m[1], err)
+		return pollResult{}, fmt.Errorf("%s: goroutine count %q: %w", u.Redacted(), m[1], err)
 	}
-	return n, nil
+	res := pollResult{count: n}
+	if w.opts.GroupGrowth <= 0 {
+		return res, nil
+	}
+	rest, err := io.ReadAll(body)
+	if err != nil {
+		return pollResult{}, fmt.Errorf("read %s: %w", u.Redacted(), err)
+	}
+	if int64(len(line)+len(rest)) > limit {
+		return pollResult{}, fmt.Errorf("%s: goroutine profile larger than %d bytes (raise the poll size bound)", u.Redacted(), limit)
+	}
+	c, err := parser.Read(io.MultiReader(strings.NewReader(line), bytes.NewReader(rest)), u.Redacted(), parser.Options{})
+	if err != nil {
+		return pollResult{}, fmt.Errorf("read %s: %w", u.Redacted(), err)
+	}
+	res.groups, res.names = make(map[string]int), make(map[string]string)
+	for _, s := range c.Snapshots {
+		for _, g := range parser.GroupGoroutines(s.Goroutines) {
+			key := parser.StackKey(g.Frames)
+			res.groups[key] += g.Count
+			if _, ok := res.names[key]; !ok {
+				res.names[key] = groupName(g.Frames)
+			}
+		}
+	}
+	return res, nil
+}
+
+// groupName names a group in a log line: its first application frame, or
+// the frame that tells where it waits, or its first frame.
+func groupName(frames []parser.Frame) string {
+	if len(frames) == 0 {
+		return "(no frames)"
+	}
+	i := parser.AppFrame(frames, nil)
+	if i < 0 {
+		i = parser.TellingFrame(frames)
+	}
+	if i < 0 {
+		i = 0
+	}
+	name := parser.CleanText(frames[i].Func)
+	if j := parser.TellingFrame(frames); j >= 0 && j != i {
+		name += " in " + parser.CleanText(parser.ShortFunc(frames[j].Func))
+	}
+	return name
 }
 
 // probe checks the health URL and returns why it is unhealthy, or "".

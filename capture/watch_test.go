@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"net/http"
 	"net/http/httptest"
 	"net/http/pprof"
@@ -319,5 +320,118 @@ func TestWatchOptionsChecked(t *testing.T) {
 		if err := Watch(context.Background(), o); err == nil {
 			t.Errorf("Watch(%+v) = nil, want an error", o)
 		}
+	}
+}
+
+// newGroupServer is a countServer whose debug=1 profile holds one group per
+// function of groups(n) at the n-th poll, each a distinct stack.
+func newGroupServer(t *testing.T, groups func(n int64) map[string]int) *countServer {
+	t.Helper()
+	cs := &countServer{}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/debug/pprof/goroutine" && r.URL.Query().Get("debug") == "1" {
+			gs := groups(cs.polls.Add(1))
+			total := 0
+			for _, n := range gs {
+				total += n
+			}
+			fmt.Fprintf(w, "goroutine profile: total %d\n", total)
+			for fn, n := range gs {
+				if n == 0 {
+					continue // as the runtime: no record for no goroutine
+				}
+				// The same function has the same PC and line at
+				// every poll.
+				pc := 0x100 + crc32.ChecksumIEEE([]byte(fn))%0x10000
+				fmt.Fprintf(w, "%d @ 0x%x 0x2\n#\t0x%x\tmain.%s+0x1\t/app/main.go:%d\n#\t0x2\tmain.main+0x1\t/app/main.go:1\n\n", n, pc, pc, fn, pc)
+			}
+			return
+		}
+		pprof.Index(w, r)
+	})
+	cs.Server = httptest.NewServer(mux)
+	t.Cleanup(cs.Close)
+	return cs
+}
+
+// TestWatchGroupGrowth: one group piling up triggers a capture that names
+// it, though the total stays far below any threshold and grows slowly; a
+// group that churns (up and down by less than the bound) or grows by less
+// within the window triggers nothing.
+func TestWatchGroupGrowth(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		groups func(n int64) map[string]int
+		window time.Duration
+		want   string // "" for no capture
+	}{
+		{"pile-up", func(n int64) map[string]int {
+			// 2000 steady goroutines; from the 4th poll, 6 more
+			// handlers queue behind one call at each poll.
+			queued := 0
+			if n >= 4 {
+				queued = 6 * int(n-3)
+			}
+			return map[string]int{"worker": 1000, "conn": 1000, "quote": queued}
+		}, 10 * time.Second, "goroutine group main.quote grew 0 -> 24"},
+		{"churn", func(n int64) map[string]int {
+			return map[string]int{"worker": 1000, "quote": 10 + int(n%3)*7}
+		}, 10 * time.Second, ""},
+		{"slow", func(n int64) map[string]int {
+			// +1 per poll, 20ms apart: 20 more takes longer than
+			// the window (a loaded machine polls slower still).
+			return map[string]int{"quote": int(n)}
+		}, 200 * time.Millisecond, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := newGroupServer(t, tc.groups)
+			log := &syncBuf{}
+			got, err := watchFor(t, 3*time.Second, WatchOptions{
+				Targets: []WatchTarget{{URL: srv.URL}}, Interval: 20 * time.Millisecond,
+				GroupGrowth: 20, RateWindow: tc.window, Cooldown: time.Hour, Log: log,
+			}, func([]WatchBundle) bool { return true })
+			if err != nil {
+				t.Fatalf("Watch: %v", err)
+			}
+			if tc.want == "" {
+				if len(got) != 0 {
+					t.Fatalf("captured on %q; want nothing", got[0].Trigger)
+				}
+				if srv.polls.Load() < 20 {
+					t.Errorf("only %d polls", srv.polls.Load())
+				}
+				return
+			}
+			if len(got) != 1 {
+				t.Fatalf("got %d bundles; log:\n%s", len(got), log)
+			}
+			if !strings.Contains(got[0].Trigger, tc.want) || !strings.Contains(got[0].Trigger, "(+24 >= 20)") {
+				t.Errorf("trigger = %q, want %q and the growth against the bound", got[0].Trigger, tc.want)
+			}
+		})
+	}
+}
+
+// TestWatchGroupPollBounded: a debug=1 profile over MaxPollBytes fails the
+// poll, logged once, and triggers nothing.
+func TestWatchGroupPollBounded(t *testing.T) {
+	srv := newGroupServer(t, func(n int64) map[string]int {
+		gs := map[string]int{}
+		for i := range 200 {
+			gs[fmt.Sprintf("f%d", i)] = int(n) * 100
+		}
+		return gs
+	})
+	log := &syncBuf{}
+	got, err := watchFor(t, 300*time.Millisecond, WatchOptions{
+		Targets: []WatchTarget{{URL: srv.URL}}, Interval: 20 * time.Millisecond,
+		GroupGrowth: 5, MaxPollBytes: 4096, Log: log,
+	}, nil)
+	if err != nil || len(got) != 0 {
+		t.Fatalf("got %d bundles, err %v; want none", len(got), err)
+	}
+	if n := strings.Count(log.String(), "larger than 4096 bytes"); n != 1 {
+		t.Errorf("the oversized profile logged %d times, want once:\n%s", n, log)
 	}
 }

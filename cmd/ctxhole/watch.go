@@ -22,6 +22,8 @@ type watchFlags struct {
 	threshold     int
 	rate          float64
 	rateWindow    time.Duration
+	groupGrowth   int
+	pollMaxBytes  int64
 	health        []string
 	healthTimeout time.Duration
 	healthLatency time.Duration
@@ -40,9 +42,13 @@ func (inv *invocation) watchCmd() *cobra.Command {
 		Short: "Watch live services and capture a bundle when a hang begins",
 		Long: `Polls each service's net/http/pprof goroutine count (the first line of
 goroutine?debug=1) every --interval, and optionally a health URL per service. When the
-count exceeds --threshold, grows faster than --rate goroutines per minute, or the health
-probe fails or is slower than --health-latency, it captures a bundle (as ctxhole capture
-does) into a timestamped directory under --dir, analyzes it and prints the verdict.
+count exceeds --threshold, grows faster than --rate goroutines per minute, one goroutine
+group (goroutines with the same stack) grows by --group-growth within --rate-window, or the
+health probe fails or is slower than --health-latency, it captures a bundle (as ctxhole
+capture does, with the service's flight-recorder window where it serves one) into a
+timestamped directory under --dir, analyzes it and prints the verdict. --group-growth
+catches a pile-up behind one stuck call in a service whose total barely moves; it reads
+the whole debug=1 profile at each poll (at most --poll-max-bytes).
 
 Each service is watched independently; a service captures at most once per --cooldown.
 --max-bundles and --max-disk bound the bundles kept under --dir: the oldest bundle that
@@ -50,6 +56,7 @@ ctxhole watch created is removed first, never anything else. Ctrl-C stops cleanl
 exit status 130 (a capture it cuts short keeps what it received); with --count N it exits
 0 after N captures.`,
 		Example: `  ctxhole watch --threshold 2000 http://127.0.0.1:6060
+  ctxhole watch --group-growth 50 --rate-window 30s --interval 2s http://127.0.0.1:6060
   ctxhole watch --rate 300 --health http://127.0.0.1:8080/healthz --health-latency 2s http://127.0.0.1:6060
   ctxhole watch --dir /incidents --max-bundles 5 --threshold 5000 http://10.0.0.7:6060 http://10.0.0.8:6060`,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -63,7 +70,9 @@ exit status 130 (a capture it cuts short keeps what it received); with --count N
 	fs.DurationVar(&wf.interval, "interval", capture.DefaultWatchInterval, "time between two polls of a service")
 	fs.IntVar(&wf.threshold, "threshold", 0, "capture when the goroutine count exceeds this (0: off)")
 	fs.Float64Var(&wf.rate, "rate", 0, "capture when goroutines grow faster than this many per minute (0: off)")
-	fs.DurationVar(&wf.rateWindow, "rate-window", capture.DefaultRateWindow, "window over which --rate is measured")
+	fs.DurationVar(&wf.rateWindow, "rate-window", capture.DefaultRateWindow, "window over which --rate and --group-growth are measured")
+	fs.IntVar(&wf.groupGrowth, "group-growth", 0, "capture when one goroutine group (same stack) grows by this many within --rate-window (0: off)")
+	fs.Int64Var(&wf.pollMaxBytes, "poll-max-bytes", capture.DefaultMaxPollBytes, "size cap of the debug=1 profile each --group-growth poll reads")
 	fs.StringArrayVar(&wf.health, "health", nil, "health `URL` of the service at the same position (repeat once per URL); a failure triggers a capture")
 	fs.DurationVar(&wf.healthTimeout, "health-timeout", capture.DefaultHealthTimeout, "timeout of each health probe (no answer in time is a failure)")
 	fs.DurationVar(&wf.healthLatency, "health-latency", 0, "slowest health answer still healthy (0: any answer in --health-timeout)")
@@ -96,10 +105,10 @@ func (inv *invocation) runWatch(cmd *cobra.Command, wf watchFlags, pos []string)
 		fmt.Fprintf(stderr, "%s: %d --health URLs for %d services: give one per service, in the same order (\"\" for none)\n", name, len(wf.health), len(pos))
 		return exitUsage
 	}
-	if wf.interval <= 0 || wf.threshold < 0 || wf.rate < 0 || wf.rateWindow <= 0 || wf.healthTimeout <= 0 || wf.healthLatency < 0 ||
+	if wf.interval <= 0 || wf.threshold < 0 || wf.rate < 0 || wf.rateWindow <= 0 || wf.groupGrowth < 0 || wf.pollMaxBytes <= 0 || wf.healthTimeout <= 0 || wf.healthLatency < 0 ||
 		wf.cooldown < 0 || wf.maxBundles < 0 || wf.maxDisk < 0 || wf.count < 0 ||
 		wf.badLimits() {
-		fmt.Fprintf(stderr, "%s: --interval, --rate-window, --health-timeout, --timeout and --max-bytes must be positive, --snapshots >= 1, the other limits >= 0\n", name)
+		fmt.Fprintf(stderr, "%s: --interval, --rate-window, --health-timeout, --timeout, --max-bytes and --poll-max-bytes must be positive, --snapshots >= 1, the other limits >= 0\n", name)
 		return exitUsage
 	}
 	af := analyzeFlags{output: wf.output}
@@ -127,6 +136,8 @@ func (inv *invocation) runWatch(cmd *cobra.Command, wf watchFlags, pos []string)
 		Threshold:     wf.threshold,
 		Rate:          wf.rate,
 		RateWindow:    wf.rateWindow,
+		GroupGrowth:   wf.groupGrowth,
+		MaxPollBytes:  wf.pollMaxBytes,
 		HealthTimeout: wf.healthTimeout,
 		HealthLatency: wf.healthLatency,
 		Cooldown:      wf.cooldown,

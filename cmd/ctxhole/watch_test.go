@@ -134,6 +134,8 @@ func TestWatchUsage(t *testing.T) {
 		{"watch", "http://127.0.0.1:1", "--threshold", "1", "--interval", "0s"},
 		{"watch", "http://127.0.0.1:1", "--dir", t.TempDir()}, // no trigger
 		{"watch", "http://127.0.0.1:1", "--threshold", "1", "-o", "yaml"},
+		{"watch", "http://127.0.0.1:1", "--group-growth", "-1"},
+		{"watch", "http://127.0.0.1:1", "--group-growth", "20", "--poll-max-bytes", "0"},
 	} {
 		var stdout, stderr bytes.Buffer
 		if code := run(args, strings.NewReader(""), &stdout, &stderr); code != exitUsage {
