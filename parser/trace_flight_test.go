@@ -50,3 +50,34 @@ func TestReadTraceFlightRecorder(t *testing.T) {
 		t.Errorf("stranded receiver: %+v, want stuck in a receive since before the snapshot", g.Stuck)
 	}
 }
+
+// TestReadTraceWallStart: a Go 1.25+ trace carries clock snapshots, so the
+// trace's first event has a wall-clock time, between the moments the test
+// started and stopped tracing.
+func TestReadTraceWallStart(t *testing.T) {
+	var buf bytes.Buffer
+	before := time.Now()
+	if err := trace.Start(&buf); err != nil {
+		t.Skipf("tracer busy: %v", err)
+	}
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() { pingPong(stop, time.Millisecond); close(done) }()
+	time.Sleep(50 * time.Millisecond)
+	close(stop)
+	<-done
+	trace.Stop()
+	after := time.Now()
+	tr, err := ReadTrace(&buf, Source{File: "live.trace"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The wall clock may step a little between readings; a second of
+	// slack still catches a start off by the trace clock's epoch.
+	if tr.WallStart.IsZero() || tr.WallStart.Before(before.Add(-time.Second)) || tr.WallStart.After(after) {
+		t.Errorf("WallStart = %v, want between %v and %v", tr.WallStart, before, after)
+	}
+	if end := tr.WallStart.Add(tr.Duration); end.After(after.Add(time.Second)) {
+		t.Errorf("WallStart + Duration = %v, after tracing stopped at %v", end, after)
+	}
+}

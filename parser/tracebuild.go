@@ -166,10 +166,13 @@ type traceBuilder struct {
 	origin    trace.Time
 	last      trace.Time
 	started   bool
-	gens      int
-	events    int64
-	runnable  int
-	maxRun    int
+	// wallOrigin is the wall-clock time of origin, from the first clock
+	// snapshot (Go 1.25+ traces); zero before one is seen.
+	wallOrigin time.Time
+	gens       int
+	events     int64
+	runnable   int
+	maxRun     int
 
 	schedMax   time.Duration
 	schedTotal time.Duration
@@ -248,6 +251,11 @@ func (b *traceBuilder) event(ev *trace.Event) {
 	switch ev.Kind() {
 	case trace.EventSync:
 		b.newGeneration()
+		if s := ev.Sync(); s.ClockSnapshot != nil && b.wallOrigin.IsZero() && !s.ClockSnapshot.Wall.IsZero() {
+			// The trace clock and the wall clock read together: the
+			// trace's first event happened this long before the reading.
+			b.wallOrigin = s.ClockSnapshot.Wall.Add(-s.ClockSnapshot.Trace.Sub(b.origin))
+		}
 		return
 	case trace.EventStateTransition:
 	default:

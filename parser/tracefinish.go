@@ -13,6 +13,7 @@ import (
 func (b *traceBuilder) finish(tr *Trace) {
 	end := b.last
 	tr.Duration = end.Sub(b.origin)
+	tr.WallStart = b.wallOrigin.UTC()
 	tr.Generations = b.gens
 	tr.Events = b.events
 	tr.Procs = b.procs

@@ -15,6 +15,12 @@ type Trace struct {
 	Source Source
 	// Duration spans the first to the last event read.
 	Duration time.Duration
+	// WallStart is the wall-clock time of the first event, from the
+	// clock snapshot Go 1.25+ traces carry with each generation (zero for
+	// older traces): it turns the offsets below into times a log or an
+	// incident timeline can be matched against, and is exact where a
+	// capture's own time is only when the file was fetched.
+	WallStart time.Time
 	// Goroutines alive when the trace ended, and exited ones that blocked
 	// at least once (up to a bound, see DroppedGoroutines), by ascending ID.
 	Goroutines []*TraceGoroutine
