@@ -153,6 +153,10 @@ type Root struct {
 	// shows it; Timed is false otherwise.
 	Since time.Duration
 	Timed bool
+	// BlockedAt is the wall-clock time the root blocked, when a trace
+	// that carries a clock (Go 1.25+) saw it block (a trace spanning the
+	// onset, such as a flight-recorder window); zero otherwise.
+	BlockedAt time.Time
 	// Grade says how the root was established (the root link's grade);
 	// Basis says it in one sentence: what proves it, or what was looked for
 	// and not found.

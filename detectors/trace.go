@@ -3,6 +3,7 @@ package detectors
 import (
 	"cmp"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -57,6 +58,31 @@ func (a *analysis) joinedTrace() *parser.Trace {
 	return best
 }
 
+// joinedTraces returns every trace of the analyzed process (sharing a
+// stuck goroutine with the snapshot, as joinedTrace counts them), the
+// joined trace first, then the others in capture order. A bundle may hold
+// several: a flight-recorder window ending at the trigger (the onset) and
+// a trace taken after it (the aftermath).
+func (a *analysis) joinedTraces() []*parser.Trace {
+	first := a.joinedTrace()
+	if first == nil {
+		return nil
+	}
+	out := []*parser.Trace{first}
+	for _, tr := range a.capture.Traces {
+		if tr == first {
+			continue
+		}
+		for _, tg := range tr.Goroutines {
+			if g, ok := a.byID[tg.ID]; ok && !tg.Exited && sameBlock(g, tg) {
+				out = append(out, tr)
+				break
+			}
+		}
+	}
+	return out
+}
+
 // sameBlock reports whether trace goroutine tg is blocked where snapshot
 // goroutine g is: its open block's stack holds g's first frame outside the
 // runtime and, when g has one, its first application frame (library frames
@@ -109,27 +135,36 @@ func (a *analysis) stuckOf(tr *parser.Trace, ids []int64) stuckSpan {
 }
 
 // traceLinks adds the links only a trace can show and checks the others
-// against time. It runs before the chains are built.
+// against time. It runs before the chains are built. The wake history of
+// every joined trace counts: the trace that shows the waiters queue at a
+// site is often not the one that shows who released that site before it
+// got stuck (an onset window versus a trace taken after the trigger).
+// Timing checks use the joined trace.
 func (a *analysis) traceLinks() error {
-	tr := a.joinedTrace()
-	if tr == nil {
-		return nil
-	}
-	spans := make(map[*node]stuckSpan, len(a.nodes))
-	for _, n := range a.nodes {
-		if s := a.stuckOf(tr, n.grp.IDs); s.n > 0 {
-			spans[n] = s
+	for i, tr := range a.joinedTraces() {
+		spans := make(map[*node]stuckSpan, len(a.nodes))
+		for _, n := range a.nodes {
+			if s := a.stuckOf(tr, n.grp.IDs); s.n > 0 {
+				spans[n] = s
+			}
 		}
-	}
-	for _, w := range a.nodes {
-		ws, ok := spans[w]
-		if !ok || !w.cls.hole() {
-			continue
+		for _, w := range a.nodes {
+			ws, ok := spans[w]
+			if !ok || !w.cls.hole() || i > 0 && w.wokenBy() {
+				continue
+			}
+			a.linkByWakeHistory(tr, w, ws, spans)
+			if i == 0 {
+				a.checkEdgeTiming(w, ws, spans)
+			}
 		}
-		a.linkByWakeHistory(tr, w, ws, spans)
-		a.checkEdgeTiming(w, ws, spans)
 	}
 	return nil
+}
+
+// wokenBy reports whether w already has a woken-by link.
+func (w *node) wokenBy() bool {
+	return slices.ContainsFunc(w.out, func(e *edge) bool { return e.rel == RelWokenBy })
 }
 
 // linkByWakeHistory links waiter w to the goroutine that released waiters
@@ -218,11 +253,13 @@ func (a *analysis) checkEdgeTiming(w *node, ws stuckSpan, spans map[*node]stuckS
 // measures that name timeout holes (waits ended by timers versus by data,
 // waits never woken, scheduler latency). It runs after the chains.
 func (a *analysis) traceTiming() error {
-	tr := a.joinedTrace()
-	if tr == nil {
+	traces := a.joinedTraces()
+	if len(traces) == 0 {
 		return nil
 	}
+	tr := traces[0]
 	for _, f := range a.findings {
+		a.rootOnset(traces, f)
 		timed := false
 		for i := range f.Chain {
 			l := &f.Chain[i]
@@ -255,6 +292,39 @@ func (a *analysis) traceTiming() error {
 	return nil
 }
 
+// rootOnset dates finding f's root from the first joined trace that saw
+// it block (the onset: a flight-recorder window ending at a trigger, a
+// trace started before the hang): Root.BlockedAt from that trace's clock
+// and, when that trace is not the one timing the chain, evidence of when
+// the root's goroutines blocked in it. A polling loop blocks anew at every
+// turn: its last block is no onset.
+func (a *analysis) rootOnset(traces []*parser.Trace, f *Finding) {
+	g := a.byID[f.Root.GoroutineID]
+	if g == nil || f.Category == CatSleepPoll {
+		return
+	}
+	for i, tr := range traces {
+		tg := tr.Goroutine(g.ID)
+		if tg == nil || !sameBlock(g, tg) || tg.Stuck.BeforeStart {
+			continue
+		}
+		if !tr.WallStart.IsZero() {
+			f.Root.BlockedAt = tr.WallStart.Add(tg.Stuck.Start)
+		}
+		if i > 0 && f.Root.Group != nil {
+			if s := a.stuckOf(tr, f.Root.Group.IDs); s.n > 0 {
+				e := linkEvidence(tr, s)
+				e.Text = "onset " + e.Text
+				if name := filepath.Base(tr.Source.File); name != "." && name != "" {
+					e.Text = strings.Replace(e.Text, "onset trace:", "onset trace ("+name+"):", 1)
+				}
+				f.Evidence = append(f.Evidence, e)
+			}
+		}
+		return
+	}
+}
+
 // linkEvidence says when a link's goroutines blocked.
 func linkEvidence(tr *parser.Trace, s stuckSpan) Evidence {
 	var b strings.Builder
@@ -268,15 +338,24 @@ func linkEvidence(tr *parser.Trace, s stuckSpan) Evidence {
 	case s.beforeStart == s.n:
 		fmt.Fprintf(&b, "already blocked in %s when the trace began", siteName(s.frames))
 	case s.n == 1 || s.first == s.last:
-		fmt.Fprintf(&b, "blocked at %s in %s", human.Offset(s.first), siteName(s.frames))
+		fmt.Fprintf(&b, "blocked at %s%s in %s", human.Offset(s.first), wallAt(tr, s.first), siteName(s.frames))
 	default:
-		fmt.Fprintf(&b, "blocked from %s to %s in %s", human.Offset(s.first), human.Offset(s.last), siteName(s.frames))
+		fmt.Fprintf(&b, "blocked from %s%s to %s in %s", human.Offset(s.first), wallAt(tr, s.first), human.Offset(s.last), siteName(s.frames))
 	}
 	if s.reason != "" {
 		fmt.Fprintf(&b, " (%s)", s.reason)
 	}
 	fmt.Fprintf(&b, "; none woke before the trace ended at %s", human.Offset(tr.Duration))
 	return Evidence{Kind: "trace", GoroutineID: s.id, Text: b.String()}
+}
+
+// wallAt renders a trace offset as wall-clock time, " (15:04:05.000
+// UTC)", when the trace carries a clock snapshot; "" otherwise.
+func wallAt(tr *parser.Trace, off time.Duration) string {
+	if tr.WallStart.IsZero() {
+		return ""
+	}
+	return " (" + tr.WallStart.Add(off).UTC().Format("15:04:05.000 UTC") + ")"
 }
 
 // siteEdges returns the wake edges of a call site, most wakes first.

@@ -367,8 +367,9 @@ func TestTraceOfAnotherProcessNotJoined(t *testing.T) {
 // creation records (goroutine IDs are never reused): the db pool's holders,
 // whose open transactions' helpers they created, and the WaitGroup's
 // workers link to their waiters again, and the diagnosis is the
-// incident's.
+// incident's. The onset trace dates the root where it saw it block.
 func TestTraceOnsetAndSteadyTogether(t *testing.T) {
+	dated := 0
 	for _, inc := range traceIncidents(t) {
 		if inc.expect.Category == "" {
 			continue
@@ -390,9 +391,48 @@ func TestTraceOnsetAndSteadyTogether(t *testing.T) {
 			if !f.Root.Timed || (f.Root.Since != 0 && f.Category != CatSleepPoll) {
 				t.Errorf("root since +%v (timed %v): the steady trace began long after it blocked", f.Root.Since, f.Root.Timed)
 			}
+			// The onset trace, when it saw the root block, dates it from
+			// its clock, within the onset trace's seconds.
+			if onset := onsetBlock(t, inc, f); onset != nil && f.Category != CatSleepPoll {
+				if f.Root.BlockedAt.IsZero() || !f.Root.BlockedAt.Equal(onset.at) {
+					t.Errorf("root blocked at %v, want %v from the onset trace", f.Root.BlockedAt, onset.at)
+				}
+				dated++
+			}
 			checkWaiters(t, inc, f)
 		})
 	}
+	if dated == 0 {
+		t.Error("no root was dated by its onset trace")
+	}
+}
+
+// block is when a goroutine blocked, by a trace's clock.
+type block struct{ at time.Time }
+
+// onsetBlock returns when the onset trace of inc saw f's root goroutine
+// block where the dump shows it blocked, or nil when it did not (blocked
+// before it, elsewhere, or not in it).
+func onsetBlock(t *testing.T, inc traceIncident, f *Finding) *block {
+	t.Helper()
+	file, err := os.Open(filepath.Join(inc.dir, "trace-onset.out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	tr, err := parser.ReadTrace(file, parser.Source{File: "trace-onset.out"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg := tr.Goroutine(f.Root.GoroutineID)
+	if tg == nil || tg.Stuck == nil || tg.Stuck.BeforeStart || tr.WallStart.IsZero() {
+		return nil
+	}
+	i := parser.TellingFrame(f.Root.Frames)
+	if i < 0 || !slices.ContainsFunc(tg.Stuck.Frames, func(fr parser.Frame) bool { return fr.Func == f.Root.Frames[i].Func }) {
+		return nil // it blocked there again since: the wait the dump shows began later
+	}
+	return &block{at: tr.WallStart.Add(tg.Stuck.Start)}
 }
 
 // A trace is a continuous series of snapshots: the leak fixture's steady

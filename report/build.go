@@ -364,6 +364,10 @@ func rootDoc(f *detectors.Finding) Root {
 		ns := int64(r.Since)
 		rd.SinceNS = &ns
 	}
+	if !r.BlockedAt.IsZero() {
+		at := r.BlockedAt.UTC()
+		rd.BlockedAt = &at
+	}
 	return rd
 }
 

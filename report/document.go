@@ -288,6 +288,11 @@ type Root struct {
 	// its snapshot's capture time minus its wait. Present only when both
 	// are known (a bundle's manifest, a timestamped log).
 	BlockedSince *time.Time `json:"blocked_since,omitempty"`
+	// BlockedAt is the exact wall-clock time the root blocked, read from
+	// an execution trace that saw it block and carries a clock (Go 1.25+:
+	// a flight-recorder window or a trace spanning the onset). Present
+	// only then.
+	BlockedAt *time.Time `json:"blocked_at,omitempty"`
 }
 
 // Link is one step of a blocking chain. Chains are trees flattened in

@@ -46,6 +46,7 @@ var htmlFuncs = template.FuncMap{
 	"loc":      location,
 	"short":    parser.ShortFunc,
 	"since":    sinceString,
+	"at":       atString,
 	"evline":   func(e Evidence) string { return evidenceLine(e, "", ": ") },
 	"verdict":  verdictText,
 	"groupKey": groupKey,

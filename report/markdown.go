@@ -47,8 +47,8 @@ func writeMarkdownSummary(t *textWriter, d *Document) {
 		if loc := location(f.Root.File, f.Root.Line); loc != "" {
 			t.printf(" at %s", code(loc))
 		}
-		if f.Root.BlockedSince != nil {
-			t.printf(", blocked since %s", sinceString(*f.Root.BlockedSince))
+		if when := rootTime(f.Root); when != "" {
+			t.printf(", %s", when)
 		}
 		t.printf(".\n")
 		t.printf("- **Fix:** %s\n", mdText(f.Fix.Summary))

@@ -37,3 +37,21 @@ func blockedSince(c *parser.Capture, root detectors.Root) *time.Time {
 func sinceString(t time.Time) string {
 	return "≤ " + t.UTC().Format("2006-01-02 15:04:05 UTC")
 }
+
+// rootTime renders when a finding's root blocked, for people: the exact
+// time a trace saw ("blocked at 2006-01-02 15:04:05.000 UTC (trace)"),
+// else the bound from its wait ("blocked since ≤ ..."), else "".
+func rootTime(r Root) string {
+	switch {
+	case r.BlockedAt != nil:
+		return "blocked at " + atString(*r.BlockedAt) + " (trace)"
+	case r.BlockedSince != nil:
+		return "blocked since " + sinceString(*r.BlockedSince)
+	}
+	return ""
+}
+
+// atString renders an exact time a trace gave, to the millisecond.
+func atString(t time.Time) string {
+	return t.UTC().Format("2006-01-02 15:04:05.000 UTC")
+}

@@ -140,11 +140,11 @@ func writeFindingDetail(t *textWriter, f Finding, opts Options, budget int) {
 	}
 	lines = append(lines, wrapIndented("  fix: ", "       ", f.Fix.Summary, w)...)
 	root := rootLine(f.Root)
-	if f.Root.BlockedSince != nil {
+	if when := rootTime(f.Root); when != "" {
 		if root != "" {
 			root += "; "
 		}
-		root += "blocked since " + sinceString(*f.Root.BlockedSince)
+		root += when
 	}
 	if root != "" {
 		lines = append(lines, wrapIndented("  root: ", "    ", root, w)...)
