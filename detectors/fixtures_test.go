@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ctxhole/ctxhole/parser"
 
@@ -40,21 +42,40 @@ type fixtureExpect struct {
 	RootGrade string `json:"root_grade"`
 	Severity  string `json:"severity"`
 	HungTest  string `json:"hung_test"`
+	// RootNeedsTrace marks a capture whose waiters are linked to their
+	// root by a trace alone: the dump alone must still report the root's
+	// hole, not necessarily first. LinkGrade is the grade the waiters'
+	// link to the root must carry in the bundle.
+	RootNeedsTrace bool   `json:"root_needs_trace"`
+	LinkGrade      string `json:"link_grade"`
+	// DegradeAfterSeconds is, for a service that starts healthy, when it
+	// degraded after the manifest's onset_at: the bundle's root must be
+	// timed there, to the wall clock, by its onset trace.
+	DegradeAfterSeconds int `json:"degrade_after_seconds"`
 }
 
 func readExpect(t *testing.T, dir string) fixtureExpect {
+	t.Helper()
+	exp, _ := readExpectOnset(t, dir)
+	return exp
+}
+
+// readExpectOnset reads a capture's expect block and the manifest's
+// onset_at (zero when absent).
+func readExpectOnset(t *testing.T, dir string) (fixtureExpect, time.Time) {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var m struct {
-		Expect fixtureExpect `json:"expect"`
+		OnsetAt time.Time     `json:"onset_at"`
+		Expect  fixtureExpect `json:"expect"`
 	}
 	if err := json.Unmarshal(data, &m); err != nil {
 		t.Fatalf("%s: %v", dir, err)
 	}
-	return m.Expect
+	return m.Expect, m.OnsetAt
 }
 
 // fixtureDirs lists the incident capture directories present.
@@ -195,6 +216,10 @@ func TestFixtureAggregated(t *testing.T) {
 				if exp.Category == "" || aggregatedGaps[name+"/"+file] {
 					return
 				}
+				if exp.RootNeedsTrace {
+					requireHole(t, r, exp)
+					return
+				}
 				if len(r.Findings) == 0 {
 					t.Fatalf("no findings; want %s", exp.Category)
 				}
@@ -207,6 +232,45 @@ func TestFixtureAggregated(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// requireHole checks that a capture analyzed without the trace that links
+// its waiters to their root still reports the root's hole.
+func requireHole(t *testing.T, r *Diagnosis, exp fixtureExpect) {
+	t.Helper()
+	for _, f := range r.Findings {
+		if string(f.Category) == exp.Category && rootHasFunction(f, exp.RootFunction) {
+			return
+		}
+	}
+	t.Errorf("no %s finding rooted in %s\n%s", exp.Category, exp.RootFunction, describe(r, 4))
+}
+
+// checkLinkGrade checks the link of the waiters in exp.WaiterFunction to
+// the root: its grade, and for a proven one, the trace evidence.
+func checkLinkGrade(t *testing.T, r *Diagnosis, f *Finding, exp fixtureExpect) {
+	t.Helper()
+	for _, l := range f.Chain {
+		if l.Depth == 0 || l.Group == nil || !slices.ContainsFunc(l.Group.Frames, func(fr parser.Frame) bool { return fr.Func == exp.WaiterFunction }) {
+			continue
+		}
+		if string(l.Grade) != exp.LinkGrade {
+			t.Errorf("the link of %s to the root is %s (%s), want %s\n%s", exp.WaiterFunction, l.Grade, l.Relation, exp.LinkGrade, describe(r, 4))
+		}
+		return
+	}
+	t.Errorf("no link of %s in the principal chain\n%s", exp.WaiterFunction, describe(r, 4))
+}
+
+// checkOnsetTime checks that the root is timed by a trace that saw it
+// block, at the wall-clock time the service degraded (the peer stalls
+// then; the root blocks at its next request, within a second).
+func checkOnsetTime(t *testing.T, f *Finding, degraded time.Time) {
+	t.Helper()
+	at := f.Root.BlockedAt
+	if at.IsZero() || at.Before(degraded.Add(-time.Second)) || at.After(degraded.Add(2*time.Second)) {
+		t.Errorf("root blocked at %v (since +%v, timed %v), want within a second or two of the degradation at %v", at, f.Root.Since, f.Root.Timed, degraded)
 	}
 }
 
@@ -247,12 +311,23 @@ func TestFixtureIncidents(t *testing.T) {
 				if len(r.Findings) == 0 {
 					t.Fatalf("no findings; want %s", exp.Category)
 				}
+				if exp.RootNeedsTrace && kind != "bundle" {
+					requireHole(t, r, exp)
+					return
+				}
 				f := r.Findings[0]
 				if string(f.Category) != exp.Category {
 					t.Errorf("first finding category %s, want %s\n%s", f.Category, exp.Category, describe(r, 4))
 				}
 				if !rootHasFunction(f, exp.RootFunction) {
 					t.Errorf("root goroutine %d stack lacks %s\n%s", f.Root.GoroutineID, exp.RootFunction, describe(r, 4))
+				}
+				if exp.LinkGrade != "" {
+					checkLinkGrade(t, r, f, exp)
+				}
+				if exp.DegradeAfterSeconds > 0 {
+					_, onset := readExpectOnset(t, dir)
+					checkOnsetTime(t, f, onset.Add(time.Duration(exp.DegradeAfterSeconds)*time.Second))
 				}
 				if exp.ResourceKind != "" && f.Resource != exp.ResourceKind {
 					t.Errorf("resource %q, want %q", f.Resource, exp.ResourceKind)
