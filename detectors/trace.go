@@ -337,7 +337,7 @@ func linkEvidence(tr *parser.Trace, s stuckSpan) Evidence {
 	switch {
 	case s.beforeStart == s.n:
 		fmt.Fprintf(&b, "already blocked in %s when the trace began", siteName(s.frames))
-	case s.n == 1 || s.first == s.last:
+	case s.n == 1 || human.Offset(s.first) == human.Offset(s.last):
 		fmt.Fprintf(&b, "blocked at %s%s in %s", human.Offset(s.first), wallAt(tr, s.first), siteName(s.frames))
 	default:
 		fmt.Fprintf(&b, "blocked from %s%s to %s in %s", human.Offset(s.first), wallAt(tr, s.first), human.Offset(s.last), siteName(s.frames))

@@ -47,6 +47,9 @@ func WriteGantt(w io.Writer, f *Finding, width int) error {
 
 	g := &ganttWriter{w: w, width: width, labelW: labelW, barW: barW, end: end}
 	g.printf("timeline (offsets from the trace start; # blocked, > still blocked when the trace ended at %s)\n", human.Offset(end))
+	if f.Root.BlockedAt != nil {
+		g.printf("onset: the root blocked at %s (the clock of the trace that saw it block)\n", atString(*f.Root.BlockedAt))
+	}
 	left, right := "+0s", human.Offset(end)
 	g.printf("%s %s%s%s\n", ganttPad("", labelW), left, strings.Repeat(" ", max(barW+2-len(left)-len(right), 1)), right)
 	for i := range f.Chain {

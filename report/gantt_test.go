@@ -143,3 +143,24 @@ func TestWriteGanttUntimedAndNarrow(t *testing.T) {
 type failWriter struct{}
 
 func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
+// TestWriteGanttOnset: a root a clocked trace saw block is dated on the
+// timeline, to the millisecond; an undated one says nothing of an onset.
+func TestWriteGanttOnset(t *testing.T) {
+	f := ganttDiagnosis()
+	f.Root.BlockedAt = time.Date(2026, 12, 2, 12, 7, 44, 877_000_000, time.UTC)
+	var buf bytes.Buffer
+	if err := WriteGantt(&buf, docFinding(f), 100); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "onset: the root blocked at 2026-12-02 12:07:44.877 UTC") {
+		t.Errorf("timeline does not date the onset:\n%s", buf.String())
+	}
+	buf.Reset()
+	if err := WriteGantt(&buf, ganttFinding(), 100); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), "onset") {
+		t.Errorf("an undated root got an onset line:\n%s", buf.String())
+	}
+}
