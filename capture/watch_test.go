@@ -11,11 +11,14 @@ import (
 	"net/http/pprof"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/ctxhole/ctxhole/parser"
 )
 
 // countServer is a pprof endpoint whose debug=1 goroutine count is count(n)
@@ -138,6 +141,20 @@ func TestWatchCapturesAtOnset(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(b.Dir, "goroutine-debug2.txt")); err != nil {
 		t.Errorf("bundle lacks the goroutine dump: %v", err)
+	}
+	// A watch bundle asks for what capture asks for: the goroutineleak
+	// profile (taken, or recorded as not offered by a runtime without the
+	// leak experiment) and the flight-recorder window, which plain
+	// net/http/pprof does not serve.
+	man, err := parser.ReadManifest(b.Dir)
+	if err != nil || man == nil {
+		t.Fatalf("manifest: %v", err)
+	}
+	for _, name := range []string{"goroutineleak.pb.gz", "trace-flight.out"} {
+		i := slices.IndexFunc(man.Files, func(f parser.ManifestFile) bool { return f.Name == name })
+		if i < 0 || man.Files[i].Error != "" || name == "trace-flight.out" && !man.Files[i].NotOffered {
+			t.Errorf("%s in the watch bundle's manifest: %+v, want it asked for (the window recorded as not offered)", name, man.Files)
+		}
 	}
 }
 
