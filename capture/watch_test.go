@@ -452,3 +452,46 @@ func TestWatchGroupPollBounded(t *testing.T) {
 		t.Errorf("the oversized profile logged %d times, want once:\n%s", n, log)
 	}
 }
+
+// pileUp parks until release is closed: the queue behind a stuck call.
+//
+//go:noinline
+func pileUp(release <-chan struct{}) { <-release }
+
+// TestWatchGroupGrowthLive: against this process's real net/http/pprof,
+// goroutines piling up in one function (5 per poll interval) trigger a
+// capture naming it, read from the runtime's own debug=1 profile (which
+// hides the runtime frames: the group is named by its function alone).
+func TestWatchGroupGrowthLive(t *testing.T) {
+	srv := pprofServer(t)
+	release := make(chan struct{})
+	defer close(release)
+	started := make(chan struct{})
+	go func() {
+		close(started)
+		// Growing until the test ends (at most 5,000 over 20 s): a
+		// slow first poll on a loaded machine still sees growth after it.
+		for range 1000 {
+			select {
+			case <-release:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+			for range 5 {
+				go pileUp(release)
+			}
+		}
+	}()
+	<-started
+	log := &syncBuf{}
+	got, err := watchFor(t, 20*time.Second, WatchOptions{
+		Targets: []WatchTarget{{URL: srv.URL}}, Interval: 20 * time.Millisecond,
+		GroupGrowth: 25, RateWindow: 10 * time.Second, Cooldown: time.Hour, Log: log,
+	}, func([]WatchBundle) bool { return true })
+	if err != nil || len(got) != 1 {
+		t.Fatalf("got %d bundles, err %v; log:\n%s", len(got), err, log)
+	}
+	if !strings.Contains(got[0].Trigger, "goroutine group github.com/ctxhole/ctxhole/capture.pileUp grew ") {
+		t.Errorf("trigger = %q, want the pile-up's group named", got[0].Trigger)
+	}
+}
