@@ -74,12 +74,20 @@ type lockWord struct {
 	near bool
 }
 
+// minAddr is the lowest word that can be an object's address: the first
+// page of the address space is never mapped, so a smaller word is an
+// integer (a length, a count, a stale "?" register under the register
+// ABI). Taken for a lock address, a 0x5 word would tie every goroutine
+// that prints a string of length 1 to the lock.
+const minAddr = 0x1000
+
 // lockWords are the words that identify a lock's owner in other stacks:
 // the lock address, the receiver of the method that takes it, and argument
-// words of that frame pointing just before the lock.
+// words of that frame pointing just before the lock. A lock address below
+// minAddr is no address: it has no words.
 func lockWords(n *node) map[uint64]lockWord {
 	words := make(map[uint64]lockWord)
-	if n.object == 0 {
+	if n.object < minAddr {
 		return words
 	}
 	words[n.object] = lockWord{certain: n.objectCertain}
@@ -91,7 +99,7 @@ func lockWords(n *node) map[uint64]lockWord {
 		}
 		f := m.Frames[ci]
 		for k, arg := range f.Args {
-			if arg.Unused || arg.Value == 0 || arg.Value > n.object {
+			if arg.Unused || arg.Value < minAddr || arg.Value > n.object {
 				continue
 			}
 			limit, receiver := uint64(maxArgOffset), k == 0 && f.Receiver() != ""
