@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 )
@@ -23,13 +24,35 @@ type Options struct {
 	MaxDecompressed int64
 	// Stdin is what the path "-" reads.
 	Stdin io.Reader
+	// ReadBudget bounds the input bytes Load reads at once when it reads
+	// several inputs concurrently (a bundle's files): an input counts its
+	// size, one larger than the budget is read alone, one of unknown size
+	// (standard input, a FIFO) counts as the whole budget. 0 means
+	// DefaultReadBudget.
+	ReadBudget int64
+	// Progress, when set, is told how far Load has come: bytes read over
+	// every input (every MiB or so) and goroutines read (after each
+	// input). Calls never overlap, but they come from the reading
+	// goroutines: it must return quickly.
+	Progress func(Progress)
 }
+
+// DefaultReadBudget is Options.ReadBudget's default: the input bytes read
+// at once across concurrent reads.
+const DefaultReadBudget int64 = 256 << 20
 
 func (o Options) maxDecompressed() int64 {
 	if o.MaxDecompressed > 0 {
 		return o.MaxDecompressed
 	}
 	return DefaultMaxDecompressed
+}
+
+func (o Options) readBudget() int64 {
+	if o.ReadBudget > 0 {
+		return o.ReadBudget
+	}
+	return DefaultReadBudget
 }
 
 // ErrUnknownFormat is returned (wrapped in an *Error) for an input that is
@@ -39,17 +62,31 @@ var ErrUnknownFormat = errors.New("not a goroutine dump, a goroutine/mutex/block
 
 // Load reads every input into one Capture. A path is a file, a directory
 // (each regular file in it and in its direct subdirectories, in name order;
-// see loadDir) or "-" for opts.Stdin. A file given by name that cannot be
-// read is an error; inside a directory it is skipped with a warning.
+// see listDir) or "-" for opts.Stdin. A file given by name that cannot be
+// read is an error; inside a directory it is skipped with a warning. A
+// directory's manifest.json (a capture bundle's index) is not read as a
+// capture; the capture times it lists are set on the snapshots, profiles
+// and traces of the files it names. A directory with nothing readable is
+// an error.
+//
+// The inputs are read concurrently, on as many goroutines as there are
+// cores and within opts.ReadBudget, and merged in input order: the result,
+// warnings and errors included, is the one reading them one after another
+// gives.
 func Load(paths []string, opts Options) (*Capture, error) {
+	return load(paths, opts, runtime.GOMAXPROCS(0))
+}
+
+// load is Load reading on at most workers goroutines.
+func load(paths []string, opts Options, workers int) (*Capture, error) {
 	if len(paths) == 0 {
 		return nil, errors.New("no input given")
 	}
+	pl := planLoad(paths)
+	pl.read(opts, workers)
 	c := &Capture{}
-	for _, p := range paths {
-		if err := loadPath(c, p, opts); err != nil {
-			return nil, err
-		}
+	if err := pl.merge(c); err != nil {
+		return nil, err
 	}
 	c.takeLeakProfiles()
 	c.dateMoments()
@@ -57,41 +94,15 @@ func Load(paths []string, opts Options) (*Capture, error) {
 	return c, nil
 }
 
-func loadPath(c *Capture, path string, opts Options) error {
-	if path == "-" {
-		if opts.Stdin == nil {
-			return &Error{File: "-", Offset: -1, Err: errors.New("standard input is not available")}
-		}
-		part, err := Read(opts.Stdin, "-", opts)
-		if err != nil {
-			return err
-		}
-		c.merge(part)
-		return nil
-	}
-	fi, err := os.Stat(path)
-	if err != nil {
-		return &Error{File: path, Offset: -1, Err: err}
-	}
-	if fi.IsDir() {
-		return loadDir(c, path, opts)
-	}
-	part, err := readFile(path, opts)
-	if err != nil {
-		return err
-	}
-	c.merge(part)
-	return nil
-}
-
-// readFile reads one named file (a regular file, a FIFO, /dev/stdin...).
-func readFile(path string, opts Options) (*Capture, error) {
+// readFile reads one named file (a regular file, a FIFO, /dev/stdin...),
+// counting its bytes into t.
+func readFile(path string, opts Options, t *progressTracker) (*Capture, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, &Error{File: path, Offset: -1, Err: err}
 	}
 	defer f.Close()
-	part, err := Read(f, path, opts)
+	part, err := Read(readerFor(f, path, t), path, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -103,54 +114,12 @@ func readFile(path string, opts Options) (*Capture, error) {
 	return part, nil
 }
 
-// loadDir reads a capture directory: every regular file in dir and in its
-// direct subdirectories, sorted by path. A manifest.json (a capture bundle's
-// index) is not read as a capture; the capture times it lists are set on
-// the snapshots, profiles and traces of the files it names. Files that
-// cannot be read are skipped with a warning; a directory with nothing
-// readable is an error.
-func loadDir(c *Capture, dir string, opts Options) error {
-	files, warns, err := listDir(dir)
-	if err != nil {
-		return &Error{File: dir, Offset: -1, Err: err}
+// readerFor returns r, counting into t when there is one.
+func readerFor(r io.Reader, name string, t *progressTracker) io.Reader {
+	if t == nil {
+		return r
 	}
-	c.Warnings = append(c.Warnings, warns...)
-	man, err := ReadManifest(dir)
-	if err != nil {
-		c.Warnings = append(c.Warnings, skipWarning(filepath.Join(dir, ManifestName), err))
-	}
-	c.Warnings = append(c.Warnings, manifestWarnings(dir, man)...)
-	var (
-		read, tried int
-		firstErr    error
-	)
-	for _, rel := range files {
-		if rel == ManifestName {
-			continue
-		}
-		tried++
-		path := filepath.Join(dir, rel)
-		part, err := readFile(path, opts)
-		if err != nil {
-			if firstErr == nil {
-				firstErr = err
-			}
-			c.Warnings = append(c.Warnings, skipWarning(path, err))
-			continue
-		}
-		if t, ok := man.CaptureTime(filepath.ToSlash(rel)); ok {
-			stampTime(part, t)
-		}
-		c.merge(part)
-		read++
-	}
-	if read == 0 {
-		if tried == 0 {
-			return &Error{File: dir, Offset: -1, Err: errors.New("directory holds no capture files")}
-		}
-		return &Error{File: dir, Offset: -1, Err: fmt.Errorf("no readable capture among %d files; first: %w", tried, firstErr)}
-	}
-	return nil
+	return &progressReader{r: r, file: name, t: t}
 }
 
 // listDir returns the regular files of dir and of its direct
