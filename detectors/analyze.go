@@ -130,6 +130,10 @@ type edge struct {
 // edgeKey identifies an edge: at most one links a waiter to a holder.
 type edgeKey struct{ waiter, holder *node }
 
+// PhaseGrouping is the Progress phase while the snapshot's goroutines are
+// grouped, before the passes (each reported by its name).
+const PhaseGrouping = "grouping"
+
 // Analyze diagnoses a capture: it classifies the stuck goroutines of the
 // latest snapshot, links them into blocking chains, finds leaks across
 // snapshots and returns the findings ranked, principal root cause first.
@@ -142,8 +146,18 @@ func Analyze(c *parser.Capture, opts Options) (*Diagnosis, error) {
 			return nil, fmt.Errorf("detectors: user signature %d: %w", i, err)
 		}
 	}
+	if opts.Progress != nil {
+		opts.Progress(parser.Progress{Phase: PhaseGrouping})
+	}
 	a := newAnalysis(c, opts)
+	goroutines := 0
+	if a.snap != nil {
+		goroutines = a.snap.Count()
+	}
 	for _, p := range a.passes() {
+		if opts.Progress != nil {
+			opts.Progress(parser.Progress{Phase: p.name, Goroutines: goroutines})
+		}
 		if err := p.run(a); err != nil {
 			return nil, fmt.Errorf("detectors: %s: %w", p.name, err)
 		}
