@@ -120,13 +120,16 @@ func analyzePaths(af analyzeFlags, paths []string, threshold *detectors.Severity
 		dopts.Signatures = sigs
 	}
 
-	prog := startProgress(stderr, "reading and analyzing inputs")
-	c, err := parser.Load(paths, parser.Options{Stdin: stdin})
+	// Long runs show how far they are on a terminal's stderr; nothing
+	// otherwise.
+	prog := startProgress(stderr)
+	c, err := parser.Load(paths, parser.Options{Stdin: stdin, Progress: prog.callback()})
 	if err != nil {
 		prog.stop()
 		fmt.Fprintf(stderr, "ctxhole analyze: %v\n", err)
 		return exitUsage
 	}
+	dopts.Progress = prog.callback()
 	r, err := detectors.Analyze(c, dopts)
 	prog.stop()
 	if err != nil {

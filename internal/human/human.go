@@ -121,3 +121,18 @@ func Plural(n int, word string) string {
 	}
 	return Count(n) + " " + word + "s"
 }
+
+// Bytes formats a size in decimal units with one decimal above a kilobyte:
+// "512 B", "21.0 MB", "2.1 GB".
+func Bytes(n int64) string {
+	const unit = 1000
+	if n < unit {
+		return strconv.FormatInt(n, 10) + " B"
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit && exp < 4; m /= unit {
+		div *= unit
+		exp++
+	}
+	return strconv.FormatFloat(float64(n)/float64(div), 'f', 1, 64) + " " + string("kMGTP"[exp]) + "B"
+}

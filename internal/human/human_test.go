@@ -88,3 +88,14 @@ func TestCount(t *testing.T) {
 		t.Errorf("Plural(1500) = %q", got)
 	}
 }
+
+func TestBytes(t *testing.T) {
+	for n, want := range map[int64]string{
+		0: "0 B", 999: "999 B", 1000: "1.0 kB", 21_000_000: "21.0 MB",
+		211_456_789: "211.5 MB", 2_100_000_000: "2.1 GB", 3_000_000_000_000_000: "3.0 PB",
+	} {
+		if got := Bytes(n); got != want {
+			t.Errorf("Bytes(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
