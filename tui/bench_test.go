@@ -3,12 +3,16 @@ package tui
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/ctxhole/ctxhole/detectors"
 	"github.com/ctxhole/ctxhole/parser"
 )
 
@@ -18,6 +22,15 @@ import (
 // and parses the dump.
 func liveDump(tb testing.TB, n int) *parser.Capture {
 	tb.Helper()
+	snaps, err := parser.ReadText(bytes.NewReader(liveDumpText(n)), "live")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &parser.Capture{Snapshots: snaps}
+}
+
+// liveDumpText is liveDump's dump as the runtime prints it.
+func liveDumpText(n int) []byte {
 	release := make(chan struct{})
 	var parked sync.WaitGroup
 	parked.Add(n)
@@ -37,11 +50,7 @@ func liveDump(tb testing.TB, n int) *parser.Capture {
 		buf = make([]byte, 2*len(buf))
 	}
 	close(release)
-	snaps, err := parser.ReadText(bytes.NewReader(buf), "live")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return &parser.Capture{Snapshots: snaps}
+	return buf
 }
 
 // park recurses depth times, then blocks in one of three ways.
@@ -137,4 +146,46 @@ func BenchmarkOpen(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkFirstFrame measures, on a dump of 100,000 goroutines, the time
+// from starting the UI to its first frame (the loading screen, drawn while
+// the dump is parsed and analyzed on another goroutine) against the time
+// to the findings frame (parse, analysis, display data): the first must
+// not wait for the second (target: first frame under 0.5 s).
+func BenchmarkFirstFrame(b *testing.B) {
+	const n = 100_000
+	dump := liveDumpText(n)
+	var first, findings time.Duration
+	for range b.N {
+		load := func(progress func(parser.Progress)) (*parser.Capture, *detectors.Diagnosis, error) {
+			progress(parser.Progress{Phase: parser.PhaseReading, TotalBytes: int64(len(dump))})
+			snaps, err := parser.ReadText(bytes.NewReader(dump), "live")
+			if err != nil {
+				return nil, nil, err
+			}
+			c := &parser.Capture{Snapshots: snaps}
+			r, err := detectors.Analyze(c, detectors.Options{Progress: progress})
+			return c, r, err
+		}
+		start := time.Now()
+		m := newLoadingModel(load, Options{}, newRenderer(io.Discard, true))
+		m.Init()
+		result := make(chan tea.Msg, 1)
+		go func() { result <- m.loadCmd()() }()
+		m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+		if v := m.View(); !strings.Contains(v, "Reading the captures") {
+			b.Fatalf("first frame is not the loading screen:\n%s", v)
+		}
+		first += time.Since(start)
+		next, _ := m.Update(<-result)
+		fm, ok := next.(*model)
+		if !ok {
+			b.Fatalf("after loading the model is %T", next)
+		}
+		_ = fm.View()
+		findings += time.Since(start)
+	}
+	b.ReportMetric(float64(first.Microseconds())/1000/float64(b.N), "first-frame-ms")
+	b.ReportMetric(float64(findings.Microseconds())/1000/float64(b.N), "findings-frame-ms")
 }

@@ -2,7 +2,8 @@
 // with their chains, fixes and stacks, a filterable browser of goroutine
 // groups, and a timeline of who blocked when. Everything it shows is
 // computed once, before the UI opens; a keypress only moves cursors and
-// filters precomputed rows, so it stays responsive on huge dumps.
+// filters precomputed rows, so it stays responsive on huge dumps. While
+// that is computed, RunLoading shows a loading screen with the progress.
 package tui
 
 import (
@@ -39,22 +40,33 @@ type Options struct {
 
 // Run shows the UI for a capture and its diagnosis until the user quits.
 func Run(c *parser.Capture, r *detectors.Diagnosis, opts Options) error {
-	if opts.Input == nil {
-		opts.Input = os.Stdin
-	}
-	if opts.Output == nil {
-		opts.Output = os.Stdout
-	}
+	opts = opts.withDefaults()
 	m := newModel(c, r, opts, newRenderer(opts.Output, opts.NoColor))
-	popts := []tea.ProgramOption{tea.WithInput(opts.Input), tea.WithOutput(opts.Output)}
-	if !opts.NoAltScreen {
-		popts = append(popts, tea.WithAltScreen())
-	}
-	if !opts.NoMouse {
-		popts = append(popts, tea.WithMouseCellMotion())
-	}
-	if _, err := tea.NewProgram(m, popts...).Run(); err != nil {
+	if _, err := tea.NewProgram(m, opts.programOptions()...).Run(); err != nil {
 		return fmt.Errorf("terminal UI: %w", err)
 	}
 	return nil
+}
+
+// withDefaults fills in standard input and output.
+func (o Options) withDefaults() Options {
+	if o.Input == nil {
+		o.Input = os.Stdin
+	}
+	if o.Output == nil {
+		o.Output = os.Stdout
+	}
+	return o
+}
+
+// programOptions are the bubbletea options for o.
+func (o Options) programOptions() []tea.ProgramOption {
+	popts := []tea.ProgramOption{tea.WithInput(o.Input), tea.WithOutput(o.Output)}
+	if !o.NoAltScreen {
+		popts = append(popts, tea.WithAltScreen())
+	}
+	if !o.NoMouse {
+		popts = append(popts, tea.WithMouseCellMotion())
+	}
+	return popts
 }

@@ -70,21 +70,6 @@ func (inv *invocation) runTUI(cmd *cobra.Command, tf tuiFlags, paths []string) i
 		return exitUsage
 	}
 
-	// Everything is computed before the UI opens; on a huge dump that
-	// takes a while, so a line on stderr says what is going on.
-	prog := startProgress(stderr, "reading and analyzing inputs")
-	c, err := parser.Load(paths, parser.Options{Stdin: stdin})
-	if err != nil {
-		prog.stop()
-		fmt.Fprintf(stderr, "ctxhole tui: %v\n", err)
-		return exitUsage
-	}
-	r, err := detectors.Analyze(c, dopts)
-	prog.stop()
-	if err != nil {
-		fmt.Fprintf(stderr, "ctxhole tui: %v\n", err)
-		return exitUsage
-	}
 	opts := tui.Options{
 		Input:       stdin,
 		Output:      stdout,
@@ -93,7 +78,21 @@ func (inv *invocation) runTUI(cmd *cobra.Command, tf tuiFlags, paths []string) i
 		NoMouse:     tf.noMouse,
 		ExportDir:   tf.exportDir,
 	}
-	if err := tui.Run(c, r, opts); err != nil {
+	// The UI opens at once on a loading screen; the inputs are read and
+	// analyzed behind it.
+	load := func(progress func(parser.Progress)) (*parser.Capture, *detectors.Diagnosis, error) {
+		c, err := parser.Load(paths, parser.Options{Stdin: stdin, Progress: progress})
+		if err != nil {
+			return nil, nil, err
+		}
+		dopts.Progress = progress
+		r, err := detectors.Analyze(c, dopts)
+		if err != nil {
+			return nil, nil, err
+		}
+		return c, r, nil
+	}
+	if err := tui.RunLoading(load, opts); err != nil {
 		fmt.Fprintf(stderr, "ctxhole tui: %v\n", err)
 		return exitUsage
 	}
