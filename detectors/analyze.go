@@ -76,6 +76,9 @@ type analysis struct {
 	dropped []*edge
 
 	findings []*Finding
+	// findingTexts indexes each finding's reasons and evidence
+	// (addReason, addEvidence).
+	findingTexts map[*Finding]*findingTexts
 
 	// siteIndex maps function names and receiver types to the groups
 	// holding them (callSiteIndex), nil until first used.

@@ -171,28 +171,8 @@ func (a *analysis) attachTree(f *Finding, n *node, depth int, rel Relation, chil
 				f.Chain[idx].Object = e.object
 			}
 		}
-		addEvidence(f, e.evidence...)
-		addReason(f, e.reason)
-	}
-}
-
-// addEvidence adds observations to a finding, each once: two waiter
-// groups behind one holder (a producer's callers from two call sites) are
-// linked by the same observation of the holder, and it is said once.
-func addEvidence(f *Finding, evs ...Evidence) {
-	for _, ev := range evs {
-		if !slices.ContainsFunc(f.Evidence, func(o Evidence) bool {
-			return o.Kind == ev.Kind && o.GoroutineID == ev.GoroutineID && o.Text == ev.Text
-		}) {
-			f.Evidence = append(f.Evidence, ev)
-		}
-	}
-}
-
-// addReason adds a reason for a finding's confidence, once.
-func addReason(f *Finding, r string) {
-	if r != "" && !slices.Contains(f.Reasons, r) {
-		f.Reasons = append(f.Reasons, r)
+		a.addEvidence(f, e.evidence...)
+		a.addReason(f, e.reason)
 	}
 }
 
@@ -246,9 +226,9 @@ func (a *analysis) mergeLeafSplits(f *Finding, edges []*edge, children map[*node
 		l.IDs = sampleIDs(groups[0].IDs, a.opts.maxIDs())
 		l.WaitMax, l.WaitKnown = groups[0].WaitMax, groups[0].WaitKnown > 0
 		f.Chain = append(f.Chain, l)
-		addEvidence(f, Evidence{Kind: "argument", GoroutineID: firstID(groups[0]),
+		a.addEvidence(f, Evidence{Kind: "argument", GoroutineID: firstID(groups[0]),
 			Text: fmt.Sprintf("%s in %s, each waiting on its own object (%d distinct addresses)", human.Plural(groups[0].Count, "goroutine"), l.Function, len(list))})
-		addReason(f, list[0].reason)
+		a.addReason(f, list[0].reason)
 	}
 	return merged
 }
