@@ -1,9 +1,9 @@
 // Package tui is ctxhole's interactive terminal UI: the ranked findings
 // with their chains, fixes and stacks, a filterable browser of goroutine
 // groups, and a timeline of who blocked when. Everything it shows is
-// computed once, before the UI opens; a keypress only moves cursors and
-// filters precomputed rows, so it stays responsive on huge dumps. While
-// that is computed, RunLoading shows a loading screen with the progress.
+// computed once, before the findings appear (RunLoading shows the reading
+// and analysis' progress meanwhile); a keypress only moves cursors and
+// filters precomputed rows, so it stays responsive on huge dumps.
 package tui
 
 import (
