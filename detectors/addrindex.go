@@ -25,12 +25,15 @@ type addrEntry struct {
 	// object is set when addr is n's wait object itself, not a word that
 	// points below it.
 	object bool
+	// near is set for a plain argument word a little below the object
+	// (lockWord.near): a lead unless found in the same locking function.
+	near bool
 }
 
 // add records that n wants addr. Entries must be added node by node in
 // analysis order: equal addresses keep that order.
-func (x *addrIndex) add(addr uint64, n *node, object bool) {
-	x.entries = append(x.entries, addrEntry{addr, n, object})
+func (x *addrIndex) add(addr uint64, n *node, object, near bool) {
+	x.entries = append(x.entries, addrEntry{addr, n, object, near})
 }
 
 // sort orders the index by address, stably, once every entry is added.
@@ -95,9 +98,10 @@ func (a *analysis) eachArgWord(visit func(argWord)) {
 }
 
 // scanWords visits, once over the whole snapshot, every argument word of a
-// non-sync frame that some waiter wants exactly, once per waiter and
-// holder node: the first word of that holder naming it.
-func (a *analysis) scanWords(idx *addrIndex, visit func(waiter *node, w argWord)) {
+// non-sync frame that some waiter wants exactly (the index entry e, whose
+// node is the waiter), once per waiter and holder node: the first word of
+// that holder naming it.
+func (a *analysis) scanWords(idx *addrIndex, visit func(e addrEntry, w argWord)) {
 	seen := make(map[*node]*node) // waiter → the holder that last named it
 	a.eachArgWord(func(w argWord) {
 		for _, e := range idx.exact(w.arg.Value) {
@@ -105,7 +109,7 @@ func (a *analysis) scanWords(idx *addrIndex, visit func(waiter *node, w argWord)
 				continue
 			}
 			seen[e.n] = w.holder
-			visit(e.n, w)
+			visit(e, w)
 		}
 	})
 }

@@ -125,20 +125,13 @@ func (a *analysis) linkLocks() error {
 		waiters []*node
 		idx     addrIndex
 	)
-	near := make(map[*node]map[uint64]bool)
 	for _, n := range a.nodes {
 		if !isLockWaiter(n) {
 			continue
 		}
 		waiters = append(waiters, n)
 		for w, lw := range lockWords(n) {
-			idx.add(w, n, w == n.object)
-			if lw.near {
-				if near[n] == nil {
-					near[n] = make(map[uint64]bool)
-				}
-				near[n][w] = true
-			}
+			idx.add(w, n, w == n.object, lw.near)
 		}
 	}
 	if len(waiters) == 0 {
@@ -146,14 +139,14 @@ func (a *analysis) linkLocks() error {
 	}
 	idx.sort()
 	found := make(map[*node]bool)
-	a.scanWords(&idx, func(waiter *node, w argWord) {
-		holder, arg := w.holder, w.arg
+	a.scanWords(&idx, func(en addrEntry, w argWord) {
+		waiter, holder, arg := en.n, w.holder, w.arg
 		if holder.object == waiter.object && isLockWaiter(holder) {
 			return // queued on the same lock: a fellow waiter, not the holder
 		}
 		found[waiter] = true
 		conf, grade := confAddr, GradeProven
-		if arg.Uncertain || !waiter.objectCertain || near[waiter][arg.Value] && !nearWordProof(waiter, w.f) {
+		if arg.Uncertain || !waiter.objectCertain || en.near && !nearWordProof(waiter, w.f) {
 			// A "?" word may be a stale register spill: a lead, not a
 			// proof.
 			conf, grade = confAddrUncertain, GradeInferred

@@ -34,7 +34,7 @@ func (a *analysis) linkPools() error {
 		}
 		waiters = append(waiters, n)
 		if n.object != 0 {
-			idx.add(n.object, n, true)
+			idx.add(n.object, n, true, false)
 		}
 	}
 	if len(waiters) == 0 {
@@ -42,8 +42,8 @@ func (a *analysis) linkPools() error {
 	}
 	idx.sort()
 	found := make(map[*node]bool)
-	a.scanWords(&idx, func(w *node, aw argWord) {
-		holder, g, f, arg := aw.holder, aw.g, aw.f, aw.arg
+	a.scanWords(&idx, func(en addrEntry, aw argWord) {
+		w, holder, g, f, arg := en.n, aw.holder, aw.g, aw.f, aw.arg
 		if isPoolWaiter(holder) || f.Package() != "database/sql" || holder.cls.background {
 			return
 		}
