@@ -37,10 +37,16 @@ const benchTraceBytes = 100 << 20
 // does with one P); "ctxhole" ReadTrace as it runs here, decoding on one
 // goroutine and folding on another; "ctxhole-half" the first half of the
 // same trace (cut mid-generation: it ends with a truncation warning), to
-// show what grows with trace length and what does not; "paired" runs the
-// bare loop and ReadTrace alternately and reports the median of their
-// per-pair ratios (x-bare-wall, x-bare-cpu), the figure least moved by
-// other load on the machine.
+// show what grows with trace length and what does not; "split" the CPU
+// time of the analysis's two sides, decoding and folding, on one thread,
+// against the bare loop's (decode-x-bare, fold-x-bare, and critical-x-bare,
+// the larger of the two: what bounds the pipelined wall time on two free
+// cores, see splitCPU); "paired" runs the bare loop and ReadTrace
+// alternately and reports the median of their per-pair wall and CPU ratios
+// (x-bare-wall, x-bare-cpu). On a machine shared with other work, the
+// split's ratios move least: a process with two busy threads gets more of
+// a loaded machine than one with one, which flatters the pipelined wall
+// time.
 //
 // Metrics: MB/s; cpu-s/op, the process CPU time per read (the pipelined
 // analysis runs on two goroutines, so its wall and CPU time differ);
@@ -109,6 +115,19 @@ func BenchmarkTraceAnalysis(b *testing.B) {
 			b.ReportMetric(float64(tr.Events)/1e6, "Mevents")
 		})
 	}
+	b.Run("split", func(b *testing.B) {
+		if threadCPU() < 0 {
+			b.Skip("no per-thread CPU clock here")
+		}
+		var bare, decode, fold time.Duration
+		for b.Loop() {
+			bt, dt, ft := splitCPU(b, path)
+			bare, decode, fold = bare+bt, decode+dt, fold+ft
+		}
+		b.ReportMetric(decode.Seconds()/bare.Seconds(), "decode-x-bare")
+		b.ReportMetric(fold.Seconds()/bare.Seconds(), "fold-x-bare")
+		b.ReportMetric(max(decode, fold).Seconds()/bare.Seconds(), "critical-x-bare")
+	})
 	b.Run("paired", func(b *testing.B) {
 		// No SetBytes: an iteration reads the trace twice, once each way.
 		var wall, cpu []float64
@@ -133,6 +152,51 @@ func BenchmarkTraceAnalysis(b *testing.B) {
 			b.ReportMetric(median(cpu), "x-bare-cpu")
 		}
 	})
+}
+
+// splitCPU measures, on one locked thread, the CPU time of the bare loop
+// and, for the analysis, of its two sides: decoding (the bare loop plus
+// storing events in batches) and folding, batch by batch as the
+// sequential path runs them. With two free cores the pipelined analysis
+// runs them side by side, so its wall time is bounded by the larger, the
+// critical path: a figure other load on the machine moves far less than
+// wall time. Background garbage collection, on other threads, is in
+// neither side nor the bare loop.
+func splitCPU(b *testing.B, path string) (bare, decode, fold time.Duration) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	t0 := threadCPU()
+	bareRead(b, path)
+	bare = threadCPU() - t0
+
+	f := openBench(b, path)
+	defer f.Close()
+	rd, err := newTraceReader(bufio.NewReaderSize(&countingReader{r: f}, 64<<10))
+	if err != nil {
+		b.Fatal(err)
+	}
+	tb := newTraceBuilder()
+	batch := newEventBatch()
+	for {
+		t0 := threadCPU()
+		decodeInto(rd, batch)
+		t1 := threadCPU()
+		if err := foldBatch(tb, batch.events); err != nil {
+			b.Fatal(err)
+		}
+		t2 := threadCPU()
+		decode, fold = decode+t1-t0, fold+t2-t1
+		if batch.err == io.EOF {
+			break
+		} else if batch.err != nil {
+			b.Fatal(batch.err)
+		}
+		batch.events = batch.events[:0]
+	}
+	t0 = threadCPU()
+	tb.finish(&Trace{})
+	fold += threadCPU() - t0
+	return bare, decode, fold
 }
 
 // bareRead is the floor: every event read and dropped.
