@@ -99,7 +99,51 @@ func (a *analysis) linkSpawned() error {
 			a.workersByTime(w)
 		}
 	}
+	a.linkBlockedCreators()
 	return nil
+}
+
+// linkBlockedCreators links goroutines stranded on a channel send to their
+// creator when it is alive, blocked on something else, and still inside
+// the function that started them (their stack runs a closure of a function
+// on the creator's stack: main.serve's goroutine started main.serve.func1
+// through errgroup.Go and is itself 75 minutes in a cgo call). That
+// goroutine is the likely receiver: it cannot receive while it is blocked,
+// so the senders wait on it. Nothing in the dump names the channel: the
+// link is inferred.
+func (a *analysis) linkBlockedCreators() {
+	for _, c := range a.nodes {
+		if c.cls.reason != rChanSend || c.cls.background || c.cls.parentGone || !oneParent(c.grp) {
+			continue
+		}
+		pid := c.grp.First().CreatedBy.Parent
+		pg := a.byID[pid]
+		if pg == nil || !pg.Blocked() || pg.Reason == rWaitGroup {
+			continue // a WaitGroup waiter is linked by linkSpawned
+		}
+		p := a.nodeOf[pg]
+		if p == nil || p == c || p.cls.reason == rChanRecv || p.cls.reason == rSelect {
+			continue // a creator receiving or selecting may well be the other side, and fine
+		}
+		enc := ""
+		for _, f := range c.grp.Frames {
+			if e := enclosingFunc(f.Func); e != "" && hasFrame(pg.Frames, e) {
+				enc = e
+				break
+			}
+		}
+		if enc == "" {
+			continue
+		}
+		a.addEdge(&edge{
+			waiter: c, holder: p, rel: RelWaitsOn, confidence: 0.5, grade: GradeInferred,
+			reason: fmt.Sprintf("goroutine %d started these senders from %s, is still inside it and is itself blocked: "+
+				"likely the receiver they wait for", pid, parser.ShortFunc(enc)),
+			evidence: []Evidence{{Kind: "created-by", GoroutineID: firstID(c.grp),
+				Text: fmt.Sprintf("%s blocked sending in %s were created by goroutine %d, which is in %s and blocked in %s",
+					human.Plural(c.grp.Count, "goroutine"), blockingFunc(c), pid, parser.ShortFunc(enc), parser.ShortFunc(blockingFunc(p)))}},
+		})
+	}
 }
 
 // siblingWorkers links a WaitGroup waiter to the blocked goroutines started
