@@ -181,7 +181,8 @@ func backgroundSignatures() []Signature {
 	}
 	for _, mod := range etcdModules {
 		sigs = append(sigs,
-			bg(mod+".watchStream", mod, mod+".(*watchGrpcStream).*"),
+			// watchGrpcStream up to v3.5, watchGRPCStream in v3.7.
+			bg(mod+".watchStream", mod, mod+".(*watchG*Stream).*"),
 			bg(mod+".lease", mod, mod+".(*lessor).*"),
 			// A candidate waiting to be elected, an observer, and a
 			// session's keep-alive consumer wait by design.

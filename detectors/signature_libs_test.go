@@ -307,6 +307,13 @@ func TestLibraryBlockingStacks(t *testing.T) {
 			"go.etcd.io/etcd/client/v3/concurrency.waitDelete", "go.etcd.io/etcd/client/v3/concurrency.waitDeletes",
 			"go.etcd.io/etcd/client/v3/concurrency.(*Mutex).Lock", "main.(*scheduler).runExclusive")),
 			"go.etcd.io/etcd/client/v3.mutex", false, "main.(*scheduler).runExclusive"},
+		{"etcd v3.7 watch stream opening its stream is the library's own loop", stack("select", selectWait, fr(
+			"google.golang.org/grpc.(*pickerWrapper).pick", "google.golang.org/grpc.(*csAttempt).getTransport",
+			"google.golang.org/grpc.newClientStreamWithParams.func2", "google.golang.org/grpc.(*clientStream).withRetry",
+			"google.golang.org/grpc.newClientStreamWithParams", "google.golang.org/grpc.newClientStream",
+			"go.etcd.io/etcd/client/v3.(*Client).streamClientInterceptor.func1", "google.golang.org/grpc.(*ClientConn).NewStream",
+			"go.etcd.io/etcd/api/v3/etcdserverpb.(*watchClient).Watch", "go.etcd.io/etcd/client/v3.(*watchGRPCStream).openWatchClient",
+			"go.etcd.io/etcd/client/v3.(*watchGRPCStream).newWatchClient", "go.etcd.io/etcd/client/v3.(*watchGRPCStream).run")), "", true, ""},
 		{"coreos etcd watch stream is idle", stack("select, 50 minutes", selectWait, fr(
 			"github.com/coreos/etcd/clientv3.(*watchGrpcStream).run")), "", true, ""},
 		{"etcd election candidate is idle", stack("chan receive, 50 minutes", fr("runtime.gopark", "runtime.chanrecv", "runtime.chanrecv2"), fr(
