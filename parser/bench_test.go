@@ -2,192 +2,34 @@ package parser
 
 import (
 	"bytes"
-	"context"
-	"fmt"
-	"net"
-	"os"
 	"runtime"
 	"runtime/metrics"
-	"runtime/pprof"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/DataDog/gostackparse"
+
+	"github.com/ctxhole/ctxhole/internal/herd"
 )
 
 // benchGoroutines is how many goroutines the benchmark dump holds besides
 // the test's own.
 const benchGoroutines = 100_000
 
-// herd is a crowd of goroutines parked in varied ways at varied stack
-// depths, for a benchmark dump taken from the real runtime.
-type herd struct {
-	release  chan struct{}
-	released atomic.Bool
-	entered  atomic.Int64 // lock holders after release
-	recv     chan int
-	send     chan int
-	mu       sync.Mutex
-	rw       sync.RWMutex
-	wg       sync.WaitGroup
-	condMu   sync.Mutex
-	cond     *sync.Cond
-	conns    []net.Conn
-	ready    sync.WaitGroup
-	done     sync.WaitGroup
-}
-
-// herdBlockers park the calling goroutine in one way each.
-var herdBlockers = []func(h *herd, i int){
-	func(h *herd, _ int) { // chan receive
-		select {
-		case <-h.recv:
-		case <-h.release:
-		}
-	},
-	func(h *herd, _ int) { <-h.release }, // chan receive on a closed-later channel
-	func(h *herd, _ int) { // chan send
-		select {
-		case h.send <- 1:
-		case <-h.release:
-		}
-	},
-	func(h *herd, _ int) { // sync.Mutex.Lock
-		h.mu.Lock()
-		h.entered.Add(1)
-		h.mu.Unlock()
-	},
-	func(h *herd, _ int) { // sync.RWMutex.RLock
-		h.rw.RLock()
-		h.entered.Add(1)
-		h.rw.RUnlock()
-	},
-	func(h *herd, _ int) { h.wg.Wait() }, // sync.WaitGroup.Wait
-	func(h *herd, _ int) { // sync.Cond.Wait
-		h.condMu.Lock()
-		for !h.released.Load() {
-			h.cond.Wait()
-		}
-		h.condMu.Unlock()
-	},
-	func(h *herd, _ int) { // sleep
-		for !h.released.Load() {
-			time.Sleep(2 * time.Second)
-		}
-	},
-	func(h *herd, i int) { // IO wait, or the fd's read lock behind it
-		var b [1]byte
-		_, _ = h.conns[i%len(h.conns)].Read(b[:])
-	},
-}
-
-// herdDepth recurses d frames deep, through a closure every third frame,
-// then parks, every tenth goroutine with pprof labels.
-//
-//go:noinline
-func herdDepth(h *herd, i, d int) {
-	switch {
-	case d == 0 && i%10 == 0:
-		pprof.Do(context.Background(), pprof.Labels("shard", strconv.Itoa(i%7), "kind", "herd"), func(context.Context) {
-			h.ready.Done()
-			herdBlockers[i%len(herdBlockers)](h, i)
-		})
-	case d == 0:
-		h.ready.Done()
-		herdBlockers[i%len(herdBlockers)](h, i)
-	case d%3 == 0:
-		func() { herdDepth(h, i, d-1) }()
-	default:
-		herdDepth(h, i, d-1)
-	}
-}
-
-// startHerd parks n goroutines and returns once they are parked.
-func startHerd(tb testing.TB, n int) *herd {
-	h := &herd{release: make(chan struct{}), recv: make(chan int), send: make(chan int)}
-	h.cond = sync.NewCond(&h.condMu)
-	h.mu.Lock()
-	h.rw.Lock()
-	h.wg.Add(1)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer ln.Close()
-	for range 32 {
-		c, err := net.Dial("tcp", ln.Addr().String())
-		if err != nil {
-			tb.Fatal(err)
-		}
-		s, err := ln.Accept()
-		if err != nil {
-			tb.Fatal(err)
-		}
-		h.conns = append(h.conns, c, s)
-	}
-	h.ready.Add(n)
-	h.done.Add(n)
-	for i := range n {
-		depth := i % 13
-		if i%50 == 0 {
-			depth = 110 // deeper than the 100 frames the runtime prints
-		}
-		go func() {
-			defer h.done.Done()
-			herdDepth(h, i, depth)
-		}()
-	}
-	h.ready.Wait()
-	time.Sleep(200 * time.Millisecond) // let the last ones reach their park point
-	return h
-}
-
-// stop releases every goroutine of the herd and waits for them.
-func (h *herd) stop() {
-	h.released.Store(true)
-	close(h.release)
-	h.mu.Unlock()
-	h.rw.Unlock()
-	h.wg.Done()
-	h.cond.Broadcast()
-	for _, c := range h.conns {
-		c.Close()
-	}
-	h.done.Wait()
-}
-
-// allStacks returns runtime.Stack(buf, true), the text of
-// /debug/pprof/goroutine?debug=2, without pprof's 64 MiB cap.
-func allStacks() []byte {
-	buf := make([]byte, 64<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			return buf[:n]
-		}
-		buf = make([]byte, 2*len(buf))
-	}
-}
-
 // benchDumps are the benchmark's dumps of one herd: as
 // /debug/pprof/goroutine?debug=2 prints it by default, and with labels
 // (GODEBUG=tracebacklabels=1, which the runtime rereads when GODEBUG
 // changes), as Go 1.26 prints them when asked.
 var benchDumps = sync.OnceValue(func() []benchDump {
-	h := startHerd(benchTB{}, benchGoroutines)
-	defer h.stop()
-	plain := allStacks()
-	old, had := os.LookupEnv("GODEBUG")
-	os.Setenv("GODEBUG", "tracebacklabels=1")
-	labelled := allStacks()
-	if had {
-		os.Setenv("GODEBUG", old)
-	} else {
-		os.Unsetenv("GODEBUG")
+	h, err := herd.Start(benchGoroutines)
+	if err != nil {
+		panic(err) // built once, outside any one benchmark
 	}
+	defer h.Stop()
+	plain := h.Dump(false)
+	labelled := h.Dump(true)
 	return []benchDump{
 		{"debug2", plain, countHeaders(plain)},
 		{"debug2-labels", labelled, countHeaders(labelled)},
@@ -311,12 +153,6 @@ func benchmarkReadText(b *testing.B, dump []byte, headers int) {
 		b.ReportMetric(float64(retained)/float64(len(dump)), "model/input")
 	})
 }
-
-// benchTB reports setup failures of the shared benchmark dump by panicking:
-// the dump is built once, outside any one benchmark.
-type benchTB struct{ testing.TB }
-
-func (benchTB) Fatal(args ...any) { panic(fmt.Sprint(args...)) }
 
 // TestGostackparseDrops measures what gostackparse loses on current
 // formats, on real dumps of the zoo: a SIGQUIT dump under
