@@ -3,9 +3,11 @@ package parser
 import (
 	"cmp"
 	"hash/maphash"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -44,38 +46,128 @@ func (g *Group) First() *Goroutine { return g.Members[0] }
 // largest first, then by longest known wait, then by first appearance, so
 // the order is deterministic for a given input.
 func GroupGoroutines(gs []*Goroutine) []*Group {
-	seed := maphash.MakeSeed()
-	byKey := make(map[uint64][]*Group)
-	var groups []*Group
+	gr := newGrouper(maphash.MakeSeed())
 	for _, g := range gs {
-		k := groupHash(seed, g)
-		var grp *Group
-		for _, cand := range byKey[k] {
-			if sameIdentity(cand.First(), g) {
-				grp = cand
-				break
+		gr.add(g)
+	}
+	return gr.done()
+}
+
+// minParallelGroup is the smallest number of goroutines grouped on more
+// than one goroutine: below it, starting them costs more than it saves.
+const minParallelGroup = 1 << 14
+
+// groupParallel is GroupGoroutines on up to workers goroutines: each folds
+// a contiguous part of gs, and the parts are merged in order, which gives
+// the groups, members and order GroupGoroutines gives.
+func groupParallel(gs []*Goroutine, workers int) []*Group {
+	workers = min(workers, len(gs)/minParallelGroup)
+	if workers < 2 {
+		return GroupGoroutines(gs)
+	}
+	seed := maphash.MakeSeed()
+	parts := make([]*grouper, workers)
+	var wg sync.WaitGroup
+	for i := range parts {
+		lo, hi := i*len(gs)/workers, (i+1)*len(gs)/workers
+		parts[i] = newGrouper(seed)
+		wg.Go(func() {
+			for _, g := range gs[lo:hi] {
+				parts[i].add(g)
 			}
+		})
+	}
+	wg.Wait()
+	for _, part := range parts[1:] {
+		parts[0].merge(part)
+	}
+	return parts[0].done()
+}
+
+// grouper folds goroutines into groups, in the order they come.
+type grouper struct {
+	seed   maphash.Seed
+	byKey  map[uint64][]*grouped
+	groups []*grouped // in order of first appearance
+}
+
+// grouped is a group being folded, with its identity hash.
+type grouped struct {
+	*Group
+	hash uint64
+}
+
+func newGrouper(seed maphash.Seed) *grouper {
+	return &grouper{seed: seed, byKey: make(map[uint64][]*grouped)}
+}
+
+// find returns the group of goroutines identical to g, nil if none.
+func (gr *grouper) find(hash uint64, g *Goroutine) *grouped {
+	for _, cand := range gr.byKey[hash] {
+		if sameIdentity(cand.First(), g) {
+			return cand
 		}
+	}
+	return nil
+}
+
+// open starts a group whose first member will be g.
+func (gr *grouper) open(hash uint64, g *Goroutine) *grouped {
+	grp := &grouped{hash: hash, Group: &Group{
+		Status:    g.Status,
+		State:     g.State,
+		Reason:    g.Reason,
+		Frames:    g.Frames,
+		Elided:    g.Elided,
+		CreatedBy: g.CreatedBy,
+	}}
+	gr.byKey[hash] = append(gr.byKey[hash], grp)
+	gr.groups = append(gr.groups, grp)
+	return grp
+}
+
+// add folds g into its group.
+func (gr *grouper) add(g *Goroutine) {
+	h := groupHash(gr.seed, g)
+	grp := gr.find(h, g)
+	if grp == nil {
+		grp = gr.open(h, g)
+	}
+	grp.add(g)
+}
+
+// merge folds the groups of other, which saw the goroutines after those
+// gr saw, into gr. Both must use the same seed.
+func (gr *grouper) merge(other *grouper) {
+	for _, o := range other.groups {
+		grp := gr.find(o.hash, o.First())
 		if grp == nil {
-			grp = &Group{
-				Status:    g.Status,
-				State:     g.State,
-				Reason:    g.Reason,
-				Frames:    g.Frames,
-				Elided:    g.Elided,
-				CreatedBy: g.CreatedBy,
-			}
-			byKey[k] = append(byKey[k], grp)
-			groups = append(groups, grp)
+			gr.byKey[o.hash] = append(gr.byKey[o.hash], o)
+			gr.groups = append(gr.groups, o)
+			continue
 		}
-		grp.add(g)
+		grp.Members = append(grp.Members, o.Members...)
+		grp.IDs = append(grp.IDs, o.IDs...)
+		grp.Count += o.Count
+		grp.LockedToThread += o.LockedToThread
+		if o.WaitKnown > 0 {
+			if grp.WaitKnown == 0 || o.WaitMin < grp.WaitMin {
+				grp.WaitMin = o.WaitMin
+			}
+			grp.WaitMax = max(grp.WaitMax, o.WaitMax)
+			grp.WaitKnown += o.WaitKnown
+		}
 	}
-	for _, grp := range groups {
+}
+
+// done returns the groups in their order (see GroupGoroutines).
+func (gr *grouper) done() []*Group {
+	groups := make([]*Group, len(gr.groups))
+	order := make(map[*Group]int, len(gr.groups))
+	for i, grp := range gr.groups {
 		slices.Sort(grp.IDs)
-	}
-	order := make(map[*Group]int, len(groups))
-	for i, grp := range groups {
-		order[grp] = i
+		groups[i] = grp.Group
+		order[grp.Group] = i
 	}
 	slices.SortStableFunc(groups, func(a, b *Group) int {
 		if c := cmp.Compare(b.Count, a.Count); c != 0 {
@@ -87,6 +179,21 @@ func GroupGoroutines(gs []*Goroutine) []*Group {
 		return cmp.Compare(order[a], order[b])
 	})
 	return groups
+}
+
+// Groups returns the snapshot's goroutines grouped (see GroupGoroutines),
+// computed once, on every core, at the first call: the analysis, the
+// report and the TUI all work on these groups. The snapshot's goroutines
+// must not change after the first call.
+func (s *Snapshot) Groups() []*Group {
+	if gs := s.groups.Load(); gs != nil {
+		return *gs
+	}
+	gs := groupParallel(s.Goroutines, runtime.GOMAXPROCS(0))
+	if s.groups.CompareAndSwap(nil, &gs) {
+		return gs
+	}
+	return *s.groups.Load()
 }
 
 func (grp *Group) add(g *Goroutine) {

@@ -3,6 +3,7 @@ package parser
 import (
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -158,6 +159,8 @@ type Snapshot struct {
 	// moments around it (see Capture.LeakProfiles).
 	LeakProfile bool
 	Warnings    []Warning
+	// groups caches Groups.
+	groups atomic.Pointer[[]*Group]
 }
 
 // Count returns the number of goroutines the snapshot holds, counting each

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 
 	"github.com/ctxhole/ctxhole/internal/human"
 )
@@ -42,24 +43,60 @@ const maxStrays = 32
 // when no goroutine could be read; everything it skipped or repaired is a
 // Warning on the snapshot.
 func ReadText(r io.Reader, name string) ([]*Snapshot, error) {
+	return readText(r, name, runtime.GOMAXPROCS(0), textChunkSize)
+}
+
+// readText reads r with workers goroutines parsing chunks of about chunk
+// bytes (see readTextParallel); workers < 2 reads it on the calling
+// goroutine alone.
+func readText(r io.Reader, name string, workers, chunk int) ([]*Snapshot, error) {
+	var snaps []*Snapshot
+	var err error
+	if workers < 2 {
+		p := newTextParser(name, newLineReader(r), newInterner())
+		p.readAll()
+		snaps, err = p.finish()
+	} else {
+		snaps, err = readTextParallel(r, name, workers, chunk)
+	}
+	return snaps, err
+}
+
+// newTextParser returns a parser at the start of an input, reading lines
+// from lr and interning strings in in.
+func newTextParser(name string, lr *lineReader, in *interner) *textParser {
 	p := &textParser{
-		name:  name,
-		lr:    newLineReader(r),
-		strs:  make(map[string]internEntry, 1024),
-		cache: new([internCacheSize]internEntry),
-		seen:  make(map[int64]int),
+		textOut:  &textOut{seen: make(map[int64]int)},
+		name:     name,
+		lr:       lr,
+		interner: in,
 	}
 	p.gap.reset()
 	p.b.frameSlab.size, p.b.argSlab.size = frameSlabSize, argSlabSize
 	p.b.gSlab.size, p.b.labelSlab.size = gSlabSize, labelSlabSize
+	return p
+}
+
+// runEnd says why run stopped.
+type runEnd uint8
+
+const (
+	endInput  runEnd = iota // the end of p.lr's input
+	endBudget               // a budget of budget.go was reached
+	endError                // a read error; a warning says so
+)
+
+// run reads the lines of p.lr up to the end of its input, a read error or
+// a budget.
+func (p *textParser) run() runEnd {
 	for {
 		raw, start, skipped, err := p.lr.next()
 		if err != nil {
 			if err != io.EOF {
-				p.readErr = err
-				p.warn(p.lr.no+1, start, fmt.Sprintf("read error, input ends here: %v", err))
+				p.readError(err, p.lr.no+1, start)
+				return endError
 			}
-			break
+			return endInput
 		}
 		if skipped > 0 {
 			p.warn(p.lr.no, start, fmt.Sprintf("line of %d bytes is longer than the %d byte limit: skipped", skipped, textMaxLine))
@@ -77,34 +114,62 @@ func ReadText(r io.Reader, name string) ([]*Snapshot, error) {
 		p.feed(cl, start)
 		if p.overBudget(start) {
 			p.held.active = false
-			break
+			return endBudget
 		}
 	}
+}
+
+// readAll runs p to the end of its input and reads what the last line
+// held back; finish follows.
+func (p *textParser) readAll() {
+	p.run() // a budget stop drops the held line
 	if p.held.active {
 		p.flushHeld()
 	}
-	return p.finish()
 }
 
-// textParser is the state of one ReadText call.
-type textParser struct {
-	name    string
-	lr      *lineReader
-	prefix  linePrefix
-	ansi    []byte
-	strs    map[string]internEntry // interned function names, files, states
-	cache   *[internCacheSize]internEntry
+// readError records that the input could not be read past the line lineNo
+// starting at offset start.
+func (p *textParser) readError(err error, lineNo int, start int64) {
+	p.readErr = err
+	p.warn(lineNo, start, fmt.Sprintf("read error, input ends here: %v", err))
+}
+
+// textOut is what a text parse produces: the snapshots read so far, what
+// the current one needs to decide where the next starts, and the counts
+// the budgets check. A parallel parse gives each chunk its own and folds
+// them together in input order (see textparallel.go).
+type textOut struct {
 	snaps   []*Snapshot
 	cur     *Snapshot
 	curFrom int64         // byte offset of the current snapshot's first header
 	seen    map[int64]int // goroutine ID -> index in the current snapshot
-	crash   bool          // GOTRACEBACK=crash: several per-thread dumps of one crash
+	pending []Warning     // warnings before the first snapshot
+	// suppressed counts the current snapshot's warnings beyond
+	// maxWarnings, not kept.
+	suppressed int
+	// records counts the goroutines closed, frames their frames: the
+	// budgets of budget.go.
+	records int
+	frames  int
+	// escaped counts the lines that held an escaped dump in chunks read
+	// before the current line reader's.
+	escaped int
+}
+
+// textParser is the state of one ReadText call.
+type textParser struct {
+	*textOut
+	*interner
+	name   string
+	lr     *lineReader
+	prefix linePrefix
+	ansi   []byte
+	crash  bool // GOTRACEBACK=crash: several per-thread dumps of one crash
 	// blanksKept is set once a header of the current dump followed a blank
 	// line: the input keeps the runtime's blank lines.
 	blanksKept bool
 	gap        gapState
-	pending    []Warning // warnings before the first snapshot
-	suppressed int       // warnings beyond maxWarnings, not kept
 	readErr    error
 	no         int // the line being read: its first record's for joined records
 	// join collects the records of a line containerd split ("P" tags);
@@ -142,11 +207,11 @@ type textParser struct {
 	cl      cleanLine
 	fl      fileLine
 	b       goroutineBuilder
-	// records counts the goroutines closed, lastRecord is the offset of
-	// the last line inside one: the budgets of budget.go.
-	records    int
-	frames     int
+	// lastRecord is the offset of the last line inside a goroutine, for
+	// the standard input budget of budget.go.
 	lastRecord int64
+	// end is why the parse of a chunk stopped (textparallel.go).
+	end runEnd
 }
 
 // line dispatches one cleaned line.
@@ -386,8 +451,8 @@ func mergeRepeat(g, again *Goroutine) {
 // finish closes what is open at the end of input and checks for
 // truncation.
 func (p *textParser) finish() ([]*Snapshot, error) {
-	if p.lr.escaped > 0 {
-		p.warn(p.lr.no, -1, fmt.Sprintf("%s held a dump logged as one escaped string (\\n, \\t, \\\"): read unescaped (warnings name the logged line)", human.Plural(p.lr.escaped, "line")))
+	if n := p.escaped + p.lr.escaped; n > 0 {
+		p.warn(p.lr.no, -1, fmt.Sprintf("%s held a dump logged as one escaped string (\\n, \\t, \\\"): read unescaped (warnings name the logged line)", human.Plural(n, "line")))
 	}
 	atCap := p.cur != nil && p.lr.off-p.curFrom == runtimeStackCap
 	if p.tailOpen && !atCap {
@@ -450,11 +515,23 @@ func (p *textParser) flushSuppressed() {
 // of two.
 const internCacheSize = 4096
 
+// interner holds the strings a parse has interned. A parallel parse gives
+// each worker its own: strings are compared by value, so which copy a
+// goroutine holds makes no difference.
+type interner struct {
+	strs  map[string]internEntry // interned function names, files, states
+	cache *[internCacheSize]internEntry
+}
+
+func newInterner() *interner {
+	return &interner{strs: make(map[string]internEntry, 1024), cache: new([internCacheSize]internEntry)}
+}
+
 // intern returns the cleaned string for b, allocating it once per distinct
 // value: function names and files repeat across thousands of goroutines.
 // A direct-mapped cache keyed by a few sampled bytes answers most lookups
 // with one comparison before the map is consulted.
-func (p *textParser) intern(b []byte) string {
+func (p *interner) intern(b []byte) string {
 	h := sampleHash(b) & (internCacheSize - 1)
 	if e := &p.cache[h]; e.raw == string(b) && e.clean != "" {
 		return e.clean
@@ -464,7 +541,7 @@ func (p *textParser) intern(b []byte) string {
 
 // internFunc is intern for function names: it returns the cleaned name
 // with its import path reduced to the module path (see UnvendorFunc).
-func (p *textParser) internFunc(b []byte) string {
+func (p *interner) internFunc(b []byte) string {
 	h := sampleHash(b) & (internCacheSize - 1)
 	if e := &p.cache[h]; e.raw == string(b) && e.clean != "" {
 		return e.fn
@@ -474,7 +551,7 @@ func (p *textParser) internFunc(b []byte) string {
 
 // internSlow looks b up in the map, adding it if new, and caches it in
 // slot h.
-func (p *textParser) internSlow(b []byte, h uint32) internEntry {
+func (p *interner) internSlow(b []byte, h uint32) internEntry {
 	e, ok := p.strs[string(b)]
 	if !ok {
 		k := string(b)

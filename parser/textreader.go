@@ -21,7 +21,10 @@ const (
 // lineReader yields the lines of a stream one at a time without holding
 // more than one line (at most textMaxLine bytes) in memory.
 type lineReader struct {
-	r    *bufio.Reader
+	r *bufio.Reader
+	// data, when r is nil, is the rest of an input held in memory (a
+	// chunk of a parallel parse): lines are sliced from it in place.
+	data []byte
 	long []byte // assembly buffer for lines longer than the bufio buffer
 	off  int64  // byte offset of the next line
 	no   int    // 1-based number of the line last returned
@@ -37,6 +40,13 @@ type lineReader struct {
 
 func newLineReader(r io.Reader) *lineReader {
 	return &lineReader{r: bufio.NewReaderSize(r, textReadBuf)}
+}
+
+// newSliceLineReader returns a lineReader over data, a part of an input
+// that starts at byte offset off after line no. Its lines are those a
+// lineReader over the whole input returns for that part.
+func newSliceLineReader(data []byte, off int64, no int) *lineReader {
+	return &lineReader{data: data, off: off, no: no}
 }
 
 // next returns the next line without its '\n', the byte offset where it
@@ -138,6 +148,9 @@ func unescapeDump(line []byte) [][]byte {
 
 // read returns the next physical line of the input (see next).
 func (lr *lineReader) read() (line []byte, start int64, skipped int64, err error) {
+	if lr.r == nil {
+		return lr.slice()
+	}
 	start = lr.off
 	b, err := lr.r.ReadSlice('\n')
 	if err == nil || (err == io.EOF && len(b) > 0) {
@@ -193,4 +206,25 @@ func trimNewline(b []byte) []byte {
 		b = b[:n-1]
 	}
 	return b
+}
+
+// slice is read for a lineReader over a byte slice.
+func (lr *lineReader) slice() (line []byte, start int64, skipped int64, err error) {
+	start = lr.off
+	if len(lr.data) == 0 {
+		return nil, start, 0, io.EOF
+	}
+	b := lr.data
+	i := bytes.IndexByte(b, '\n')
+	lr.eofNewline = i >= 0
+	if i >= 0 {
+		b = b[:i+1]
+	}
+	lr.data = lr.data[len(b):]
+	lr.off += int64(len(b))
+	lr.no++
+	if len(b) > textMaxLine {
+		return nil, start, int64(len(b)), nil
+	}
+	return trimNewline(b), start, 0, nil
 }
