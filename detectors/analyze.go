@@ -199,7 +199,7 @@ func newAnalysis(c *parser.Capture, opts Options) *analysis {
 		}
 	}
 	a.nodeOf = make(map[*parser.Goroutine]*node, len(a.snap.Goroutines))
-	for _, grp := range parser.GroupGoroutines(a.snap.Goroutines) {
+	for _, grp := range a.snap.Groups() {
 		for _, n := range splitByObject(grp) {
 			a.nodes = append(a.nodes, n)
 			for _, m := range n.grp.Members {

@@ -74,7 +74,7 @@ func (a *analysis) leaksAcrossSnapshots() {
 	for i, s := range snaps {
 		counts[i] = make(map[string]int)
 		ids[i] = make(map[string]map[int64]time.Duration)
-		for _, grp := range parser.GroupGoroutines(s.Goroutines) {
+		for _, grp := range s.Groups() {
 			k := grp.Key()
 			counts[i][k] += grp.Count
 			for _, m := range grp.Members {

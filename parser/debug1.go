@@ -126,6 +126,7 @@ func (d *debug1Reader) line(t []byte) error {
 			Source:        Source{File: d.name, Format: FormatGoroutineDebug1, Index: len(d.snaps), Line: d.no()},
 			DeclaredTotal: total,
 			LeakProfile:   d.leaked,
+			groups:        new(groupCache),
 		}
 		return nil
 	}

@@ -190,7 +190,7 @@ func (d *debug1Reader) headless(t []byte) bool {
 	if !isRecordLine(t) && !(len(t) > 0 && t[0] == '#' && debug1Whole(t)) && !isDebug1FrameLine(t) {
 		return false
 	}
-	d.snap = &Snapshot{Source: Source{File: d.name, Format: FormatGoroutineDebug1, Index: len(d.snaps), Line: d.no()}}
+	d.snap = &Snapshot{Source: Source{File: d.name, Format: FormatGoroutineDebug1, Index: len(d.snaps), Line: d.no()}, groups: new(groupCache)}
 	d.noHeader = true
 	d.warn(errNoHeader.Error())
 	return true

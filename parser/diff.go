@@ -65,7 +65,9 @@ func Diff(from, to *Snapshot) *SnapshotDiff {
 		d.Elapsed = to.Source.Time.Sub(from.Source.Time)
 		d.ElapsedKnown = true
 	}
-	fromGroups, toGroups := GroupGoroutines(from.Goroutines), GroupGoroutines(to.Goroutines)
+	// Copies: leaveOutRuntime deletes from them, and the snapshots keep
+	// their groups for the analysis and the report.
+	fromGroups, toGroups := slices.Clone(from.Groups()), slices.Clone(to.Groups())
 	if listsRuntime(fromGroups) != listsRuntime(toGroups) {
 		fromGroups = d.leaveOutRuntime(fromGroups, &d.Before)
 		toGroups = d.leaveOutRuntime(toGroups, &d.After)

@@ -182,18 +182,23 @@ func (gr *grouper) done() []*Group {
 }
 
 // Groups returns the snapshot's goroutines grouped (see GroupGoroutines),
-// computed once, on every core, at the first call: the analysis, the
-// report and the TUI all work on these groups. The snapshot's goroutines
-// must not change after the first call.
+// computed on every core at the first call and kept: the analysis, the
+// report and the TUI all work on these groups. The goroutines of a
+// snapshot a reader made must not change after the first call; a snapshot
+// made otherwise (a literal) is grouped again at each call.
 func (s *Snapshot) Groups() []*Group {
-	if gs := s.groups.Load(); gs != nil {
-		return *gs
+	if s.groups == nil {
+		return groupParallel(s.Goroutines, runtime.GOMAXPROCS(0))
 	}
-	gs := groupParallel(s.Goroutines, runtime.GOMAXPROCS(0))
-	if s.groups.CompareAndSwap(nil, &gs) {
-		return gs
-	}
-	return *s.groups.Load()
+	c := s.groups
+	c.once.Do(func() { c.groups = groupParallel(s.Goroutines, runtime.GOMAXPROCS(0)) })
+	return c.groups
+}
+
+// groupCache holds the groups of a snapshot once computed.
+type groupCache struct {
+	once   sync.Once
+	groups []*Group
 }
 
 func (grp *Group) add(g *Goroutine) {

@@ -3,7 +3,6 @@ package parser
 import (
 	"fmt"
 	"strings"
-	"sync/atomic"
 	"time"
 )
 
@@ -159,8 +158,8 @@ type Snapshot struct {
 	// moments around it (see Capture.LeakProfiles).
 	LeakProfile bool
 	Warnings    []Warning
-	// groups caches Groups.
-	groups atomic.Pointer[[]*Group]
+	// groups caches Groups; nil for a snapshot not made by a reader.
+	groups *groupCache
 }
 
 // Count returns the number of goroutines the snapshot holds, counting each

@@ -162,7 +162,7 @@ func (p *tracesParser) separator() error {
 		line = p.lr.no
 	}
 	p.snap = &Snapshot{Source: Source{File: p.name, Format: FormatPprofTraces, Index: len(p.snaps), Line: line, Time: p.when},
-		LeakProfile: p.typ == "goroutineleak"}
+		LeakProfile: p.typ == "goroutineleak", groups: new(groupCache)}
 	return nil
 }
 

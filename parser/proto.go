@@ -298,7 +298,7 @@ func profileKindName(p *profile.Profile) string {
 // protoGoroutines converts a goroutine (or goroutineleak) profile: one
 // Goroutine per sample, standing for value goroutines.
 func protoGoroutines(p *profile.Profile, vi int, name string) *Snapshot {
-	snap := &Snapshot{Source: Source{File: name, Format: FormatGoroutineProto, Time: profileTime(p)}}
+	snap := &Snapshot{Source: Source{File: name, Format: FormatGoroutineProto, Time: profileTime(p)}, groups: new(groupCache)}
 	leaked := p.SampleType[vi].Type == "goroutineleak"
 	snap.LeakProfile = leaked
 	names := funcNames{}

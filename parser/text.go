@@ -72,8 +72,7 @@ func newTextParser(name string, lr *lineReader, in *interner) *textParser {
 		interner: in,
 	}
 	p.gap.reset()
-	p.b.frameSlab.size, p.b.argSlab.size = frameSlabSize, argSlabSize
-	p.b.gSlab.size, p.b.labelSlab.size = gSlabSize, labelSlabSize
+	p.b.useSlabs(newSlabSet())
 	return p
 }
 
@@ -389,6 +388,7 @@ func (p *textParser) startSnapshot(cl *cleanLine, start int64) {
 			Line:   line,
 		},
 		Preamble: pre,
+		groups:   new(groupCache),
 	}
 	if ts != nil {
 		s.Source.Time = parseTimestamp(ts)

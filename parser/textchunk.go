@@ -5,22 +5,18 @@ import (
 	"io"
 )
 
-// Chunk sizes of a parallel text parse. A chunk is cut at the first clean
-// boundary (see cleanHeader) textChunkSize bytes or more into it; where
-// none comes within textChunkMax bytes, at the last line start before
-// that. textChunkRead is the most read from the input at once, which
-// bounds what a cut carries over into the next chunk.
-const (
-	textChunkSize = 4 << 20
-	textChunkRead = 1 << 20
-)
-
-// textChunkMax is the largest chunk for a chunk size.
-func textChunkMax(size int) int { return 2*size + textChunkRead }
+// textChunkSize is the chunk size of a parallel text parse. A chunk is cut
+// at the first clean boundary (see cleanHeader) textChunkSize bytes or more
+// into it; where none comes within twice that, at the last line start
+// before. A megabyte is a few milliseconds of parsing: enough to make the
+// hand-over cheap, small enough to keep every core busy to the end and
+// the chunks in flight (a few per core) a small part of memory.
+const textChunkSize = 512 << 10
 
 // textChunk is a part of a text input, cut at a line start.
 type textChunk struct {
 	data []byte
+	buf  []byte // the buffer data is the start of, for reuse
 	off  int64 // byte offset of data in the input
 	line int   // lines of the input before data
 	// clean is set when data starts with a clean goroutine header right
@@ -45,14 +41,16 @@ type chunker struct {
 	free  chan []byte
 	off   int64
 	line  int
-	clean bool   // the next chunk starts at a clean boundary
-	carry []byte // bytes read past the last cut
+	clean bool // the next chunk starts at a clean boundary
+	// carry is what was read past the last cut: the end of the last
+	// chunk's buffer, outside its data.
+	carry []byte
 	err   error  // io.EOF or the read error, once met
 	done  bool
 }
 
 func newChunker(r io.Reader, size int, free chan []byte) *chunker {
-	return &chunker{r: r, size: size, max: textChunkMax(size), free: free}
+	return &chunker{r: r, size: size, max: 2 * size, free: free}
 }
 
 // boundary is what a clean boundary looks like in the input: a blank line
@@ -64,14 +62,18 @@ func (c *chunker) next() *textChunk {
 	if c.done {
 		return nil
 	}
+	if len(c.carry) > c.size {
+		c.done = true
+		return &textChunk{data: c.carry, off: c.off, line: c.line, clean: c.clean, rest: c.r}
+	}
 	var buf []byte
 	select {
 	case buf = <-c.free:
 	default:
 		buf = make([]byte, 0, c.max)
 	}
-	buf = append(buf[:0], c.carry...)
-	c.carry = c.carry[:0]
+	buf = append(buf[:0], c.carry...) // memmove: buf may be carry's own buffer
+	c.carry = nil
 	from := 0 // where the search for a boundary resumes
 	for {
 		if cut, ok := c.findBoundary(buf, &from); ok {
@@ -97,9 +99,16 @@ func (c *chunker) next() *textChunk {
 				c.done = true
 				return &textChunk{data: buf, off: c.off, line: c.line, clean: c.clean, rest: c.r}
 			}
-			return c.emit(buf, i+1, false)
+			ch := c.emit(buf, i+1, false)
+			if len(c.carry) > c.size {
+				// A line longer than a chunk has begun: the rest of the
+				// input is read as a stream, from the carry on, which
+				// keeps this buffer.
+				ch.buf = nil
+			}
+			return ch
 		}
-		n, err := c.r.Read(buf[len(buf):min(cap(buf), len(buf)+textChunkRead)])
+		n, err := c.r.Read(buf[len(buf):min(cap(buf), len(buf)+max(c.size/4, 1))])
 		buf = buf[:len(buf)+n]
 		if err != nil {
 			c.err = err
@@ -109,8 +118,8 @@ func (c *chunker) next() *textChunk {
 
 // emit returns buf[:cut] as a chunk and carries the rest over to the next.
 func (c *chunker) emit(buf []byte, cut int, nextClean bool) *textChunk {
-	ch := &textChunk{data: buf[:cut], off: c.off, line: c.line, clean: c.clean}
-	c.carry = append(c.carry, buf[cut:]...)
+	ch := &textChunk{data: buf[:cut:cut], buf: buf, off: c.off, line: c.line, clean: c.clean}
+	c.carry = buf[cut:]
 	c.off += int64(cut)
 	c.line += bytes.Count(ch.data, []byte{'\n'})
 	c.clean = nextClean

@@ -135,6 +135,45 @@ type goroutineBuilder struct {
 
 func (b *goroutineBuilder) open() bool { return b.a != nil }
 
+// slabSet is the slabs of a goroutineBuilder. A worker of a parallel parse
+// keeps one from chunk to chunk, so that its blocks fill up rather than
+// each chunk leaving a block partly used.
+type slabSet struct {
+	frames slab[Frame]
+	args   slab[Arg]
+	gs     slab[goroutineAlloc]
+	labels slab[Label]
+}
+
+func newSlabSet() *slabSet {
+	return &slabSet{
+		frames: slab[Frame]{size: frameSlabSize},
+		args:   slab[Arg]{size: argSlabSize},
+		gs:     slab[goroutineAlloc]{size: gSlabSize},
+		labels: slab[Label]{size: labelSlabSize},
+	}
+}
+
+// useSlabs makes the builder, which holds no goroutine, carve from s.
+func (b *goroutineBuilder) useSlabs(s *slabSet) {
+	b.frameSlab, b.argSlab, b.gSlab, b.labelSlab = s.frames, s.args, s.gs, s.labels
+	b.frames = b.frameSlab.rest()
+}
+
+// returnSlabs hands the builder's slabs back to s and leaves it empty
+// ones of its own. The frames of the goroutine still open move to a block
+// of their own: the merger may add to them after the worker has gone on
+// carving its next chunk's frames from the same block.
+func (b *goroutineBuilder) returnSlabs(s *slabSet) {
+	s.frames, s.args, s.gs, s.labels = b.frameSlab, b.argSlab, b.gSlab, b.labelSlab
+	own := newSlabSet()
+	n := len(b.frames)
+	own.frames.block = make([]Frame, max(2*n, 16))
+	copy(own.frames.block, b.frames)
+	b.useSlabs(own)
+	b.frames = own.frames.block[:n]
+}
+
 // start opens a goroutine for header h found on line lineNo.
 func (b *goroutineBuilder) start(p *textParser, h *header, lineNo int) {
 	a := b.gSlab.one()

@@ -109,7 +109,10 @@ func (t *parallelText) cut(ch *textChunk) {
 // parse is a worker: it parses clean chunks ahead of the merger, with
 // strings interned in its own table.
 func (t *parallelText) parse() {
-	in := newInterner()
+	var (
+		in    *interner
+		slabs *slabSet
+	)
 	for ch := range t.work {
 		select {
 		case <-t.stop:
@@ -117,16 +120,22 @@ func (t *parallelText) parse() {
 			continue
 		default:
 		}
-		ch.res <- speculate(t.name, ch, in)
+		if in == nil {
+			in, slabs = newInterner(), newSlabSet()
+		}
+		ch.res <- speculate(t.name, ch, in, slabs)
 	}
 }
 
 // speculate parses a clean chunk from the state a clean boundary leaves
 // (see atBoundary): inside a snapshot, which the chunk's first goroutines
 // continue (a placeholder stands for it), no goroutine open, the blank
-// line before the header just read.
-func speculate(name string, ch *textChunk, in *interner) *textParser {
+// line before the header just read. It interns strings in in and carves
+// the model from slabs, the worker's own.
+func speculate(name string, ch *textChunk, in *interner, slabs *slabSet) *textParser {
 	p := newTextParser(name, newSliceLineReader(ch.data, ch.off, ch.line), in)
+	p.b.useSlabs(slabs)
+	defer p.b.returnSlabs(slabs)
 	p.cur = &Snapshot{}
 	p.snaps = []*Snapshot{p.cur}
 	p.gap.add(nil, nil, ch.line, nil)
@@ -146,9 +155,9 @@ func (t *parallelText) merge() ([]*Snapshot, error) {
 		if !stopped && m.p != nil && (m.p.wrapSeen || m.p.prefix.learned != nil) {
 			t.speculate.Store(false)
 		}
-		if ch.rest == nil {
+		if ch.buf != nil {
 			select {
-			case t.free <- ch.data[:0]:
+			case t.free <- ch.buf[:0]:
 			default:
 			}
 		}

@@ -11,6 +11,7 @@ package parser
 func SnapshotFromTrace(tr *Trace, all []*Trace) *Snapshot {
 	snap := &Snapshot{
 		Source: Source{File: tr.Source.File, Format: FormatExecTrace, Time: tr.Source.Time},
+		groups: new(groupCache),
 	}
 	sites := blockSites(tr)
 	for _, tg := range tr.Goroutines {

@@ -64,7 +64,7 @@ func Build(c *parser.Capture, r *detectors.Diagnosis, tool Tool) *Document {
 		if !in.Primary {
 			continue // its moment's richer capture holds the same goroutines
 		}
-		for _, grp := range parser.GroupGoroutines(s.Goroutines) {
+		for _, grp := range s.Groups() {
 			for _, m := range grp.Members {
 				member[m] = len(d.Groups)
 			}

@@ -161,7 +161,7 @@ type CreatedBy struct {
 }
 
 // Group is a set of identical goroutines (same state, frames and creator)
-// of one snapshot: parser.GroupGoroutines per primary snapshot (one per
+// of one snapshot: parser.Snapshot.Groups per primary snapshot (one per
 // moment captured), largest first.
 type Group struct {
 	Input  int    `json:"input"`
