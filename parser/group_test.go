@@ -1,9 +1,13 @@
 package parser
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestGroupKeyAcrossTracebackLevels checks that one leak seen through
@@ -61,5 +65,34 @@ func TestGroupGoroutinesIgnoresParentAndArgs(t *testing.T) {
 	g := groups[0]
 	if g.Count != 2 || g.IDs[0] != 5 || g.IDs[1] != 7 || g.WaitKnown != 1 || g.WaitMax != 3*60e9 {
 		t.Errorf("group = count %d ids %v known %d max %v", g.Count, g.IDs, g.WaitKnown, g.WaitMax)
+	}
+}
+
+// TestGroupParallelSame: grouping on several goroutines gives the groups,
+// members, IDs, counts, waits and order of grouping on one.
+func TestGroupParallelSame(t *testing.T) {
+	const n = 5 * minParallelGroup
+	rng := rand.New(rand.NewPCG(1, 2))
+	gs := make([]*Goroutine, n)
+	for i := range gs {
+		stack := rng.IntN(300)
+		g := &Goroutine{ID: int64(n - i), Count: 1, Status: StatusWaiting, Reason: "chan receive", LockedToThread: rng.IntN(50) == 0}
+		if rng.IntN(3) > 0 {
+			g.Wait, g.WaitKnown = time.Duration(rng.IntN(90))*time.Minute, true
+		}
+		for d := range 1 + stack%7 {
+			g.Frames = append(g.Frames, Frame{Func: fmt.Sprintf("main.f%d", stack/7+d), File: "/src/main.go", Line: 10 + d, Args: []Arg{{Value: uint64(i)}}})
+		}
+		gs[i] = g
+	}
+	want := GroupGoroutines(gs)
+	for _, workers := range []int{2, 3, 8} {
+		if got := groupParallel(gs, workers); !reflect.DeepEqual(got, want) {
+			t.Errorf("%d workers: %d groups, want %d (or members, waits or order differ)", workers, len(got), len(want))
+		}
+	}
+	s := &Snapshot{Goroutines: gs, groups: new(groupCache)}
+	if first, again := s.Groups(), s.Groups(); &first[0] != &again[0] || !reflect.DeepEqual(first, want) {
+		t.Error("Snapshot.Groups is not computed once, or differs from GroupGoroutines")
 	}
 }
