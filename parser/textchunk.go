@@ -17,8 +17,8 @@ const textChunkSize = 512 << 10
 type textChunk struct {
 	data []byte
 	buf  []byte // the buffer data is the start of, for reuse
-	off  int64 // byte offset of data in the input
-	line int   // lines of the input before data
+	off  int64  // byte offset of data in the input
+	line int    // lines of the input before data
 	// clean is set when data starts with a clean goroutine header right
 	// after a blank line: a worker may parse it ahead of the merger.
 	clean bool
@@ -45,7 +45,7 @@ type chunker struct {
 	// carry is what was read past the last cut: the end of the last
 	// chunk's buffer, outside its data.
 	carry []byte
-	err   error  // io.EOF or the read error, once met
+	err   error // io.EOF or the read error, once met
 	done  bool
 }
 
