@@ -38,10 +38,13 @@ const maxStrays = 32
 // belong to the dump they follow; a goroutine they list again is counted
 // once and takes the stack its first listing could not print.
 //
-// The input is streamed: memory holds the model and one line (lines longer
-// than 1 MiB are skipped with a warning). ReadText returns an *Error only
-// when no goroutine could be read; everything it skipped or repaired is a
-// Warning on the snapshot.
+// The input is streamed and parsed on every core (see textparallel.go; the
+// result is the same as on one): memory holds the model and a few chunks
+// of 512 KiB per core (lines longer than 1 MiB are skipped with a
+// warning). Standard input ("-") is read on one goroutine, line by line,
+// so that its budget can stop a stream that never ends. ReadText returns
+// an *Error only when no goroutine could be read; everything it skipped or
+// repaired is a Warning on the snapshot.
 func ReadText(r io.Reader, name string) ([]*Snapshot, error) {
 	return readText(r, name, runtime.GOMAXPROCS(0), textChunkSize)
 }
@@ -50,16 +53,12 @@ func ReadText(r io.Reader, name string) ([]*Snapshot, error) {
 // bytes (see readTextParallel); workers < 2 reads it on the calling
 // goroutine alone.
 func readText(r io.Reader, name string, workers, chunk int) ([]*Snapshot, error) {
-	var snaps []*Snapshot
-	var err error
 	if workers < 2 {
 		p := newTextParser(name, newLineReader(r), newInterner())
 		p.readAll()
-		snaps, err = p.finish()
-	} else {
-		snaps, err = readTextParallel(r, name, workers, chunk)
+		return p.finish()
 	}
-	return snaps, err
+	return readTextParallel(r, name, workers, chunk, nil)
 }
 
 // newTextParser returns a parser at the start of an input, reading lines

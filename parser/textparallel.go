@@ -29,7 +29,7 @@ import (
 
 // readTextParallel is ReadText on workers goroutines, with chunks of about
 // size bytes.
-func readTextParallel(r io.Reader, name string, workers, size int) ([]*Snapshot, error) {
+func readTextParallel(r io.Reader, name string, workers, size int, stats *parallelStats) ([]*Snapshot, error) {
 	if name == "-" {
 		// Standard input may be a stream that never ends: its budget
 		// (maxStdinGap) stops reading at a line, which a chunker blocked
@@ -43,12 +43,13 @@ func readTextParallel(r io.Reader, name string, workers, size int) ([]*Snapshot,
 	first := c.next()
 	if first.rest == nil && c.done {
 		// One chunk: no one to share the work with.
-		m := &textMerger{name: name, in: newInterner()}
+		m := &textMerger{name: name, in: newInterner(), stats: stats}
 		m.take(first)
 		return m.finish(first)
 	}
 	t := &parallelText{
 		name:    name,
+		stats:   stats,
 		chunker: c,
 		work:    make(chan *textChunk, workers),
 		ordered: make(chan *textChunk, 2*workers),
@@ -79,6 +80,7 @@ type parallelText struct {
 	ordered chan *textChunk // every chunk, in order, for the merger
 	stop    chan struct{}   // closed when the merger is done
 	free    chan []byte     // chunk buffers for reuse
+	stats   *parallelStats
 	// speculate is cleared once the real state holds something no later
 	// boundary clears (a learned prefix, a wrapped line): workers would
 	// parse every chunk for nothing.
@@ -147,7 +149,7 @@ func speculate(name string, ch *textChunk, in *interner, slabs *slabSet) *textPa
 
 // merge takes the chunks in order and returns what ReadText returns.
 func (t *parallelText) merge() ([]*Snapshot, error) {
-	m := &textMerger{name: t.name, in: newInterner()}
+	m := &textMerger{name: t.name, in: newInterner(), stats: t.stats}
 	var last *textChunk
 	for ch := range t.ordered {
 		last = ch
@@ -178,7 +180,15 @@ type textMerger struct {
 	// itself: a worker's is in use for its next chunk.
 	in *interner
 	// end is why the last read stopped.
-	end runEnd
+	end   runEnd
+	stats *parallelStats
+}
+
+// parallelStats counts what a parallel parse did with its chunks, for
+// tests; nil when not wanted.
+type parallelStats struct {
+	folded   int // parsed by a worker and kept
+	readSelf int // read by the merger (worker's parse dropped, or none)
 }
 
 // take reads the next chunk into m.p: the worker's parse when it is the
@@ -196,8 +206,14 @@ func (m *textMerger) take(ch *textChunk) bool {
 		if m.p.fold(spec) {
 			spec.textOut, spec.interner = m.p.textOut, m.in
 			m.p, m.end = spec, spec.end
+			if m.stats != nil {
+				m.stats.folded++
+			}
 			return false
 		}
+	}
+	if m.stats != nil {
+		m.stats.readSelf++
 	}
 	p := m.p
 	if ch.rest != nil {

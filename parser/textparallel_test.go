@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+
+	"github.com/ctxhole/ctxhole/internal/herd"
 )
 
 // parallelChunkSizes are the chunk sizes TestParallelTextSame parses with:
@@ -231,4 +233,33 @@ func parallelDiff(name string, data []byte, size int, oneByte bool, failAt *int)
 		}
 	}
 	return "snapshots differ"
+}
+
+// TestParallelTextUsesWorkers: on real runtime dumps (this process's
+// herd, with labels and without) the workers' parses are kept for every
+// chunk but the first, which the merger reads: the parallel path is the
+// one taken, not the fallback.
+func TestParallelTextUsesWorkers(t *testing.T) {
+	h, err := herd.Start(3000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dumps := [][]byte{h.Dump(false), h.Dump(true)}
+	h.Stop()
+	for i, dump := range dumps {
+		var st parallelStats
+		snaps, err := readTextParallel(bytes.NewReader(dump), "herd.txt", 2, 16<<10, &st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.readSelf != 1 || st.folded < len(dump)/(32<<10) {
+			t.Errorf("dump %d (%d bytes): %d chunks kept from workers, %d read by the merger; want all but the first from workers", i, len(dump), st.folded, st.readSelf)
+		}
+		if len(snaps) != 1 || len(snaps[0].Goroutines) != countHeaders(dump) || len(snaps[0].Warnings) != 0 {
+			t.Errorf("dump %d: %d snapshots, want 1 with every goroutine and no warning", i, len(snaps))
+		}
+		if msg := parallelDiff("herd.txt", dump, 16<<10, false, nil); msg != "" {
+			t.Errorf("dump %d: %s", i, msg)
+		}
+	}
 }
