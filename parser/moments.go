@@ -73,6 +73,11 @@ func SameFormat(a, b []*Snapshot) (x, y *Snapshot) {
 
 // momentGroups groups the snapshots by moment, in input order.
 func (c *Capture) momentGroups() [][]*Snapshot {
+	if len(c.Snapshots) == 1 {
+		// One capture is one moment: nothing to match (matching keys
+		// or sorts every goroutine, seconds on a dump of a million).
+		return [][]*Snapshot{{c.Snapshots[0]}}
+	}
 	untimed := 0
 	for _, s := range c.Snapshots {
 		if s.Source.Time.IsZero() {
