@@ -19,9 +19,11 @@ const (
 	// profile; the rest is counted as elided.
 	maxFramesPerStack = 1024
 	// maxFramesPerInput bounds the frames kept from one text input, over
-	// all its goroutines: four times a 64 MiB debug=2 dump's, about 400 MB
-	// of model.
-	maxFramesPerInput = 4 << 20
+	// all its goroutines: 32 per goroutine of maxGoroutinesPerInput, so
+	// that a runtime dump of a million goroutines at the depths services
+	// park at (10 to 30 frames) is read whole, and at most about 3 GB of
+	// model.
+	maxFramesPerInput = 32 << 20
 	// maxSamplesPerProfile bounds the samples decoded from one pprof
 	// profile: each distinct stack and label set of a goroutine profile is
 	// one sample.
@@ -56,9 +58,9 @@ func (p *textParser) overBudget(start int64) bool {
 		p.cur.Truncated = true
 		p.warn(p.no, start, fmt.Sprintf("more than %d goroutines in one input: the rest is not read", maxGoroutinesPerInput))
 		return true
-	case p.frames >= maxFramesPerInput:
+	case p.frames >= p.maxFrames:
 		p.cur.Truncated = true
-		p.warn(p.no, start, fmt.Sprintf("more than %d stack frames in one input: the rest is not read", maxFramesPerInput))
+		p.warn(p.no, start, fmt.Sprintf("more than %d stack frames in one input: the rest is not read", p.maxFrames))
 		return true
 	case p.name == "-" && start-p.lastRecord > maxStdinGap:
 		if p.cur == nil {

@@ -65,10 +65,11 @@ func readText(r io.Reader, name string, workers, chunk int) ([]*Snapshot, error)
 // from lr and interning strings in in.
 func newTextParser(name string, lr *lineReader, in *interner) *textParser {
 	p := &textParser{
-		textOut:  &textOut{seen: make(map[int64]int)},
-		name:     name,
-		lr:       lr,
-		interner: in,
+		textOut:   &textOut{seen: make(map[int64]int)},
+		name:      name,
+		lr:        lr,
+		interner:  in,
+		maxFrames: maxFramesPerInput,
 	}
 	p.gap.reset()
 	p.b.useSlabs(newSlabSet())
@@ -210,6 +211,8 @@ type textParser struct {
 	lastRecord int64
 	// end is why the parse of a chunk stopped (textparallel.go).
 	end runEnd
+	// maxFrames is the frame budget: maxFramesPerInput, less in tests.
+	maxFrames int
 }
 
 // line dispatches one cleaned line.

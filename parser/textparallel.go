@@ -284,7 +284,7 @@ func (p *textParser) fold(spec *textParser) bool {
 	if len(c.snaps) == 1 && spec.b.open() && dup(spec.b.a.g.ID) {
 		return false // the goroutine open at the chunk's end
 	}
-	if o.records+c.records >= maxGoroutinesPerInput || o.frames+c.frames >= maxFramesPerInput ||
+	if o.records+c.records >= maxGoroutinesPerInput || o.frames+c.frames >= p.maxFrames ||
 		len(o.snaps)+len(c.snaps)-1 > maxSnapshotsPerInput {
 		return false
 	}
