@@ -298,10 +298,16 @@ func (a *analysis) lockHolderByCallSite(w *node) {
 	}
 	var how string
 	grade := GradeInferred
+	// The call that takes the lock: Lock, or a lock-like primitive's own
+	// (a weighted semaphore's Acquire).
+	call := "Lock"
+	if lockLike(w) {
+		call = parser.ShortFunc(w.grp.Frames[w.cls.match.anchor].Func)
+	}
 	switch best.how {
 	case viaFunc:
-		how = fmt.Sprintf("it is inside %s, the function that takes the lock, past the Lock call (line %d, the lock is taken at line %d): inside the critical section",
-			caller.Func, best.frame.Line, caller.Line)
+		how = fmt.Sprintf("it is inside %s, the function that takes the lock, past the %s call (line %d, the lock is taken at line %d): inside the critical section",
+			caller.Func, call, best.frame.Line, caller.Line)
 		grade = GradeStructural
 		if lockLike(w) {
 			// The semaphore is not inside the receiver: the same
@@ -315,8 +321,8 @@ func (a *analysis) lockHolderByCallSite(w *node) {
 			how += ", but on another receiver than the waiters'"
 		}
 	case viaFuncBefore:
-		how = fmt.Sprintf("it is inside %s, the function that takes the lock, before the Lock call (line %d, the lock is taken at line %d)",
-			caller.Func, best.frame.Line, caller.Line)
+		how = fmt.Sprintf("it is inside %s, the function that takes the lock, before the %s call (line %d, the lock is taken at line %d)",
+			caller.Func, call, best.frame.Line, caller.Line)
 	case viaClosure:
 		how = fmt.Sprintf("it is inside %s, where the locking closure %s was defined", best.frame.Func, caller.Func)
 	case viaSibling:

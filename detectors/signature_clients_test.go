@@ -156,6 +156,9 @@ func TestSemaphoreHoldersPastAcquire(t *testing.T) {
 	if !strings.Contains(f.Title, "2 goroutines queued on a weighted semaphore behind 1 goroutine") || strings.Contains(f.Title, " lock") {
 		t.Errorf("title %q, want the waiters named as queued on a weighted semaphore", f.Title)
 	}
+	if !slices.ContainsFunc(f.Reasons, func(r string) bool { return strings.Contains(r, "past the semaphore.(*Weighted).Acquire call") }) {
+		t.Errorf("no reason names the holder past the Acquire call: %q", f.Reasons)
+	}
 	if f.Fix.Summary != fixSemaphore.Summary {
 		t.Errorf("fix %q, want the semaphore's %q", f.Fix.Summary, fixSemaphore.Summary)
 	}
