@@ -24,18 +24,41 @@ type momentProfile struct {
 	s      *Snapshot
 	order  int // input position
 	total  int
-	stacks map[string]int // goroutines by StackKey: the multiset of group counts
+	stacks map[uint64]int // goroutines by stackHash: the multiset of group counts
 	ids    string         // sorted IDs, encoded; "" if none listed
 	waits  time.Duration  // the sum of the printed waits
 }
 
 func newMomentProfile(s *Snapshot, order int) *momentProfile {
-	p := &momentProfile{s: s, order: order, total: s.Count(), stacks: make(map[string]int), ids: newMomentKey(s).ids}
+	p := &momentProfile{s: s, order: order, total: s.Count(), stacks: make(map[uint64]int), ids: newMomentKey(s).ids}
 	for _, g := range s.Goroutines {
-		p.stacks[StackKey(g.Frames)] += g.Count
+		p.stacks[stackHash(g.Frames)] += g.Count
 		p.waits += g.Wait * time.Duration(g.Count)
 	}
 	return p
+}
+
+// stackHash is a 64-bit FNV-1a hash of what StackKey names (function,
+// file and line of each frame every format prints), computed without
+// building the key: a folder of large dumps hashes every goroutine.
+func stackHash(frames []Frame) uint64 {
+	const prime = 1099511628211
+	h := uint64(14695981039346656037)
+	add := func(s string) {
+		for i := 0; i < len(s); i++ {
+			h = (h ^ uint64(s[i])) * prime
+		}
+		h = (h ^ 0xff) * prime // separator
+	}
+	for _, f := range frames {
+		if tracebackHidden(f) {
+			continue
+		}
+		add(f.Func)
+		add(f.File)
+		h = (h ^ uint64(f.Line)) * prime
+	}
+	return h
 }
 
 // similarity is the share of goroutines of the larger capture that the

@@ -152,3 +152,28 @@ func TestContentMomentGroups(t *testing.T) {
 		t.Errorf("unchanged service: %d moments %v; want u1 with p1 first", len(got), got)
 	}
 }
+
+// BenchmarkMomentGroups compares matching by content with the linear
+// count/ID rule (the baseline) on the moments-no-manifest captures loaded
+// once: nine untimed snapshots of three instants, 540 goroutines each at
+// most.
+func BenchmarkMomentGroups(b *testing.B) {
+	dir := testrepo.Path(b, "fixtures", "captures", "moments-no-manifest")
+	c, err := Load([]string{dir}, Options{})
+	if err != nil {
+		b.Skipf("fixture absent: %v", err)
+	}
+	for _, s := range c.Snapshots {
+		s.Source.Time = time.Time{}
+	}
+	b.Run("indexed", func(b *testing.B) {
+		for b.Loop() {
+			indexedMomentGroups(c.Snapshots)
+		}
+	})
+	b.Run("content", func(b *testing.B) {
+		for b.Loop() {
+			contentMomentGroups(c.Snapshots)
+		}
+	})
+}
