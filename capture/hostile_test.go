@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -112,6 +113,16 @@ func TestInterruptKeepsWhatWasReceived(t *testing.T) {
 		close(streaming)
 		<-r.Context().Done() // a trace still running
 	})
+	// The first debug=2 dump has been served: under load (the whole
+	// suite on two cores) it can take longer than the pause below.
+	firstDump := make(chan struct{})
+	var once sync.Once
+	mux.HandleFunc("/debug/pprof/goroutine", func(w http.ResponseWriter, r *http.Request) {
+		real.Config.Handler.ServeHTTP(w, r)
+		if r.FormValue("debug") == "2" {
+			once.Do(func() { close(firstDump) })
+		}
+	})
 	mux.Handle("/", real.Config.Handler)
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
@@ -119,6 +130,7 @@ func TestInterruptKeepsWhatWasReceived(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
 		<-streaming
+		<-firstDump
 		time.Sleep(100 * time.Millisecond)
 		cancel() // SIGINT
 	}()
