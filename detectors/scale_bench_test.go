@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ctxhole/ctxhole/parser"
 )
@@ -142,7 +143,9 @@ func serviceDump(tb testing.TB, n int) []byte {
 // cost per goroutine of the whole analysis ("analyze") and of the linking
 // passes alone ("link": lock, pool, held-by and spawn links, one holder per
 // lock). Flat ns/goroutine from 10k to 100k means linking and edge
-// building are linear in goroutines.
+// building are linear in goroutines; cpu-ns/goroutine is the CPU time the
+// process spent (garbage collection included), which a loaded machine
+// disturbs less than wall time.
 func BenchmarkAnalyzeScale(b *testing.B) {
 	linking := map[string]bool{"locks": true, "recursive-locks": true, "pools": true, "held-by": true, "spawned": true, "one-lock-dump": true}
 	for _, n := range []int{10_000, 100_000} {
@@ -155,15 +158,19 @@ func BenchmarkAnalyzeScale(b *testing.B) {
 		gs := float64(len(snaps[len(snaps)-1].Goroutines))
 		b.Run(fmt.Sprintf("analyze/goroutines=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
+			cpu0 := cpuTime()
 			for b.Loop() {
 				if _, err := Analyze(c, Options{}); err != nil {
 					b.Fatal(err)
 				}
 			}
+			cpu := cpuTime() - cpu0
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/gs, "ns/goroutine")
+			b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N)/gs, "cpu-ns/goroutine")
 		})
 		b.Run(fmt.Sprintf("link/goroutines=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
+			var cpu time.Duration
 			for range b.N {
 				b.StopTimer()
 				a := newAnalysis(c, Options{})
@@ -171,16 +178,22 @@ func BenchmarkAnalyzeScale(b *testing.B) {
 					if p.name == "cycles" {
 						break
 					}
+					var cpu0 time.Duration
 					if linking[p.name] {
+						cpu0 = cpuTime()
 						b.StartTimer()
 					}
 					if err := p.run(a); err != nil {
 						b.Fatal(err)
 					}
 					b.StopTimer()
+					if linking[p.name] {
+						cpu += cpuTime() - cpu0
+					}
 				}
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/gs, "ns/goroutine")
+			b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N)/gs, "cpu-ns/goroutine")
 		})
 	}
 }
