@@ -135,7 +135,7 @@ func TestDiff(t *testing.T) {
 // labelled diagnostic is no longer reported or an unlabelled one appears,
 // so that the published precision cannot drift from the analyzers. It
 // fetches the modules through the module proxy and type-checks them (a
-// quarter of an hour on two cores), so it runs only when
+// few minutes on two cores with a warm module cache), so it runs only when
 // CTXHOLE_VET_CORPUS=1 (CI sets it).
 func TestCorpus(t *testing.T) {
 	if os.Getenv("CTXHOLE_VET_CORPUS") != "1" {
