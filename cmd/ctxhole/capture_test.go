@@ -80,6 +80,14 @@ func TestHelperStuckService(t *testing.T) {
 	for i := 0; i < 40; i++ {
 		go http.Get(fmt.Sprintf("http://%s/lookup?k=%d", appLn.Addr(), i))
 	}
+	// Say where to look only once the convoy has formed: each caller adds
+	// its connection's read and write loops, the server a conn.serve and
+	// its background read per request (about 200 goroutines in all). On
+	// a loaded machine a capture taken earlier sees the callers without
+	// the handlers queued behind them, and ranks another finding first.
+	for deadline := time.Now().Add(20 * time.Second); runtime.NumGoroutine() < 160 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
 	fmt.Printf("pprof=%s\n", pprofLn.Addr())
 	select {}
 }
