@@ -61,8 +61,16 @@ func (c *capturer) fetch(ctx context.Context, e endpoint, extra time.Duration) {
 	u := c.endpointURL(e)
 	entry := parser.ManifestFile{Name: e.name, Kind: e.kind, URLPath: u.RequestURI()}
 	path := filepath.Join(c.opts.Dir, e.name)
+	requested := c.opts.Now().UTC()
 	n, err := c.get(ctx, e, u.String(), path, c.opts.RequestTimeout+extra)
 	entry.CapturedAt = c.opts.Now().UTC()
+	if e.kind == goroutineText.kind || e.kind == goroutineProt.kind {
+		// A goroutine dump is the moment the runtime stopped the world
+		// for it, as the request arrived; sending it can take seconds
+		// (or, on a loaded machine, finish after a later dump's), so
+		// its time is the request's.
+		entry.CapturedAt = requested
+	}
 	entry.Bytes = n
 	switch {
 	case errors.Is(err, errNotOffered):
