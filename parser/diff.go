@@ -113,11 +113,15 @@ func listsRuntime(groups []*Group) bool {
 // those net/http/pprof leaves out: a stack that is the runtime's alone,
 // started by a runtime function other than runtime.main (the runtime's
 // isSystemGoroutine).
-func runtimeOwn(g *Group) bool {
-	if !RuntimeOnly(g.Frames) {
+func runtimeOwn(g *Group) bool { return systemStack(g.Frames) }
+
+// systemStack reports whether frames are those of one of the runtime's own
+// goroutines (see runtimeOwn).
+func systemStack(frames []Frame) bool {
+	if !RuntimeOnly(frames) {
 		return false
 	}
-	start := g.Frames[len(g.Frames)-1].Func
+	start := frames[len(frames)-1].Func
 	return strings.HasPrefix(start, "runtime.") && start != "runtime.main"
 }
 

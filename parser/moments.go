@@ -20,7 +20,10 @@ const sameMomentWindow = 2 * time.Second
 // labels (proto), which beat aggregated counts (debug=1, pprof -traces).
 //
 // Two snapshots are one moment when both capture times are known and lie
-// within two seconds of each other. When a time is unknown, their content
+// within two seconds of each other, unless both list goroutine IDs and the
+// IDs of the program's goroutines differ (two dumps taken a second apart
+// while goroutines come and go are two moments). When a time is unknown,
+// their content
 // decides (contentMomentGroups): the goroutines they hold stack by stack
 // (a multiset of group counts, which every format carries), their IDs when
 // both list them, one capture per format in a moment, and the files'
@@ -148,7 +151,11 @@ func sameMoment(a, b *Snapshot) bool {
 type momentKey struct {
 	time  time.Time
 	count int
-	ids   string // the sorted goroutine IDs, encoded; "" if none are listed
+	// ids are the sorted IDs of the program's goroutines, encoded; "" if
+	// none are listed. The runtime's own goroutines are left out: a
+	// SIGQUIT dump lists them and a debug=2 dump of the same moment does
+	// not.
+	ids string
 }
 
 func newMomentKey(s *Snapshot) momentKey {
@@ -163,15 +170,16 @@ func newMomentKey(s *Snapshot) momentKey {
 	return k
 }
 
-// matches is the pairwise rule: capture times within sameMomentWindow when
-// both are known; otherwise the same count and, when both list IDs, the
-// same IDs.
+// matches is the pairwise rule: when both capture times are known, within
+// sameMomentWindow; otherwise the same count. In both cases, when both list
+// IDs, the same IDs.
 func (a momentKey) matches(b momentKey) bool {
 	if !a.time.IsZero() && !b.time.IsZero() {
 		d := a.time.Sub(b.time)
-		return d <= sameMomentWindow && d >= -sameMomentWindow
-	}
-	if a.count != b.count {
+		if d > sameMomentWindow || d < -sameMomentWindow {
+			return false
+		}
+	} else if a.count != b.count {
 		return false
 	}
 	return a.ids == "" || b.ids == "" || a.ids == b.ids
@@ -180,8 +188,8 @@ func (a momentKey) matches(b momentKey) bool {
 // momentIndex finds, among the moments so far, the first one whose leading
 // snapshot matches a key, without comparing against every moment. Timed
 // leaders are bucketed by sameMomentWindow: two timed leaders are always
-// more than the window apart (the later would have joined the earlier), so
-// a bucket and its neighbours hold a handful. Every leader is also indexed
+// more than the window apart unless their IDs differ (the later would have
+// joined the earlier), so a bucket and its neighbours hold a handful. Every leader is also indexed
 // by count, and by count and IDs, for the comparisons where a time is
 // missing.
 type momentIndex struct {
@@ -270,7 +278,7 @@ func (x *momentIndex) add(k momentKey, i int) {
 func goroutineIDs(s *Snapshot) []int64 {
 	var ids []int64
 	for _, g := range s.Goroutines {
-		if g.ID != 0 {
+		if g.ID != 0 && !systemStack(g.Frames) {
 			ids = append(ids, g.ID)
 		}
 	}

@@ -243,3 +243,35 @@ func TestSameFormat(t *testing.T) {
 		})
 	}
 }
+
+// TestMomentsTimedIDsDiffer: captures taken within the same-moment window
+// are one moment unless both list IDs and the program's goroutines differ.
+// Two debug=2 dumps a second apart while a pile-up grows are two moments;
+// a SIGQUIT dump, which also lists the runtime's own goroutines, is one
+// moment with the debug=2 dump of the same instant, and so is a proto
+// profile (no IDs) taken with them.
+func TestMomentsTimedIDsDiffer(t *testing.T) {
+	t0 := time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)
+	app := func(id int64) *Goroutine {
+		return &Goroutine{ID: id, Count: 1, Frames: []Frame{{Func: "main.handle"}, {Func: "net/http.(*conn).serve"}}}
+	}
+	sys := &Goroutine{ID: 2, Count: 1, Frames: []Frame{{Func: "runtime.gopark"}, {Func: "runtime.forcegchelper"}}}
+	snap := func(f Format, at time.Duration, gs ...*Goroutine) *Snapshot {
+		return &Snapshot{Source: Source{Format: f, Time: t0.Add(at)}, Goroutines: gs}
+	}
+	first := snap(FormatGoroutineText, 0, app(10), app(11))
+	sigquit := snap(FormatGoroutineText, 300*time.Millisecond, sys, app(10), app(11))
+	proto := snap(FormatGoroutineProto, 100*time.Millisecond, &Goroutine{Count: 2, Frames: []Frame{{Func: "main.handle"}}})
+	second := snap(FormatGoroutineText, time.Second, app(10), app(11), app(12), app(13))
+	c := &Capture{Snapshots: []*Snapshot{first, proto, sigquit, second}}
+	got := c.MomentCaptures()
+	if len(got) != 2 {
+		t.Fatalf("%d moments, want 2: %v", len(got), got)
+	}
+	if len(got[0]) != 3 || !slices.Contains(got[0], first) || !slices.Contains(got[0], sigquit) || !slices.Contains(got[0], proto) {
+		t.Errorf("first moment %v, want the first dump, the SIGQUIT dump and the proto profile", got[0])
+	}
+	if len(got[1]) != 1 || got[1][0] != second {
+		t.Errorf("second moment %v, want the dump a second later alone", got[1])
+	}
+}
