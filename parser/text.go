@@ -368,6 +368,13 @@ func (p *textParser) newDump(h *header) bool {
 	if _, dup := p.seen[h.id]; dup && h.id != 0 && !p.crash {
 		return true
 	}
+	if p.crash && !p.gap.text {
+		// Within a crash's per-thread sections a thread caught on its
+		// system stack prints g0's frames and then, with no blank line,
+		// the goroutine it was running (runtime.sighandler); only a new
+		// preamble, handled above, ends a crash dump.
+		return false
+	}
 	// The runtime prints a blank line before every header but the first of
 	// a dump; a "[running]" header without one starts the next dump,
 	// unless the log lost its blank lines altogether.

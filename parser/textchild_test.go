@@ -173,7 +173,7 @@ func (z *zoo) start(w *os.File, withNet bool) {
 	z.ready.Wait()
 	// Let the goroutines that signalled readiness reach their park point.
 	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) && !zooParked() {
+	for time.Now().Before(deadline) && !zooParked(withNet) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	fmt.Fprintf(w, "ADDR mutex %#x\n", uintptr(unsafe.Pointer(&z.mu)))
@@ -181,11 +181,24 @@ func (z *zoo) start(w *os.File, withNet bool) {
 }
 
 // zooParked reports whether every zoo goroutine is parked at its blocking
-// call, judged from a runtime.Stack of all goroutines.
-func zooParked() bool {
+// call, judged from a runtime.Stack of all goroutines: none runnable, both
+// mutex waiters in the semaphore, and the network reader (withNet) in the
+// netpoller rather than still on its way there.
+func zooParked(withNet bool) bool {
 	buf := make([]byte, 1<<20)
 	s := string(buf[:runtime.Stack(buf, true)])
-	return !strings.Contains(s, "[runnable]") && strings.Count(s, "parser.zooMutex") == 2 && strings.Contains(s, "sync.runtime_Semacquire")
+	if strings.Contains(s, "[runnable]") || strings.Count(s, "parser.zooMutex") != 2 || !strings.Contains(s, "sync.runtime_Semacquire") {
+		return false
+	}
+	if !withNet {
+		return true
+	}
+	for _, block := range strings.Split(s, "\n\n") {
+		if strings.Contains(block, "parser.zooNetRead") {
+			return strings.Contains(block, "[IO wait")
+		}
+	}
+	return false
 }
 
 // TestTextChild is the child process body; it only runs when childEnv

@@ -311,6 +311,9 @@ func checkReadTextInvariants(t *testing.T, b []byte) {
 // crashRepeats follows the layout of a GOTRACEBACK=crash SIGQUIT dump (see
 // fixtures/variants/captures/*/sigquit-crash.txt): the goroutine list, then
 // one section per thread that lists again the goroutine it was running.
+// The last section is a thread caught on its system stack (g0) while its
+// goroutine 9 ran: the runtime prints g0's frames, then goroutine 9's header
+// with no blank line between (runtime.sighandler), which is not a new dump.
 const crashRepeats = `SIGQUIT: quit
 PC=0x4923a1 m=0 sigcode=0
 
@@ -352,6 +355,25 @@ runtime.futex(0x6caa18, 0x80, 0x0)
 	runtime/sys_linux_amd64.s:557 +0x21 fp=0x7ffc sp=0x7ffb pc=0x4923a1
 
 rax    0xca
+
+-----
+
+SIGQUIT: quit
+PC=0x41b2c0 m=9 sigcode=0
+
+goroutine 0 gp=0x1f4ce5c10380 m=9 mp=0x1f4ce5d0c008 [idle]:
+runtime.(*mheap).alloc(0x6cb000, 0x1, 0x1)
+	runtime/mheap.go:1015 +0x60 fp=0x7ffd sp=0x7ffc pc=0x41b2c0
+runtime.systemstack()
+	runtime/asm_amd64.s:514 +0x4a fp=0x7ffe sp=0x7ffd pc=0x46e7ea
+goroutine 9 gp=0x1f4ce5c1a000 m=9 mp=0x1f4ce5d0c008 [running]:
+runtime.systemstack_switch()
+	runtime/asm_amd64.s:479 +0x8
+main.spin(0x0?)
+	main/crash.go:50 +0x36
+created by main.startSpinners in goroutine 1
+	main/crash.go:37 +0x3a
+rax    0xca
 `
 
 // TestReadTextCrashRepeats: goroutines a crash dump lists twice are one
@@ -370,7 +392,7 @@ func TestReadTextCrashRepeats(t *testing.T) {
 	for _, g := range s.Goroutines {
 		ids = append(ids, g.ID)
 	}
-	if !slices.Equal(ids, []int64{0, 37, 7, 0}) || len(s.Warnings) != 0 {
+	if !slices.Equal(ids, []int64{0, 37, 7, 0, 0, 9}) || len(s.Warnings) != 0 {
 		t.Fatalf("goroutines %v, warnings %v", ids, s.Warnings)
 	}
 	if f := s.Goroutines[1].Frames; len(f) != 2 || f[0].Func != "non-Go function" || f[0].PC != 0x54141c {
