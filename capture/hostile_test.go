@@ -113,14 +113,20 @@ func TestInterruptKeepsWhatWasReceived(t *testing.T) {
 		close(streaming)
 		<-r.Context().Done() // a trace still running
 	})
-	// The first debug=2 dump has been served: under load (the whole
-	// suite on two cores) it can take longer than the pause below.
+	// The first debug=2 dump has been served (its size in served): under
+	// load (the whole suite on two cores) serving and saving it can take
+	// longer than any fixed pause.
 	firstDump := make(chan struct{})
 	var once sync.Once
+	var served atomic.Int64
 	mux.HandleFunc("/debug/pprof/goroutine", func(w http.ResponseWriter, r *http.Request) {
-		real.Config.Handler.ServeHTTP(w, r)
+		cw := &countingWriter{ResponseWriter: w}
+		real.Config.Handler.ServeHTTP(cw, r)
 		if r.FormValue("debug") == "2" {
-			once.Do(func() { close(firstDump) })
+			once.Do(func() {
+				served.Store(cw.n)
+				close(firstDump)
+			})
 		}
 	})
 	mux.Handle("/", real.Config.Handler)
@@ -128,13 +134,21 @@ func TestInterruptKeepsWhatWasReceived(t *testing.T) {
 	defer srv.Close()
 
 	ctx, cancel := context.WithCancel(context.Background())
+	dir := filepath.Join(t.TempDir(), "bundle")
 	go func() {
 		<-streaming
 		<-firstDump
+		// Wait until the first dump is on disk whole, then give the
+		// client the moment it needs to see the response end.
+		first := filepath.Join(dir, "goroutine-debug2.1.txt")
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+			if fi, err := os.Stat(first); err == nil && fi.Size() == served.Load() {
+				break
+			}
+		}
 		time.Sleep(100 * time.Millisecond)
 		cancel() // SIGINT
 	}()
-	dir := filepath.Join(t.TempDir(), "bundle")
 	start := time.Now()
 	man, err := WriteBundle(ctx, Options{Base: srv.URL, Dir: dir, Trace: time.Minute, Snapshots: 3, Every: time.Hour})
 	if !errors.Is(err, ErrInterrupted) {
@@ -185,4 +199,16 @@ func TestDeadTargetOneDeadline(t *testing.T) {
 	if len(man.Files) != 8 {
 		t.Errorf("%d manifest entries, want 8", len(man.Files))
 	}
+}
+
+// countingWriter counts the body bytes a handler writes.
+type countingWriter struct {
+	http.ResponseWriter
+	n int64
+}
+
+func (w *countingWriter) Write(b []byte) (int, error) {
+	n, err := w.ResponseWriter.Write(b)
+	w.n += int64(n)
+	return n, err
 }
