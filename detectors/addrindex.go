@@ -2,7 +2,9 @@ package detectors
 
 import (
 	"cmp"
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/ctxhole/ctxhole/parser"
 )
@@ -75,41 +77,123 @@ type argWord struct {
 	arg    parser.Arg
 }
 
-// eachArgWord calls visit for every non-zero, used argument word of every
-// frame outside the runtime and sync packages, node by node in analysis
-// order: the words that can name what a goroutine holds.
-func (a *analysis) eachArgWord(visit func(argWord)) {
-	for _, holder := range a.nodes {
-		for _, g := range holder.grp.Members {
-			for fi := range g.Frames {
-				f := &g.Frames[fi]
-				if c := f.Class(); c == parser.ClassRuntime || c == parser.ClassSync {
-					continue
-				}
-				for _, arg := range f.Args {
-					if arg.Unused || arg.Value == 0 {
-						continue
-					}
-					visit(argWord{holder, g, f, arg})
-				}
-			}
-		}
-	}
+// wordHit is one argument word that some waiter of an index wants: the
+// entries wanting exactly its value, and those at or a little above it
+// (the waiters whose object may be a field of the struct the word points
+// to).
+type wordHit struct {
+	argWord
+	exact []addrEntry
+	near  []addrEntry
 }
 
-// scanWords visits, once over the whole snapshot, every argument word of a
-// non-sync frame that some waiter wants exactly (the index entry e, whose
-// node is the waiter), once per waiter and holder node: the first word of
-// that holder naming it.
-func (a *analysis) scanWords(idx *addrIndex, visit func(e addrEntry, w argWord)) {
+// wordHits scans every non-zero, used argument word of every frame outside
+// the runtime and sync packages, node by node in analysis order, and
+// returns, in that order, the words the index has entries for: exactly, or
+// within nearLimit above the word (nearLimit 0: exact only). The scan is
+// the costly part of linking (every word of every goroutine, one binary
+// search each) and is split across the cores by node; what it returns is
+// the same as one pass in order would give, and is short (only words that
+// name a waiter's object or owner), so the links are then made in order,
+// on one goroutine, as before.
+func (a *analysis) wordHits(idx *addrIndex, nearLimit uint64) []wordHit {
+	if len(idx.entries) == 0 || len(a.nodes) == 0 {
+		return nil
+	}
+	lo, hi := idx.entries[0].addr, idx.entries[len(idx.entries)-1].addr
+	scan := func(nodes []*node) []wordHit {
+		var out []wordHit
+		var skip []bool
+		for _, holder := range nodes {
+			skip = skipFrames(holder.grp, skip[:0])
+			for _, g := range holder.grp.Members {
+				for fi := range g.Frames {
+					f := &g.Frames[fi]
+					if fi < len(skip) && len(skip) == len(g.Frames) {
+						if skip[fi] {
+							continue
+						}
+					} else if c := f.Class(); c == parser.ClassRuntime || c == parser.ClassSync {
+						continue
+					}
+					for _, arg := range f.Args {
+						v := arg.Value
+						if arg.Unused || v == 0 || v > hi || v < lo && lo-v >= nearLimit {
+							continue
+						}
+						h := wordHit{argWord: argWord{holder, g, f, arg}, exact: idx.exact(v)}
+						if nearLimit > 0 {
+							h.near = idx.near(v, nearLimit)
+						}
+						if len(h.exact) > 0 || len(h.near) > 0 {
+							out = append(out, h)
+						}
+					}
+				}
+			}
+		}
+		return out
+	}
+	parts := splitNodes(a.nodes, runtime.GOMAXPROCS(0))
+	if len(parts) == 1 {
+		return scan(parts[0])
+	}
+	res := make([][]wordHit, len(parts))
+	var wg sync.WaitGroup
+	for i, part := range parts {
+		wg.Go(func() { res[i] = scan(part) })
+	}
+	wg.Wait()
+	return slices.Concat(res...)
+}
+
+// skipFrames returns, for the stack all of grp's members share, which
+// frames are the runtime's or sync's (their words are the lock machinery's,
+// not an owner's): classified once per group, not once per goroutine.
+func skipFrames(grp *parser.Group, buf []bool) []bool {
+	if len(grp.Members) == 0 {
+		return buf
+	}
+	for _, f := range grp.Members[0].Frames {
+		c := f.Class()
+		buf = append(buf, c == parser.ClassRuntime || c == parser.ClassSync)
+	}
+	return buf
+}
+
+// splitNodes cuts nodes into at most n runs of about equal frame counts,
+// in order.
+func splitNodes(nodes []*node, n int) [][]*node {
+	total := 0
+	for _, nd := range nodes {
+		total += len(nd.grp.Members) * len(nd.grp.Frames)
+	}
+	if n <= 1 || total < 1<<16 {
+		return [][]*node{nodes}
+	}
+	var parts [][]*node
+	per, acc, from := total/n+1, 0, 0
+	for i, nd := range nodes {
+		acc += len(nd.grp.Members) * len(nd.grp.Frames)
+		if acc >= per && len(parts) < n-1 {
+			parts = append(parts, nodes[from:i+1])
+			from, acc = i+1, 0
+		}
+	}
+	return append(parts, nodes[from:])
+}
+
+// scanWords visits, in analysis order, every hit's exact entries, once per
+// waiter and holder node: the first word of that holder naming it.
+func scanWords(hits []wordHit, visit func(e addrEntry, w argWord)) {
 	seen := make(map[*node]*node) // waiter → the holder that last named it
-	a.eachArgWord(func(w argWord) {
-		for _, e := range idx.exact(w.arg.Value) {
-			if e.n == w.holder || seen[e.n] == w.holder {
+	for _, h := range hits {
+		for _, e := range h.exact {
+			if e.n == h.holder || seen[e.n] == h.holder {
 				continue
 			}
-			seen[e.n] = w.holder
-			visit(e, w)
+			seen[e.n] = h.holder
+			visit(e, h.argWord)
 		}
-	})
+	}
 }

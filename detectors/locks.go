@@ -139,7 +139,8 @@ func (a *analysis) linkLocks() error {
 	}
 	idx.sort()
 	found := make(map[*node]bool)
-	a.scanWords(&idx, func(en addrEntry, w argWord) {
+	hits := a.wordHits(&idx, maxArgOffset)
+	scanWords(hits, func(en addrEntry, w argWord) {
 		waiter, holder, arg := en.n, w.holder, w.arg
 		if holder.object == waiter.object && isLockWaiter(holder) {
 			return // queued on the same lock: a fellow waiter, not the holder
@@ -165,7 +166,7 @@ func (a *analysis) linkLocks() error {
 		e.evidence = []Evidence{{Kind: "argument", GoroutineID: g.ID, Frame: &fr,
 			Text: fmt.Sprintf("%s(0x%x%s) in goroutine %d: the lock 0x%x belongs to this object", f.Func, arg.Value, uncertainMark(arg), g.ID, waiter.object)}}
 	})
-	a.lockHolderByNearWord(&idx, found)
+	a.lockHolderByNearWord(&idx, hits, found)
 	for _, w := range waiters {
 		// A lock-like primitive's holders are, by construction, in the
 		// acquiring function past the call: that structure can confirm
@@ -193,7 +194,7 @@ func nearWordProof(waiter *node, holderFrame *parser.Frame) bool {
 // words under the register ABI, so this looks at the holders' side. It
 // reads the lock addresses from idx, the index linkLocks built, and skips
 // the waiters already found.
-func (a *analysis) lockHolderByNearWord(idx *addrIndex, found map[*node]bool) {
+func (a *analysis) lockHolderByNearWord(idx *addrIndex, hits []wordHit, found map[*node]bool) {
 	near := make(map[*node]bool) // the waiters this pass looks for
 	for _, e := range idx.entries {
 		if e.object && !found[e.n] {
@@ -204,9 +205,9 @@ func (a *analysis) lockHolderByNearWord(idx *addrIndex, found map[*node]bool) {
 		return
 	}
 	linked := make(map[*node]*node) // waiter → the holder it was last linked to
-	a.eachArgWord(func(aw argWord) {
+	for _, aw := range hits {
 		holder, arg := aw.holder, aw.arg
-		for _, en := range idx.near(arg.Value, maxArgOffset) {
+		for _, en := range aw.near {
 			w := en.n
 			if !en.object || !near[w] || w == holder || linked[w] == holder || (isLockWaiter(holder) && holder.object == w.object) {
 				continue
@@ -228,7 +229,7 @@ func (a *analysis) lockHolderByNearWord(idx *addrIndex, found map[*node]bool) {
 				Text: fmt.Sprintf("%s(0x%x%s) in goroutine %d: the lock 0x%x is a field at +0x%x of this object",
 					f.Func, arg.Value, uncertainMark(arg), g.ID, w.object, w.object-arg.Value)}}
 		}
-	})
+	}
 }
 
 func uncertainMark(arg parser.Arg) string {
