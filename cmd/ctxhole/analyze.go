@@ -120,6 +120,15 @@ func analyzePaths(af analyzeFlags, paths []string, threshold *detectors.Severity
 		dopts.Signatures = sigs
 	}
 
+	if af.tui && af.exportPprof == "" {
+		// The UI opens at once on a loading screen and analyzes behind
+		// it (with --export-pprof the diagnosis is needed first).
+		if err := tui.RunLoading(loader(paths, stdin, dopts), tui.Options{Input: stdin, Output: stdout, NoColor: af.noColor}); err != nil {
+			fmt.Fprintf(stderr, "ctxhole analyze: %v\n", err)
+			return exitUsage
+		}
+		return exitOK
+	}
 	// Long runs show how far they are on a terminal's stderr; nothing
 	// otherwise.
 	prog := startProgress(stderr)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"slices"
 
@@ -78,9 +79,18 @@ func (inv *invocation) runTUI(cmd *cobra.Command, tf tuiFlags, paths []string) i
 		NoMouse:     tf.noMouse,
 		ExportDir:   tf.exportDir,
 	}
-	// The UI opens at once on a loading screen; the inputs are read and
-	// analyzed behind it.
-	load := func(progress func(parser.Progress)) (*parser.Capture, *detectors.Diagnosis, error) {
+	if err := tui.RunLoading(loader(paths, stdin, dopts), opts); err != nil {
+		fmt.Fprintf(stderr, "ctxhole tui: %v\n", err)
+		return exitUsage
+	}
+	return exitOK
+}
+
+// loader returns the work the UI runs behind its loading screen: read the
+// inputs at paths and analyze them. The UI opens at once and shows the
+// progress this reports; the analysis is the same as analyze's.
+func loader(paths []string, stdin io.Reader, dopts detectors.Options) func(func(parser.Progress)) (*parser.Capture, *detectors.Diagnosis, error) {
+	return func(progress func(parser.Progress)) (*parser.Capture, *detectors.Diagnosis, error) {
 		c, err := parser.Load(paths, parser.Options{Stdin: stdin, Progress: progress})
 		if err != nil {
 			return nil, nil, err
@@ -92,9 +102,4 @@ func (inv *invocation) runTUI(cmd *cobra.Command, tf tuiFlags, paths []string) i
 		}
 		return c, r, nil
 	}
-	if err := tui.RunLoading(load, opts); err != nil {
-		fmt.Fprintf(stderr, "ctxhole tui: %v\n", err)
-		return exitUsage
-	}
-	return exitOK
 }
