@@ -179,12 +179,19 @@ func channelSpread(grp *parser.Group) string {
 	const sample = 10000
 	chans := make(map[uint64]int)
 	seen := 0
+	var sites []objectSite
+	if len(grp.Members) > 0 {
+		sites = objectSites(grp.First().Frames, nil) // members share their functions
+	}
 	for _, m := range grp.Members {
-		if seen == sample {
+		if seen == sample || len(sites) == 0 {
 			break
 		}
 		seen++
-		if addr, _, kind := waitObject(m.Frames); kind == objChan && addr != 0 {
+		if len(m.Frames) != len(grp.First().Frames) {
+			continue
+		}
+		if addr, _, kind := waitObjectAt(m.Frames, sites); kind == objChan && addr != 0 {
 			chans[addr]++
 		}
 	}

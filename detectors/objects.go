@@ -46,24 +46,50 @@ const (
 // waitObject returns the object a goroutine waits on: its address, whether
 // the word was printed without "?", and its kind.
 func waitObject(frames []parser.Frame) (addr uint64, certain bool, kind objectKind) {
+	return waitObjectAt(frames, objectSites(frames, nil))
+}
+
+// objectSite is a frame that names an object by its first argument word:
+// the frame's index and its objectFrames row.
+type objectSite struct {
+	frame int
+	row   int
+}
+
+// objectSites returns the frames of a stack that objectFrames name, in the
+// order waitObject tries them. It depends only on the functions, so the
+// members of a group share it.
+func objectSites(frames []parser.Frame, buf []objectSite) []objectSite {
+	for fi := range frames {
+		for ri := range objectFrames {
+			if frames[fi].Func == objectFrames[ri].fn {
+				buf = append(buf, objectSite{fi, ri})
+			}
+		}
+	}
+	return buf
+}
+
+// waitObjectAt is waitObject over the sites objectSites found in a stack
+// with the same functions as frames.
+func waitObjectAt(frames []parser.Frame, sites []objectSite) (addr uint64, certain bool, kind objectKind) {
 	var fallback uint64
 	var fallbackKind objectKind
-	for _, f := range frames {
-		for _, of := range objectFrames {
-			if f.Func != of.fn || len(f.Args) == 0 || f.Args[0].Unused || f.Args[0].Value == 0 {
-				continue
-			}
-			v := f.Args[0].Value
-			if v < of.offset {
-				continue
-			}
-			v -= of.offset
-			if !f.Args[0].Uncertain {
-				return v, true, of.kind
-			}
-			if fallback == 0 {
-				fallback, fallbackKind = v, of.kind
-			}
+	for _, st := range sites {
+		f, of := &frames[st.frame], &objectFrames[st.row]
+		if len(f.Args) == 0 || f.Args[0].Unused || f.Args[0].Value == 0 {
+			continue
+		}
+		v := f.Args[0].Value
+		if v < of.offset {
+			continue
+		}
+		v -= of.offset
+		if !f.Args[0].Uncertain {
+			return v, true, of.kind
+		}
+		if fallback == 0 {
+			fallback, fallbackKind = v, of.kind
 		}
 	}
 	return fallback, false, fallbackKind
@@ -81,8 +107,30 @@ func splitByObject(grp *parser.Group) []*node {
 	}
 	var order []*bucket
 	byAddr := make(map[uint64]*bucket)
+	// Members share their functions: the sites are found once, and a
+	// stack that names no lock or pool cannot split.
+	var sites []objectSite
+	if len(grp.Members) > 0 {
+		sites = objectSites(grp.First().Frames, nil)
+	}
+	splits := false
+	for _, st := range sites {
+		if k := objectFrames[st.row].kind; k == objLock || k == objPool {
+			splits = true
+		}
+	}
 	for _, m := range grp.Members {
-		addr, certain, kind := waitObject(m.Frames)
+		if !splits {
+			break
+		}
+		var addr uint64
+		var certain bool
+		var kind objectKind
+		if len(m.Frames) == len(grp.First().Frames) {
+			addr, certain, kind = waitObjectAt(m.Frames, sites)
+		} else {
+			addr, certain, kind = waitObject(m.Frames)
+		}
 		if kind != objLock && kind != objPool {
 			addr = 0
 		}
