@@ -49,26 +49,6 @@ func (x *addrIndex) from(addr uint64) int {
 	return i
 }
 
-// exact returns the entries for addr, in the order they were added.
-func (x *addrIndex) exact(addr uint64) []addrEntry {
-	i := x.from(addr)
-	j := i
-	for j < len(x.entries) && x.entries[j].addr == addr {
-		j++
-	}
-	return x.entries[i:j]
-}
-
-// near returns the entries from addr up to (not including) addr+limit.
-func (x *addrIndex) near(addr, limit uint64) []addrEntry {
-	i := x.from(addr)
-	j := i
-	for j < len(x.entries) && x.entries[j].addr-addr < limit {
-		j++
-	}
-	return x.entries[i:j]
-}
-
 // argWord is one argument word of a frame of a goroutine of a node.
 type argWord struct {
 	holder *node
@@ -77,26 +57,47 @@ type argWord struct {
 	arg    parser.Arg
 }
 
-// wordHit is one argument word that some waiter of an index wants: the
-// entries wanting exactly its value, and those at or a little above it
-// (the waiters whose object may be a field of the struct the word points
-// to).
+// wordHit is one argument word that some other node's waiters want: its
+// goroutine's node, goroutine and frame, which argument, and the index
+// entries wanting exactly its value (entries[from:exact]) and those at or a
+// little above it (entries[from:near]: the waiters whose object may be a
+// field of the struct the word points to). Compact, because a snapshot of
+// many waiters has many.
 type wordHit struct {
-	argWord
-	exact []addrEntry
-	near  []addrEntry
+	holder            *node
+	g                 *parser.Goroutine
+	f                 *parser.Frame
+	arg               int32
+	from, exact, near int32
+}
+
+// word returns the hit as an argWord.
+func (h *wordHit) word() argWord {
+	return argWord{h.holder, h.g, h.f, h.f.Args[h.arg]}
+}
+
+// wordHits holds the hits of a scan in analysis order, in runs.
+type wordHits [][]wordHit
+
+// each calls visit for every hit in order.
+func (hs wordHits) each(visit func(*wordHit)) {
+	for _, run := range hs {
+		for i := range run {
+			visit(&run[i])
+		}
+	}
 }
 
 // wordHits scans every non-zero, used argument word of every frame outside
 // the runtime and sync packages, node by node in analysis order, and
-// returns, in that order, the words the index has entries for: exactly, or
-// within nearLimit above the word (nearLimit 0: exact only). The scan is
-// the costly part of linking (every word of every goroutine, one binary
-// search each) and is split across the cores by node; what it returns is
-// the same as one pass in order would give, and is short (only words that
-// name a waiter's object or owner), so the links are then made in order,
-// on one goroutine, as before.
-func (a *analysis) wordHits(idx *addrIndex, nearLimit uint64) []wordHit {
+// returns, in that order, the words the index has entries of other nodes
+// for: exactly, or (nearLimit > 0) the object entries within nearLimit
+// above the word. The scan is the costly part of linking (every word of
+// every goroutine, one binary search each) and is split across the cores by
+// node; what it returns is what one pass in order would give, and short
+// (only words that name another node's object or owner), so the links are
+// then made in order, on one goroutine, as before.
+func (a *analysis) wordHits(idx *addrIndex, nearLimit uint64) wordHits {
 	if len(idx.entries) == 0 || len(a.nodes) == 0 {
 		return nil
 	}
@@ -109,23 +110,20 @@ func (a *analysis) wordHits(idx *addrIndex, nearLimit uint64) []wordHit {
 			for _, g := range holder.grp.Members {
 				for fi := range g.Frames {
 					f := &g.Frames[fi]
-					if fi < len(skip) && len(skip) == len(g.Frames) {
+					if len(skip) == len(g.Frames) {
 						if skip[fi] {
 							continue
 						}
 					} else if c := f.Class(); c == parser.ClassRuntime || c == parser.ClassSync {
 						continue
 					}
-					for _, arg := range f.Args {
+					for ai, arg := range f.Args {
 						v := arg.Value
 						if arg.Unused || v == 0 || v > hi || v < lo && lo-v >= nearLimit {
 							continue
 						}
-						h := wordHit{argWord: argWord{holder, g, f, arg}, exact: idx.exact(v)}
-						if nearLimit > 0 {
-							h.near = idx.near(v, nearLimit)
-						}
-						if len(h.exact) > 0 || len(h.near) > 0 {
+						if h, ok := idx.hit(v, nearLimit, holder); ok {
+							h.holder, h.g, h.f, h.arg = holder, g, f, int32(ai)
 							out = append(out, h)
 						}
 					}
@@ -135,16 +133,40 @@ func (a *analysis) wordHits(idx *addrIndex, nearLimit uint64) []wordHit {
 		return out
 	}
 	parts := splitNodes(a.nodes, runtime.GOMAXPROCS(0))
+	res := make(wordHits, len(parts))
 	if len(parts) == 1 {
-		return scan(parts[0])
+		res[0] = scan(parts[0])
+		return res
 	}
-	res := make([][]wordHit, len(parts))
 	var wg sync.WaitGroup
 	for i, part := range parts {
 		wg.Go(func() { res[i] = scan(part) })
 	}
 	wg.Wait()
-	return slices.Concat(res...)
+	return res
+}
+
+// hit returns the index ranges for word v as a wordHit, and whether they
+// hold an entry of a node other than holder (exactly, or an object entry
+// within nearLimit): a word naming only its own node's object links nothing.
+func (x *addrIndex) hit(v, nearLimit uint64, holder *node) (wordHit, bool) {
+	i := x.from(v)
+	j, k := i, i
+	useful := false
+	for j < len(x.entries) && x.entries[j].addr == v {
+		useful = useful || x.entries[j].n != holder
+		j++
+	}
+	if nearLimit > 0 {
+		k = j
+		for k < len(x.entries) && x.entries[k].addr-v < nearLimit {
+			k++
+		}
+		for _, e := range x.entries[i:k] {
+			useful = useful || e.object && e.n != holder
+		}
+	}
+	return wordHit{from: int32(i), exact: int32(j), near: int32(k)}, useful
 }
 
 // skipFrames returns, for the stack all of grp's members share, which
@@ -185,15 +207,15 @@ func splitNodes(nodes []*node, n int) [][]*node {
 
 // scanWords visits, in analysis order, every hit's exact entries, once per
 // waiter and holder node: the first word of that holder naming it.
-func scanWords(hits []wordHit, visit func(e addrEntry, w argWord)) {
+func scanWords(idx *addrIndex, hits wordHits, visit func(e addrEntry, w argWord)) {
 	seen := make(map[*node]*node) // waiter → the holder that last named it
-	for _, h := range hits {
-		for _, e := range h.exact {
+	hits.each(func(h *wordHit) {
+		for _, e := range idx.entries[h.from:h.exact] {
 			if e.n == h.holder || seen[e.n] == h.holder {
 				continue
 			}
 			seen[e.n] = h.holder
-			visit(e, h.argWord)
+			visit(e, h.word())
 		}
-	}
+	})
 }

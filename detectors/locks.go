@@ -140,7 +140,7 @@ func (a *analysis) linkLocks() error {
 	idx.sort()
 	found := make(map[*node]bool)
 	hits := a.wordHits(&idx, maxArgOffset)
-	scanWords(hits, func(en addrEntry, w argWord) {
+	scanWords(&idx, hits, func(en addrEntry, w argWord) {
 		waiter, holder, arg := en.n, w.holder, w.arg
 		if holder.object == waiter.object && isLockWaiter(holder) {
 			return // queued on the same lock: a fellow waiter, not the holder
@@ -194,7 +194,7 @@ func nearWordProof(waiter *node, holderFrame *parser.Frame) bool {
 // words under the register ABI, so this looks at the holders' side. It
 // reads the lock addresses from idx, the index linkLocks built, and skips
 // the waiters already found.
-func (a *analysis) lockHolderByNearWord(idx *addrIndex, hits []wordHit, found map[*node]bool) {
+func (a *analysis) lockHolderByNearWord(idx *addrIndex, hits wordHits, found map[*node]bool) {
 	near := make(map[*node]bool) // the waiters this pass looks for
 	for _, e := range idx.entries {
 		if e.object && !found[e.n] {
@@ -205,9 +205,10 @@ func (a *analysis) lockHolderByNearWord(idx *addrIndex, hits []wordHit, found ma
 		return
 	}
 	linked := make(map[*node]*node) // waiter → the holder it was last linked to
-	for _, aw := range hits {
+	hits.each(func(h *wordHit) {
+		aw := h.word()
 		holder, arg := aw.holder, aw.arg
-		for _, en := range aw.near {
+		for _, en := range idx.entries[h.from:h.near] {
 			w := en.n
 			if !en.object || !near[w] || w == holder || linked[w] == holder || (isLockWaiter(holder) && holder.object == w.object) {
 				continue
@@ -229,7 +230,7 @@ func (a *analysis) lockHolderByNearWord(idx *addrIndex, hits []wordHit, found ma
 				Text: fmt.Sprintf("%s(0x%x%s) in goroutine %d: the lock 0x%x is a field at +0x%x of this object",
 					f.Func, arg.Value, uncertainMark(arg), g.ID, w.object, w.object-arg.Value)}}
 		}
-	}
+	})
 }
 
 func uncertainMark(arg parser.Arg) string {

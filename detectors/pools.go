@@ -42,7 +42,7 @@ func (a *analysis) linkPools() error {
 	}
 	idx.sort()
 	found := make(map[*node]bool)
-	scanWords(a.wordHits(&idx, 0), func(en addrEntry, aw argWord) {
+	scanWords(&idx, a.wordHits(&idx, 0), func(en addrEntry, aw argWord) {
 		w, holder, g, f, arg := en.n, aw.holder, aw.g, aw.f, aw.arg
 		if isPoolWaiter(holder) || f.Package() != "database/sql" || holder.cls.background {
 			return
