@@ -206,13 +206,14 @@ func (a *analysis) lockHolderByNearWord(idx *addrIndex, hits wordHits, found map
 	}
 	linked := make(map[*node]*node) // waiter → the holder it was last linked to
 	hits.each(func(h *wordHit) {
-		aw := h.word()
-		holder, arg := aw.holder, aw.arg
+		holder := h.holder
 		for _, en := range idx.entries[h.from:h.near] {
 			w := en.n
 			if !en.object || !near[w] || w == holder || linked[w] == holder || (isLockWaiter(holder) && holder.object == w.object) {
 				continue
 			}
+			aw := h.word() // only now: it reads the goroutine's frame
+			arg := aw.arg
 			linked[w] = holder
 			found[w] = true
 			conf := confAddrUncertain
