@@ -232,17 +232,19 @@ func (a *analysis) dumpStarvation() *Finding {
 	queued := make(map[string]int)
 	runnable, firedDeadlines := 0, 0
 	for _, g := range a.snap.Goroutines {
-		si := startFrame(g.Frames)
-		if g.Status == parser.StatusWaiting && slices.Contains(lockReasons, g.Reason) && si >= 0 {
+		if g.Status == parser.StatusWaiting && slices.Contains(lockReasons, g.Reason) {
 			// Queued on a lock: part of the pile when the lock's holder is
 			// one of the runnable goroutines of the same function (a
 			// holder preempted inside its critical section).
-			queued[g.Frames[si].Func]++
-			continue
+			if si := startFrame(g.Frames); si >= 0 {
+				queued[g.Frames[si].Func]++
+				continue
+			}
 		}
 		if g.Status != parser.StatusRunnable && g.Status != parser.StatusRunning {
 			continue
 		}
+		si := startFrame(g.Frames)
 		runnable++
 		if hasFrame(g.Frames, "context.WithDeadlineCause.func*") {
 			firedDeadlines++
