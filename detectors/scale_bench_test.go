@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"reflect"
+	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"sync"
@@ -195,5 +197,35 @@ func BenchmarkAnalyzeScale(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/gs, "ns/goroutine")
 			b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N)/gs, "cpu-ns/goroutine")
 		})
+	}
+}
+
+// TestAnalyzeSameOnEveryCore: the argument-word scan of lock and pool
+// linking is split across the cores (wordHits) on large snapshots; on a
+// wedged service's dump big enough to be split, the diagnosis is the same
+// with one core and with four.
+func TestAnalyzeSameOnEveryCore(t *testing.T) {
+	if testing.Short() || raceEnabled {
+		t.Skip("starts 40,000 goroutines (the race detector allows 8,128)")
+	}
+	snaps, err := parser.ReadText(bytes.NewReader(serviceDump(t, 40000)), "service.txt")
+	if err != nil || len(snaps) != 1 {
+		t.Fatalf("%d snapshots: %v", len(snaps), err)
+	}
+	c := &parser.Capture{Snapshots: snaps}
+	a := newAnalysis(c, Options{})
+	if parts := splitNodes(a.nodes, 4); len(parts) < 2 {
+		t.Fatalf("the dump is not split (%d nodes in one run): make it bigger", len(a.nodes))
+	}
+	prev := runtime.GOMAXPROCS(1)
+	one, err := Analyze(c, Options{})
+	runtime.GOMAXPROCS(4)
+	four, err4 := Analyze(c, Options{})
+	runtime.GOMAXPROCS(prev)
+	if err != nil || err4 != nil {
+		t.Fatal(err, err4)
+	}
+	if len(one.Findings) == 0 || !reflect.DeepEqual(one, four) {
+		t.Errorf("one core: %d findings; four: %d; the diagnoses differ", len(one.Findings), len(four.Findings))
 	}
 }
