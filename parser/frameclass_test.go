@@ -32,6 +32,11 @@ func TestFrameClass(t *testing.T) {
 		{"myservice/internal/db.(*Store).Get", ClassOther}, // a dotless module path is not the standard library
 		{"github.com/lib/pq.(*conn).recv", ClassOther},
 		{"example.com/x.runtime_helper", ClassOther}, // runtime_ names are the runtime's only in the standard library
+		// A slash after the last dot is the name's, not the path's (a
+		// hostile capture): still the application's code.
+		{"main.handler</script>", ClassOther},
+		{"github.com/x/y.F/evil", ClassOther},
+		{"net/http.serve</b>", ClassStdlib},
 	}
 	for _, tt := range tests {
 		if got := (Frame{Func: tt.fn}).Class(); got != tt.want {
@@ -158,6 +163,25 @@ func TestRuntimeOnlyAndStdFunc(t *testing.T) {
 	} {
 		if got := isStdFunc(fn); got != want {
 			t.Errorf("isStdFunc(%s) = %v, want %v", fn, got, want)
+		}
+	}
+}
+
+func TestFuncPackage(t *testing.T) {
+	tests := []struct{ fn, want string }{
+		{"database/sql.(*DB).conn", "database/sql"},
+		{"github.com/lib/pq.(*conn).recv", "github.com/lib/pq"},
+		{"gopkg.in/yaml%2ev3.Unmarshal", "gopkg.in/yaml%2ev3"}, // the runtime escapes dots in the last element
+		{"sync.(*Map[...]).Load", "sync"},
+		{"example.com/m.F[go.shape.struct { X example.com/n/o.T }]", "example.com/m"},
+		{"main.handler</script>", "main"},
+		{"github.com/x/y.F/evil", "github.com/x/y"},
+		{"a/b/c", ""},
+		{"panic", ""},
+	}
+	for _, tt := range tests {
+		if got := FuncPackage(tt.fn); got != tt.want {
+			t.Errorf("FuncPackage(%q) = %q, want %q", tt.fn, got, tt.want)
 		}
 	}
 }

@@ -406,11 +406,19 @@ func pkgEnd(fn string) int {
 			start = 0
 		}
 	}
-	dot := strings.IndexByte(fn[start:], '.')
-	if dot < 0 {
-		return -1
+	for {
+		if dot := strings.IndexByte(fn[start:], '.'); dot >= 0 {
+			return start + dot
+		}
+		if start == 0 {
+			return -1
+		}
+		// No dot after the last slash: the slash is not the import
+		// path's but the name's (a hostile capture's
+		// "main.handler</script>"); the path ends in the element
+		// before it.
+		start = max(strings.LastIndexByte(fn[:start], '/'), 0)
 	}
-	return start + dot
 }
 
 // FuncPackage returns the import path of a qualified function name.
