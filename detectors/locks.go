@@ -195,21 +195,25 @@ func nearWordProof(waiter *node, holderFrame *parser.Frame) bool {
 // reads the lock addresses from idx, the index linkLocks built, and skips
 // the waiters already found.
 func (a *analysis) lockHolderByNearWord(idx *addrIndex, hits wordHits, found map[*node]bool) {
-	near := make(map[*node]bool) // the waiters this pass looks for
-	for _, e := range idx.entries {
+	// wanted[k]: entry k is the object of a waiter this pass looks for
+	// (by position, not by a map lookup per hit).
+	wanted := make([]bool, len(idx.entries))
+	some := false
+	for k, e := range idx.entries {
 		if e.object && !found[e.n] {
-			near[e.n] = true
+			wanted[k], some = true, true
 		}
 	}
-	if len(near) == 0 {
+	if !some {
 		return
 	}
 	linked := make(map[*node]*node) // waiter → the holder it was last linked to
 	hits.each(func(h *wordHit) {
 		holder := h.holder
-		for _, en := range idx.entries[h.from:h.near] {
+		for k := h.from; k < h.near; k++ {
+			en := idx.entries[k]
 			w := en.n
-			if !en.object || !near[w] || w == holder || linked[w] == holder || (isLockWaiter(holder) && holder.object == w.object) {
+			if !wanted[k] || w == holder || linked[w] == holder || (isLockWaiter(holder) && holder.object == w.object) {
 				continue
 			}
 			aw := h.word() // only now: it reads the goroutine's frame
