@@ -128,7 +128,7 @@ func (c *classification) hole() bool { return !c.background && c.category != "" 
 // classify assigns every group of the analyzed snapshot its category.
 func (a *analysis) classify() error {
 	watchers := a.watcherCounts()
-	memo := make(map[*parser.Group]matchPair)
+	memo := make(map[*parser.Group]*matchPair)
 	for _, n := range a.nodes {
 		// Nodes split from one group by lock address share its stack:
 		// match the signature tables once per original group.
@@ -151,15 +151,19 @@ func (a *analysis) classify() error {
 	return nil
 }
 
-// matchPair is the best hole row and the best background row for a stack.
+// matchPair is the best hole row and the best background row for a stack,
+// and, once asked for (bestIdle), its best idle row.
 type matchPair struct {
 	hole, bg     sigMatch
 	okHole, okBg bool
+	idleDone     bool
+	idle         *idleRow
+	idleM        sigMatch
 }
 
-func (a *analysis) matchTables(grp *parser.Group) matchPair {
+func (a *analysis) matchTables(grp *parser.Group) *matchPair {
 	reason := effectiveReason(grp)
-	var m matchPair
+	m := new(matchPair)
 	m.hole, m.okHole = a.sigIdx.best(a.sigIdx.view(grp.Frames), reason)
 	m.bg, m.okBg = a.bgIdx.best(a.bgIdx.view(grp.Frames), reason)
 	return m
@@ -206,7 +210,7 @@ func (a *analysis) classifyGroup(grp *parser.Group, watchers map[string]int) cla
 }
 
 // classifyMatched classifies a group whose best table rows are known.
-func (a *analysis) classifyMatched(grp *parser.Group, m matchPair, watchers map[string]int) classification {
+func (a *analysis) classifyMatched(grp *parser.Group, m *matchPair, watchers map[string]int) classification {
 	c := classification{reason: effectiveReason(grp), anchor: -1}
 	c.app = appFrame(grp.Frames, a.libPrefixes)
 	c.scope, c.parentGone, c.parentID = a.scopeOf(grp)
@@ -219,7 +223,7 @@ func (a *analysis) classifyMatched(grp *parser.Group, m matchPair, watchers map[
 		c.match, c.matched = bg, true
 		return c
 	}
-	if !a.snapDeadlock() && a.judgeIdleByDesign(grp, &c) {
+	if !a.snapDeadlock() && a.judgeIdleByDesign(grp, &c, m) {
 		return c
 	}
 	if okHole {

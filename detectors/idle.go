@@ -87,15 +87,14 @@ func idleRows() []idleRow {
 // judgeIdleByDesign classifies a group that matches an idle row: idle
 // (background) while its wait is within the row's limit, a low-severity
 // finding past it. It reports whether it decided the group.
-func (a *analysis) judgeIdleByDesign(grp *parser.Group, c *classification) bool {
-	var best *idleRow
-	var bestM sigMatch
-	for i := range a.idle {
-		m, ok := a.idle[i].sig.match(grp.Frames, c.reason)
-		if ok && !m.reasonUnknown && (best == nil || m.better(bestM)) {
-			best, bestM = &a.idle[i], m
-		}
+func (a *analysis) judgeIdleByDesign(grp *parser.Group, c *classification, mp *matchPair) bool {
+	if !mp.idleDone {
+		// Matched once per stack: the nodes split from one group by
+		// lock address share it.
+		mp.idle, mp.idleM = a.bestIdle(grp.Frames, c.reason)
+		mp.idleDone = true
 	}
+	best, bestM := mp.idle, mp.idleM
 	if best == nil {
 		return false
 	}
@@ -115,4 +114,17 @@ func (a *analysis) judgeIdleByDesign(grp *parser.Group, c *classification) bool 
 	c.reasons = append(c.reasons, fmt.Sprintf("%s for %s, beyond the %s after which peers close idle connections: the server never times them out",
 		best.What, human.Wait(grp.WaitMax, true), human.Duration(best.Limit)))
 	return false
+}
+
+// bestIdle returns the idle row that matches a stack best, nil if none.
+func (a *analysis) bestIdle(frames []parser.Frame, reason string) (*idleRow, sigMatch) {
+	var best *idleRow
+	var bestM sigMatch
+	for i := range a.idle {
+		m, ok := a.idle[i].sig.match(frames, reason)
+		if ok && !m.reasonUnknown && (best == nil || m.better(bestM)) {
+			best, bestM = &a.idle[i], m
+		}
+	}
+	return best, bestM
 }

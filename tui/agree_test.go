@@ -94,7 +94,7 @@ func checkFindingsAgree(t *testing.T, d *dataset, doc *report.Document, table st
 		if fd.nodes[0].stackTitle != "root" && !strings.HasPrefix(fd.nodes[0].stackTitle, "root goroutine") {
 			continue
 		}
-		if got := firstApp(fd.nodes[0].stack); got != jf.Root.AppFrame {
+		if got := firstApp(fd.nodes[0].frames()); got != jf.Root.AppFrame {
 			t.Errorf("finding %d: TUI marks root frame %d as the first application frame, JSON app_frame %d", i+1, got, jf.Root.AppFrame)
 		}
 	}

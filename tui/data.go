@@ -61,9 +61,24 @@ type chainNode struct {
 	children bool // has at least one child
 	prefix   string
 	label    string
-	// stackTitle names whose stack is shown; stack is that stack.
+	// stackTitle names whose stack is shown; frames() returns that stack,
+	// built from src (app and blocking marked) the first time it is
+	// shown: a chain of thousands of links must not format thousands of
+	// stacks before the first frame.
 	stackTitle string
+	src        []report.Frame
+	srcApp     int
+	blocking   string
 	stack      []frameRow
+	built      bool
+}
+
+// frames returns the node's stack for display, building it once.
+func (n *chainNode) frames() []frameRow {
+	if !n.built {
+		n.stack, n.built = frameRows(n.src, n.srcApp, n.blocking), true
+	}
+	return n.stack
 }
 
 // frameRow is one stack frame ready for display.
@@ -307,30 +322,30 @@ func (d *dataset) chainNodes(f *report.Finding) []chainNode {
 	if len(chain) > 0 {
 		rootGroup = d.linkGroup(&chain[0])
 	}
+	// Parents from the pre-order depths, with the path from the top to
+	// the current node on a stack; a node is its parent's last child when
+	// no later node has the same parent (in pre-order a parent's subtree
+	// is contiguous). Linear: a chain can have thousands of siblings.
 	nodes := make([]chainNode, len(chain))
-	last := make([]bool, len(chain)) // last child of its parent
+	var path []int
+	lastChild := make(map[int]int, len(chain)) // parent (-1: the top) → its last child
 	for i := range chain {
 		l := &chain[i]
 		nodes[i] = chainNode{link: l, parent: -1, group: d.linkGroup(l)}
-		for j := i - 1; j >= 0; j-- {
-			if chain[j].Depth < l.Depth {
-				nodes[i].parent = j
-				nodes[j].children = true
-				break
-			}
+		for len(path) > 0 && chain[path[len(path)-1]].Depth >= l.Depth {
+			path = path[:len(path)-1]
 		}
+		if len(path) > 0 {
+			p := path[len(path)-1]
+			nodes[i].parent = p
+			nodes[p].children = true
+		}
+		path = append(path, i)
+		lastChild[nodes[i].parent] = i
 	}
+	last := make([]bool, len(chain)) // last child of its parent
 	for i := range nodes {
-		last[i] = true
-		for j := i + 1; j < len(nodes); j++ {
-			if nodes[j].parent == nodes[i].parent {
-				last[i] = false
-				break
-			}
-			if nodes[i].parent >= 0 && chain[j].Depth <= chain[nodes[i].parent].Depth {
-				break
-			}
-		}
+		last[i] = lastChild[nodes[i].parent] == i
 	}
 	for i := range nodes {
 		n := &nodes[i]
@@ -359,17 +374,18 @@ func (d *dataset) chainNodes(f *report.Finding) []chainNode {
 		n.label = fmt.Sprintf("%s %s ×%s%s  %s", clean(l.Relation), clean(l.Category), human.Count(l.Goroutines), wait, clean(l.Function))
 		switch {
 		case l.Depth == 0 && len(f.Root.Stack) > 0 && (n.group < 0 || n.group == rootGroup):
-			n.stack = frameRows(f.Root.Stack, f.Root.AppFrame, l.Function)
+			n.src, n.srcApp, n.blocking = f.Root.Stack, f.Root.AppFrame, l.Function
 			n.stackTitle = "root"
 			if f.Root.GoroutineID != 0 {
 				n.stackTitle = fmt.Sprintf("root goroutine %d", f.Root.GoroutineID)
 			}
 		case n.group >= 0:
 			g := &d.doc.Groups[n.group]
-			n.stack = frameRows(g.Stack, g.AppFrameIndex, l.Function)
+			n.src, n.srcApp, n.blocking = g.Stack, g.AppFrameIndex, l.Function
 			n.stackTitle = fmt.Sprintf("%s link, %s goroutines", clean(l.Relation), human.Count(l.Goroutines))
 		default:
 			n.stackTitle = fmt.Sprintf("%s link", clean(l.Relation))
+			n.built = true
 			if l.Function != "" {
 				n.stack = []frameRow{{fn: clean(l.Function), file: clean(l.File), line: l.Line,
 					loc: fmt.Sprintf("%s:%d", clean(l.File), l.Line), blocking: true, app: detectors.IsAppFrame(parser.Frame{Func: l.Function})}}

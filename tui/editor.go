@@ -40,7 +40,7 @@ func (m *model) selectedFrame() (frameRow, bool) {
 		if m.fv.focus != focusList && m.view == viewFindings {
 			node = m.fv.node
 		}
-		stack := fd.nodes[node].stack
+		stack := fd.nodes[node].frames()
 		if m.view == viewFindings && m.fv.focus == focusStack && m.fv.frame < len(stack) {
 			return stack[m.fv.frame], true
 		}

@@ -120,7 +120,7 @@ func (m *model) syncFindings() {
 		fs.node = max(n, 0)
 	}
 	if fs.node < len(fd.nodes) {
-		fs.frame = max(0, min(fs.frame, len(fd.nodes[fs.node].stack)-1))
+		fs.frame = max(0, min(fs.frame, len(fd.nodes[fs.node].frames())-1))
 	}
 	d := m.findingDoc(fd)
 	if fs.toStack && d.stackLine >= 0 {
@@ -182,10 +182,10 @@ func (m *model) findingsKey(msg tea.KeyMsg) {
 			}
 		case key.Matches(msg, k.Expand):
 			delete(fs.collapsed, [2]int{fd.rank, fs.node})
-		case key.Matches(msg, k.Open) && len(fd.nodes[fs.node].stack) > 0:
+		case key.Matches(msg, k.Open) && len(fd.nodes[fs.node].frames()) > 0:
 			// Into the stack: the cursor on the blocking call (else the
 			// first application frame), the pane from the STACK heading.
-			fs.focus, fs.frame, fs.toStack = focusStack, startFrame(fd.nodes[fs.node].stack), true
+			fs.focus, fs.frame, fs.toStack = focusStack, startFrame(fd.nodes[fs.node].frames()), true
 		case key.Matches(msg, k.Back):
 			fs.focus, fs.detail = focusList, pane{}
 			return
@@ -347,13 +347,13 @@ func (m *model) findingDoc(fd *findingData) doc {
 	}
 
 	if fs.node < len(fd.nodes) {
-		n := fd.nodes[fs.node]
+		n := &fd.nodes[fs.node]
 		d.stackLine = len(d.lines)
 		d.add(st.header.Render("STACK") + st.dim.Render("  "+n.stackTitle+" · ● application frame"))
-		if len(n.stack) == 0 {
+		if len(n.frames()) == 0 {
 			d.add("  (no stack recorded for this link)")
 		}
-		for i, fr := range n.stack {
+		for i, fr := range n.frames() {
 			sel := fs.focus == focusStack && i == fs.frame
 			if sel {
 				d.cursorLine = len(d.lines)

@@ -53,7 +53,7 @@ func TestIncidentFixtures(t *testing.T) {
 				}
 			}
 			press(m, "g", "enter", "enter")
-			if len(f.Chain) > 0 && len(m.currentFinding().nodes[0].stack) > 0 {
+			if len(f.Chain) > 0 && len(m.currentFinding().nodes[0].frames()) > 0 {
 				if m.fv.focus != focusStack {
 					t.Errorf("two enters: focus %d, want the stack", m.fv.focus)
 				}

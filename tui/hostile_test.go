@@ -70,7 +70,7 @@ func TestEditorRefusesHostileFrames(t *testing.T) {
 		{filepath.Join(root, "escape.go"), "outside the source roots"},
 		{"../" + filepath.Base(elsewhere) + "/secret.go", "not on this machine"},
 	} {
-		fd.nodes[0].stack[m.fv.frame].file = tt.file
+		fd.nodes[0].frames()[m.fv.frame].file = tt.file
 		if cmd := press(m, "e"); cmd != nil {
 			t.Errorf("%q: e returned a command", tt.file)
 		}
@@ -140,7 +140,7 @@ func TestEditorInvocation(t *testing.T) {
 	t.Setenv("VISUAL", "")
 	t.Setenv("EDITOR", " ")
 	press(m, "enter", "enter")
-	m.currentFinding().nodes[0].stack[m.fv.frame].file = hostile
+	m.currentFinding().nodes[0].frames()[m.fv.frame].file = hostile
 	if cmd := press(m, "e"); cmd != nil || !m.statusErr || !strings.Contains(m.status, "$EDITOR: the editor command is empty") {
 		t.Errorf("blank $EDITOR: command %v, status %q", cmd != nil, m.status)
 	}

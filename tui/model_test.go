@@ -54,7 +54,7 @@ func TestFindingsNavigation(t *testing.T) {
 			m := newTestModel(t, c, r, 80, 24)
 			press(m, tt.keys...)
 			fs := m.fv
-			stack := m.currentFinding().nodes[fs.node].stack
+			stack := m.currentFinding().nodes[fs.node].frames()
 			switch {
 			case tt.frame < 0:
 				tt.frame = len(stack) - 1
@@ -278,7 +278,7 @@ func TestEditorNeedsLocalFile(t *testing.T) {
 	m := newTestModel(t, c, pqFinding(t, c), 80, 24)
 	press(m, "enter", "enter")
 	fd := m.currentFinding()
-	fd.nodes[0].stack[m.fv.frame].file = "example.invalid/svc/gone.go"
+	fd.nodes[0].frames()[m.fv.frame].file = "example.invalid/svc/gone.go"
 	if cmd := press(m, "e"); cmd != nil {
 		t.Fatal("e returned a command for a file that is not on this machine")
 	}
@@ -292,7 +292,7 @@ func TestEditorNeedsLocalFile(t *testing.T) {
 	if err := os.WriteFile(src, []byte("package main\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	fd.nodes[0].stack[0].file, fd.nodes[0].stack[0].line = src, 1
+	fd.nodes[0].frames()[0].file, fd.nodes[0].frames()[0].line = src, 1
 	m.fv.frame = 0
 	if cmd := press(m, "e"); cmd == nil {
 		t.Errorf("e on %s returned no command (status %q)", src, m.status)
