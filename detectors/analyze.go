@@ -125,9 +125,23 @@ type edge struct {
 	confidence     float64
 	evidence       []Evidence
 	reason         string
+	// explain, when set, writes reason and evidence the first time they
+	// are read (explained): the linking passes can propose many edges
+	// that later passes drop, and formatting each proposal cost more than
+	// finding it.
+	explain func(*edge)
 	// dropped is set when the edge was removed (dropEdge) and waits for
 	// sweepDropped to leave its holder's in list.
 	dropped bool
+}
+
+// explained returns e with its reason and evidence written (see explain).
+func (e *edge) explained() *edge {
+	if f := e.explain; f != nil {
+		e.explain = nil
+		f(e)
+	}
+	return e
 }
 
 // edgeKey identifies an edge: at most one links a waiter to a holder.
@@ -246,6 +260,7 @@ func (a *analysis) addEdge(e *edge) *edge {
 			return nil
 		}
 		old.confidence, old.evidence, old.reason, old.rel, old.object, old.grade = e.confidence, e.evidence, e.reason, e.rel, e.object, e.grade
+		old.explain = e.explain
 		return old
 	}
 	if a.edgeOf == nil {

@@ -171,6 +171,7 @@ func (a *analysis) attachTree(f *Finding, n *node, depth int, rel Relation, chil
 				f.Chain[idx].Object = e.object
 			}
 		}
+		e.explained()
 		a.addEvidence(f, e.evidence...)
 		a.addReason(f, e.reason)
 	}
@@ -228,7 +229,7 @@ func (a *analysis) mergeLeafSplits(f *Finding, edges []*edge, children map[*node
 		f.Chain = append(f.Chain, l)
 		a.addEvidence(f, Evidence{Kind: "argument", GoroutineID: firstID(groups[0]),
 			Text: fmt.Sprintf("%s in %s, each waiting on its own object (%d distinct addresses)", human.Plural(groups[0].Count, "goroutine"), l.Function, len(list))})
-		a.addReason(f, list[0].reason)
+		a.addReason(f, list[0].explained().reason)
 	}
 	return merged
 }

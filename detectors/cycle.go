@@ -117,7 +117,7 @@ func (a *analysis) reportCycle(scc []*node) {
 		if nextEdge.grade == "" {
 			cycleGrade = GradeInferred
 		}
-		ev = append(ev, nextEdge.evidence...)
+		ev = append(ev, nextEdge.explained().evidence...)
 		reasons = append(reasons, nextEdge.reason)
 		if seen[nextEdge.holder] {
 			grades[0] = nextEdge.grade // the edge that closes the cycle

@@ -78,7 +78,7 @@ func (a *analysis) gradeRoot(f *Finding, root *node) (Grade, string) {
 				return own, basis
 			}
 		}
-		return g, best.reason
+		return g, best.explained().reason
 	}
 	return a.gradeOwn(f, root)
 }

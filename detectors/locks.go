@@ -156,15 +156,20 @@ func (a *analysis) linkLocks() error {
 		if e == nil {
 			return
 		}
-		g, f, fr := w.g, w.f, *w.f
-		when := ""
-		if g.WaitKnown && waiter.grp.WaitKnown > 0 && g.Wait >= waiter.grp.WaitMax {
-			when = fmt.Sprintf("; it has been blocked for %s, since before its waiters", human.Wait(g.Wait, true))
+		g, f := w.g, w.f
+		object := waiter.object
+		waitKnown, waitMax := waiter.grp.WaitKnown > 0, waiter.grp.WaitMax
+		e.explain = func(e *edge) {
+			fr := *f
+			when := ""
+			if g.WaitKnown && waitKnown && g.Wait >= waitMax {
+				when = fmt.Sprintf("; it has been blocked for %s, since before its waiters", human.Wait(g.Wait, true))
+			}
+			e.reason = fmt.Sprintf("goroutine %d has 0x%x (the lock or its owner) in %s and is not queued on the lock%s",
+				g.ID, arg.Value, f.Func, when)
+			e.evidence = []Evidence{{Kind: "argument", GoroutineID: g.ID, Frame: &fr,
+				Text: fmt.Sprintf("%s(0x%x%s) in goroutine %d: the lock 0x%x belongs to this object", f.Func, arg.Value, uncertainMark(arg), g.ID, object)}}
 		}
-		e.reason = fmt.Sprintf("goroutine %d has 0x%x (the lock or its owner) in %s and is not queued on the lock%s",
-			g.ID, arg.Value, f.Func, when)
-		e.evidence = []Evidence{{Kind: "argument", GoroutineID: g.ID, Frame: &fr,
-			Text: fmt.Sprintf("%s(0x%x%s) in goroutine %d: the lock 0x%x belongs to this object", f.Func, arg.Value, uncertainMark(arg), g.ID, waiter.object)}}
 	})
 	a.lockHolderByNearWord(&idx, hits, found)
 	for _, w := range waiters {
@@ -228,12 +233,15 @@ func (a *analysis) lockHolderByNearWord(idx *addrIndex, hits wordHits, found map
 			if e == nil {
 				continue
 			}
-			g, f, fr := aw.g, aw.f, *aw.f
-			e.reason = fmt.Sprintf("goroutine %d holds 0x%x in %s, the struct that contains the lock 0x%x (+0x%x), and is not queued on it",
-				g.ID, arg.Value, f.Func, w.object, w.object-arg.Value)
-			e.evidence = []Evidence{{Kind: "argument", GoroutineID: g.ID, Frame: &fr,
-				Text: fmt.Sprintf("%s(0x%x%s) in goroutine %d: the lock 0x%x is a field at +0x%x of this object",
-					f.Func, arg.Value, uncertainMark(arg), g.ID, w.object, w.object-arg.Value)}}
+			g, f, object := aw.g, aw.f, w.object
+			e.explain = func(e *edge) {
+				fr := *f
+				e.reason = fmt.Sprintf("goroutine %d holds 0x%x in %s, the struct that contains the lock 0x%x (+0x%x), and is not queued on it",
+					g.ID, arg.Value, f.Func, object, object-arg.Value)
+				e.evidence = []Evidence{{Kind: "argument", GoroutineID: g.ID, Frame: &fr,
+					Text: fmt.Sprintf("%s(0x%x%s) in goroutine %d: the lock 0x%x is a field at +0x%x of this object",
+						f.Func, arg.Value, uncertainMark(arg), g.ID, object, object-arg.Value)}}
+			}
 		}
 	})
 }

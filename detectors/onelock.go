@@ -115,6 +115,7 @@ func (a *analysis) unifyLocks() error {
 				// The same lock only by the site that takes it.
 				grade = GradeInferred
 			}
+			best.explained()
 			a.addEdge(&edge{
 				waiter: w, holder: best.holder, rel: best.rel, object: w.object, grade: grade, confidence: best.confidence,
 				reason:   fmt.Sprintf("queued on the same lock as %s in %s: %s", human.Plural(best.waiter.grp.Count, "goroutine"), blockingFunc(best.waiter), best.reason),

@@ -243,6 +243,7 @@ func (a *analysis) checkEdgeTiming(w *node, ws stuckSpan, spans map[*node]stuckS
 			continue
 		}
 		e.confidence = min(e.confidence+traceTimingBoost, 0.95)
+		e.explained()
 		e.evidence = append(e.evidence, Evidence{Kind: "trace", GoroutineID: firstID(e.holder.grp),
 			Text: fmt.Sprintf("trace: the holder blocked at %s, before the first waiter at %s", human.Offset(hs.first), human.Offset(ws.first))})
 	}
