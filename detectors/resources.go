@@ -204,13 +204,28 @@ func (a *analysis) findResourceLeaks() error {
 func (a *analysis) resourceLeak(row *resourceRow) {
 	var res []*node
 	total, callers := 0, 0
+	// Whether a stack is the row's resource or one of its callers depends
+	// on its frames and wait only: the nodes split from one group by lock
+	// address share the answer.
+	type stackMatch struct{ resource, caller bool }
+	split := make(map[*parser.Group]stackMatch)
 	for _, n := range a.nodes {
+		if n.finding != nil {
+			continue
+		}
+		m, ok := split[n.origin]
+		if !ok {
+			m.resource = row.rowMatches(n.grp)
+			m.caller = !m.resource && len(row.Callers) > 0 && anyFrame(n.grp.Frames, row.Callers)
+			if n.origin != nil && n.origin != n.grp {
+				split[n.origin] = m
+			}
+		}
 		switch {
-		case n.finding != nil:
-		case row.rowMatches(n.grp):
+		case m.resource:
 			res = append(res, n)
 			total += n.grp.Count
-		case len(row.Callers) > 0 && anyFrame(n.grp.Frames, row.Callers):
+		case m.caller:
 			callers += n.grp.Count
 		}
 	}
