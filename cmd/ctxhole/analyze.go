@@ -102,6 +102,10 @@ func (inv *invocation) runAnalyze(cmd *cobra.Command, af analyzeFlags, paths []s
 		fmt.Fprintln(stderr, "ctxhole analyze: --tui reads keys from standard input, so the capture cannot come from it: save it to a file")
 		code = exitUsage
 	}
+	if code == exitOK && af.tui && !isTerminal(inv.stdout) {
+		fmt.Fprintln(stderr, "ctxhole analyze: --tui needs a terminal on standard output; without --tui, analyze writes a report")
+		code = exitUsage
+	}
 	if code != exitOK {
 		return code
 	}

@@ -70,6 +70,7 @@ func TestAnalyzeExitCodes(t *testing.T) {
 		{"missing file names the file", "", []string{"analyze", "no/such/dump.txt"}, exitUsage, "", "no/such/dump.txt"},
 		{"garbage input names the file", "\x00\x01\x02 not a capture", []string{"analyze", "-"}, exitUsage, "", "ctxhole analyze: -: byte 0: "},
 		{"tui cannot read keys and the capture from stdin", "", []string{"analyze", "--tui", "-"}, exitUsage, "", "--tui reads keys from standard input"},
+		{"tui needs a terminal", "", []string{"analyze", "--tui", flagshipDump}, exitUsage, "", "--tui needs a terminal on standard output"},
 		{"timeline is not for json", "", []string{"analyze", "--timeline", "-o", "json", flagshipDump}, exitUsage, "", "--timeline draws in the table or markdown"},
 		{"table", "", []string{"analyze", flagshipDump}, exitOK, "GOROUTINE GROUPS", ""},
 		{"flags after the input", "", []string{"analyze", flagshipDump, "-o", "json"}, exitOK, `"schema_version": "2"`, ""},
