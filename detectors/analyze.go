@@ -51,6 +51,9 @@ type analysis struct {
 	capture *parser.Capture
 	// sigIdx and bgIdx are sigs and bgSigs compiled once.
 	sigIdx, bgIdx *sigIndex
+	// idleIdx is the idle rows' signatures (idle) compiled once, in the
+	// same order.
+	idleIdx *sigIndex
 	// snap is the snapshot diagnosed: the latest of the richest format,
 	// the latest state of the process. series are the snapshots of that
 	// format in time order, for growth (leaks).
@@ -201,6 +204,11 @@ func newAnalysis(c *parser.Capture, opts Options) *analysis {
 	a.sigs = append(a.sigs, builtinSignatures()...)
 	a.bgSigs = append(a.bgSigs, backgroundSignatures()...)
 	a.sigIdx, a.bgIdx = newSigIndex(a.sigs), newSigIndex(a.bgSigs)
+	idleSigs := make([]Signature, len(a.idle))
+	for i := range a.idle {
+		idleSigs[i] = a.idle[i].sig
+	}
+	a.idleIdx = newSigIndex(idleSigs)
 	if len(c.Snapshots) == 0 {
 		return a
 	}

@@ -120,8 +120,10 @@ func (a *analysis) judgeIdleByDesign(grp *parser.Group, c *classification, mp *m
 func (a *analysis) bestIdle(frames []parser.Frame, reason string) (*idleRow, sigMatch) {
 	var best *idleRow
 	var bestM sigMatch
+	v := a.idleIdx.view(frames)
 	for i := range a.idle {
-		m, ok := a.idle[i].sig.match(frames, reason)
+		m, ok := a.idleIdx.rows[i].match(v, reason)
+		m.sig = &a.idle[i].sig
 		if ok && !m.reasonUnknown && (best == nil || m.better(bestM)) {
 			best, bestM = &a.idle[i], m
 		}
