@@ -2,6 +2,7 @@ package detectors
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ctxhole/ctxhole/internal/human"
@@ -43,7 +44,7 @@ func idleRows() []idleRow {
 	row := func(id, lib string, limit time.Duration, what string, frames, not []string) idleRow {
 		return rowR(id, lib, []string{rIOWait}, limit, what, frames, not)
 	}
-	return []idleRow{
+	rows := []idleRow{
 		// net/http's conn.serve, after answering a request, waits for the
 		// first bytes of the next one with bufio.Reader.Peek before it
 		// calls readRequest (so ReadHeaderTimeout starts only then).
@@ -82,6 +83,27 @@ func idleRows() []idleRow {
 			"a reader loop waiting for input on a terminal, pipe or device",
 			[]string{"os.(*File).Read"}, nil),
 	}
+	// A queue consumer parked in a go-redis blocking command (BLPOP,
+	// XREAD BLOCK, BZPOPMIN, ...) waits for work by design: the command
+	// sets its own read timeout from its block time (cmd.setReadTimeout),
+	// and a block time of 0 means until an item arrives. Outside a request
+	// that is a worker loop; under one it stays the hole it is (a request
+	// waiting forever on an empty list).
+	for _, v := range goRedisModules {
+		for _, cmd := range redisBlockingCommands {
+			rows = append(rows, row(v.mod+".blocking."+cmd, v.mod, 0,
+				"a consumer waiting in a blocking Redis command ("+strings.ToUpper(cmd)+") for the next item",
+				[]string{v.mod + "/internal/pool.(*Conn).WithReader", v.mod + ".cmdable." + cmd}, nil))
+		}
+	}
+	return rows
+}
+
+// redisBlockingCommands are go-redis's methods for the commands that
+// block on the server until data arrives or their timeout ends (go-redis
+// v6-v9 name them alike on cmdable).
+var redisBlockingCommands = []string{
+	"BLPop", "BRPop", "BRPopLPush", "BLMove", "BLMPop", "BZPopMax", "BZPopMin", "BZMPop", "XRead", "XReadGroup",
 }
 
 // judgeIdleByDesign classifies a group that matches an idle row: idle

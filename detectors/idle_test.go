@@ -174,3 +174,46 @@ func TestHealthyRealWorld(t *testing.T) {
 		})
 	}
 }
+
+// TestIdleRedisConsumers: a worker parked in a go-redis blocking command
+// (BLPOP 0, XREAD BLOCK 0) waits for the next item by design and is not a
+// finding however long it waits; the same read under a request, or in a
+// plain GET, is the hole it always was.
+func TestIdleRedisConsumers(t *testing.T) {
+	const v9 = "github.com/redis/go-redis/v9"
+	read := func(cmd string, callers ...string) []string {
+		return append([]string{"internal/poll.runtime_pollWait", "internal/poll.(*pollDesc).waitRead",
+			"internal/poll.(*FD).Read", "net.(*netFD).Read", "net.(*conn).Read", "bufio.(*Reader).fill",
+			"bufio.(*Reader).ReadSlice", v9 + "/internal/proto.(*Reader).readLine", v9 + "/internal/proto.(*Reader).ReadReply",
+			v9 + ".(*baseClient)._process.func1", v9 + "/internal/pool.(*Conn).WithReader", v9 + ".(*baseClient)._process",
+			v9 + ".(*baseClient).process", v9 + ".(*Client).Process", v9 + ".cmdable." + cmd}, callers...)
+	}
+	tests := []struct {
+		name    string
+		frames  []string
+		by      string
+		wantCat Category // "" for no finding
+	}{
+		{"BLPOP worker", read("BLPop", "main.(*worker).run"), "main.startWorkers", ""},
+		{"XREADGROUP consumer", read("XReadGroup", "main.consume"), "main.main", ""},
+		{"BZPOPMIN scheduler", read("BZPopMin", "main.(*scheduler).loop"), "main.main", ""},
+		{"BLPOP under an HTTP request", read("BLPop", "main.handler", "net/http.HandlerFunc.ServeHTTP", "net/http.serverHandler.ServeHTTP", "net/http.(*conn).serve"),
+			"net/http.(*Server).Serve", CatIONoDeadline},
+		{"GET in a worker", read("Get", "main.(*worker).run"), "main.startWorkers", CatIONoDeadline},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			gs := many(12, 100, synth{reason: rIOWait, wait: 3 * time.Hour, frames: tt.frames, parent: 1, by: tt.by})
+			r := analyzeSnaps(t, snapshotOf(time.Time{}, gs))
+			if tt.wantCat == "" {
+				if len(r.Findings) != 0 {
+					t.Fatalf("consumers reported:\n%s", describe(r, 3))
+				}
+				return
+			}
+			if len(r.Findings) == 0 || r.Findings[0].Category != tt.wantCat {
+				t.Fatalf("want %s first\n%s", tt.wantCat, describe(r, 3))
+			}
+		})
+	}
+}
