@@ -132,7 +132,7 @@ func (a *analysis) wordHits(idx *addrIndex, nearLimit uint64) wordHits {
 		}
 		return out
 	}
-	parts := splitNodes(a.nodes, runtime.GOMAXPROCS(0))
+	parts := splitNodes(a.nodes, runtime.GOMAXPROCS(0), a.splitFrames)
 	res := make(wordHits, len(parts))
 	if len(parts) == 1 {
 		res[0] = scan(parts[0])
@@ -184,13 +184,14 @@ func skipFrames(grp *parser.Group, buf []bool) []bool {
 }
 
 // splitNodes cuts nodes into at most n runs of about equal frame counts,
-// in order.
-func splitNodes(nodes []*node, n int) [][]*node {
+// in order; fewer than minFrames frames in all stay one run (not worth a
+// goroutine).
+func splitNodes(nodes []*node, n, minFrames int) [][]*node {
 	total := 0
 	for _, nd := range nodes {
 		total += len(nd.grp.Members) * len(nd.grp.Frames)
 	}
-	if n <= 1 || total < 1<<16 {
+	if n <= 1 || total < minFrames || len(nodes) < 2 {
 		return [][]*node{nodes}
 	}
 	var parts [][]*node

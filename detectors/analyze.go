@@ -54,6 +54,9 @@ type analysis struct {
 	// idleIdx is the idle rows' signatures (idle) compiled once, in the
 	// same order.
 	idleIdx *sigIndex
+	// splitFrames is how many frames a snapshot needs before the
+	// argument-word scan is split across the cores (wordHits).
+	splitFrames int
 	// snap is the snapshot diagnosed: the latest of the richest format,
 	// the latest state of the process. series are the snapshots of that
 	// format in time order, for growth (leaks).
@@ -189,7 +192,7 @@ func Analyze(c *parser.Capture, opts Options) (*Diagnosis, error) {
 }
 
 func newAnalysis(c *parser.Capture, opts Options) *analysis {
-	a := &analysis{opts: opts, capture: c, idle: idleRows()}
+	a := &analysis{opts: opts, capture: c, idle: idleRows(), splitFrames: 1 << 16}
 	for _, s := range opts.Signatures {
 		s.Priority = prioUser
 		if s.Background {

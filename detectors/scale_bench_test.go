@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -214,7 +215,7 @@ func TestAnalyzeSameOnEveryCore(t *testing.T) {
 	}
 	c := &parser.Capture{Snapshots: snaps}
 	a := newAnalysis(c, Options{})
-	if parts := splitNodes(a.nodes, 4); len(parts) < 2 {
+	if parts := splitNodes(a.nodes, 4, a.splitFrames); len(parts) < 2 {
 		t.Fatalf("the dump is not split (%d nodes in one run): make it bigger", len(a.nodes))
 	}
 	prev := runtime.GOMAXPROCS(1)
@@ -227,5 +228,65 @@ func TestAnalyzeSameOnEveryCore(t *testing.T) {
 	}
 	if len(one.Findings) == 0 || !reflect.DeepEqual(one, four) {
 		t.Errorf("one core: %d findings; four: %d; the diagnoses differ", len(one.Findings), len(four.Findings))
+	}
+}
+
+// TestWordHitsSplitSame: the argument-word scan split across goroutines
+// returns, in order, the hits one pass gives. Eight locks, each with its
+// waiters and a holder whose frame carries the lock's address, between
+// filler groups: the hits fall in several runs, so their order is tested,
+// and the snapshot is small enough for the race detector.
+func TestWordHitsSplitSame(t *testing.T) {
+	var gs []*parser.Goroutine
+	id := int64(1)
+	add := func(n int, reason string, frames []parser.Frame) {
+		for range n {
+			gs = append(gs, &parser.Goroutine{ID: id, Count: 1, Status: parser.StatusWaiting, Reason: reason, State: reason, Frames: frames})
+			id++
+		}
+	}
+	word := func(v uint64) []parser.Arg { return []parser.Arg{{Value: v}} }
+	for k := range 8 {
+		lock := uint64(0xc000100000 + k*0x1000)
+		add(3, rMutex, []parser.Frame{
+			{Func: "sync.runtime_SemacquireMutex"}, {Func: "internal/sync.(*Mutex).lockSlow", Args: word(lock)},
+			{Func: "sync.(*Mutex).Lock", Args: word(lock)}, {Func: fmt.Sprintf("main.waiter%d", k), Args: word(lock)}})
+		add(1, rIOWait, []parser.Frame{
+			{Func: "internal/poll.runtime_pollWait"}, {Func: "net.(*conn).Read"}, {Func: fmt.Sprintf("main.holder%d", k), Args: word(lock)}})
+		add(20, rChanRecv, []parser.Frame{{Func: "runtime.gopark"}, {Func: fmt.Sprintf("main.filler%d", k), Args: word(0xc000900000)}})
+	}
+	a := newAnalysis(&parser.Capture{Snapshots: []*parser.Snapshot{{Goroutines: gs}}}, Options{})
+	if err := a.classify(); err != nil {
+		t.Fatal(err)
+	}
+	var idx addrIndex
+	for _, n := range a.nodes {
+		if isLockWaiter(n) {
+			for w, lw := range lockWords(n) {
+				idx.add(w, n, w == n.object, lw.near)
+			}
+		}
+	}
+	idx.sort()
+	flat := func(hs wordHits) (out []wordHit) {
+		hs.each(func(h *wordHit) { out = append(out, *h) })
+		return out
+	}
+	one := a.wordHits(&idx, maxArgOffset)
+	prev := runtime.GOMAXPROCS(8)
+	defer runtime.GOMAXPROCS(prev)
+	a.splitFrames = 1
+	split := a.wordHits(&idx, maxArgOffset)
+	withHits := 0
+	for _, run := range split {
+		if len(run) > 0 {
+			withHits++
+		}
+	}
+	if len(one) != 1 || withHits < 2 {
+		t.Fatalf("runs: %d unsplit, %d split of which %d with hits; want 1 and several", len(one), len(split), withHits)
+	}
+	if want, got := flat(one), flat(split); len(want) < 8 || !slices.Equal(want, got) {
+		t.Errorf("%d hits in one pass, %d split, or they differ", len(want), len(got))
 	}
 }
