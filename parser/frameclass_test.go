@@ -32,10 +32,10 @@ func TestFrameClass(t *testing.T) {
 		{"myservice/internal/db.(*Store).Get", ClassOther}, // a dotless module path is not the standard library
 		{"github.com/lib/pq.(*conn).recv", ClassOther},
 		{"example.com/x.runtime_helper", ClassOther}, // runtime_ names are the runtime's only in the standard library
-		// A slash after the last dot is the name's, not the path's (a
-		// hostile capture): still the application's code.
+		// A slash after the last dot (a hostile name) or a name cut short
+		// in a paste: never the runtime's.
 		{"main.handler</script>", ClassOther},
-		{"github.com/x/y.F/evil", ClassOther},
+		{"github.com/argoproj/pkg/exe", ClassOther},
 		{"net/http.serve</b>", ClassStdlib},
 	}
 	for _, tt := range tests {
@@ -174,9 +174,10 @@ func TestFuncPackage(t *testing.T) {
 		{"gopkg.in/yaml%2ev3.Unmarshal", "gopkg.in/yaml%2ev3"}, // the runtime escapes dots in the last element
 		{"sync.(*Map[...]).Load", "sync"},
 		{"example.com/m.F[go.shape.struct { X example.com/n/o.T }]", "example.com/m"},
-		{"main.handler</script>", "main"},
-		{"github.com/x/y.F/evil", "github.com/x/y"},
-		{"a/b/c", ""},
+		// No dot after the last slash (cut short, or hostile): all of it.
+		{"main.handler</script>", "main.handler</script>"},
+		{"github.com/argoproj/pkg/exe", "github.com/argoproj/pkg/exe"},
+		{"myservice/internal/d", "myservice/internal/d"},
 		{"panic", ""},
 	}
 	for _, tt := range tests {

@@ -406,25 +406,25 @@ func pkgEnd(fn string) int {
 			start = 0
 		}
 	}
-	for {
-		if dot := strings.IndexByte(fn[start:], '.'); dot >= 0 {
-			return start + dot
-		}
-		if start == 0 {
-			return -1
-		}
-		// No dot after the last slash: the slash is not the import
-		// path's but the name's (a hostile capture's
-		// "main.handler</script>"); the path ends in the element
-		// before it.
-		start = max(strings.LastIndexByte(fn[:start], '/'), 0)
+	dot := strings.IndexByte(fn[start:], '.')
+	if dot < 0 {
+		return -1
 	}
+	return start + dot
 }
 
 // FuncPackage returns the import path of a qualified function name.
 func FuncPackage(fn string) string {
 	if i := pkgEnd(fn); i >= 0 {
 		return fn[:i]
+	}
+	if strings.Contains(fn, "/") {
+		// No dot after the last slash: a name cut short in a pasted
+		// fragment ("github.com/argoproj/pkg/exe") or a hostile one
+		// ("main.handler</script>"). Where the path ends is unknown;
+		// all of it is the closest answer, and never the runtime's,
+		// whose unqualified names ("panic") have no slash.
+		return fn
 	}
 	return ""
 }
