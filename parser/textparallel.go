@@ -216,12 +216,17 @@ func (m *textMerger) take(ch *textChunk) bool {
 		m.stats.readSelf++
 	}
 	p := m.p
+	// Until the chunk's reader returns a line, the last line read is the
+	// previous chunk's: an empty last chunk must not make the input look
+	// cut after a line that did end with its newline.
+	eol := p.lr != nil && p.lr.eofNewline
 	if ch.rest != nil {
 		p.lr = newLineReader(io.MultiReader(bytes.NewReader(ch.data), ch.rest))
 		p.lr.off, p.lr.no = ch.off, ch.line
 	} else {
 		p.lr = newSliceLineReader(ch.data, ch.off, ch.line)
 	}
+	p.lr.eofNewline = eol
 	m.end = p.run()
 	p.endChunk()
 	return m.end == endBudget
