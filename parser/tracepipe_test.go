@@ -65,8 +65,19 @@ func readBothWays(t *testing.T, data []byte, name string) (*Trace, error) {
 	}
 	if seqErr != nil {
 		var se, pe *Error
-		if !errors.As(seqErr, &se) || !errors.As(pipeErr, &pe) || se.Offset != pe.Offset || seqErr.Error() != pipeErr.Error() {
+		if !errors.As(seqErr, &se) || !errors.As(pipeErr, &pe) {
 			t.Fatalf("%s: sequential error %v, pipelined error %v", name, seqErr, pipeErr)
+		}
+		if se.Offset != pe.Offset || seqErr.Error() != pipeErr.Error() {
+			// x/exp/trace does not always name the same fault of a
+			// malformed trace: on one Go 1.19 input its converter said
+			// "TimerGoroutine has wrong number of arguments" 47 times in
+			// 50 sequential reads and "UserTaskEnd has wrong number of
+			// arguments" 3 times. The pipelined error must be one the
+			// sequential path gives too.
+			if !sequentialCanGive(data, name, pipeErr.Error(), 500) {
+				t.Fatalf("%s: sequential error %v, pipelined error %v (which 500 sequential reads never gave)", name, seqErr, pipeErr)
+			}
 		}
 		return nil, seqErr
 	}
@@ -133,4 +144,15 @@ func TestReadTracePipelinedSameAsSequential(t *testing.T) {
 		}
 		_, _ = readBothWays(t, bad, name+" flipped")
 	}
+}
+
+// sequentialCanGive reports whether reading data without the pipeline
+// gives the error text want in one of at most tries reads.
+func sequentialCanGive(data []byte, name, want string, tries int) bool {
+	for range tries {
+		if _, err := readTrace(bytes.NewReader(data), Source{File: name}, false); err != nil && err.Error() == want {
+			return true
+		}
+	}
+	return false
 }
