@@ -67,13 +67,13 @@ type wordHit struct {
 	holder            *node
 	g                 *parser.Goroutine
 	f                 *parser.Frame
-	arg               int32
+	frame, arg        int32
 	from, exact, near int32
 }
 
 // word returns the hit as an argWord.
 func (h *wordHit) word() argWord {
-	return argWord{h.holder, h.g, h.f, h.f.Args[h.arg]}
+	return argWord{h.holder, h.g, h.f, h.g.Args(int(h.frame))[h.arg]}
 }
 
 // wordHits holds the hits of a scan in analysis order, in runs.
@@ -117,13 +117,13 @@ func (a *analysis) wordHits(idx *addrIndex, nearLimit uint64) wordHits {
 					} else if c := f.Class(); c == parser.ClassRuntime || c == parser.ClassSync {
 						continue
 					}
-					for ai, arg := range f.Args {
+					for ai, arg := range g.Args(fi) {
 						v := arg.Value
 						if arg.Unused || v == 0 || v > hi || v < lo && lo-v >= nearLimit {
 							continue
 						}
 						if h, ok := idx.hit(v, nearLimit, holder); ok {
-							h.holder, h.g, h.f, h.arg = holder, g, f, int32(ai)
+							h.holder, h.g, h.f, h.frame, h.arg = holder, g, f, int32(fi), int32(ai)
 							out = append(out, h)
 						}
 					}

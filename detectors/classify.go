@@ -142,9 +142,8 @@ func (a *analysis) classify() error {
 		n.cls = a.classifyMatched(n.grp, m, watchers)
 		if lockLike(n) && n.object == 0 {
 			// A lock-like primitive is the receiver of its anchor frame.
-			f := n.grp.Frames[n.cls.match.anchor]
-			if len(f.Args) > 0 && !f.Args[0].Unused && f.Args[0].Value != 0 {
-				n.object, n.objectCertain = f.Args[0].Value, !f.Args[0].Uncertain
+			if r, ok := receiverWord(n.grp.First(), n.cls.match.anchor); ok {
+				n.object, n.objectCertain = r.Value, !r.Uncertain
 			}
 		}
 	}
@@ -453,4 +452,18 @@ func oneParent(grp *parser.Group) bool {
 		}
 	}
 	return parent != 0
+}
+
+// receiverWord returns the first argument word g printed for its frame i
+// (a method's receiver, a function's first parameter), when it printed a
+// used, non-zero one: the object the frame works on.
+func receiverWord(g *parser.Goroutine, i int) (parser.Arg, bool) {
+	if g == nil || i < 0 || i >= len(g.Frames) {
+		return parser.Arg{}, false
+	}
+	args := g.Args(i)
+	if len(args) == 0 || args[0].Unused || args[0].Value == 0 {
+		return parser.Arg{}, false
+	}
+	return args[0], true
 }

@@ -191,7 +191,7 @@ func channelSpread(grp *parser.Group) string {
 		if len(m.Frames) != len(grp.First().Frames) {
 			continue
 		}
-		if addr, _, kind := waitObjectAt(m.Frames, sites); kind == objChan && addr != 0 {
+		if addr, _, kind := waitObjectAt(m, sites); kind == objChan && addr != 0 {
 			chans[addr]++
 		}
 	}

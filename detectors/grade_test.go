@@ -22,13 +22,6 @@ func analyzeGoroutines(t *testing.T, p parser.Preamble, gs ...[]*parser.Goroutin
 	return r
 }
 
-// withArgs returns frames with frame i given a first argument word.
-func withArgs(frames []parser.Frame, i int, word uint64) []parser.Frame {
-	out := append([]parser.Frame(nil), frames...)
-	out[i].Args = []parser.Arg{{Value: word}}
-	return out
-}
-
 // TestProvenBeatsInferred is the incident a guess once outranked: a
 // goroutine sleeps inside a locking function past its Lock call with 25
 // goroutines queued behind it, while in another part of the service 15
@@ -107,24 +100,24 @@ func TestScoreWeighsGrade(t *testing.T) {
 // form one finding with that holder.
 func TestOneLockOneFinding(t *testing.T) {
 	const lock = 0xc000120000
-	readers := withArgs([]parser.Frame{
+	readers, readersArgs := []parser.Frame{
 		{Func: "sync.(*RWMutex).RLock", File: "sync/rwmutex.go", Line: 71},
 		{Func: "main.(*cache).get", File: "main.go", Line: 20},
 		{Func: "main.handler", File: "main.go", Line: 90},
-	}, 0, lock)
-	writers := withArgs([]parser.Frame{
+	}, wordAt(0, lock)
+	writers, writersArgs := []parser.Frame{
 		{Func: "sync.(*RWMutex).Lock", File: "sync/rwmutex.go", Line: 153},
 		{Func: "main.(*cache).put", File: "main.go", Line: 30},
 		{Func: "main.loader", File: "main.go", Line: 120},
-	}, 0, lock)
-	holder := withArgs([]parser.Frame{
+	}, wordAt(0, lock)
+	holder, holderArgs := []parser.Frame{
 		{Func: "net/http.(*persistConn).roundTrip", File: "net/http/transport.go", Line: 2911},
 		{Func: "main.(*cache).refresh", File: "main.go", Line: 50},
-	}, 1, lock)
+	}, wordAt(1, lock)
 	r := analyzeGoroutines(t, parser.Preamble{},
-		goroutinesOf(100, 40, "sync.RWMutex.RLock", 4*time.Minute, readers),
-		goroutinesOf(200, 3, "sync.RWMutex.Lock", 4*time.Minute, writers),
-		goroutinesOf(1, 1, "select", 5*time.Minute, holder),
+		goroutinesOf(100, 40, "sync.RWMutex.RLock", 4*time.Minute, readers, readersArgs...),
+		goroutinesOf(200, 3, "sync.RWMutex.Lock", 4*time.Minute, writers, writersArgs...),
+		goroutinesOf(1, 1, "select", 5*time.Minute, holder, holderArgs...),
 	)
 	var lockFindings []*Finding
 	for _, f := range r.Findings {
@@ -148,11 +141,11 @@ func TestOneLockOneFinding(t *testing.T) {
 // TestHolderUnknownSaysWhatWasLookedFor: a queue with no holder in sight
 // is one inferred finding that says what the analysis looked for.
 func TestHolderUnknownSaysWhatWasLookedFor(t *testing.T) {
-	waiter := withArgs([]parser.Frame{
+	waiter, waiterArgs := []parser.Frame{
 		{Func: "sync.(*Mutex).Lock", File: "sync/mutex.go", Line: 46},
 		{Func: "main.(*pool).take", File: "main.go", Line: 20},
-	}, 0, 0xc000200000)
-	r := analyzeGoroutines(t, parser.Preamble{}, goroutinesOf(10, 12, "sync.Mutex.Lock", 3*time.Minute, waiter))
+	}, wordAt(0, 0xc000200000)
+	r := analyzeGoroutines(t, parser.Preamble{}, goroutinesOf(10, 12, "sync.Mutex.Lock", 3*time.Minute, waiter, waiterArgs...))
 	if len(r.Findings) != 1 {
 		t.Fatalf("want 1 finding\n%s", describe(r, 5))
 	}
@@ -190,22 +183,22 @@ func TestRecursiveLocks(t *testing.T) {
 	t.Run("rlock behind a writer", func(t *testing.T) {
 		const lock, obj = 0xc000300010, 0xc000300000
 		reader := []parser.Frame{
-			{Func: "sync.(*RWMutex).RLock", File: "sync/rwmutex.go", Line: 71, Args: []parser.Arg{{Value: lock}}},
-			{Func: "main.(*store).size", File: "main.go", Line: 30, Args: []parser.Arg{{Value: obj}}},
-			{Func: "main.(*store).snapshot", File: "main.go", Line: 45, Args: []parser.Arg{{Value: obj}}},
+			{Func: "sync.(*RWMutex).RLock", File: "sync/rwmutex.go", Line: 71},
+			{Func: "main.(*store).size", File: "main.go", Line: 30},
+			{Func: "main.(*store).snapshot", File: "main.go", Line: 45},
 		}
 		writer := []parser.Frame{
-			{Func: "sync.(*RWMutex).Lock", File: "sync/rwmutex.go", Line: 153, Args: []parser.Arg{{Value: lock}}},
-			{Func: "main.(*store).put", File: "main.go", Line: 60, Args: []parser.Arg{{Value: obj}}},
+			{Func: "sync.(*RWMutex).Lock", File: "sync/rwmutex.go", Line: 153},
+			{Func: "main.(*store).put", File: "main.go", Line: 60},
 		}
 		others := []parser.Frame{
-			{Func: "sync.(*RWMutex).RLock", File: "sync/rwmutex.go", Line: 71, Args: []parser.Arg{{Value: lock}}},
-			{Func: "main.(*store).get", File: "main.go", Line: 20, Args: []parser.Arg{{Value: obj}}},
+			{Func: "sync.(*RWMutex).RLock", File: "sync/rwmutex.go", Line: 71},
+			{Func: "main.(*store).get", File: "main.go", Line: 20},
 		}
 		r := analyzeGoroutines(t, parser.Preamble{},
-			goroutinesOf(1, 1, "sync.RWMutex.RLock", 5*time.Minute, reader),
-			goroutinesOf(2, 1, "sync.RWMutex.Lock", 5*time.Minute, writer),
-			goroutinesOf(10, 30, "sync.RWMutex.RLock", 4*time.Minute, others),
+			goroutinesOf(1, 1, "sync.RWMutex.RLock", 5*time.Minute, reader, word(lock), word(obj), word(obj)),
+			goroutinesOf(2, 1, "sync.RWMutex.Lock", 5*time.Minute, writer, word(lock), word(obj)),
+			goroutinesOf(10, 30, "sync.RWMutex.RLock", 4*time.Minute, others, word(lock), word(obj)),
 		)
 		f := r.Findings[0]
 		if f.Category != CatLockCycle || !strings.HasPrefix(f.Title, "Recursive read lock deadlock") || f.Goroutines != 32 {

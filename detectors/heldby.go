@@ -30,7 +30,7 @@ func (a *analysis) linkHeldBy() error {
 			continue
 		}
 		sig := w.cls.match.sig
-		words := libraryWords(w.grp.First().Frames, sig.Library)
+		words := libraryWords(w.grp.First(), sig.Library)
 		for _, h := range a.nodes {
 			if h == w || h.cls.background || (h.cls.matched && h.cls.match.sig == sig) || !maybeBlocked(h.grp) {
 				continue
@@ -60,23 +60,24 @@ func heldByEdge(w, h *node, hi int, words map[uint64]bool) *edge {
 	e := &edge{waiter: w, holder: h, rel: RelWaitsOn, confidence: confHeldByStructure, grade: GradeStructural}
 	for i := range first.Frames {
 		f := &first.Frames[i]
-		if !inLibrary(f.Func, sig.Library) || len(f.Args) == 0 || f.Args[0].Unused || f.Args[0].Value == 0 {
+		r, ok := receiverWord(first, i)
+		if !ok || !inLibrary(f.Func, sig.Library) {
 			continue
 		}
-		certain, ok := words[f.Args[0].Value]
+		certain, ok := words[r.Value]
 		if !ok {
 			continue
 		}
 		e.confidence, e.grade = confHeldByObject, GradeProven
-		if !certain || f.Args[0].Uncertain {
+		if !certain || r.Uncertain {
 			e.confidence, e.grade = confHeldByUncertain, GradeStructural
 		}
 		fr := *f
-		e.object = f.Args[0].Value
+		e.object = r.Value
 		e.reason = fmt.Sprintf("proven: goroutine %d is in %s on the same object 0x%x the waiters' %s stack carries, and holds what they wait for",
-			first.ID, parser.ShortFunc(f.Func), f.Args[0].Value, wfn)
+			first.ID, parser.ShortFunc(f.Func), r.Value, wfn)
 		e.evidence = []Evidence{{Kind: "argument", GoroutineID: first.ID, Frame: &fr,
-			Text: fmt.Sprintf("%s(0x%x%s): the same object as in the waiters' stack", f.Func, f.Args[0].Value, uncertainMark(f.Args[0]))}}
+			Text: fmt.Sprintf("%s(0x%x%s): the same object as in the waiters' stack", f.Func, r.Value, uncertainMark(r))}}
 		return e
 	}
 	fr := held
@@ -90,14 +91,15 @@ func heldByEdge(w, h *node, hi int, words map[uint64]bool) *edge {
 // libraryWords are the receiver words of a stack's frames in a library:
 // the client, pool or processor its calls run on. The value says whether
 // the word was printed without "?".
-func libraryWords(frames []parser.Frame, library string) map[uint64]bool {
+func libraryWords(g *parser.Goroutine, library string) map[uint64]bool {
 	words := make(map[uint64]bool)
-	for _, f := range frames {
-		if !inLibrary(f.Func, library) || len(f.Args) == 0 || f.Args[0].Unused || f.Args[0].Value == 0 {
+	for i, f := range g.Frames {
+		r, ok := receiverWord(g, i)
+		if !ok || !inLibrary(f.Func, library) {
 			continue
 		}
-		if _, ok := words[f.Args[0].Value]; !ok {
-			words[f.Args[0].Value] = !f.Args[0].Uncertain
+		if _, ok := words[r.Value]; !ok {
+			words[r.Value] = !r.Uncertain
 		}
 	}
 	return words

@@ -98,7 +98,7 @@ func lockWords(n *node) map[uint64]lockWord {
 			continue
 		}
 		f := m.Frames[ci]
-		for k, arg := range f.Args {
+		for k, arg := range m.Args(ci) {
 			if arg.Unused || arg.Value < minAddr || arg.Value > n.object {
 				continue
 			}
@@ -267,6 +267,7 @@ type siteCandidate struct {
 	n     *node
 	conf  float64
 	frame parser.Frame
+	fi    int // frame's index in n's stack
 	how   int
 }
 
@@ -327,11 +328,11 @@ func (a *analysis) lockHolderByCallSite(w *node) {
 		if lockLike(w) {
 			// The semaphore is not inside the receiver: the same
 			// receiver at the acquiring frame is what ties them.
-			if otherReceiver(caller, best.frame) {
+			if otherReceiver(caller, w.grp.First().Args(ci), best.frame, best.n.grp.First().Args(best.fi)) {
 				grade = GradeInferred
 				how += ", but on another receiver than the waiters'"
 			}
-		} else if otherInstance(w, best.frame) {
+		} else if otherInstance(w, best.frame, best.n.grp.First().Args(best.fi)) {
 			grade = GradeInferred
 			how += ", but on another receiver than the waiters'"
 		}
@@ -361,15 +362,15 @@ func (a *analysis) lockHolderByCallSite(w *node) {
 // otherInstance reports whether a holder candidate's frame is a method
 // called on another object than the one the waiters lock: both receiver
 // words are printed without "?" and differ by more than a struct's size.
-func otherInstance(w *node, holderFrame parser.Frame) bool {
-	if holderFrame.Receiver() == "" || len(holderFrame.Args) == 0 || holderFrame.Args[0].Uncertain || holderFrame.Args[0].Value == 0 {
+func otherInstance(w *node, holderFrame parser.Frame, holderArgs []parser.Arg) bool {
+	if holderFrame.Receiver() == "" || len(holderArgs) == 0 || holderArgs[0].Uncertain || holderArgs[0].Value == 0 {
 		return false
 	}
 	words := lockWords(w)
 	if len(words) == 0 {
 		return false
 	}
-	h := holderFrame.Args[0].Value
+	h := holderArgs[0].Value
 	for word, lw := range words {
 		if !lw.certain {
 			return false
@@ -382,12 +383,12 @@ func otherInstance(w *node, holderFrame parser.Frame) bool {
 }
 
 // otherReceiver reports whether two frames of one method print different
-// receiver words, both without "?".
-func otherReceiver(x, y parser.Frame) bool {
-	if x.Receiver() == "" || len(x.Args) == 0 || len(y.Args) == 0 || x.Args[0].Uncertain || y.Args[0].Uncertain {
+// receiver words (xa and ya are their argument words), both without "?".
+func otherReceiver(x parser.Frame, xa []parser.Arg, y parser.Frame, ya []parser.Arg) bool {
+	if x.Receiver() == "" || len(xa) == 0 || len(ya) == 0 || xa[0].Uncertain || ya[0].Uncertain {
 		return false
 	}
-	return x.Args[0].Value != y.Args[0].Value
+	return xa[0].Value != ya[0].Value
 }
 
 func siteKey(caller parser.Frame) string {
@@ -424,7 +425,7 @@ func (a *analysis) siteCandidates(caller parser.Frame, past bool) []siteCandidat
 			}
 			seen[n] = true
 			best := siteCandidate{n: n}
-			for _, f := range n.grp.Frames {
+			for fi, f := range n.grp.Frames {
 				conf, how := 0.0, 0
 				switch {
 				case f.Func == caller.Func && f.Line > caller.Line:
@@ -447,7 +448,7 @@ func (a *analysis) siteCandidates(caller parser.Frame, past bool) []siteCandidat
 					continue
 				}
 				if conf > best.conf {
-					best.conf, best.frame, best.how = conf, f, how
+					best.conf, best.frame, best.fi, best.how = conf, f, fi, how
 				}
 			}
 			if best.conf > 0 {

@@ -45,8 +45,8 @@ const (
 
 // waitObject returns the object a goroutine waits on: its address, whether
 // the word was printed without "?", and its kind.
-func waitObject(frames []parser.Frame) (addr uint64, certain bool, kind objectKind) {
-	return waitObjectAt(frames, objectSites(frames, nil))
+func waitObject(g *parser.Goroutine) (addr uint64, certain bool, kind objectKind) {
+	return waitObjectAt(g, objectSites(g.Frames, nil))
 }
 
 // objectSite is a frame that names an object by its first argument word:
@@ -71,21 +71,22 @@ func objectSites(frames []parser.Frame, buf []objectSite) []objectSite {
 }
 
 // waitObjectAt is waitObject over the sites objectSites found in a stack
-// with the same functions as frames.
-func waitObjectAt(frames []parser.Frame, sites []objectSite) (addr uint64, certain bool, kind objectKind) {
+// with the same functions as g's.
+func waitObjectAt(g *parser.Goroutine, sites []objectSite) (addr uint64, certain bool, kind objectKind) {
 	var fallback uint64
 	var fallbackKind objectKind
 	for _, st := range sites {
-		f, of := &frames[st.frame], &objectFrames[st.row]
-		if len(f.Args) == 0 || f.Args[0].Unused || f.Args[0].Value == 0 {
+		of := &objectFrames[st.row]
+		r, ok := receiverWord(g, st.frame)
+		if !ok {
 			continue
 		}
-		v := f.Args[0].Value
+		v := r.Value
 		if v < of.offset {
 			continue
 		}
 		v -= of.offset
-		if !f.Args[0].Uncertain {
+		if !r.Uncertain {
 			return v, true, of.kind
 		}
 		if fallback == 0 {
@@ -127,9 +128,9 @@ func splitByObject(grp *parser.Group) []*node {
 		var certain bool
 		var kind objectKind
 		if len(m.Frames) == len(grp.First().Frames) {
-			addr, certain, kind = waitObjectAt(m.Frames, sites)
+			addr, certain, kind = waitObjectAt(m, sites)
 		} else {
-			addr, certain, kind = waitObject(m.Frames)
+			addr, certain, kind = waitObject(m)
 		}
 		if kind != objLock && kind != objPool {
 			addr = 0
@@ -146,9 +147,8 @@ func splitByObject(grp *parser.Group) []*node {
 	if len(order) <= 1 {
 		n := &node{grp: grp, origin: grp}
 		if len(grp.Members) > 0 {
-			n.object, n.objectCertain, _ = waitObject(grp.First().Frames)
-		} else {
-			n.object, n.objectCertain, _ = waitObject(grp.Frames)
+			// A group without members (none is built so) has no words.
+			n.object, n.objectCertain, _ = waitObject(grp.First())
 		}
 		return []*node{n}
 	}

@@ -187,7 +187,8 @@ func (a *analysis) dropHolderEdges(w, keep *node, member map[*node]bool) {
 // line (recursion), or another method called on the very object whose
 // lock is wanted. It returns the frame's index and the grade of the claim,
 // or -1.
-func reentry(frames []parser.Frame) (int, Grade) {
+func reentry(g *parser.Goroutine) (int, Grade) {
+	frames := g.Frames
 	ci := parser.SyncCaller(frames)
 	if ci < 0 {
 		return -1, ""
@@ -200,10 +201,10 @@ func reentry(frames []parser.Frame) (int, Grade) {
 			return j, GradeStructural
 		}
 		if rt != "" && receiverType(f) == rt && f.Func != caller.Func {
-			if sameReceiver(f, caller) {
+			if sameReceiver(g, j, ci) {
 				return j, GradeStructural
 			}
-			if len(f.Args) == 0 && len(caller.Args) == 0 {
+			if f.ArgCount() == 0 && caller.ArgCount() == 0 {
 				// The capture prints no argument words (a trace, a
 				// profile): the same type by name only.
 				return j, GradeInferred
@@ -213,14 +214,12 @@ func reentry(frames []parser.Frame) (int, Grade) {
 	return -1, ""
 }
 
-// sameReceiver reports whether two method frames print the same receiver
-// word, without "?".
-func sameReceiver(x, y parser.Frame) bool {
-	if len(x.Args) == 0 || len(y.Args) == 0 {
-		return false
-	}
-	ax, ay := x.Args[0], y.Args[0]
-	return ax.Value != 0 && ax.Value == ay.Value && !ax.Uncertain && !ay.Uncertain
+// sameReceiver reports whether two method frames of g, i and j, print the
+// same receiver word, without "?".
+func sameReceiver(g *parser.Goroutine, i, j int) bool {
+	ax, okx := receiverWord(g, i)
+	ay, oky := receiverWord(g, j)
+	return okx && oky && ax.Value == ay.Value && !ax.Uncertain && !ay.Uncertain
 }
 
 // recursiveLocks recognises a goroutine waiting for a lock it already
@@ -234,7 +233,7 @@ func (a *analysis) recursiveLocks() error {
 		if !isLockWaiter(n) || n.finding != nil {
 			continue
 		}
-		j, grade := reentry(n.grp.Frames)
+		j, grade := reentry(n.grp.First())
 		if j < 0 || (grade == GradeInferred && !isReader(n)) {
 			// Two methods of one type may lock two instances of it (a
 			// transfer between accounts): without the receiver words,
@@ -316,7 +315,7 @@ func (a *analysis) reportSelfDeadlock(n *node, grade Grade, basis string) {
 		f.Severity = min(f.Severity, SevMedium)
 	}
 	ci := parser.SyncCaller(n.grp.Frames)
-	j, _ := reentry(n.grp.Frames)
+	j, _ := reentry(n.grp.First())
 	who, verb := fmt.Sprintf("goroutine %d", firstID(n.grp)), "waits"
 	if n.grp.Count > 1 {
 		who, verb = human.Plural(n.grp.Count, "goroutine")+" each", "wait"

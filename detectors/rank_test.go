@@ -1,6 +1,7 @@
 package detectors
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -19,13 +20,28 @@ func handlerStack() []parser.Frame {
 }
 
 // goroutinesOf makes n goroutines with the given stack, state and wait.
-func goroutinesOf(first int64, n int, reason string, wait time.Duration, frames []parser.Frame) []*parser.Goroutine {
+// args, when given, are the argument words of frames, frame by frame.
+func goroutinesOf(first int64, n int, reason string, wait time.Duration, frames []parser.Frame, args ...[]parser.Arg) []*parser.Goroutine {
 	out := make([]*parser.Goroutine, n)
 	for i := range out {
 		out[i] = &parser.Goroutine{ID: first + int64(i), Count: 1, Status: parser.StatusWaiting, State: reason, Reason: reason,
 			Wait: wait, WaitKnown: wait > 0, Frames: frames}
+		if len(args) > 0 {
+			out[i].SetStack(slices.Clone(frames), args)
+		}
 	}
 	return out
+}
+
+// word is one argument word, v.
+func word(v uint64) []parser.Arg { return []parser.Arg{{Value: v}} }
+
+// wordAt is the argument words of a stack whose frame i alone prints
+// one, v.
+func wordAt(i int, v uint64) [][]parser.Arg {
+	args := make([][]parser.Arg, i+1)
+	args[i] = word(v)
+	return args
 }
 
 // TestSeverityRules checks the grading: waits, waiters, request scope and a

@@ -239,21 +239,22 @@ func TestAnalyzeSameOnEveryCore(t *testing.T) {
 func TestWordHitsSplitSame(t *testing.T) {
 	var gs []*parser.Goroutine
 	id := int64(1)
-	add := func(n int, reason string, frames []parser.Frame) {
+	add := func(n int, reason string, frames []parser.Frame, args ...[]parser.Arg) {
 		for range n {
-			gs = append(gs, &parser.Goroutine{ID: id, Count: 1, Status: parser.StatusWaiting, Reason: reason, State: reason, Frames: frames})
+			g := &parser.Goroutine{ID: id, Count: 1, Status: parser.StatusWaiting, Reason: reason, State: reason}
+			g.SetStack(slices.Clone(frames), args)
+			gs = append(gs, g)
 			id++
 		}
 	}
-	word := func(v uint64) []parser.Arg { return []parser.Arg{{Value: v}} }
 	for k := range 8 {
 		lock := uint64(0xc000100000 + k*0x1000)
 		add(3, rMutex, []parser.Frame{
-			{Func: "sync.runtime_SemacquireMutex"}, {Func: "internal/sync.(*Mutex).lockSlow", Args: word(lock)},
-			{Func: "sync.(*Mutex).Lock", Args: word(lock)}, {Func: fmt.Sprintf("main.waiter%d", k), Args: word(lock)}})
+			{Func: "sync.runtime_SemacquireMutex"}, {Func: "internal/sync.(*Mutex).lockSlow"},
+			{Func: "sync.(*Mutex).Lock"}, {Func: fmt.Sprintf("main.waiter%d", k)}}, nil, word(lock), word(lock), word(lock))
 		add(1, rIOWait, []parser.Frame{
-			{Func: "internal/poll.runtime_pollWait"}, {Func: "net.(*conn).Read"}, {Func: fmt.Sprintf("main.holder%d", k), Args: word(lock)}})
-		add(20, rChanRecv, []parser.Frame{{Func: "runtime.gopark"}, {Func: fmt.Sprintf("main.filler%d", k), Args: word(0xc000900000)}})
+			{Func: "internal/poll.runtime_pollWait"}, {Func: "net.(*conn).Read"}, {Func: fmt.Sprintf("main.holder%d", k)}}, nil, nil, word(lock))
+		add(20, rChanRecv, []parser.Frame{{Func: "runtime.gopark"}, {Func: fmt.Sprintf("main.filler%d", k)}}, nil, word(0xc000900000))
 	}
 	a := newAnalysis(&parser.Capture{Snapshots: []*parser.Snapshot{{Goroutines: gs}}}, Options{})
 	if err := a.classify(); err != nil {

@@ -20,8 +20,8 @@ type Group struct {
 	Status Status
 	State  string // raw state of the first member
 	Reason string
-	// Frames and CreatedBy are those of the first member (its argument
-	// words and parent ID included).
+	// Frames and CreatedBy are those of the first member (its parent ID
+	// included; its argument words are First().Args).
 	Frames    []Frame
 	Elided    int
 	CreatedBy *CreatedBy

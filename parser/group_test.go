@@ -50,13 +50,14 @@ func TestGroupKeyAcrossTracebackLevels(t *testing.T) {
 }
 
 func TestGroupGoroutinesIgnoresParentAndArgs(t *testing.T) {
-	frames := func(arg uint64) []Frame {
-		return []Frame{{Func: "main.worker", File: "main.go", Line: 10, Args: []Arg{{Value: arg}}}}
+	withFrames := func(g *Goroutine, arg uint64) *Goroutine {
+		g.SetStack([]Frame{{Func: "main.worker", File: "main.go", Line: 10}}, [][]Arg{{{Value: arg}}})
+		return g
 	}
 	gs := []*Goroutine{
-		{ID: 7, Count: 1, Status: StatusWaiting, Reason: "chan send", Frames: frames(1), CreatedBy: &CreatedBy{Func: "main.start", File: "main.go", Line: 3, Parent: 1}, WaitKnown: true, Wait: 3 * 60e9},
-		{ID: 5, Count: 1, Status: StatusWaiting, Reason: "chan send", Frames: frames(2), CreatedBy: &CreatedBy{Func: "main.start", File: "main.go", Line: 3, Parent: 9}},
-		{ID: 6, Count: 1, Status: StatusWaiting, Reason: "chan receive", Frames: frames(1)},
+		withFrames(&Goroutine{ID: 7, Count: 1, Status: StatusWaiting, Reason: "chan send", CreatedBy: &CreatedBy{Func: "main.start", File: "main.go", Line: 3, Parent: 1}, WaitKnown: true, Wait: 3 * 60e9}, 1),
+		withFrames(&Goroutine{ID: 5, Count: 1, Status: StatusWaiting, Reason: "chan send", CreatedBy: &CreatedBy{Func: "main.start", File: "main.go", Line: 3, Parent: 9}}, 2),
+		withFrames(&Goroutine{ID: 6, Count: 1, Status: StatusWaiting, Reason: "chan receive"}, 1),
 	}
 	groups := GroupGoroutines(gs)
 	if len(groups) != 2 {
@@ -80,9 +81,13 @@ func TestGroupParallelSame(t *testing.T) {
 		if rng.IntN(3) > 0 {
 			g.Wait, g.WaitKnown = time.Duration(rng.IntN(90))*time.Minute, true
 		}
+		var frames []Frame
+		var args [][]Arg
 		for d := range 1 + stack%7 {
-			g.Frames = append(g.Frames, Frame{Func: fmt.Sprintf("main.f%d", stack/7+d), File: "/src/main.go", Line: 10 + d, Args: []Arg{{Value: uint64(i)}}})
+			frames = append(frames, Frame{Func: fmt.Sprintf("main.f%d", stack/7+d), File: "/src/main.go", Line: 10 + d})
+			args = append(args, []Arg{{Value: uint64(i)}})
 		}
+		g.SetStack(frames, args)
 		gs[i] = g
 	}
 	want := GroupGoroutines(gs)

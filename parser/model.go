@@ -279,7 +279,13 @@ type Goroutine struct {
 
 	Labels []Label // sorted by key
 
+	// Frames are read-only: goroutines whose stacks print the same
+	// functions, locations and argument counts may share one slice (a
+	// dump of 100k goroutines has a few hundred different stacks).
 	Frames []Frame
+	// args are the argument words of all frames, frame after frame; see
+	// Args.
+	args []Arg
 	// Elided is the number of frames the runtime left out ("...N frames
 	// elided..."), or -1 for "...additional frames elided..." where older
 	// runtimes did not print a count; 0 when nothing was elided.
@@ -352,10 +358,13 @@ type Frame struct {
 	// PC is the absolute program counter when the format gives one
 	// (debug=1, proto, "pc=" under system tracebacks); 0 otherwise.
 	PC uint64
-	// Args are the argument words as printed. Aggregate braces are
-	// flattened; "{...}" and "..." set ArgsElided.
-	Args       []Arg
-	ArgsElided bool
+	// The frame's argument words, as printed, are those of the goroutine
+	// (Goroutine.Args): frames are shared by goroutines whose stacks are the
+	// same, and their words are not. argOff and argN locate them in the
+	// goroutine's words. ArgsElided is set when "{...}" or "..." stood
+	// for more of them.
+	argOff, argN int32
+	ArgsElided   bool
 	// Inlined is set for frames printed with "(...)" arguments.
 	Inlined bool
 	// Cut is set for a frame the input ends inside: Func is what was

@@ -445,7 +445,7 @@ func mergeRepeat(g, again *Goroutine) {
 	if len(again.Frames) <= len(g.Frames) {
 		return
 	}
-	g.Frames, g.Elided, g.StackUnavailable = again.Frames, again.Elided, false
+	g.Frames, g.args, g.Elided, g.StackUnavailable = again.Frames, again.args, again.Elided, false
 	if g.CreatedBy == nil {
 		g.CreatedBy = again.CreatedBy
 	}

@@ -2,6 +2,7 @@ package parser
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -12,6 +13,7 @@ import (
 func TestReadTextStacks(t *testing.T) {
 	type want struct {
 		frames      []Frame
+		args        [][]Arg // of each frame, when any frame has some
 		elided      int
 		createdBy   *CreatedBy
 		ancestors   []Ancestor
@@ -23,18 +25,18 @@ func TestReadTextStacks(t *testing.T) {
 		want  want
 	}{
 		{"argument words", "main.f(0x1, 0x2?, {0x3, 0x4}, _, ...)\n\t/src/main.go:10 +0x1d\n",
-			want{frames: []Frame{{Func: "main.f", File: "/src/main.go", Line: 10, Offset: 0x1d, ArgsElided: true,
-				Args: []Arg{{Value: 1}, {Value: 2, Uncertain: true}, {Value: 3}, {Value: 4}, {Unused: true}}}}}},
+			want{frames: []Frame{{Func: "main.f", File: "/src/main.go", Line: 10, Offset: 0x1d, ArgsElided: true}},
+				args: [][]Arg{{{Value: 1}, {Value: 2, Uncertain: true}, {Value: 3}, {Value: 4}, {Unused: true}}}}},
 		{"elided aggregate", "main.g({...}, 0xd0194452b40)\n\t/src/main.go:11 +0x2\n",
-			want{frames: []Frame{{Func: "main.g", File: "/src/main.go", Line: 11, Offset: 2, ArgsElided: true, Args: []Arg{{Value: 0xd0194452b40}}}}}},
+			want{frames: []Frame{{Func: "main.g", File: "/src/main.go", Line: 11, Offset: 2, ArgsElided: true}}, args: [][]Arg{{{Value: 0xd0194452b40}}}}},
 		{"panic and inlined generic", "panic({0x5d3e40?, 0x6a4b10?})\n\t/usr/local/go/src/runtime/panic.go:860 +0x13a\nsync.(*Map[...]).Load(...)\n\t/src/m.go:7\nmain.main()\n\t/src/main.go:3 +0x25\n",
 			want{frames: []Frame{
-				{Func: "panic", File: "/usr/local/go/src/runtime/panic.go", Line: 860, Offset: 0x13a, Args: []Arg{{Value: 0x5d3e40, Uncertain: true}, {Value: 0x6a4b10, Uncertain: true}}},
+				{Func: "panic", File: "/usr/local/go/src/runtime/panic.go", Line: 860, Offset: 0x13a},
 				{Func: "sync.(*Map[...]).Load", File: "/src/m.go", Line: 7, Inlined: true},
 				{Func: "main.main", File: "/src/main.go", Line: 3, Offset: 0x25},
-			}}},
+			}, args: [][]Arg{{{Value: 0x5d3e40, Uncertain: true}, {Value: 0x6a4b10, Uncertain: true}}, nil, nil}}},
 		{"system traceback suffix", "runtime.gopark(0x0?)\n\t/usr/local/go/src/runtime/proc.go:461 +0xce fp=0xd01944a5f38 sp=0xd01944a5f18 pc=0x48e66e\n",
-			want{frames: []Frame{{Func: "runtime.gopark", File: "/usr/local/go/src/runtime/proc.go", Line: 461, Offset: 0xce, PC: 0x48e66e, Args: []Arg{{Uncertain: true}}}}}},
+			want{frames: []Frame{{Func: "runtime.gopark", File: "/usr/local/go/src/runtime/proc.go", Line: 461, Offset: 0xce, PC: 0x48e66e}}, args: [][]Arg{{{Uncertain: true}}}}},
 		{"counted elision and creator in goroutine", "main.r(...)\n\t/src/main.go:5\n...12 frames elided...\nmain.main()\n\t/src/main.go:9 +0x1\ncreated by main.start in goroutine 7\n\t/src/main.go:20 +0x3c\n",
 			want{elided: 12, frames: []Frame{{Func: "main.r", File: "/src/main.go", Line: 5, Inlined: true}, {Func: "main.main", File: "/src/main.go", Line: 9, Offset: 1}},
 				createdBy: &CreatedBy{Func: "main.start", File: "/src/main.go", Line: 20, Offset: 0x3c, Parent: 7}}},
@@ -67,7 +69,14 @@ func TestReadTextStacks(t *testing.T) {
 			}
 			s := snaps[0]
 			g := s.Goroutines[0]
-			got := want{frames: g.Frames, elided: g.Elided, createdBy: g.CreatedBy, ancestors: g.Ancestors, unavailable: g.StackUnavailable}
+			got := want{frames: withoutArgs(g.Frames), elided: g.Elided, createdBy: g.CreatedBy, ancestors: g.Ancestors, unavailable: g.StackUnavailable}
+			var args [][]Arg
+			for i := range g.Frames {
+				args = append(args, g.Args(i))
+			}
+			if slices.ContainsFunc(args, func(a []Arg) bool { return a != nil }) {
+				got.args = args
+			}
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("got  %+v\nwant %+v", got, tt.want)
 			}
@@ -108,4 +117,23 @@ func TestNormaliseReason(t *testing.T) {
 	if len(waitReasons) != 46 {
 		t.Errorf("%d wait reasons, the Go 1.26 runtime has 46 besides the empty one", len(waitReasons))
 	}
+}
+
+// withoutArgs returns a copy of frames without where their argument words
+// are (Goroutine.Args), to compare them with frames written out in a test.
+func withoutArgs(frames []Frame) []Frame {
+	out := slices.Clone(frames)
+	for i := range out {
+		out[i].argOff, out[i].argN = 0, 0
+	}
+	return out
+}
+
+// argsOf returns the argument words of each of g's frames.
+func argsOf(g *Goroutine) [][]Arg {
+	out := make([][]Arg, len(g.Frames))
+	for i := range g.Frames {
+		out[i] = g.Args(i)
+	}
+	return out
 }

@@ -111,7 +111,8 @@ type goroutineBuilder struct {
 	argSlab   slab[Arg]
 	gSlab     slab[goroutineAlloc]
 	labelSlab slab[Label]
-	labels    []Label // the open goroutine's labels before they are sorted
+	stacks    *frameShare // stacks read before, whose frames may be shared
+	labels    []Label     // the open goroutine's labels before they are sorted
 	next      expect
 	// blank is set once a blank line followed the stack: the goroutine
 	// stays open only for lines that continue its stack.
@@ -143,6 +144,7 @@ type slabSet struct {
 	args   slab[Arg]
 	gs     slab[goroutineAlloc]
 	labels slab[Label]
+	stacks *frameShare
 }
 
 func newSlabSet() *slabSet {
@@ -151,12 +153,13 @@ func newSlabSet() *slabSet {
 		args:   slab[Arg]{size: argSlabSize},
 		gs:     slab[goroutineAlloc]{size: gSlabSize},
 		labels: slab[Label]{size: labelSlabSize},
+		stacks: &frameShare{},
 	}
 }
 
 // useSlabs makes the builder, which holds no goroutine, carve from s.
 func (b *goroutineBuilder) useSlabs(s *slabSet) {
-	b.frameSlab, b.argSlab, b.gSlab, b.labelSlab = s.frames, s.args, s.gs, s.labels
+	b.frameSlab, b.argSlab, b.gSlab, b.labelSlab, b.stacks = s.frames, s.args, s.gs, s.labels, s.stacks
 	b.frames = b.frameSlab.rest()
 }
 
@@ -165,7 +168,7 @@ func (b *goroutineBuilder) useSlabs(s *slabSet) {
 // of their own: the merger may add to them after the worker has gone on
 // carving its next chunk's frames from the same block.
 func (b *goroutineBuilder) returnSlabs(s *slabSet) {
-	s.frames, s.args, s.gs, s.labels = b.frameSlab, b.argSlab, b.gSlab, b.labelSlab
+	s.frames, s.args, s.gs, s.labels, s.stacks = b.frameSlab, b.argSlab, b.gSlab, b.labelSlab, b.stacks
 	own := newSlabSet()
 	n := len(b.frames)
 	own.frames.block = make([]Frame, max(2*n, 16))
@@ -421,15 +424,20 @@ func (b *goroutineBuilder) finish() *Goroutine {
 		b.appendFrame(Frame{Func: b.goleakTop}, argSpan{})
 	}
 	if len(b.frames) > 0 {
-		g.Frames = b.frameSlab.commit(len(b.frames))
-		if len(b.args) > 0 {
-			args := b.argSlab.take(b.args)
-			for i, s := range b.spans {
-				if s.to > s.from {
-					g.Frames[i].Args = args[s.from:s.to:s.to]
-				}
+		used := int32(0)
+		for i, s := range b.spans {
+			if s.to > s.from {
+				b.frames[i].argOff, b.frames[i].argN = s.from, s.to-s.from
+				used = s.to
 			}
 		}
+		if used > 0 {
+			g.args = b.argSlab.take(b.args[:used])
+		}
+		if b.stacks == nil {
+			b.stacks = &frameShare{}
+		}
+		g.Frames = b.stacks.share(b.frames, func(fs []Frame) []Frame { return b.frameSlab.commit(len(fs)) })
 	}
 	if g.NoHeader {
 		g.Status, g.Reason = inferReason(g.Frames)

@@ -127,9 +127,9 @@ func checkZoo(t *testing.T, d childDump, s *Snapshot, withNet bool) {
 	// The waiters of one lock carry its address in the lock frame's first
 	// argument word.
 	for _, g := range findByFrame(gs, zooPkg+"zooMutex") {
-		f, ok := frameOf(g, "internal/sync.(*Mutex).lockSlow")
-		if !ok || len(f.Args) == 0 || f.Args[0].Value != d.addrs["mutex"] {
-			t.Errorf("zooMutex goroutine %d: lockSlow frame %+v, want first arg %#x", g.ID, f, d.addrs["mutex"])
+		i := slices.IndexFunc(g.Frames, func(f Frame) bool { return f.Func == "internal/sync.(*Mutex).lockSlow" })
+		if i < 0 || len(g.Args(i)) == 0 || g.Args(i)[0].Value != d.addrs["mutex"] {
+			t.Errorf("zooMutex goroutine %d: lockSlow frame %d of %+v, want first arg %#x", g.ID, i, g.Frames, d.addrs["mutex"])
 		}
 	}
 	if g := findByFrame(gs, zooPkg+"zooLocked"); len(g) == 1 && !g[0].LockedToThread {
@@ -147,7 +147,7 @@ func checkZoo(t *testing.T, d childDump, s *Snapshot, withNet bool) {
 			t.Fatalf("zooNetRead: %d goroutines %+v", len(g), g)
 		}
 		f, ok := frameOf(g[0], "internal/poll.(*pollDesc).waitRead")
-		if !ok || !f.Inlined || f.Offset != 0 || len(f.Args) != 0 || f.Line <= 0 {
+		if !ok || !f.Inlined || f.Offset != 0 || f.ArgCount() != 0 || f.Line <= 0 {
 			t.Errorf("inlined waitRead frame: %+v", f)
 		}
 	}

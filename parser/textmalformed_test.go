@@ -179,8 +179,8 @@ func TestReadTextLongLines(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := snaps[0]
-	if len(s.Goroutines) != 2 || len(s.Goroutines[0].Frames[0].Args) != args {
-		t.Fatalf("%d goroutines, first with %d args", len(s.Goroutines), len(s.Goroutines[0].Frames[0].Args))
+	if len(s.Goroutines) != 2 || len(s.Goroutines[0].Args(0)) != args {
+		t.Fatalf("%d goroutines, first with %d args", len(s.Goroutines), len(s.Goroutines[0].Args(0)))
 	}
 	if len(s.Warnings) != 1 || s.Warnings[0].Line != 5 || !strings.Contains(s.Warnings[0].Msg, "skipped") {
 		t.Errorf("warnings %v, want one for line 5", s.Warnings)

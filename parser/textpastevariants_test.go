@@ -231,7 +231,8 @@ func TestReadTextPasteFragments(t *testing.T) {
 			g := s.Goroutines[0]
 			f0 := first.Frames[0]
 			if !g.NoHeader || len(g.Frames) != len(first.Frames) || g.Frames[0].Func != "?" || g.Frames[0].File != f0.File ||
-				g.Frames[0].Line != f0.Line || !reflect.DeepEqual(g.Frames[1:], first.Frames[1:]) {
+				g.Frames[0].Line != f0.Line || !reflect.DeepEqual(withoutArgs(g.Frames[1:]), withoutArgs(first.Frames[1:])) ||
+				!reflect.DeepEqual(argsOf(g)[1:], argsOf(first)[1:]) {
 				t.Errorf("first goroutine %s, want the frames of %s", dumpG(g), dumpG(first))
 			}
 			sameGoroutines(t, s.Goroutines[1:], clean.Goroutines[1:])

@@ -401,13 +401,16 @@ func vtCheckFrames(t *testing.T, s *Snapshot, minor int, system bool) {
 		}
 	}
 
-	emit := vtFrame(t, vtOne(t, s, "main.worker.emit"), "main.worker.emit")
-	if emit.Receiver() != "worker" || len(emit.Args) != 2 || emit.Args[0].Value != 7 || emit.Args[0].Uncertain || emit.Line != 53 {
-		t.Errorf("value-receiver frame %+v (receiver %q), want worker.emit(0x7, ch) at service.go:53", emit, emit.Receiver())
+	eg := vtOne(t, s, "main.worker.emit")
+	emit := vtFrame(t, eg, "main.worker.emit")
+	emitArgs := eg.Args(vtFrameIndex(eg, "main.worker.emit"))
+	if emit.Receiver() != "worker" || len(emitArgs) != 2 || emitArgs[0].Value != 7 || emitArgs[0].Uncertain || emit.Line != 53 {
+		t.Errorf("value-receiver frame %+v %+v (receiver %q), want worker.emit(0x7, ch) at service.go:53", emit, emitArgs, emit.Receiver())
 	}
-	sleep := vtFrame(t, vtOne(t, s, "main.(*service).sleep"), "time.Sleep")
-	if len(sleep.Args) != 1 || sleep.Args[0].Value != uint64(time.Hour) {
-		t.Errorf("time.Sleep args %+v, want one word 0x34630b8a000", sleep.Args)
+	sg := vtOne(t, s, "main.(*service).sleep")
+	sleep := sg.Args(vtFrameIndex(sg, "time.Sleep"))
+	if len(sleep) != 1 || sleep[0].Value != uint64(time.Hour) {
+		t.Errorf("time.Sleep args %+v, want one word 0x34630b8a000", sleep)
 	}
 
 	deep := vtOne(t, s, "main.(*service).recurse")
@@ -521,7 +524,7 @@ func TestVariantsCrash(t *testing.T) {
 				if g.ID != 1 || g.Status != StatusRunning || len(g.Frames) == 0 || g.Frames[0].Func != "panic" {
 					t.Fatalf("first goroutine %d %v, want 1 running in panic", g.ID, g.Status)
 				}
-				if f := vtFrame(t, g, "main.handleRequest"); f.File != vtSrc+"crash.go" || f.Line != 62 || len(f.Args) != 2 {
+				if f := vtFrame(t, g, "main.handleRequest"); f.File != vtSrc+"crash.go" || f.Line != 62 || f.ArgCount() != 2 {
 					t.Errorf("panicking frame %+v, want crash.go:62 with a string's two words", f)
 				}
 				if minor >= 22 && (g.GP == 0 || g.M < 0 || g.MP == 0) {
@@ -1177,10 +1180,10 @@ func vtFrameProblems(rel string, lines []string, g *Goroutine, start int) (probl
 		}
 		args := l[open+1 : len(l)-1]
 		if args == "..." {
-			if !f.Inlined || len(f.Args) != 0 {
+			if !f.Inlined || f.ArgCount() != 0 {
 				problems = append(problems, fmt.Sprintf("%s: inlined frame parsed as %+v", where, f))
 			}
-		} else if p := vtArgsProblem(where, args, f); p != "" {
+		} else if p := vtArgsProblem(where, args, f, g.Args(fi-1)); p != "" {
 			problems = append(problems, p)
 		}
 		if i+1 >= len(lines) {
@@ -1211,7 +1214,7 @@ func vtFrameProblems(rel string, lines []string, g *Goroutine, start int) (probl
 
 // vtArgsProblem compares a frame's parsed arguments with the printed list
 // and describes the difference, or returns "".
-func vtArgsProblem(where, printed string, f Frame) string {
+func vtArgsProblem(where, printed string, f Frame, args []Arg) string {
 	var want []Arg
 	elided := false
 	for _, w := range vtArgWord.FindAllString(printed, -1) {
@@ -1228,12 +1231,12 @@ func vtArgsProblem(where, printed string, f Frame) string {
 			want = append(want, Arg{Value: v, Uncertain: strings.HasSuffix(w, "?")})
 		}
 	}
-	got := f.Args
+	got := args
 	if len(got) == 0 {
 		got = nil
 	}
 	if !reflect.DeepEqual(got, want) || f.ArgsElided != elided || f.Inlined {
-		return fmt.Sprintf("%s: args %+v elided %v inlined %v, printed (%s)", where, f.Args, f.ArgsElided, f.Inlined, printed)
+		return fmt.Sprintf("%s: args %+v elided %v inlined %v, printed (%s)", where, args, f.ArgsElided, f.Inlined, printed)
 	}
 	return ""
 }
