@@ -89,6 +89,16 @@ type grouper struct {
 	seed   maphash.Seed
 	byKey  map[uint64][]*grouped
 	groups []*grouped // in order of first appearance
+	// stacks memoizes the hash of frames that goroutines share (see
+	// frameShare): a dump's goroutines run few different stacks, and each
+	// is hashed once. Bounded by maxSharedStacks.
+	stacks map[stackID]uint64
+}
+
+// stackID is a frame slice's identity: where it starts and its length.
+type stackID struct {
+	first *Frame
+	n     int
 }
 
 // grouped is a group being folded, with its identity hash.
@@ -128,7 +138,7 @@ func (gr *grouper) open(hash uint64, g *Goroutine) *grouped {
 
 // add folds g into its group.
 func (gr *grouper) add(g *Goroutine) {
-	h := groupHash(gr.seed, g)
+	h := groupHash(gr.seed, g, gr.framesHash(g.Frames))
 	grp := gr.find(h, g)
 	if grp == nil {
 		grp = gr.open(h, g)
@@ -221,16 +231,42 @@ func (grp *Group) add(g *Goroutine) {
 	}
 }
 
-func groupHash(seed maphash.Seed, g *Goroutine) uint64 {
+// framesHash returns the hash of the functions, files and lines of
+// frames, computed once per shared frame slice.
+func (gr *grouper) framesHash(frames []Frame) uint64 {
+	if len(frames) == 0 {
+		return 0
+	}
+	id := stackID{&frames[0], len(frames)}
+	if h, ok := gr.stacks[id]; ok {
+		return h
+	}
 	var h maphash.Hash
-	h.SetSeed(seed)
-	h.WriteByte(byte(g.Status))
-	h.WriteString(g.Reason)
-	for _, f := range g.Frames {
+	h.SetSeed(gr.seed)
+	for i := range frames {
+		f := &frames[i]
 		h.WriteString(f.Func)
 		h.WriteString(f.File)
 		maphash.WriteComparable(&h, f.Line)
 	}
+	sum := h.Sum64()
+	if gr.stacks == nil {
+		gr.stacks = make(map[stackID]uint64)
+	}
+	if len(gr.stacks) < maxSharedStacks {
+		gr.stacks[id] = sum
+	}
+	return sum
+}
+
+// groupHash hashes what makes g's group (see sameIdentity); framesHash
+// is that of its frames.
+func groupHash(seed maphash.Seed, g *Goroutine, framesHash uint64) uint64 {
+	var h maphash.Hash
+	h.SetSeed(seed)
+	h.WriteByte(byte(g.Status))
+	h.WriteString(g.Reason)
+	maphash.WriteComparable(&h, framesHash)
 	if g.CreatedBy != nil {
 		h.WriteString(g.CreatedBy.Func)
 		h.WriteString(g.CreatedBy.File)
@@ -243,10 +279,12 @@ func sameIdentity(a, b *Goroutine) bool {
 	if a.Status != b.Status || a.Reason != b.Reason || len(a.Frames) != len(b.Frames) || a.Elided != b.Elided {
 		return false
 	}
-	for i := range a.Frames {
-		fa, fb := &a.Frames[i], &b.Frames[i]
-		if fa.Func != fb.Func || fa.File != fb.File || fa.Line != fb.Line {
-			return false
+	if len(a.Frames) > 0 && &a.Frames[0] != &b.Frames[0] { // else the same frames
+		for i := range a.Frames {
+			fa, fb := &a.Frames[i], &b.Frames[i]
+			if fa.Func != fb.Func || fa.File != fb.File || fa.Line != fb.Line {
+				return false
+			}
 		}
 	}
 	ca, cb := a.CreatedBy, b.CreatedBy

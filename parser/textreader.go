@@ -76,6 +76,9 @@ var escapedHeader = []byte(`\ngoroutine `)
 // escaped newline: a dump logged as one string (logrus, zap and JSON
 // loggers write msg="...\ngoroutine 1 [running]:\n\tmain.go:3 ...").
 func escapedDump(line []byte) bool {
+	if bytes.IndexByte(line, '\\') < 0 {
+		return false // the common case, found at memory speed
+	}
 	for rest := line; ; {
 		i := bytes.Index(rest, escapedHeader)
 		if i < 0 {
