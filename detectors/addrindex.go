@@ -18,6 +18,42 @@ import (
 // snapshot's argument words whatever the number of locks.
 type addrIndex struct {
 	entries []addrEntry
+	// blocks has a bit set for each 256-byte block of addresses an entry
+	// falls in, hashed into blockBits bits: most argument words (stack
+	// addresses, lengths, flags) fall in no such block, and it says so
+	// without a search.
+	blocks []uint64
+}
+
+// The block filter of an addrIndex.
+const (
+	blockShift = 8
+	blockBits  = 1 << 16
+)
+
+// blockBit returns the filter bit of the block of addresses b.
+func blockBit(b uint64) uint64 { return (b * 0x9e3779b97f4a7c15) >> (64 - 16) }
+
+// mayHit reports whether the index may hold an entry in [v, v+nearLimit]
+// (just v when nearLimit is 0): false only when none of those addresses'
+// blocks holds one.
+func (x *addrIndex) mayHit(v, nearLimit uint64) bool {
+	first, last := v>>blockShift, v>>blockShift
+	if nearLimit > 0 {
+		if end := v + nearLimit; end > v {
+			last = end >> blockShift
+		} else {
+			last = ^uint64(0) >> blockShift
+		}
+	}
+	for b := first; ; b++ {
+		if bit := blockBit(b); x.blocks[bit/64]&(1<<(bit%64)) != 0 {
+			return true
+		}
+		if b == last {
+			return false
+		}
+	}
 }
 
 // addrEntry is one word a waiter wants.
@@ -41,6 +77,11 @@ func (x *addrIndex) add(addr uint64, n *node, object, near bool) {
 // sort orders the index by address, stably, once every entry is added.
 func (x *addrIndex) sort() {
 	slices.SortStableFunc(x.entries, func(p, q addrEntry) int { return cmp.Compare(p.addr, q.addr) })
+	x.blocks = make([]uint64, blockBits/64)
+	for _, e := range x.entries {
+		bit := blockBit(e.addr >> blockShift)
+		x.blocks[bit/64] |= 1 << (bit % 64)
+	}
 }
 
 // from returns the position of the first entry at or above addr.
@@ -92,7 +133,7 @@ func (hs wordHits) each(visit func(*wordHit)) {
 // the runtime and sync packages, node by node in analysis order, and
 // returns, in that order, the words the index has entries of other nodes
 // for: exactly, or (nearLimit > 0) the object entries within nearLimit
-// above the word. The scan is the costly part of linking (every word of
+// above the word; of a node's words with the same entries, the first. The scan is the costly part of linking (every word of
 // every goroutine, one binary search each) and is split across the cores by
 // node; what it returns is what one pass in order would give, and short
 // (only words that name another node's object or owner), so the links are
@@ -105,7 +146,15 @@ func (a *analysis) wordHits(idx *addrIndex, nearLimit uint64) wordHits {
 	scan := func(nodes []*node) []wordHit {
 		var out []wordHit
 		var skip []bool
+		// kept holds the index ranges of the holder's hits so far: a
+		// later word of the same holder with the same ranges names the
+		// same waiters, which the first one already named (the users of
+		// the hits take the first word of a holder naming a waiter), so
+		// only the first is kept. A convoy's many goroutines carry the
+		// same words.
+		kept := make(map[[3]int32]bool)
 		for _, holder := range nodes {
+			clear(kept)
 			skip = skipFrames(holder.grp, skip[:0])
 			for _, g := range holder.grp.Members {
 				for fi := range g.Frames {
@@ -119,12 +168,15 @@ func (a *analysis) wordHits(idx *addrIndex, nearLimit uint64) wordHits {
 					}
 					for ai, arg := range g.Args(fi) {
 						v := arg.Value
-						if arg.Unused || v == 0 || v > hi || v < lo && lo-v >= nearLimit {
+						if arg.Unused || v == 0 || v > hi || v < lo && lo-v >= nearLimit || !idx.mayHit(v, nearLimit) {
 							continue
 						}
 						if h, ok := idx.hit(v, nearLimit, holder); ok {
-							h.holder, h.g, h.f, h.frame, h.arg = holder, g, f, int32(fi), int32(ai)
-							out = append(out, h)
+							if r := [3]int32{h.from, h.exact, h.near}; !kept[r] {
+								kept[r] = true
+								h.holder, h.g, h.f, h.frame, h.arg = holder, g, f, int32(fi), int32(ai)
+								out = append(out, h)
+							}
 						}
 					}
 				}
