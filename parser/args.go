@@ -78,14 +78,13 @@ func (t *frameShare) share(frames []Frame, keep func([]Frame) []Frame) []Frame {
 func frameShareHash(frames []Frame) uint64 {
 	const prime = 0x100000001b3
 	h := uint64(0xcbf29ce484222325)
-	mix := func(v uint64) { h = (h ^ v) * prime; h ^= h >> 29 }
 	for i := range frames {
 		f := &frames[i]
-		mix(uint64(uintptr(unsafe.Pointer(unsafe.StringData(f.Func)))))
-		mix(uint64(uintptr(unsafe.Pointer(unsafe.StringData(f.File)))))
-		mix(uint64(f.Line))
-		mix(f.Offset ^ f.PC<<1)
-		mix(uint64(f.argN) | uint64(f.argOff)<<32)
+		h = (h ^ uint64(uintptr(unsafe.Pointer(unsafe.StringData(f.Func))))) * prime
+		h = (h ^ uint64(uintptr(unsafe.Pointer(unsafe.StringData(f.File))))) * prime
+		h = (h ^ uint64(f.Line) ^ f.Offset<<20 ^ f.PC<<1) * prime
+		h = (h ^ uint64(f.argN) ^ uint64(f.argOff)<<32) * prime
+		h ^= h >> 29
 	}
 	return h
 }

@@ -103,7 +103,7 @@ func (p *textParser) run() runEnd {
 		}
 		p.no = p.lr.no
 		cl := &p.cl
-		p.prefix.strip(raw, &p.ansi, cl)
+		p.prefix.strip(raw, p.lr.mayESC, &p.ansi, cl)
 		if cl.partial || p.join != nil {
 			if !p.joinPartial(cl, start) {
 				continue

@@ -83,3 +83,35 @@ func TestUnescapeDumpStringEnds(t *testing.T) {
 		}
 	}
 }
+
+// TestLineReaderMayHold: over a slice, the reader says of each line
+// whether it may hold an escape character or a backslash without
+// searching every line, and never says "no" of a line that holds one:
+// lines next to each other, first and last lines, a line that is only
+// the character, and the character right after a newline.
+func TestLineReaderMayHold(t *testing.T) {
+	inputs := []string{
+		"plain\nlines\nonly\n",
+		"\x1b[31mred\x1b[0m\nplain\nback\\slash\n\\\n\x1b\nlast \\ no newline",
+		"a\n\x1bb\n\\c\nd\n\n\n\x1b\\\n",
+		"\\\n\\\n\x1b\n\x1b\n",
+		"",
+		"no newline at all \x1b",
+	}
+	for _, in := range inputs {
+		lr := newSliceLineReader([]byte(in), 0, 0)
+		for n := 0; ; n++ {
+			line, _, _, err := lr.next()
+			if err != nil {
+				break
+			}
+			hasESC, hasBS := strings.IndexByte(string(line), 0x1b) >= 0, strings.IndexByte(string(line), '\\') >= 0
+			if hasESC && !lr.mayESC || hasBS && !lr.mayBS {
+				t.Errorf("%q line %d %q: mayESC %v mayBS %v", in, n, line, lr.mayESC, lr.mayBS)
+			}
+			if !hasESC && lr.mayESC || !hasBS && lr.mayBS {
+				t.Errorf("%q line %d %q: mayESC %v mayBS %v, but it holds neither", in, n, line, lr.mayESC, lr.mayBS)
+			}
+		}
+	}
+}

@@ -76,18 +76,21 @@ type cleanLine struct {
 }
 
 // strip reduces raw (a line without its newline) to the dump's text in cl.
-// ansi is scratch space for lines that carry escape sequences.
-func (lp *linePrefix) strip(raw []byte, ansi *[]byte, cl *cleanLine) {
+// ansi is scratch space for lines that carry escape sequences; mayESC is
+// false when the reader knows raw holds none.
+func (lp *linePrefix) strip(raw []byte, mayESC bool, ansi *[]byte, cl *cleanLine) {
 	*cl = cleanLine{}
 	if len(raw) > 0 && quoted(raw) {
 		raw = unquoteLine(raw) // a Markdown quote, "> " or "&gt; "
+		mayESC = true
 	}
 	if len(raw) > 0 && raw[0] == '{' {
 		if text, ok := lp.dockerJSON(raw, cl); ok {
-			raw = text
+			raw = text // decoded: "\u001b" is an escape character now
+			mayESC = true
 		}
 	}
-	if bytes.IndexByte(raw, 0x1b) >= 0 {
+	if mayESC && bytes.IndexByte(raw, 0x1b) >= 0 {
 		*ansi = stripANSI((*ansi)[:0], raw)
 		raw = *ansi
 	}

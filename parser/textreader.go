@@ -36,6 +36,14 @@ type lineReader struct {
 	pending      [][]byte
 	pendingStart int64
 	escaped      int
+	// mayESC and mayBS say whether the line last returned may hold an
+	// escape character (ANSI colours) or a backslash (an escaped dump):
+	// false only when it holds none, which the line's cleaning and
+	// escapedDump then need not look for. Over a slice, clearESC and
+	// clearBS are how many bytes of data are known to hold none, so
+	// that one search covers the lines up to the next one.
+	mayESC, mayBS     bool
+	clearESC, clearBS int
 }
 
 func newLineReader(r io.Reader) *lineReader {
@@ -56,10 +64,14 @@ func newSliceLineReader(data []byte, off int64, no int) *lineReader {
 func (lr *lineReader) next() (line []byte, start int64, skipped int64, err error) {
 	if len(lr.pending) > 0 {
 		line, lr.pending = lr.pending[0], lr.pending[1:]
+		lr.mayESC, lr.mayBS = true, true
 		return line, lr.pendingStart, 0, nil
 	}
 	line, start, skipped, err = lr.read()
-	if err == nil && skipped == 0 && escapedDump(line) {
+	if lr.r != nil {
+		lr.mayESC, lr.mayBS = bytes.IndexByte(line, 0x1b) >= 0, bytes.IndexByte(line, '\\') >= 0
+	}
+	if err == nil && skipped == 0 && lr.mayBS && escapedDump(line) {
 		pieces := unescapeDump(line)
 		lr.pending, lr.pendingStart = pieces[1:], start
 		lr.escaped++
@@ -200,6 +212,26 @@ func (lr *lineReader) read() (line []byte, start int64, skipped int64, err error
 	return trimNewline(lr.long), start, 0, nil
 }
 
+// mayHold reports whether data[:n], the next line, holds c, given that
+// *clear bytes of data are known not to, and updates *clear for data[n:].
+// A search runs only when the line reaches past what is known: once per
+// occurrence of c, not once per line.
+func mayHold(data []byte, n int, c byte, clear *int) bool {
+	if *clear < n {
+		if j := bytes.IndexByte(data, c); j < 0 {
+			*clear = len(data)
+		} else {
+			*clear = j
+		}
+	}
+	if *clear < n {
+		*clear = 0
+		return true
+	}
+	*clear -= n
+	return false
+}
+
 // trimNewline drops a trailing "\n" and "\r\n" (CRLF input).
 func trimNewline(b []byte) []byte {
 	if n := len(b); n > 0 && b[n-1] == '\n' {
@@ -223,6 +255,8 @@ func (lr *lineReader) slice() (line []byte, start int64, skipped int64, err erro
 	if i >= 0 {
 		b = b[:i+1]
 	}
+	lr.mayESC = mayHold(lr.data, len(b), 0x1b, &lr.clearESC)
+	lr.mayBS = mayHold(lr.data, len(b), '\\', &lr.clearBS)
 	lr.data = lr.data[len(b):]
 	lr.off += int64(len(b))
 	lr.no++
