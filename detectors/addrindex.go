@@ -146,15 +146,16 @@ func (a *analysis) wordHits(idx *addrIndex, nearLimit uint64) wordHits {
 	scan := func(nodes []*node) []wordHit {
 		var out []wordHit
 		var skip []bool
-		// kept holds the index ranges of the holder's hits so far: a
-		// later word of the same holder with the same ranges names the
-		// same waiters, which the first one already named (the users of
-		// the hits take the first word of a holder naming a waiter), so
-		// only the first is kept. A convoy's many goroutines carry the
-		// same words.
-		kept := make(map[[3]int32]bool)
-		for _, holder := range nodes {
-			clear(kept)
+		// kept[from] holds the ranges of the holder's last hit starting
+		// at entry from: a later word of the same holder with the same
+		// ranges names the same waiters, which the first one already
+		// named (the users of the hits take the first word of a holder
+		// naming a waiter), so only the first is kept. A convoy's many
+		// goroutines carry the same words.
+		type keptRanges struct{ holder, exact, near int32 }
+		kept := make([]keptRanges, len(idx.entries))
+		for ni, holder := range nodes {
+			mark := int32(ni + 1)
 			skip = skipFrames(holder.grp, skip[:0])
 			for _, g := range holder.grp.Members {
 				for fi := range g.Frames {
@@ -172,8 +173,8 @@ func (a *analysis) wordHits(idx *addrIndex, nearLimit uint64) wordHits {
 							continue
 						}
 						if h, ok := idx.hit(v, nearLimit, holder); ok {
-							if r := [3]int32{h.from, h.exact, h.near}; !kept[r] {
-								kept[r] = true
+							if r := (keptRanges{mark, h.exact, h.near}); kept[h.from] != r {
+								kept[h.from] = r
 								h.holder, h.g, h.f, h.frame, h.arg = holder, g, f, int32(fi), int32(ai)
 								out = append(out, h)
 							}
