@@ -55,7 +55,7 @@ func GroupGoroutines(gs []*Goroutine) []*Group {
 
 // minParallelGroup is the smallest number of goroutines grouped on more
 // than one goroutine: below it, starting them costs more than it saves.
-const minParallelGroup = 1 << 14
+const minParallelGroup = 1 << 12
 
 // groupParallel is GroupGoroutines on up to workers goroutines: each folds
 // a contiguous part of gs, and the parts are merged in order, which gives
